@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything regcert's tests need on a fresh Debian 12 machine:
+# the real peers from Debian's packages, then the npm dependencies, then a build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pair in docker-registry:docker-registry skopeo:skopeo nginx:nginx-light openssl:openssl certtool:gnutls-bin \
+            pk12util:libnss3-tools certutil:libnss3-tools keytool:openjdk-17-jre-headless curl:curl jq:jq \
+            hyperfine:hyperfine tmux:tmux; do
+  bin=${pair%%:*}; pkg=${pair#*:}
+  command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent

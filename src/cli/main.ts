@@ -1,0 +1,96 @@
+/**
+ * The entry point: builds the commander program, runs one command, and is
+ * the only place that prints errors and decides the exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isRegcertError } from '../core/errors.js';
+import { defaultIO, type CliIO } from './output.js';
+import { COMMANDS } from './registry.js';
+import type { RunState, Runtime } from './runner.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(rt: Runtime): Command {
+  const program = new Command('regcert')
+    .description('Private PKI and TLS client-certificate login for container registries.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void rt.io.stdout.write(s),
+      writeErr: (s) => void rt.io.stderr.write(s),
+      outputError: () => {
+        /* main() prints errors in regcert's own format */
+      },
+    });
+  for (const register of COMMANDS) register(program, rt);
+  program.commands.forEach((c) => {
+    c.exitOverride();
+    c.showSuggestionAfterError(true);
+  });
+  program.addHelpText(
+    'after',
+    '\nStart here:\n  $ regcert quickstart          CA, server and client certificates, and a verified mTLS login, in one go\n  $ regcert <command> --help    each command, with examples\n\nExit codes: 0 success, 1 operation failed, 2 bad usage or input.\n',
+  );
+  return program;
+}
+
+const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+function printError(rt: Runtime, e: { code: string; message: string; hint?: string | undefined }, exitCode: number, stack?: string): number {
+  const { io, state } = rt;
+  if (state.json) {
+    io.stdout.write(`${JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null } }, null, 2)}\n`);
+  }
+  io.stderr.write(`regcert: ${e.message}\n`);
+  if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+  if (stack && io.env.REGCERT_DEBUG === '1') io.stderr.write(`${stack}\n`);
+  return exitCode;
+}
+
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  const state: RunState = { json: argv.includes('--json'), exitCode: 0 };
+  const rt: Runtime = { io, state };
+  const program = buildProgram(rt);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (HELP_CODES.has(e.code)) return 0;
+      const sub = argv.find((a) => !a.startsWith('-'));
+      const known = sub && program.commands.some((c) => c.name() === sub);
+      return printError(
+        rt,
+        {
+          code: 'USAGE',
+          message: e.message.replace(/^error: /, ''),
+          hint: known ? `run "regcert ${sub} --help"` : 'run "regcert --help"',
+        },
+        2,
+        e.stack,
+      );
+    }
+    if (isRegcertError(e)) return printError(rt, e, e.exitCode, e.stack);
+    const err = e instanceof Error ? e : new Error(String(e));
+    return printError(
+      rt,
+      {
+        code: 'INTERNAL',
+        message: `internal error: ${err.message}`,
+        hint: 'this is a bug in regcert: please report it with the output of REGCERT_DEBUG=1',
+      },
+      1,
+      err.stack,
+    );
+  }
+}

@@ -1,0 +1,53 @@
+/** Renderers shared by the write commands: files written, the certificate, the next step. */
+import type { CertificateSummary } from '../core/describe.js';
+import type { WrittenFile } from '../io/files.js';
+import type { Out } from './output.js';
+
+const KIND_LABEL: Record<string, string> = {
+  'ca-certificate': 'CA certificate',
+  'ca-key': 'CA private key',
+  'ca-chain': 'CA chain',
+  certificate: 'certificate',
+  'private-key': 'private key',
+  pkcs12: 'PKCS#12',
+  password: 'password',
+  'client-certificate': 'client certificate',
+  'client-key': 'client key',
+  'ca-bundle': 'CA certificate',
+  config: 'configuration',
+  other: 'file',
+};
+
+export function renderFiles(out: Out, files: WrittenFile[]): void {
+  const width = Math.max(...files.map((f) => f.path.length), 4);
+  for (const f of files) {
+    const status = f.status === 'unchanged' ? out.style.dim(' (unchanged)') : f.status === 'planned' ? out.style.dim(' (would write)') : '';
+    out.line(`  ${f.path.padEnd(width)}  ${f.mode}  ${KIND_LABEL[f.kind] ?? f.kind}${status}`);
+  }
+}
+
+export function daysLeft(notAfter: string, now = new Date()): number {
+  return Math.floor((Date.parse(notAfter) - now.getTime()) / 86_400_000);
+}
+
+export function renderCertificate(out: Out, c: CertificateSummary): void {
+  const s = out.style;
+  const rows: [string, string][] = [
+    ['subject', c.subject],
+    ['issuer', c.issuer],
+  ];
+  if (c.sans.length) rows.push(['SANs', c.sans.join(', ')]);
+  if (c.ekus.length) rows.push(['EKUs', c.ekus.join(', ')]);
+  rows.push(['key', c.keyType]);
+  rows.push(['expires', `${c.notAfter.slice(0, 10)} (${daysLeft(c.notAfter)} days)`]);
+  rows.push(['serial', c.serial]);
+  rows.push(['sha256', c.sha256]);
+  for (const [k, v] of rows) out.line(`  ${s.dim(k.padEnd(8))} ${v}`);
+}
+
+export function renderNext(out: Out, next: string[]): void {
+  if (next.length === 0) return;
+  out.line();
+  out.line(out.style.bold('Next:'));
+  for (const n of next) out.line(`  ${out.style.cyan(n)}`);
+}

@@ -1,0 +1,97 @@
+/**
+ * Shared command wiring: common options (declared once), option parsers,
+ * and runCommand, which turns a command's result into human text or one
+ * JSON document. Errors are not printed here: they go up to main.ts.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CommandContext } from '../commands/context.js';
+import { createOut, type CliIO, type Out } from './output.js';
+
+/** What main.ts needs to know about the running command (for error output). */
+export interface RunState {
+  json: boolean;
+  exitCode: number;
+}
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON document on stdout (errors included)')
+    .option('-y, --yes', 'never prompt: accept defaults and trust-on-first-use where asked');
+}
+
+export function addForceOption(cmd: Command): Command {
+  return cmd.option('--force', 'replace existing files');
+}
+
+/** A positive whole-number option value (days, ports, counts). */
+export function parseInteger(value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+/** Repeatable option: --san a --san b,c → ['a', 'b,c'] (commas are split by the core). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function examples(lines: [string, string][], exitCodes = true): string {
+  const ex = lines.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`).join('\n');
+  const codes = exitCodes
+    ? '\n\nExit codes:\n  0  success\n  1  the operation ran and failed\n  2  bad usage or bad input (nothing is written)'
+    : '';
+  return `\nExamples:\n${ex}${codes}\n`;
+}
+
+export interface Runtime {
+  io: CliIO;
+  state: RunState;
+}
+
+function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }): CommandContext {
+  const { io } = rt;
+  const interactive = io.stdinIsTTY && !opts.yes && !io.env.CI;
+  return {
+    interactive,
+    prompt: async (message, o) => {
+      const { password } = await import('@inquirer/prompts');
+      const value = await password({ message, mask: '*' }, { output: io.stderr });
+      if (o?.confirm) {
+        const again = await password({ message: 'again, to confirm:', mask: '*' }, { output: io.stderr });
+        if (again !== value) {
+          const { inputError } = await import('../core/errors.js');
+          throw inputError('PASSWORD_MISMATCH', 'the two passwords differ', 'run the command again');
+        }
+      }
+      return value;
+    },
+    confirm: async (message) => {
+      const { confirm } = await import('@inquirer/prompts');
+      return confirm({ message, default: false }, { output: io.stderr });
+    },
+    progress: opts.json || io.stderr.isTTY !== true ? undefined : (m) => void io.stderr.write(`${m}…\n`),
+  };
+}
+
+/**
+ * Runs a command action and prints its result. A result with `ok: false`
+ * sets exit code `exitCode` (default 1) after printing.
+ */
+export async function runCommand<R extends object>(
+  rt: Runtime,
+  cmd: Command,
+  action: (ctx: CommandContext) => Promise<R>,
+  render: (result: R, out: Out) => void,
+): Promise<void> {
+  const opts = cmd.opts() as { json?: boolean; yes?: boolean };
+  rt.state.json = opts.json === true;
+  const result = await action(buildContext(rt, opts));
+  const r = result as { ok?: boolean; exitCode?: number };
+  const ok = r.ok !== false;
+  if (rt.state.json) {
+    const { exitCode: _omit, ...rest } = result as Record<string, unknown>;
+    rt.io.stdout.write(`${JSON.stringify({ ok, ...rest }, null, 2)}\n`);
+  } else {
+    render(result, createOut(rt.io));
+  }
+  if (!ok) rt.state.exitCode = r.exitCode ?? 1;
+}

@@ -1,0 +1,155 @@
+/** `regcert issue`: a server and/or client certificate signed by the CA in --dir. */
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { certificateToPem, createLeaf, validateDays } from '../core/certificates.js';
+import { parseAndVerifyCsr } from '../core/csr.js';
+import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { inputError } from '../core/errors.js';
+import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer } from '../core/keys.js';
+import { buildName, type JsonName } from '../core/names.js';
+import { normalizeHostname, parseSanList, type San } from '../core/san.js';
+import { x509 } from '../core/x509.js';
+import { pathExists, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { readCa } from '../io/pki.js';
+import { readSecret } from '../io/secrets.js';
+import type { CommandContext } from './context.js';
+
+export interface IssueOptions {
+  name: string;
+  dir?: string | undefined;
+  outDir?: string | undefined;
+  server?: boolean | undefined;
+  client?: boolean | undefined;
+  san?: string[] | undefined;
+  cn?: string | undefined;
+  org?: string | undefined;
+  ou?: string | undefined;
+  country?: string | undefined;
+  days?: number | undefined;
+  keyType?: string | undefined;
+  csr?: string | undefined;
+  keyPasswordFile?: string | undefined;
+  keyPasswordEnv?: string | undefined;
+  caPasswordFile?: string | undefined;
+  caPasswordEnv?: string | undefined;
+  force?: boolean | undefined;
+}
+
+export interface IssueResult {
+  command: 'issue';
+  name: string;
+  files: WrittenFile[];
+  certificate: CertificateSummary;
+  chainLength: number;
+  fromCsr: boolean;
+  keyEncrypted: boolean;
+  next: string[];
+}
+
+/** NAME becomes a file name: keep it to a safe, portable set. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+
+export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
+  const name = opts.name;
+  if (!NAME_RE.test(name) || name.includes('..')) {
+    throw inputError('BAD_NAME', `invalid certificate name "${name}"`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
+  }
+  if (!opts.server && !opts.client) {
+    throw inputError('NO_PURPOSE', 'neither --server nor --client given', 'pass --server for a registry, --client for a user or machine, or both');
+  }
+  const dir = opts.dir ?? DEFAULT_PKI_DIR;
+  const outDir = opts.outDir ?? dir;
+  const days = validateDays(opts.days ?? DEFAULT_LEAF_DAYS);
+  const flagSans = parseSanList(opts.san ?? []);
+  const certPath = path.join(outDir, `${name}.crt`);
+  const keyPath = path.join(outDir, `${name}.key`);
+  const targets = opts.csr ? [certPath] : [certPath, keyPath];
+  if (!opts.force) {
+    for (const p of targets) {
+      if (await pathExists(p)) {
+        throw inputError('FILE_EXISTS', `${p} already exists`, 'pass --force to replace it, or choose another NAME or --out-dir', { details: { path: p } });
+      }
+    }
+  }
+
+  // The request: from a CSR, or a new key.
+  let subject: JsonName | InstanceType<typeof x509.Name>;
+  let sans: San[];
+  let publicKey: Uint8Array | InstanceType<typeof x509.PublicKey>;
+  let rsa: boolean;
+  let keyPem: string | undefined;
+  let passphrase: string | undefined;
+  if (opts.csr) {
+    if (opts.keyType) throw inputError('KEY_TYPE_WITH_CSR', '--key-type cannot be used with --csr', 'the key is the one in the CSR');
+    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr'), opts.csr);
+    const overrides = opts.cn !== undefined || opts.org !== undefined || opts.ou !== undefined || opts.country !== undefined;
+    const emptySubject = req.subject.toArrayBuffer().byteLength <= 2;
+    subject = overrides || emptySubject ? buildName({ cn: opts.cn ?? name, o: opts.org, ou: opts.ou, c: opts.country }) : req.subject;
+    sans = mergeSans(req.sans, flagSans);
+    publicKey = req.publicKey;
+    rsa = req.rsa;
+  } else {
+    const keyType = parseKeyType(opts.keyType ?? DEFAULT_KEY_TYPE);
+    subject = buildName({ cn: opts.cn ?? name, o: opts.org, ou: opts.ou, c: opts.country });
+    sans = flagSans;
+    passphrase = await readSecret(
+      { file: opts.keyPasswordFile, env: opts.keyPasswordEnv },
+      { flag: '--key-password-file', label: `passphrase for ${keyPath}`, required: false },
+      ctx,
+    );
+    ctx.progress?.(`generating a ${keyType} key`);
+    const key = await generatePrivateKey(keyType);
+    publicKey = publicKeyDer(key);
+    rsa = isRsaKey(key);
+    keyPem = exportPrivateKeyPem(key, passphrase);
+  }
+
+  // A server certificate is matched by its SANs only (Go ignores the CN since 1.15).
+  if (opts.server && !sans.some((s) => s.type === 'dns' || s.type === 'ip')) {
+    const host = normalizeHostname(name);
+    if (isIP(name)) sans.unshift({ type: 'ip', value: name });
+    else if (host) sans.unshift({ type: 'dns', value: host });
+    else {
+      throw inputError('SERVER_NEEDS_SAN', `a server certificate needs a DNS or IP SAN and "${name}" is not a host name`, 'pass --san registry.example.com (or an IP address)');
+    }
+  }
+
+  const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
+  const cert = await createLeaf(
+    { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, sans, days },
+    ca,
+    { now: ctx.now },
+  );
+  // The leaf, then the intermediates; never the root (cli.md).
+  const chain = [cert, ...ca.intermediates];
+  const files: PlannedFile[] = [{ path: certPath, data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
+  if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
+  const written = await writeFiles(files, { force: opts.force ?? false });
+
+  const next: string[] = [];
+  if (opts.server) {
+    next.push(`regcert config registry --dir ${dir} --host ${sans.find((s) => s.type !== 'email' && s.type !== 'uri')?.value ?? name}`);
+  }
+  if (opts.client) {
+    next.push(`regcert install-host registry.example.com --cert ${certPath} --key ${keyPath} --ca ${path.join(dir, 'ca.crt')}`);
+    next.push(`regcert to-p12 --cert ${certPath} --key ${keyPath}`);
+  }
+  return {
+    command: 'issue',
+    name,
+    files: written,
+    certificate: summarizeCertificate(cert),
+    chainLength: chain.length,
+    fromCsr: opts.csr !== undefined,
+    keyEncrypted: passphrase !== undefined,
+    next,
+  };
+}
+
+/** CSR SANs first, then the flags' (flags add to the request). */
+function mergeSans(fromCsr: San[], fromFlags: San[]): San[] {
+  const out = [...fromCsr];
+  for (const s of fromFlags) if (!out.some((o) => o.type === s.type && o.value === s.value)) out.push(s);
+  return out;
+}

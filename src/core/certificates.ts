@@ -1,0 +1,256 @@
+/**
+ * Building certificates: root and intermediate CAs, and leaves for servers
+ * and clients. Pure: keys, clock and randomness come in as parameters.
+ */
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { BACKDATE_MS, SERIAL_BYTES } from './defaults.js';
+import { inputError } from './errors.js';
+import { isRsaKey, publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
+import type { JsonName } from './names.js';
+import { toPem, readBlocks } from './pem.js';
+import type { San } from './san.js';
+import { nativeCrypto, x509 } from './x509.js';
+
+export type Certificate = InstanceType<typeof x509.X509Certificate>;
+
+export interface BuildContext {
+  /** The clock: tests pin it. */
+  now?: Date;
+  /** Randomness for serial numbers: tests pin it. */
+  random?: (n: number) => Uint8Array;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A random positive serial with SERIAL_BYTES*8-1 bits of entropy, as hex. */
+export function createSerial(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): string {
+  const b = random(SERIAL_BYTES);
+  // Positive (top bit clear) and minimal DER (first byte non-zero).
+  b[0] = ((b[0] ?? 0) & 0x7f) | 0x40;
+  return Buffer.from(b).toString('hex');
+}
+
+export function validateDays(days: number, flag = '--days'): number {
+  if (!Number.isInteger(days) || days < 1 || days > 36500) {
+    throw inputError('BAD_DAYS', `invalid ${flag} "${days}"`, `${flag} takes a whole number of days from 1 to 36500`);
+  }
+  return days;
+}
+
+function validity(ctx: BuildContext, days: number, notAfterLimit?: Date): { notBefore: Date; notAfter: Date } {
+  const now = ctx.now ?? new Date();
+  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+  let notAfter = new Date(now.getTime() + days * DAY_MS);
+  if (notAfterLimit && notAfter > notAfterLimit) notAfter = notAfterLimit;
+  if (notAfter <= now) {
+    throw inputError('CA_EXPIRED', 'the signing CA has expired', 'create a new CA with "regcert init-ca --force"');
+  }
+  return { notBefore, notAfter };
+}
+
+export interface CaParams {
+  subject: JsonName;
+  key: KeyObject;
+  days: number;
+  pathLen?: number | undefined;
+}
+
+export interface Issuer {
+  cert: Certificate;
+  key: KeyObject;
+}
+
+/** A standalone ArrayBuffer copy (TypeScript 5.9 types Uint8Array buffers as possibly shared). */
+export function toArrayBuffer(u8: Uint8Array): ArrayBuffer {
+  const ab = new ArrayBuffer(u8.byteLength);
+  new Uint8Array(ab).set(u8);
+  return ab;
+}
+
+async function caExtensions(publicKey: Uint8Array, pathLen: number | undefined, issuer?: Issuer) {
+  const exts: InstanceType<typeof x509.Extension>[] = [
+    new x509.BasicConstraintsExtension(true, pathLen, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+      true,
+    ),
+    await x509.SubjectKeyIdentifierExtension.create(toArrayBuffer(publicKey), false, nativeCrypto),
+  ];
+  if (issuer) exts.push(await authorityKeyId(issuer.cert));
+  return exts;
+}
+
+/** AKI = the issuer's SKI when it has one, else the SHA-1 of its public key (RFC 5280 4.2.1.1). */
+async function authorityKeyId(issuer: Certificate) {
+  const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (ski) return new x509.AuthorityKeyIdentifierExtension(ski.keyId, false);
+  return x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey, false, nativeCrypto);
+}
+
+async function sign(
+  params: {
+    subject: JsonName | InstanceType<typeof x509.Name>;
+    issuerName: JsonName | InstanceType<typeof x509.Name>;
+    publicKey: Uint8Array | InstanceType<typeof x509.PublicKey>;
+    signer: KeyObject;
+    extensions: InstanceType<typeof x509.Extension>[];
+    notBefore: Date;
+    notAfter: Date;
+  },
+  ctx: BuildContext,
+): Promise<Certificate> {
+  const { signingAlgorithm } = signingParamsFor(params.signer);
+  return x509.X509CertificateGenerator.create(
+    {
+      serialNumber: createSerial(ctx.random),
+      subject: params.subject,
+      issuer: params.issuerName,
+      notBefore: params.notBefore,
+      notAfter: params.notAfter,
+      publicKey: params.publicKey instanceof Uint8Array ? toArrayBuffer(params.publicKey) : params.publicKey,
+      signingKey: await toSigningKey(params.signer),
+      signingAlgorithm,
+      extensions: params.extensions,
+    },
+    nativeCrypto,
+  );
+}
+
+export async function createRootCa(p: CaParams, ctx: BuildContext = {}): Promise<Certificate> {
+  const spki = publicKeyDer(p.key);
+  return sign(
+    {
+      subject: p.subject,
+      issuerName: p.subject,
+      publicKey: spki,
+      signer: p.key,
+      extensions: await caExtensions(spki, p.pathLen),
+      ...validity(ctx, p.days),
+    },
+    ctx,
+  );
+}
+
+export async function createIntermediateCa(p: CaParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
+  assertCanSign(issuer.cert);
+  const spki = publicKeyDer(p.key);
+  return sign(
+    {
+      subject: p.subject,
+      issuerName: issuer.cert.subjectName,
+      publicKey: spki,
+      signer: issuer.key,
+      extensions: await caExtensions(spki, p.pathLen, issuer),
+      ...validity(ctx, p.days, issuer.cert.notAfter),
+    },
+    ctx,
+  );
+}
+
+export interface LeafParams {
+  subject: JsonName | InstanceType<typeof x509.Name>;
+  /** The leaf's public key: SPKI DER or a parsed PublicKey (from a CSR). */
+  publicKey: Uint8Array | InstanceType<typeof x509.PublicKey>;
+  /** Whether the leaf key is RSA (adds keyEncipherment). */
+  rsa: boolean;
+  server: boolean;
+  client: boolean;
+  sans: San[];
+  days: number;
+}
+
+export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
+  assertCanSign(issuer.cert);
+  if (!p.server && !p.client) {
+    throw inputError('NO_PURPOSE', 'a certificate needs --server, --client or both', 'pass --server for a registry, --client for a user or machine');
+  }
+  const ekus: string[] = [];
+  if (p.server) ekus.push(x509.ExtendedKeyUsage.serverAuth);
+  if (p.client) ekus.push(x509.ExtendedKeyUsage.clientAuth);
+  let usage = x509.KeyUsageFlags.digitalSignature;
+  if (p.rsa) usage |= x509.KeyUsageFlags.keyEncipherment;
+  const pub = p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData);
+  const extensions: InstanceType<typeof x509.Extension>[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(usage, true),
+    new x509.ExtendedKeyUsageExtension(ekus, false),
+    await x509.SubjectKeyIdentifierExtension.create(toArrayBuffer(pub), false, nativeCrypto),
+    await authorityKeyId(issuer.cert),
+  ];
+  if (p.sans.length > 0) {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        p.sans.map((s) => ({ type: (s.type === 'uri' ? 'url' : s.type) as 'dns' | 'ip' | 'email' | 'url', value: s.value })),
+        false,
+      ),
+    );
+  }
+  return sign(
+    {
+      subject: p.subject,
+      issuerName: issuer.cert.subjectName,
+      publicKey: pub,
+      signer: issuer.key,
+      extensions,
+      ...validity(ctx, p.days, issuer.cert.notAfter),
+    },
+    ctx,
+  );
+}
+
+export function isCa(cert: Certificate): boolean {
+  return cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
+}
+
+function assertCanSign(cert: Certificate): void {
+  if (!isCa(cert)) {
+    throw inputError('NOT_A_CA', `"${cert.subject}" is not a CA certificate (no basicConstraints CA:TRUE)`, 'point --dir at a directory made by "regcert init-ca"');
+  }
+}
+
+export function isSelfSigned(cert: Certificate): boolean {
+  return Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer()));
+}
+
+/** Parses every certificate in PEM (any text around it) or a single DER certificate. */
+export function parseCertificates(data: Uint8Array, source = 'the file'): Certificate[] {
+  const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE');
+  const certs: Certificate[] = [];
+  for (const b of blocks) {
+    try {
+      certs.push(new x509.X509Certificate(b.der));
+    } catch (e) {
+      throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate`, 'check that the file is a PEM or DER X.509 certificate', { cause: e });
+    }
+  }
+  if (certs.length === 0) {
+    throw inputError('NO_CERTIFICATE', `no certificate found in ${source}`, 'pass a PEM ("BEGIN CERTIFICATE") or DER certificate');
+  }
+  return certs;
+}
+
+export function certificateToPem(cert: Certificate): string {
+  return toPem('CERTIFICATE', new Uint8Array(cert.rawData));
+}
+
+export function sha256Fingerprint(der: ArrayBuffer | Uint8Array): string {
+  const hex = createHash('sha256').update(new Uint8Array(der)).digest('hex').toUpperCase();
+  return hex.match(/../g)!.join(':');
+}
+
+/** True when the private key's public half is the certificate's public key. */
+export function keyMatchesCertificate(key: KeyObject, cert: Certificate): boolean {
+  return Buffer.from(publicKeyDer(key)).equals(Buffer.from(cert.publicKey.rawData));
+}
+
+/** True when `issuer` signed `cert` (names chain and the signature verifies). */
+export async function isSignedBy(cert: Certificate, issuer: Certificate): Promise<boolean> {
+  if (!Buffer.from(cert.issuerName.toArrayBuffer()).equals(Buffer.from(issuer.subjectName.toArrayBuffer()))) return false;
+  try {
+    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }, nativeCrypto);
+  } catch {
+    return false;
+  }
+}
+
+export { isRsaKey };

@@ -1,0 +1,44 @@
+/**
+ * Every default regcert applies, each with its reason. Change them here only.
+ */
+
+/** ECDSA P-256: accepted by every runtime, browser and Java 8+, fast, small. */
+export const DEFAULT_KEY_TYPE = 'ecdsa-p256' as const;
+
+/** Root CAs: ten years, the common private-PKI choice (rotation is a project). */
+export const DEFAULT_ROOT_DAYS = 3650;
+
+/** Intermediates: five years, so a root outlives the intermediates it signs. */
+export const DEFAULT_INTERMEDIATE_DAYS = 1825;
+
+/**
+ * Leaves: 397 days, the CA/Browser Forum limit (Baseline Requirements
+ * 6.3.2) that Apple and Chrome enforce for TLS server certificates; using it
+ * for client certificates too keeps one rotation rhythm.
+ */
+export const DEFAULT_LEAF_DAYS = 397;
+
+/**
+ * notBefore is set this far in the past so that a machine whose clock is a
+ * few minutes behind does not reject a certificate issued a moment ago.
+ */
+export const BACKDATE_MS = 5 * 60 * 1000;
+
+/** Serial numbers: 128 random bits (RFC 5280 allows 20 octets; CA/B asks >= 64 bits). */
+export const SERIAL_BYTES = 16;
+
+/** `--dir` default for init-ca and issue (cli.md). */
+export const DEFAULT_PKI_DIR = 'pki';
+
+/** PBKDF2 iterations for encrypted PKCS#8 and PKCS#12 (cli.md: at least 2048). */
+export const DEFAULT_PBKDF2_ITERATIONS = 2048;
+
+/** Where each runtime reads per-registry certificates (moby, containers/image, containerd). */
+export const CERTS_DIRS = {
+  docker: '/etc/docker/certs.d',
+  podman: '/etc/containers/certs.d',
+  containerd: '/etc/containerd/certs.d',
+} as const;
+
+/** Network waits: a registry that takes longer than this to answer is reported as a timeout. */
+export const DEFAULT_TIMEOUT_SECONDS = 10;

@@ -1,0 +1,181 @@
+/**
+ * Private keys on Node's native crypto: generation for every key type of the
+ * contract, reading PKCS#8 (plain or encrypted), traditional RSA/EC PEM
+ * (plain or with the OpenSSL Proc-Type encryption) and DER, writing PKCS#8
+ * PEM, optionally encrypted with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC).
+ */
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as nodeGenerateKeyPair,
+  webcrypto,
+  type KeyObject,
+} from 'node:crypto';
+import { promisify } from 'node:util';
+import { inputError } from './errors.js';
+import { looksLikePem, parsePemBlocks } from './pem.js';
+
+const generateKeyPairAsync = promisify(nodeGenerateKeyPair);
+
+export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096', 'ed25519'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+export function parseKeyType(value: string): KeyType {
+  const v = value.trim().toLowerCase();
+  if ((KEY_TYPES as readonly string[]).includes(v)) return v as KeyType;
+  throw inputError('BAD_KEY_TYPE', `unknown key type "${value}"`, `use one of: ${KEY_TYPES.join(', ')}`);
+}
+
+export async function generatePrivateKey(type: KeyType): Promise<KeyObject> {
+  switch (type) {
+    case 'ecdsa-p256':
+      return (await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' })).privateKey;
+    case 'ecdsa-p384':
+      return (await generateKeyPairAsync('ec', { namedCurve: 'secp384r1' })).privateKey;
+    case 'rsa-2048':
+    case 'rsa-3072':
+    case 'rsa-4096': {
+      const modulusLength = Number(type.slice(4));
+      return (await generateKeyPairAsync('rsa', { modulusLength, publicExponent: 0x10001 })).privateKey;
+    }
+    case 'ed25519':
+      return (await generateKeyPairAsync('ed25519')).privateKey;
+  }
+}
+
+/** A human and machine name for a key: "ecdsa-p256", "rsa-2048", "ed25519", "ec-secp521r1"… */
+export function describeKey(key: KeyObject): string {
+  const t = key.asymmetricKeyType;
+  const d = key.asymmetricKeyDetails ?? {};
+  if (t === 'ec') {
+    if (d.namedCurve === 'prime256v1') return 'ecdsa-p256';
+    if (d.namedCurve === 'secp384r1') return 'ecdsa-p384';
+    if (d.namedCurve === 'secp521r1') return 'ecdsa-p521';
+    return `ec-${d.namedCurve ?? 'unknown'}`;
+  }
+  if (t === 'rsa' || t === 'rsa-pss') return `${t}-${d.modulusLength ?? 0}`;
+  return t ?? 'unknown';
+}
+
+export function isRsaKey(key: KeyObject): boolean {
+  return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
+}
+
+const PRIVATE_KEY_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'];
+
+export interface ParsedPrivateKey {
+  key: KeyObject;
+  /** Whether the input was encrypted (so callers can say so). */
+  encrypted: boolean;
+}
+
+/**
+ * Reads one private key from PEM or DER bytes. `source` names the input in
+ * messages; `passwordFlag` is the flag that supplies its passphrase.
+ */
+export function parsePrivateKey(
+  data: Uint8Array,
+  opts: { passphrase?: string | undefined; source?: string; passwordFlag?: string } = {},
+): ParsedPrivateKey {
+  const source = opts.source ?? 'the key';
+  const flag = opts.passwordFlag ?? '--key-password-file';
+  let encrypted = false;
+  let attempt: () => KeyObject;
+  if (looksLikePem(data)) {
+    const block = parsePemBlocks(Buffer.from(data).toString('utf8')).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
+    if (!block) {
+      throw inputError('NO_PRIVATE_KEY', `no private key found in ${source}`, 'pass a PEM file with a "BEGIN PRIVATE KEY" block, or a DER PKCS#8 key');
+    }
+    encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(block.headers['Proc-Type'] ?? '');
+    attempt = () => createPrivateKey({ key: block.text, format: 'pem', passphrase: opts.passphrase ?? '' });
+  } else {
+    const der = Buffer.from(data);
+    encrypted = isEncryptedPkcs8Der(der);
+    attempt = () => {
+      if (encrypted) return createPrivateKey({ key: der, format: 'der', type: 'pkcs8', passphrase: opts.passphrase ?? '' });
+      for (const type of ['pkcs8', 'sec1', 'pkcs1'] as const) {
+        try {
+          return createPrivateKey({ key: der, format: 'der', type });
+        } catch {
+          /* try the next encoding */
+        }
+      }
+      throw new Error('not a DER private key');
+    };
+  }
+  if (encrypted && opts.passphrase === undefined) {
+    throw inputError('KEY_ENCRYPTED', `${source} is encrypted and no passphrase was given`, `pass ${flag} FILE or ${flag.replace(/-file$/, '-env')} VAR`);
+  }
+  try {
+    return { key: attempt(), encrypted };
+  } catch (e) {
+    if (encrypted) {
+      throw inputError('BAD_PASSPHRASE', `could not decrypt ${source}: wrong passphrase`, `check the passphrase given with ${flag}`, { cause: e });
+    }
+    throw inputError('BAD_PRIVATE_KEY', `${source} is not a readable private key`, 'pass a PKCS#8, RSA or EC private key in PEM or DER', { cause: e });
+  }
+}
+
+/** EncryptedPrivateKeyInfo starts SEQUENCE { SEQUENCE { OID ... } ...}; PrivateKeyInfo starts SEQUENCE { INTEGER ... }. */
+function isEncryptedPkcs8Der(der: Buffer): boolean {
+  if (der[0] !== 0x30) return false;
+  let i = 1;
+  const len = der[i] ?? 0;
+  i += len & 0x80 ? 1 + (len & 0x7f) : 1;
+  return der[i] === 0x30;
+}
+
+/**
+ * PKCS#8 PEM. With a passphrase: PBES2 with PBKDF2-HMAC-SHA256 and
+ * AES-256-CBC, as OpenSSL 3 writes it (`openssl pkey -passin` opens it).
+ */
+export function exportPrivateKeyPem(key: KeyObject, passphrase?: string): string {
+  if (passphrase !== undefined) {
+    return key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string;
+  }
+  return key.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+export function exportPrivateKeyDer(key: KeyObject): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(key.export({ type: 'pkcs8', format: 'der' }));
+}
+
+/** The SubjectPublicKeyInfo DER of a private key's public half. */
+export function publicKeyDer(key: KeyObject): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+}
+
+export interface SigningParams {
+  importAlgorithm: AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams;
+  signingAlgorithm: Algorithm & { hash?: string };
+}
+
+/** The WebCrypto algorithms that sign with this key: hash matched to the key's strength. */
+export function signingParamsFor(key: KeyObject): SigningParams {
+  const t = key.asymmetricKeyType;
+  if (t === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    const map: Record<string, [string, string]> = {
+      prime256v1: ['P-256', 'SHA-256'],
+      secp384r1: ['P-384', 'SHA-384'],
+      secp521r1: ['P-521', 'SHA-512'],
+    };
+    const m = map[curve ?? ''];
+    if (!m) throw inputError('UNSUPPORTED_KEY', `EC curve ${curve} cannot sign certificates`, 'use a P-256, P-384 or P-521 key');
+    return { importAlgorithm: { name: 'ECDSA', namedCurve: m[0] }, signingAlgorithm: { name: 'ECDSA', hash: m[1] } };
+  }
+  if (t === 'rsa') {
+    return {
+      importAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    };
+  }
+  if (t === 'ed25519') return { importAlgorithm: { name: 'Ed25519' }, signingAlgorithm: { name: 'Ed25519' } };
+  throw inputError('UNSUPPORTED_KEY', `a ${t} key cannot sign certificates here`, 'use an ECDSA, RSA or Ed25519 key');
+}
+
+/** Imports a KeyObject into WebCrypto for signing (Node 20 has no KeyObject.toCryptoKey). */
+export async function toSigningKey(key: KeyObject, subtle: SubtleCrypto = webcrypto.subtle as SubtleCrypto): Promise<CryptoKey> {
+  const { importAlgorithm } = signingParamsFor(key);
+  return subtle.importKey('pkcs8', exportPrivateKeyDer(key), importAlgorithm, false, ['sign']);
+}

@@ -1,0 +1,13 @@
+/**
+ * The one entry to @peculiar/x509: it needs reflect-metadata loaded first,
+ * and runs on Node's native WebCrypto (no JavaScript big-number code).
+ * Importing it costs about 0.25 s, so only commands that need it load it.
+ */
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export { x509 };
+export const nativeCrypto = webcrypto as unknown as Crypto;

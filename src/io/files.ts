@@ -1,0 +1,157 @@
+/**
+ * Every file regcert reads or writes goes through here.
+ *
+ * Writes are planned first and committed second: every target is checked
+ * (exists? symlink? a directory?) before the first byte is written, so a
+ * refused run changes nothing. Each file is then written atomically (a
+ * temporary file in the same directory, fsync, chmod to the exact mode
+ * whatever the umask, rename) and the directory is fsynced.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as FS, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { inputError, operationError } from '../core/errors.js';
+
+export type FileKind =
+  | 'ca-certificate'
+  | 'ca-key'
+  | 'ca-chain'
+  | 'certificate'
+  | 'private-key'
+  | 'pkcs12'
+  | 'password'
+  | 'client-certificate'
+  | 'client-key'
+  | 'ca-bundle'
+  | 'config'
+  | 'other';
+
+export interface PlannedFile {
+  path: string;
+  data: string | Uint8Array;
+  /** 0o600 for anything holding a secret, 0o644 otherwise. */
+  mode: number;
+  kind: FileKind;
+}
+
+export interface WrittenFile {
+  path: string;
+  kind: FileKind;
+  /** Octal string, e.g. "0600". */
+  mode: string;
+  /** written: new or replaced; unchanged: identical file already there; planned: --dry-run. */
+  status: 'written' | 'unchanged' | 'planned';
+}
+
+export interface WriteOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  /** Mode for directories created on the way (default 0755). */
+  dirMode?: number;
+}
+
+export function modeString(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+}
+
+type Plan = { file: PlannedFile; status: WrittenFile['status'] };
+
+async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
+  let st;
+  try {
+    st = await fsp.lstat(file.path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, status: opts.dryRun ? 'planned' : 'written' };
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw inputError('NOT_A_DIRECTORY', `cannot write ${file.path}: a parent is not a directory`, 'choose another output directory');
+    }
+    throw e;
+  }
+  if (st.isSymbolicLink()) {
+    throw operationError('SYMLINK_TARGET', `refusing to write through the symbolic link ${file.path}`, 'remove the link or choose another output path');
+  }
+  if (!st.isFile()) {
+    throw operationError('NOT_A_FILE', `${file.path} exists and is not a regular file`, 'remove it or choose another output path');
+  }
+  const existing = await fsp.readFile(file.path);
+  const wanted = typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : Buffer.from(file.data);
+  if (existing.equals(wanted) && (st.mode & 0o777) === file.mode) return { file, status: 'unchanged' };
+  if (!opts.force) {
+    throw operationError('FILE_EXISTS', `${file.path} already exists`, 'pass --force to replace it, or choose another directory', {
+      details: { path: file.path },
+    });
+  }
+  return { file, status: opts.dryRun ? 'planned' : 'written' };
+}
+
+async function writeAtomic(file: PlannedFile, dirMode: number): Promise<void> {
+  const dir = path.dirname(file.path);
+  await fsp.mkdir(dir, { recursive: true, mode: dirMode });
+  const tmp = path.join(dir, `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0), file.mode);
+  try {
+    await fh.writeFile(file.data);
+    await fh.chmod(file.mode); // the umask never weakens (or strengthens) the mode we promise
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  try {
+    await fsp.rename(tmp, file.path);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  const dh = await fsp.open(dir, 'r');
+  try {
+    await dh.sync();
+  } catch {
+    /* some file systems cannot fsync a directory */
+  } finally {
+    await dh.close();
+  }
+}
+
+/**
+ * Checks every target, then writes them all. Files identical to what is
+ * already there (content and mode) are left alone and reported "unchanged".
+ */
+export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}): Promise<WrittenFile[]> {
+  const seen = new Set<string>();
+  for (const f of files) {
+    const abs = path.resolve(f.path);
+    if (seen.has(abs)) throw inputError('DUPLICATE_OUTPUT', `two outputs would both be written to ${f.path}`, 'choose distinct output paths');
+    seen.add(abs);
+  }
+  const plans: Plan[] = [];
+  for (const f of files) plans.push(await planOne(f, opts));
+  if (!opts.dryRun) {
+    for (const p of plans) if (p.status === 'written') await writeAtomic(p.file, opts.dirMode ?? 0o755);
+  }
+  return plans.map((p) => ({ path: p.file.path, kind: p.file.kind, mode: modeString(p.file.mode), status: p.status }));
+}
+
+/** Reads a whole input file; a missing or unreadable file is an input error naming the flag. */
+export async function readInputFile(file: string, what: string, hint?: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fsp.readFile(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw inputError('NOT_FOUND', `${what} not found at ${file}`, hint ?? 'check the path');
+    if (code === 'EISDIR') throw inputError('IS_DIRECTORY', `${what} at ${file} is a directory, not a file`, hint ?? 'pass the file itself');
+    if (code === 'EACCES') throw inputError('NOT_READABLE', `${what} at ${file} is not readable`, 'check its permissions (or run with sudo)');
+    throw e;
+  }
+}
+
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
