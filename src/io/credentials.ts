@@ -1,0 +1,62 @@
+/**
+ * Loading a client/server identity: a certificate chain file and its key
+ * (PEM or DER, key optionally encrypted), or a PKCS#12 file. Every command
+ * that takes --cert/--key (or --p12) goes through readCredentials, so the
+ * key/certificate match check lives in one place.
+ */
+import type { KeyObject } from 'node:crypto';
+import { keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { inputError } from '../core/errors.js';
+import { parsePrivateKey } from '../core/keys.js';
+import { readInputFile } from './files.js';
+import { readSecret, type SecretContext } from './secrets.js';
+
+export interface CredentialOptions {
+  cert?: string | undefined;
+  key?: string | undefined;
+  keyPasswordFile?: string | undefined;
+  keyPasswordEnv?: string | undefined;
+  /** A PKCS#12 file in place of --cert/--key (its password: --password-file/--password-env). */
+  p12?: string | undefined;
+  passwordFile?: string | undefined;
+  passwordEnv?: string | undefined;
+}
+
+export interface Credentials {
+  /** Leaf first, then whatever intermediates (or roots) the input carried. */
+  chain: Certificate[];
+  leaf: Certificate;
+  key: KeyObject;
+  /** Where they came from, for messages. */
+  source: string;
+}
+
+export async function readCredentials(opts: CredentialOptions, ctx: SecretContext): Promise<Credentials> {
+  if (opts.p12 !== undefined) {
+    if (opts.cert !== undefined || opts.key !== undefined) {
+      throw inputError('P12_AND_PEM', '--p12 cannot be combined with --cert/--key', 'pass either --p12 FILE or --cert FILE --key FILE');
+    }
+    const { readP12Credentials } = await import('./p12-credentials.js');
+    return readP12Credentials(opts, ctx);
+  }
+  if (opts.cert === undefined) throw inputError('MISSING_CERT', 'no certificate given', 'pass --cert FILE (and --key FILE)');
+  if (opts.key === undefined) throw inputError('MISSING_KEY', 'no private key given', 'pass --key FILE');
+  const chain = parseCertificates(await readInputFile(opts.cert, 'certificate', 'check the path given to --cert'), opts.cert);
+  const keyData = await readInputFile(opts.key, 'private key', 'check the path given to --key');
+  const encrypted = Buffer.from(keyData).toString('latin1').includes('ENCRYPTED') || !Buffer.from(keyData).toString('latin1').includes('-----BEGIN');
+  const passphrase = Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')
+    ? await readSecret({ file: opts.keyPasswordFile, env: opts.keyPasswordEnv }, { flag: '--key-password-file', label: `passphrase of ${opts.key}`, required: true }, ctx)
+    : encrypted
+      ? await readSecret({ file: opts.keyPasswordFile, env: opts.keyPasswordEnv }, { flag: '--key-password-file', label: `passphrase of ${opts.key}`, required: false }, ctx)
+      : undefined;
+  const { key } = parsePrivateKey(keyData, { passphrase, source: opts.key, passwordFlag: '--key-password-file' });
+  const leaf = chain[0]!;
+  assertKeyMatches(key, leaf, opts.key, opts.cert);
+  return { chain, leaf, key, source: opts.cert };
+}
+
+export function assertKeyMatches(key: KeyObject, leaf: Certificate, keySource: string, certSource: string): void {
+  if (!keyMatchesCertificate(key, leaf)) {
+    throw inputError('KEY_MISMATCH', `the key ${keySource} does not belong to the certificate ${certSource}`, 'pass the key that was generated with this certificate');
+  }
+}
