@@ -46,6 +46,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    child.stdin.on('error', () => {
+      /* the program may exit without reading its input */
+    });
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -1,0 +1,67 @@
+/** argv → the options object each command receives (commander wiring). */
+import { Writable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
+
+const seen: Record<string, unknown> = {};
+vi.mock('../../src/commands/init-ca.js', () => ({
+  initCa: async (o: unknown) => {
+    seen.initCa = o;
+    return { command: 'init-ca', dir: 'x', intermediate: false, files: [], certificate: fakeCert, keyEncrypted: false, next: [] };
+  },
+}));
+vi.mock('../../src/commands/issue.js', () => ({
+  issue: async (o: unknown) => {
+    seen.issue = o;
+    return { command: 'issue', name: 'x', files: [], certificate: fakeCert, chainLength: 1, fromCsr: false, keyEncrypted: false, next: [] };
+  },
+}));
+const fakeCert = { subject: 'CN=x', issuer: 'CN=x', serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', sans: [], ekus: [], isCa: false, keyType: 'ecdsa-p256', sha256: 'AA' };
+
+const { main } = await import('../../src/cli/main.js');
+
+function sink() {
+  let data = '';
+  const w = new Writable({ write: (c, _e, cb) => ((data += c), cb()) });
+  return { w, get: () => data };
+}
+async function call(argv: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(argv, { stdout: out.w, stderr: err.w, stdinIsTTY: false, env: { NO_COLOR: '1' } });
+  return { code, stdout: out.get(), stderr: err.get() };
+}
+
+describe('argv → options', () => {
+  it.each<[string[], string, Record<string, unknown>]>([
+    [['init-ca'], 'initCa', { dir: 'pki', keyType: 'ecdsa-p256' }],
+    [['init-ca', '--dir', 'd', '--days', '30', '--path-len', '0', '--key-type', 'rsa-2048', '--force'], 'initCa', { dir: 'd', days: 30, pathLen: 0, keyType: 'rsa-2048', force: true }],
+    [['init-ca', '--intermediate', '--parent-dir', 'root', '--ca-password-env', 'P'], 'initCa', { intermediate: true, parentDir: 'root', caPasswordEnv: 'P' }],
+    [['issue', 'alice', '--client', '--san', 'a@b.c', '--san', 'x.example,1.2.3.4'], 'issue', { name: 'alice', client: true, san: ['a@b.c', 'x.example,1.2.3.4'], dir: 'pki' }],
+    [['issue', 'reg', '--server', '--csr', 'r.csr', '--out-dir', 'o', '--ca-password-file', 'pw'], 'issue', { name: 'reg', server: true, csr: 'r.csr', outDir: 'o', caPasswordFile: 'pw' }],
+  ])('%j', async (argv, fn, expected) => {
+    const r = await call(argv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen[fn]).toMatchObject(expected);
+  });
+
+  it.each([
+    [['issue'], /missing required argument 'name'/],
+    [['init-ca', '--days', 'ten'], /--days <n>' argument 'ten' is invalid/],
+    [['init-ca', '--bogus'], /unknown option '--bogus'/],
+    [['nope'], /unknown command 'nope'/],
+  ])('%j is a usage error (exit 2)', async (argv, msg) => {
+    const r = await call(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr).toMatch(/^regcert: /);
+    expect(r.stderr).toMatch(/^hint: /m);
+  });
+
+  it('--version and --help exit 0 with output on stdout', async () => {
+    expect((await call(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const h = await call(['issue', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/Examples:/);
+    expect(h.stdout).toMatch(/Exit codes:/);
+  });
+});
