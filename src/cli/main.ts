@@ -33,6 +33,7 @@ export function buildProgram(rt: Runtime): Command {
     c.exitOverride();
     c.showSuggestionAfterError(true);
   });
+  program.command('wizard').summary('answer a few questions instead of typing flags (also: regcert alone, on a terminal)');
   program.addHelpText(
     'after',
     '\nStart here:\n  $ regcert quickstart          CA, server and client certificates, and a verified mTLS login, in one go\n  $ regcert <command> --help    each command, with examples\n\nExit codes: 0 success, 1 operation failed, 2 bad usage or input.\n',
@@ -57,7 +58,20 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   const state: RunState = { json: argv.includes('--json'), exitCode: 0 };
   const rt: Runtime = { io, state };
   const program = buildProgram(rt);
-  if (argv.length === 0) {
+  if (argv.length === 0 || (argv.length === 1 && argv[0] === 'wizard')) {
+    // The wizard needs a person at a terminal; otherwise (pipes, CI) print the help.
+    if (io.stdinIsTTY && !io.env.CI) {
+      try {
+        const { runWizard } = await import('./wizard.js');
+        return await runWizard(io, (next) => main(next, io));
+      } catch (e) {
+        if (e instanceof Error && e.name === 'ExitPromptError') return 130; // Ctrl-C in a prompt
+        throw e;
+      }
+    }
+    if (argv.length === 1) {
+      return printError(rt, { code: 'NO_TTY', message: 'the wizard needs a terminal', hint: 'run the commands directly: regcert --help' }, 2);
+    }
     program.outputHelp();
     return 0;
   }

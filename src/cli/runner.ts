@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext } from '../commands/context.js';
-import { createOut, type CliIO, type Out } from './output.js';
+import { colourEnabled, createOut, type CliIO, type Out } from './output.js';
+import { createSpinner, type Spinner } from './spinner.js';
 
 /** What main.ts needs to know about the running command (for error output). */
 export interface RunState {
@@ -47,12 +48,13 @@ export interface Runtime {
   state: RunState;
 }
 
-function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }): CommandContext {
+function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }, spinner: Spinner): CommandContext {
   const { io } = rt;
   const interactive = io.stdinIsTTY && !opts.yes && !io.env.CI;
   return {
     interactive,
     prompt: async (message, o) => {
+      spinner.stop();
       const { password } = await import('@inquirer/prompts');
       const value = await password({ message, mask: '*' }, { output: io.stderr });
       if (o?.confirm) {
@@ -65,10 +67,11 @@ function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }): Com
       return value;
     },
     confirm: async (message) => {
+      spinner.stop();
       const { confirm } = await import('@inquirer/prompts');
       return confirm({ message, default: false }, { output: io.stderr });
     },
-    progress: opts.json || io.stderr.isTTY !== true ? undefined : (m) => void io.stderr.write(`${m}…\n`),
+    progress: (m) => spinner.update(m),
   };
 }
 
@@ -84,7 +87,13 @@ export async function runCommand<R extends object>(
 ): Promise<void> {
   const opts = cmd.opts() as { json?: boolean; yes?: boolean };
   rt.state.json = opts.json === true;
-  const result = await action(buildContext(rt, opts));
+  const spinner = createSpinner(rt.io.stderr, { enabled: !rt.state.json, fancy: colourEnabled(rt.io) });
+  let result: R;
+  try {
+    result = await action(buildContext(rt, opts, spinner));
+  } finally {
+    spinner.stop();
+  }
   const r = result as { ok?: boolean; exitCode?: number };
   const ok = r.ok !== false;
   if (rt.state.json) {

@@ -78,7 +78,7 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
     { flag: '--key-password-file', label: 'passphrase for the new CA key', required: false },
     ctx,
   );
-  ctx.progress?.(`generating a ${keyType} key`);
+  ctx.progress?.(`generating the key (${keyType})`);
   const key = await generatePrivateKey(keyType);
   const cert = parent
     ? await createIntermediateCa({ subject, key, days, pathLen: opts.pathLen }, parent, { now: ctx.now })

@@ -73,6 +73,9 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     }
   }
 
+  // The CA first: a missing CA or a wrong passphrase fails before any key is made.
+  const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
+
   // The request: from a CSR, or a new key.
   let subject: JsonName | InstanceType<typeof x509.Name>;
   let sans: San[];
@@ -98,7 +101,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
       { flag: '--key-password-file', label: `passphrase for ${keyPath}`, required: false },
       ctx,
     );
-    ctx.progress?.(`generating a ${keyType} key`);
+    ctx.progress?.(`generating the key (${keyType})`);
     const key = await generatePrivateKey(keyType);
     publicKey = publicKeyDer(key);
     rsa = isRsaKey(key);
@@ -115,7 +118,6 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     }
   }
 
-  const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
   const cert = await createLeaf(
     { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, sans, days },
     ca,

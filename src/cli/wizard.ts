@@ -1,0 +1,167 @@
+/**
+ * The interactive wizard (`regcert` alone on a TTY, or `regcert wizard`):
+ * asks what the user wants to do and the inputs it needs, with defaults
+ * taken from what it finds (an existing ./pki, $USER, the host name), prints
+ * the equivalent command line, and runs exactly that command line through
+ * main(). So the wizard can never do something the flags cannot.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CliIO } from './output.js';
+import { createOut } from './output.js';
+
+export type WizardTask = 'init-ca' | 'issue' | 'install-host' | 'to-p12' | 'verify' | 'inspect';
+
+export interface WizardAnswers {
+  dir?: string;
+  cn?: string;
+  keyType?: string;
+  name?: string;
+  kind?: 'server' | 'client' | 'both';
+  sans?: string;
+  host?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  runtime?: string;
+  certsDir?: string;
+  importer?: string;
+  url?: string;
+  files?: string;
+}
+
+/** Pure: the regcert argv for a task and its answers. */
+export function buildWizardArgv(task: WizardTask, a: WizardAnswers): string[] {
+  const opt = (flag: string, v: string | undefined) => (v !== undefined && v !== '' ? [flag, v] : []);
+  switch (task) {
+    case 'init-ca':
+      return ['init-ca', ...opt('--dir', a.dir), ...opt('--cn', a.cn), ...opt('--key-type', a.keyType)];
+    case 'issue':
+      return [
+        'issue',
+        a.name ?? '',
+        ...opt('--dir', a.dir),
+        ...(a.kind === 'server' || a.kind === 'both' ? ['--server'] : []),
+        ...(a.kind === 'client' || a.kind === 'both' ? ['--client'] : []),
+        ...(a.sans ? a.sans.split(/[\s,]+/).filter(Boolean).flatMap((s) => ['--san', s]) : []),
+      ];
+    case 'install-host':
+      return ['install-host', a.host ?? '', ...opt('--cert', a.cert), ...opt('--key', a.key), ...opt('--ca', a.ca), ...opt('--runtime', a.runtime), ...opt('--certs-dir', a.certsDir)];
+    case 'to-p12':
+      return ['to-p12', ...opt('--cert', a.cert), ...opt('--key', a.key), ...opt('--for', a.importer)];
+    case 'verify':
+      return ['verify', a.url ?? '', ...opt('--cert', a.cert), ...opt('--key', a.key), ...opt('--ca', a.ca)];
+    case 'inspect':
+      return ['inspect', ...(a.files ?? '').split(/\s+/).filter(Boolean)];
+  }
+}
+
+/** Quotes an argv for a POSIX shell, only where needed. */
+export function shellQuote(argv: string[]): string {
+  return argv.map((s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+function existingCa(dir: string): string | undefined {
+  const file = path.join(dir, 'ca.crt');
+  if (!existsSync(file)) return undefined;
+  const pem = readFileSync(file, 'utf8');
+  return pem.includes('BEGIN CERTIFICATE') ? file : undefined;
+}
+
+export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<number>): Promise<number> {
+  const { select, input, confirm } = await import('@inquirer/prompts');
+  const out = createOut(io);
+  const s = out.style;
+  const ctx = { output: io.stderr };
+  const user = (io.env.USER ?? os.userInfo().username) || 'me';
+  const host = os.hostname();
+  const pki = 'pki';
+  const ca = existingCa(pki);
+
+  io.stderr.write(`${s.bold('regcert')} ${s.dim('— private PKI and client-certificate login for registries')}\n`);
+  if (ca) io.stderr.write(`Found an existing CA in ./${pki} (${ca}).\n`);
+
+  const choices: Array<{ name: string; value: WizardTask | 'issue-existing' }> = [];
+  if (ca) choices.push({ name: `Issue a certificate from the existing CA in ./${pki}`, value: 'issue-existing' });
+  choices.push(
+    { name: 'Create a certificate authority (CA)', value: 'init-ca' },
+    { name: 'Issue a server or client certificate', value: 'issue' },
+    { name: 'Set up this machine for a registry (certs.d)', value: 'install-host' },
+    { name: 'Make a .p12 for a browser, Keychain, Windows or Java', value: 'to-p12' },
+    { name: 'Verify that a registry logs me in with my certificate', value: 'verify' },
+    { name: 'Inspect a certificate, key, CSR or .p12', value: 'inspect' },
+  );
+  const picked = await select({ message: 'What do you want to do?', choices }, ctx);
+  const task: WizardTask = picked === 'issue-existing' ? 'issue' : picked;
+  const a: WizardAnswers = {};
+  switch (task) {
+    case 'init-ca': {
+      if (ca && !(await confirm({ message: `A CA already exists in ./${pki}. Create another one in a new directory?`, default: false }, ctx))) {
+        return 0;
+      }
+      a.dir = await input({ message: 'Directory for the CA:', default: ca ? `${pki}-2` : pki }, ctx);
+      a.cn = await input({ message: 'CA name (CN):', default: 'regcert Root CA' }, ctx);
+      a.keyType = await select(
+        {
+          message: 'Key type:',
+          choices: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096', 'ed25519'].map((v) => ({ name: v, value: v })),
+          default: 'ecdsa-p256',
+        },
+        ctx,
+      );
+      break;
+    }
+    case 'issue': {
+      a.dir = await input({ message: 'CA directory:', default: ca ? pki : pki }, ctx);
+      a.kind = await select(
+        {
+          message: 'Certificate for:',
+          choices: [
+            { name: 'a user or machine logging in to a registry (client)', value: 'client' as const },
+            { name: 'a registry server (server)', value: 'server' as const },
+            { name: 'both', value: 'both' as const },
+          ],
+        },
+        ctx,
+      );
+      a.name = await input({ message: 'Name (file name and CN):', default: a.kind === 'client' ? user : host }, ctx);
+      a.sans = await input({ message: 'Extra SANs (host names, IPs, e-mails; comma-separated, may be empty):', default: '' }, ctx);
+      break;
+    }
+    case 'install-host': {
+      a.host = await input({ message: 'Registry (HOST or HOST:PORT, as in image names):', default: 'registry.example.com' }, ctx);
+      a.cert = await input({ message: 'Client certificate:', default: path.join(pki, `${user}.crt`) }, ctx);
+      a.key = await input({ message: 'Client key:', default: path.join(pki, `${user}.key`) }, ctx);
+      a.ca = await input({ message: "Registry's CA certificate:", default: path.join(pki, 'ca.crt') }, ctx);
+      a.runtime = await select(
+        { message: 'Runtime:', choices: ['docker', 'podman', 'containerd'].map((v) => ({ name: v, value: v })), default: 'docker' },
+        ctx,
+      );
+      break;
+    }
+    case 'to-p12': {
+      a.cert = await input({ message: 'Certificate:', default: path.join(pki, `${user}.crt`) }, ctx);
+      a.key = await input({ message: 'Key:', default: path.join(pki, `${user}.key`) }, ctx);
+      a.importer = await select(
+        { message: 'It will be imported by:', choices: ['browser', 'macos', 'windows', 'java', 'curl'].map((v) => ({ name: v, value: v })) },
+        ctx,
+      );
+      break;
+    }
+    case 'verify': {
+      a.url = await input({ message: 'Registry URL:', default: 'https://registry.example.com' }, ctx);
+      a.cert = await input({ message: 'Client certificate:', default: path.join(pki, `${user}.crt`) }, ctx);
+      a.key = await input({ message: 'Client key:', default: path.join(pki, `${user}.key`) }, ctx);
+      a.ca = await input({ message: "Registry's CA certificate (empty: system roots):", default: ca ?? '' }, ctx);
+      break;
+    }
+    case 'inspect': {
+      a.files = await input({ message: 'File(s), space-separated:', default: ca ?? '' }, ctx);
+      break;
+    }
+  }
+  const argv = buildWizardArgv(task, a);
+  io.stderr.write(`\nThe same, without the wizard:\n  ${s.cyan(`regcert ${shellQuote(argv)}`)}\n\n`);
+  return runMain(argv);
+}
