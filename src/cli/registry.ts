@@ -8,5 +8,6 @@ import type { Runtime } from './runner.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
 import { register as inspect } from './commands/inspect.js';
+import { register as config } from './commands/config.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, inspect];
+export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, inspect, config];
