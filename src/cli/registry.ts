@@ -9,5 +9,6 @@ import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
 import { register as inspect } from './commands/inspect.js';
 import { register as config } from './commands/config.js';
+import { register as doctor } from './commands/doctor.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, inspect, config];
+export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, inspect, config, doctor];

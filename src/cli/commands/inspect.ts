@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
 import type { CertificateDetails } from '../../core/inspect.js';
 import type { InspectOptions, InspectResult } from '../../commands/inspect.js';
 import type { Out } from '../output.js';
 import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
-/** Warn this many days before expiry (yellow); red once expired. */
-const EXPIRY_WARN_DAYS = 30;
+/** Yellow this many days before expiry, red once expired. */
+const EXPIRY_WARN_DAYS = EXPIRY_WARNING_DAYS;
 
 function row(out: Out, k: string, v: string): void {
   out.line(`  ${out.style.dim(k.padEnd(12))} ${v}`);
