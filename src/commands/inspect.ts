@@ -95,7 +95,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
 
   for (const file of opts.files) {
     const data = await readInputFile(file, 'file', 'check the path');
-    const found = findObjects(data);
+    const found = findObjects(data, file);
     if (found.length === 0) {
       throw inputError(
         'UNRECOGNIZED_FILE',

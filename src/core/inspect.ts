@@ -8,6 +8,7 @@ import * as asn1js from 'asn1js';
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
 import { ekuNames, formatSans, sansOf } from './describe.js';
+import { inputError } from './errors.js';
 import { describeKey } from './keys.js';
 import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
 import { x509 } from './x509.js';
@@ -85,16 +86,19 @@ function tryPlainDerKey(der: Uint8Array): boolean {
  * Everything recognisable in a file, in order. An empty list means the file
  * is none of the things regcert reads.
  */
-export function findObjects(data: Uint8Array): FoundObject[] {
+export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[] {
   if (looksLikePem(data)) {
     const out: FoundObject[] = [];
     for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'))) {
+      // A labelled block that does not parse is a damaged file: say so, never skip it.
       if (CERT_LABELS.includes(b.label)) {
         const cert = tryCertificate(b.der);
-        if (cert) out.push({ kind: 'certificate', cert });
+        if (!cert) throw inputError('BAD_CERTIFICATE', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
+        out.push({ kind: 'certificate', cert });
       } else if (CSR_LABELS.includes(b.label)) {
         const csr = tryCsr(b.der);
-        if (csr) out.push({ kind: 'csr', csr });
+        if (!csr) throw inputError('BAD_CSR', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
+        out.push({ kind: 'csr', csr });
       } else if (KEY_LABELS.includes(b.label)) {
         const encrypted = b.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(b.headers['Proc-Type'] ?? '');
         out.push({ kind: 'private-key', block: b, encrypted, der: false });

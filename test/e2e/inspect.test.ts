@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateToPem, createLeaf, createRootCa } from '../../src/core/certificates.js';
@@ -103,6 +103,21 @@ describe('regcert inspect', () => {
     expect(j.items[0]).toMatchObject({ type: 'csr', subject: 'CN=bot', sans: ['DNS:bot.example.com'], keyType: 'rsa-2048', signatureValid: true });
     expect(j.items[1]).toMatchObject({ type: 'certificate', subject: 'CN=alice', signedBy: null });
     expect(j.items[2]).toMatchObject({ type: 'private-key', keyType: 'rsa-2048', matches: [] });
+  });
+
+  it('reads "openssl x509 -text" output with CRLF line endings, and refuses a damaged certificate block', async () => {
+    const text = (await runOk('openssl', ['x509', '-in', p('root/ca.crt'), '-text'])).stdout;
+    writeFileSync(p('ca-text.pem'), text.replace(/\n/g, '\r\n'));
+    const j = await inspectJson(['ca-text.pem']);
+    expect(j.items).toHaveLength(1);
+    expect(j.items[0]).toMatchObject({ type: 'certificate', subject: 'CN=Test Root', selfSigned: true });
+    const pem = readFileSync(p('root/ca.crt'), 'utf8');
+    const lines = pem.split('\n');
+    lines.splice(3, 2);
+    writeFileSync(p('damaged.crt'), lines.join('\n'));
+    const r = await runCli(['inspect', 'damaged.crt'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^regcert: (damaged\.crt holds a malformed "CERTIFICATE" block|malformed PEM block)/);
   });
 
   it('rejects a file that is none of these with exit 2 and a clear message', async () => {
