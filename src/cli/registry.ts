@@ -7,5 +7,8 @@ import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
+import { register as inspect } from './commands/inspect.js';
+import { register as config } from './commands/config.js';
+import { register as doctor } from './commands/doctor.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue];
+export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, inspect, config, doctor];

@@ -42,3 +42,20 @@ export const CERTS_DIRS = {
 
 /** Network waits: a registry that takes longer than this to answer is reported as a timeout. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/**
+ * Certificates that expire within this many days are flagged (inspect in
+ * yellow, doctor as a problem): a month leaves time to reissue and roll out.
+ */
+export const EXPIRY_WARNING_DAYS = 30;
+
+/** Docker's daemon configuration, where insecure-registries are listed. */
+export const DOCKER_DAEMON_JSON = '/etc/docker/daemon.json';
+
+/**
+ * containers/image (Podman, skopeo, Buildah) looks for HOST[:PORT] in these
+ * folders in this order and uses only the first that exists; the per-user
+ * folder (under $HOME) comes first. See containers/image pkg/tlsclientconfig
+ * and docker/docker_client.go (dockerCertDir).
+ */
+export const CONTAINERS_USER_CERTS_DIR = '.config/containers/certs.d';

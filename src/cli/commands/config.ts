@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import type { ConfigOptions, ConfigResult } from '../../commands/config.js';
+import type { Out } from '../output.js';
+import { renderFiles } from '../render-common.js';
+import { addCommonOptions, addForceOption, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+
+export function renderConfig(r: ConfigResult, out: Out): void {
+  const s = out.style;
+  // stdout carries the document itself (so it can be redirected); narration goes to stderr.
+  if (r.files.length === 0) out.line(r.content.replace(/\n$/, ''));
+  else {
+    out.line(`${s.green(s.ok)} Wrote the ${r.target} configuration for ${r.host}`);
+    renderFiles(out, r.files);
+  }
+  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  if (r.next.length) {
+    out.note(s.bold('Next:'));
+    for (const n of r.next) out.note(`  ${n}`);
+  }
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('config')
+    .summary('print the server-side configuration: registry, nginx, containerd, mke-trust, msr-enable')
+    .description(
+      'Render what goes on the server side next, with absolute paths into --dir:\n' +
+        '  registry    the http.tls block of a CNCF distribution config.yml (certificate, key, clientcas)\n' +
+        '  nginx       an nginx server block with ssl_verify_client on\n' +
+        '  containerd  a containerd hosts.toml for HOST (ca.crt, client.cert, client.key)\n' +
+        '  mke-trust   the MKE trusted-registry JSON (hostAddress, caBundle) and its curl upload line\n' +
+        '  msr-enable  the MSR reconfigure command that turns on client-certificate login\n' +
+        'Prints to stdout, or writes --out FILE.',
+    )
+    .argument('<target>', 'registry, nginx, containerd, mke-trust or msr-enable')
+    .option('--dir <dir>', 'PKI directory (ca.crt, NAME.crt, NAME.key)', 'pki')
+    .option('--host <host>', 'the registry host name clients use (HOST or HOST:PORT)')
+    .option('--port <n>', 'the port the registry listens on (default 443)', parseInteger)
+    .option('--server-cert <name>', 'server certificate NAME in --dir (NAME.crt, NAME.key; default: the host)')
+    .option('--upstream <url>', 'nginx: where to proxy requests (default http://127.0.0.1:5000)')
+    .option('--mke <url>', 'mke-trust: the MKE URL for the upload line (default https://mke.example.com)')
+    .option('--out <file>', 'write the configuration to FILE instead of stdout');
+  addForceOption(addCommonOptions(cmd));
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['regcert config registry --dir pki --host registry.example.com --port 5000', 'the http.tls block for docker-registry / distribution'],
+      ['regcert config nginx --dir pki --host registry.example.com --out /etc/nginx/conf.d/registry.conf', 'an mTLS nginx front end'],
+      ['regcert config mke-trust --dir pki --host msr.example.com --mke https://mke.example.com', 'the MKE trusted-registry JSON and its curl upload line'],
+    ]),
+  );
+  cmd.action(async (target: string, o: Omit<ConfigOptions, 'target'>) => {
+    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/config.js')).config({ ...o, target }, ctx), renderConfig);
+  });
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
+import type { Problem } from '../../core/doctor.js';
+import type { Out } from '../output.js';
+import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
+
+const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', containerd: 'containerd' };
+
+function renderProblem(out: Out, p: Problem): void {
+  const s = out.style;
+  out.line(`    ${s.red(s.fail)} ${p.message}`);
+  out.line(`      ${s.dim('fix:')} ${p.fix}`);
+}
+
+export function renderDoctor(r: DoctorResult, out: Out): void {
+  const s = out.style;
+  for (const root of r.roots) if (!root.exists) out.line(s.dim(`${root.path}: not present (${KIND_LABEL[root.kind]})`));
+  for (const h of r.hosts) {
+    const mark = h.problems.length ? s.red(s.fail) : s.green(s.ok);
+    out.line(`${mark} ${s.bold(h.name)}  ${s.dim(`${KIND_LABEL[h.kind]}, ${h.path}`)}`);
+    for (const p of h.problems) renderProblem(out, p);
+  }
+  for (const p of r.problems) renderProblem(out, p);
+  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  out.line();
+  if (r.problemCount === 0) {
+    out.line(r.hosts.length ? `${s.green(s.ok)} ${r.hosts.length} folder(s) checked, no problems` : 'No registry folders found.');
+  } else {
+    const bad = r.hosts.filter((h) => h.problems.length).length;
+    out.line(`${s.red(s.fail)} ${r.problemCount} problem(s) in ${bad} of ${r.hosts.length} folder(s)`);
+  }
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('doctor')
+    .summary('check the installed certs.d folders and say how to fix each problem')
+    .description(
+      'Examine the certs.d folders Docker, Podman (containers/image) and containerd read, and report each problem with its fix:\n' +
+        'a .cert without its .key (or the reverse), a key that does not match, a key readable by others, a certificate without\n' +
+        'clientAuth, expired or expiring within 30 days, a client certificate that does not chain to the folder\'s *.crt, a folder\n' +
+        'name that is not HOST[:PORT], a host also in insecure-registries, hosts.toml naming missing files, a Podman folder\n' +
+        'hiding a complete Docker one, a stray CA private key. Exit 1 when there is any problem.',
+    )
+    .argument('[host]', 'only this HOST[:PORT]')
+    .option('--runtime <runtime>', 'docker, podman or containerd (default: all)')
+    .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
+    .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)");
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['sudo regcert doctor', 'every registry folder of every runtime on this machine'],
+      ['sudo regcert doctor registry.example.com:5000 --runtime podman', 'what Podman/skopeo will use for one registry'],
+      ['regcert doctor --certs-dir docker=./certs.d --daemon-json ./daemon.json --json', 'a copied tree, as JSON'],
+    ]),
+  );
+  cmd.action(async (host: string | undefined, o: DoctorOptions) => {
+    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/doctor.js')).doctor({ ...o, host }, ctx), renderDoctor);
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * `regcert config TARGET`: the server-side configuration that comes next,
+ * rendered from templates/ with absolute paths into the PKI directory.
+ */
+import path from 'node:path';
+import { certificateToPem, isSignedBy, keyMatchesCertificate, parseCertificates } from '../core/certificates.js';
+import { DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { sansOf } from '../core/describe.js';
+import { inputError } from '../core/errors.js';
+import { parseHostPort, type HostPort } from '../core/hostport.js';
+import { parsePrivateKey } from '../core/keys.js';
+import { isNginxSafe, nginxString, renderJsonTemplate, renderTemplate, shellWord, yamlString } from '../core/template.js';
+import { readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
+import { readTemplate } from '../io/templates.js';
+import type { CommandContext } from './context.js';
+
+export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable'] as const;
+export type ConfigTarget = (typeof CONFIG_TARGETS)[number];
+
+const TEMPLATE_FILE: Record<ConfigTarget, string> = {
+  registry: 'registry-config.yml',
+  nginx: 'nginx.conf',
+  containerd: 'containerd-hosts.toml',
+  'mke-trust': 'mke-trust.json',
+  'msr-enable': 'msr-enable.sh',
+};
+
+export interface ConfigOptions {
+  target: string;
+  dir?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  serverCert?: string | undefined;
+  upstream?: string | undefined;
+  mke?: string | undefined;
+  out?: string | undefined;
+  force?: boolean | undefined;
+}
+
+export interface ConfigResult {
+  command: 'config';
+  target: ConfigTarget;
+  host: string;
+  /** The rendered document. */
+  content: string;
+  files: WrittenFile[];
+  /** Things worth knowing (e.g. the host is not in the server certificate's SANs). */
+  warnings: string[];
+  /** What to run next (narration). */
+  next: string[];
+}
+
+function parseTarget(t: string): ConfigTarget {
+  if ((CONFIG_TARGETS as readonly string[]).includes(t)) return t as ConfigTarget;
+  throw inputError('BAD_TARGET', `unknown config target "${t}"`, `use one of: ${CONFIG_TARGETS.join(', ')}`);
+}
+
+function parseHost(opts: ConfigOptions): HostPort {
+  if (opts.host === undefined) throw inputError('MISSING_HOST', 'no --host given', 'pass --host registry.example.com (the name clients use)');
+  const hp = parseHostPort(opts.host);
+  if (!hp) throw inputError('BAD_HOST', `invalid --host "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
+  if (opts.port !== undefined) {
+    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw inputError('BAD_PORT', `invalid --port "${opts.port}"`, 'use a port from 1 to 65535');
+    if (hp.port !== undefined && hp.port !== opts.port) throw inputError('PORT_TWICE', `--host ${opts.host} and --port ${opts.port} disagree`, 'give the port once');
+    return parseHostPort(`${hp.display}:${opts.port}`)!;
+  }
+  return hp;
+}
+
+interface ServerFiles {
+  certificate: string;
+  key: string;
+  clientca: string;
+  warnings: string[];
+}
+
+/** The server certificate, its key and the CA, checked to belong together. */
+async function readServerFiles(dir: string, name: string, hp: HostPort): Promise<ServerFiles> {
+  const certificate = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  const clientca = path.join(dir, 'ca.crt');
+  const hint = `run "regcert issue ${hp.host} --server --dir ${dir}" or pass --server-cert NAME`;
+  const chain = parseCertificates(await readInputFile(certificate, 'server certificate', hint), certificate);
+  const ca = parseCertificates(await readInputFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`), clientca)[0]!;
+  const keyData = await readInputFile(key, 'server key', hint);
+  if (Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')) {
+    throw inputError('SERVER_KEY_ENCRYPTED', `${key} is encrypted`, 'registries and nginx need an unencrypted key: issue the server certificate without --key-password-file');
+  }
+  const leaf = chain[0]!;
+  if (!keyMatchesCertificate(parsePrivateKey(keyData, { source: key }).key, leaf)) {
+    throw inputError('KEY_MISMATCH', `${key} does not belong to ${certificate}`, 'reissue the server certificate, or pass the right --server-cert');
+  }
+  const warnings: string[] = [];
+  const signers = [ca, ...chain.slice(1)];
+  let signed = false;
+  for (const s of signers) if (await isSignedBy(leaf, s)) signed = true;
+  if (!signed) warnings.push(`${certificate} is not signed by ${clientca} (or an intermediate in its file): clients that trust only this CA will refuse the server`);
+  const sans = sansOf(leaf.extensions).map((s) => s.value.toLowerCase());
+  const host = hp.host.toLowerCase();
+  const covered = sans.some((s) => s === host || (s.startsWith('*.') && host.endsWith(s.slice(1)) && host.split('.').length === s.split('.').length));
+  if (!covered) warnings.push(`${certificate} does not name ${hp.host} in its SANs (${sans.join(', ') || 'none'}): clients will refuse it; reissue with --san ${hp.host}`);
+  return { certificate, key, clientca, warnings };
+}
+
+export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise<ConfigResult> {
+  const target = parseTarget(opts.target);
+  const hp = parseHost(opts);
+  const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
+  const template = await readTemplate(TEMPLATE_FILE[target]);
+  const caPath = path.join(dir, 'ca.crt');
+  let content: string;
+  let warnings: string[] = [];
+  const next: string[] = [];
+  const out = opts.out;
+  switch (target) {
+    case 'registry': {
+      const f = await readServerFiles(dir, opts.serverCert ?? hp.host, hp);
+      warnings = f.warnings;
+      content = renderTemplate(template, {
+        host: hp.display,
+        addr: yamlString(`:${hp.port ?? 443}`),
+        certificate: yamlString(f.certificate),
+        key: yamlString(f.key),
+        clientca: yamlString(f.clientca),
+      });
+      next.push(`merge the http block into the registry's config.yml and restart it`);
+      next.push(`regcert verify https://${hp.display} --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
+      break;
+    }
+    case 'nginx': {
+      const f = await readServerFiles(dir, opts.serverCert ?? hp.host, hp);
+      warnings = f.warnings;
+      const upstream = opts.upstream ?? 'http://127.0.0.1:5000';
+      if (!/^https?:\/\/[^\s;{}$"]+$/.test(upstream)) throw inputError('BAD_UPSTREAM', `invalid --upstream "${upstream}"`, 'pass a URL such as http://127.0.0.1:5000');
+      for (const p of [f.certificate, f.key, f.clientca]) {
+        if (!isNginxSafe(p)) throw inputError('BAD_PATH', `the path ${p} cannot be written safely in nginx.conf`, 'use a --dir without "$", ";", braces or line breaks');
+      }
+      content = renderTemplate(template, {
+        host: hp.display,
+        port: String(hp.port ?? 443),
+        serverName: hp.host.includes(':') ? `[${hp.host}]` : hp.host,
+        certificate: nginxString(f.certificate),
+        key: nginxString(f.key),
+        clientca: nginxString(f.clientca),
+        upstream,
+      });
+      next.push('put the server block in the http { } context, then run "nginx -t" and reload nginx');
+      break;
+    }
+    case 'containerd': {
+      content = renderTemplate(template, { host: hp.display });
+      next.push(`regcert install-host ${hp.display} --runtime containerd --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
+      break;
+    }
+    case 'mke-trust': {
+      const ca = parseCertificates(await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`), caPath)[0]!;
+      const caBundle = certificateToPem(ca).trimEnd();
+      content = renderJsonTemplate(template, { host: hp.display, caBundle });
+      const mke = (opts.mke ?? 'https://mke.example.com').replace(/\/+$/, '');
+      const file = out ?? 'mke-trust.json';
+      if (out === undefined) next.push(`save this JSON as ${file} (or pass --out ${file})`);
+      next.push(
+        `curl --cacert ca.pem --cert cert.pem --key key.pem -X POST -H "Accept: application/json" -H "Content-Type: application/json" -d @${shellWord(file)} ${shellWord(`${mke}/api/config/trustedregistry_`)}`,
+      );
+      next.push('(run it where an MKE admin client bundle is unpacked: ca.pem, cert.pem and key.pem come from the bundle)');
+      break;
+    }
+    case 'msr-enable': {
+      await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`);
+      content = renderTemplate(template, { host: hp.display, caPath: caPath.replace(/[\r\n]/g, ' '), caPathShell: shellWord(caPath) });
+      next.push(`MKE_URL=https://mke.example.com REPLICA_ID=... sh ${out ?? 'msr-enable.sh'}`);
+      break;
+    }
+  }
+  let files: WrittenFile[] = [];
+  if (out !== undefined) {
+    files = await writeFiles([{ path: out, data: content, mode: target === 'msr-enable' ? 0o755 : 0o644, kind: 'config' }], { force: opts.force ?? false });
+  }
+  return { command: 'config', target, host: hp.display, content, files, warnings, next };
+}

@@ -1,0 +1,333 @@
+/**
+ * What can be wrong in a certs.d tree, and how to fix it. Pure: the tree is
+ * read by src/io/certs-d.ts and handed in as a snapshot; the clock is a
+ * parameter.
+ *
+ * Docker (moby registry/config.go ReadCertsDirectory) and containers/image
+ * (pkg/tlsclientconfig) read a HOST[:PORT] folder the same way: every
+ * "*.crt" is a CA root, every "X.cert" is a client certificate that needs
+ * "X.key" (and the reverse); the pair is loaded with Go's
+ * tls.LoadX509KeyPair, so the key must be unencrypted and match.
+ */
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
+import { EXPIRY_WARNING_DAYS } from './defaults.js';
+import { ekuNames } from './describe.js';
+import { parseHostPort } from './hostport.js';
+import { parsePrivateKey } from './keys.js';
+import type { KeyObject } from 'node:crypto';
+
+export type RootKind = 'docker' | 'podman-user' | 'podman' | 'containerd';
+
+export interface FileSnapshot {
+  name: string;
+  /** Permission bits (st_mode & 0o777). */
+  mode: number;
+  data: Uint8Array;
+}
+
+export interface HostDirSnapshot {
+  root: string;
+  kind: RootKind;
+  /** The folder name: HOST[:PORT]. */
+  name: string;
+  path: string;
+  files: FileSnapshot[];
+  /** Absolute paths named by its hosts.toml that exist (the reader checks them). */
+  existing: string[];
+}
+
+export type ProblemCode =
+  | 'bad-host-name'
+  | 'cert-without-key'
+  | 'key-without-cert'
+  | 'key-mismatch'
+  | 'key-unreadable'
+  | 'key-permissions'
+  | 'no-client-auth'
+  | 'expired'
+  | 'expiring'
+  | 'untrusted-chain'
+  | 'bad-certificate'
+  | 'insecure-registry'
+  | 'hosts-toml-missing-file'
+  | 'shadowed'
+  | 'stray-ca-key'
+  | 'not-installed';
+
+export interface Problem {
+  code: ProblemCode;
+  /** The file (or folder) the problem is about. */
+  path: string;
+  message: string;
+  fix: string;
+}
+
+export interface DoctorContext {
+  now?: Date;
+  /** insecure-registries from Docker's daemon.json (host[:port] or CIDR). */
+  insecureRegistries?: string[];
+  daemonJsonPath?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function join(dir: string, name: string): string {
+  return `${dir.replace(/\/+$/, '')}/${name}`;
+}
+
+function tryCerts(data: Uint8Array): Certificate[] | undefined {
+  try {
+    return parseCertificates(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether HOST[:PORT] is listed in insecure-registries (exactly, by host, or by an IP range). */
+export function isListedInsecure(name: string, list: readonly string[]): boolean {
+  const hp = parseHostPort(name);
+  if (!hp) return false;
+  for (const entry of list) {
+    if (entry === name || entry === hp.host || entry === hp.display) return true;
+    const m = /^(.+)\/(\d+)$/.exec(entry);
+    if (m && (isIPv4(hp.host) || isIPv6(hp.host))) {
+      const net = m[1]!;
+      const family = isIPv4(net) ? 'ipv4' : isIPv6(net) ? 'ipv6' : undefined;
+      if (!family || family !== (isIPv4(hp.host) ? 'ipv4' : 'ipv6')) continue;
+      const bl = new BlockList();
+      try {
+        bl.addSubnet(net, Number(m[2]), family);
+      } catch {
+        continue;
+      }
+      if (bl.check(hp.host, family)) return true;
+    }
+  }
+  return false;
+}
+
+/** Does leaf chain (through the extra certificates) to one of the roots? Signatures are checked. */
+async function chainsTo(leaf: Certificate, extra: Certificate[], roots: Certificate[]): Promise<boolean> {
+  let cur = leaf;
+  for (let depth = 0; depth < 6; depth++) {
+    for (const r of roots) if (await isSignedBy(cur, r)) return true;
+    let next: Certificate | undefined;
+    for (const c of extra) {
+      if (c !== cur && (await isSignedBy(cur, c))) {
+        next = c;
+        break;
+      }
+    }
+    if (!next) return false;
+    cur = next;
+  }
+  return false;
+}
+
+/** The file names a containerd hosts.toml refers to in ca = … and client = … (strings only). */
+export function hostsTomlFiles(text: string): string[] {
+  const out: string[] = [];
+  // Values may span lines (arrays); take each key's value up to the next key or table.
+  const body = text.replace(/^\s*#.*$/gm, '');
+  const re = /^\s*(ca|client)\s*=\s*([\s\S]*?)(?=^\s*(?:[A-Za-z_][\w.-]*\s*=|\[\[?\s*[A-Za-z_])|(?![\s\S]))/gm;
+  for (const m of body.matchAll(re)) {
+    for (const s of m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)) out.push(s[1] !== undefined ? JSON.parse(`"${s[1]}"`) as string : s[2]!);
+  }
+  return out;
+}
+
+function expiryProblem(cert: Certificate, file: string, what: string, now: Date, fix: string): Problem | undefined {
+  const left = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  if (cert.notAfter.getTime() <= now.getTime()) {
+    return { code: 'expired', path: file, message: `${what} ${file} expired on ${cert.notAfter.toISOString().slice(0, 10)}`, fix };
+  }
+  if (left <= EXPIRY_WARNING_DAYS) {
+    return { code: 'expiring', path: file, message: `${what} ${file} expires in ${left} days (${cert.notAfter.toISOString().slice(0, 10)})`, fix };
+  }
+  return undefined;
+}
+
+/** Every problem of one HOST[:PORT] folder, each reported once. */
+export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}): Promise<Problem[]> {
+  const now = ctx.now ?? new Date();
+  const problems: Problem[] = [];
+  const hp = parseHostPort(d.name);
+  if (!hp && !(d.kind === 'containerd' && d.name === '_default')) {
+    problems.push({
+      code: 'bad-host-name',
+      path: d.path,
+      message: `${d.path}: "${d.name}" is not a valid HOST[:PORT], so no runtime will ever use this folder`,
+      fix: `rename it to the registry's host name as written in image references (e.g. registry.example.com:5000), or use "regcert install-host"`,
+    });
+  }
+  if (hp && d.kind === 'docker' && ctx.insecureRegistries && isListedInsecure(d.name, ctx.insecureRegistries)) {
+    problems.push({
+      code: 'insecure-registry',
+      path: d.path,
+      message: `${d.name} is also listed under insecure-registries in ${ctx.daemonJsonPath ?? 'daemon.json'}, so Docker may skip certificate verification for it`,
+      fix: `remove "${d.name}" from insecure-registries in ${ctx.daemonJsonPath ?? '/etc/docker/daemon.json'} and restart Docker`,
+    });
+  }
+
+  const byName = new Map(d.files.map((f) => [f.name, f]));
+  const cas: Array<{ file: string; cert: Certificate }> = [];
+  for (const f of d.files.filter((f) => f.name.endsWith('.crt'))) {
+    const file = join(d.path, f.name);
+    const certs = tryCerts(f.data);
+    if (!certs) {
+      problems.push({ code: 'bad-certificate', path: file, message: `${file} is not a PEM certificate`, fix: 'replace it with the registry CA certificate (PEM)' });
+      continue;
+    }
+    for (const c of certs) cas.push({ file, cert: c });
+    const p = expiryProblem(certs[0]!, file, 'CA certificate', now, 'get the renewed CA certificate and replace this file');
+    if (p) problems.push(p);
+  }
+
+  // Client certificate/key pairs.
+  for (const f of d.files.filter((f) => f.name.endsWith('.cert'))) {
+    const file = join(d.path, f.name);
+    const base = f.name.slice(0, -'.cert'.length);
+    const keyFile = byName.get(`${base}.key`);
+    const certs = tryCerts(f.data);
+    if (!certs) {
+      problems.push({ code: 'bad-certificate', path: file, message: `${file} is not a PEM certificate`, fix: 'reinstall the client certificate with "regcert install-host"' });
+      continue;
+    }
+    const leaf = certs[0]!;
+    if (!keyFile) {
+      problems.push({
+        code: 'cert-without-key',
+        path: file,
+        message: `${file} has no ${base}.key next to it: Docker refuses to use the folder`,
+        fix: `copy the matching key to ${join(d.path, `${base}.key`)} (mode 0600), or remove ${f.name}`,
+      });
+    } else {
+      const keyPath = join(d.path, keyFile.name);
+      let key: KeyObject | undefined;
+      try {
+        key = parsePrivateKey(keyFile.data, { source: keyPath }).key;
+      } catch {
+        problems.push({
+          code: 'key-unreadable',
+          path: keyPath,
+          message: `${keyPath} is encrypted or not a private key: Go's tls.LoadX509KeyPair cannot read it`,
+          fix: `write it unencrypted with "regcert install-host … --key-password-file F" (it decrypts), mode 0600`,
+        });
+      }
+      if (key && !keyMatchesCertificate(key, leaf)) {
+        problems.push({
+          code: 'key-mismatch',
+          path: keyPath,
+          message: `${keyPath} does not belong to ${file}`,
+          fix: `install the key that was generated with this certificate (regcert inspect ${file} KEY shows which matches)`,
+        });
+      }
+      if ((keyFile.mode & 0o077) !== 0) {
+        problems.push({
+          code: 'key-permissions',
+          path: keyPath,
+          message: `${keyPath} is readable by group or others (mode 0${keyFile.mode.toString(8)})`,
+          fix: `chmod 600 ${keyPath}`,
+        });
+      }
+    }
+    const ekus = ekuNames(leaf);
+    if (ekus.length > 0 && !ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
+      problems.push({
+        code: 'no-client-auth',
+        path: file,
+        message: `${file} lacks the clientAuth extended key usage (has ${ekus.join(', ')}): the registry will refuse it in the handshake`,
+        fix: `issue a client certificate: regcert issue NAME --client, then regcert install-host ${d.name} …`,
+      });
+    }
+    const exp = expiryProblem(leaf, file, 'client certificate', now, `issue a new one (regcert issue NAME --client) and reinstall it with "regcert install-host ${d.name} … --force"`);
+    if (exp) problems.push(exp);
+    if (cas.length > 0 && !(await chainsTo(leaf, certs.slice(1), cas.map((c) => c.cert)))) {
+      problems.push({
+        code: 'untrusted-chain',
+        path: file,
+        message: `${file} does not chain to any CA in this folder (${cas.map((c) => c.file.split('/').pop()).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`,
+        fix: 'install the CA that issued the client certificate as ca.crt, or a client certificate issued by this CA (add intermediates to the .cert file)',
+      });
+    }
+  }
+
+  // Keys without a certificate: a stray CA key is worse than a leftover.
+  for (const f of d.files.filter((f) => f.name.endsWith('.key'))) {
+    const base = f.name.slice(0, -'.key'.length);
+    if (byName.has(`${base}.cert`)) continue;
+    const file = join(d.path, f.name);
+    let key: KeyObject | undefined;
+    try {
+      key = parsePrivateKey(f.data, { source: file }).key;
+    } catch {
+      key = undefined;
+    }
+    const isCaKey = base === 'ca' || (key !== undefined && cas.some((c) => keyMatchesCertificate(key!, c.cert)));
+    if (isCaKey) {
+      problems.push({
+        code: 'stray-ca-key',
+        path: file,
+        message: `${file} is a CA private key: whoever can read it can issue trusted certificates, and no runtime needs it here`,
+        fix: `remove ${file} (keep the CA key only on the machine that issues certificates)`,
+      });
+    } else {
+      problems.push({
+        code: 'key-without-cert',
+        path: file,
+        message: `${file} has no ${base}.cert next to it: Docker refuses to use the folder`,
+        fix: `copy the matching client certificate to ${join(d.path, `${base}.cert`)}, or remove ${f.name}`,
+      });
+    }
+  }
+
+  // containerd: hosts.toml must name files that exist.
+  const toml = byName.get('hosts.toml');
+  if (toml) {
+    const tomlPath = join(d.path, 'hosts.toml');
+    for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
+      if (!d.existing.includes(resolveRef(d.path, ref))) {
+        problems.push({
+          code: 'hosts-toml-missing-file',
+          path: tomlPath,
+          message: `${tomlPath} names ${ref}, which does not exist`,
+          fix: `put the file at ${ref.startsWith('/') ? ref : join(d.path, ref)}, or run "regcert install-host ${d.name} --runtime containerd …"`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** A path named in hosts.toml: absolute, or relative to the host folder. */
+export function resolveRef(dir: string, ref: string): string {
+  return ref.startsWith('/') ? ref : join(dir, ref);
+}
+
+/** A folder is complete when it has a CA (*.crt) and a client certificate with its key. */
+export function isComplete(d: HostDirSnapshot): boolean {
+  const names = new Set(d.files.map((f) => f.name));
+  return d.files.some((f) => f.name.endsWith('.crt')) && d.files.some((f) => f.name.endsWith('.cert') && names.has(`${f.name.slice(0, -5)}.key`));
+}
+
+/**
+ * containers/image uses only the first existing folder among
+ * ~/.config/containers/certs.d, /etc/containers/certs.d, /etc/docker/certs.d:
+ * an incomplete folder earlier in that list hides a complete Docker one.
+ */
+export function findShadowing(dirs: HostDirSnapshot[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const docker of dirs.filter((d) => d.kind === 'docker' && isComplete(d))) {
+    const first = (['podman-user', 'podman'] as const).map((k) => dirs.find((d) => d.kind === k && d.name === docker.name)).find((d) => d !== undefined);
+    if (first && !isComplete(first)) {
+      problems.push({
+        code: 'shadowed',
+        path: first.path,
+        message: `${first.path} hides ${docker.path} from Podman/skopeo/Buildah (containers/image uses only the first existing folder), and it lacks a CA or a client certificate with its key`,
+        fix: `remove ${first.path}, or install the same files there (regcert install-host ${docker.name} --runtime podman …)`,
+      });
+    }
+  }
+  return problems;
+}

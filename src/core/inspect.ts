@@ -1,0 +1,280 @@
+/**
+ * What a file holds, for `regcert inspect`: certificates, CSRs, private keys
+ * (plain or encrypted) or a PKCS#12 bundle, and what can be told about each
+ * one. Pure: bytes in, descriptions out (the clock is a parameter).
+ */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
+import { parseCsrBytes, type Csr } from './csr.js';
+import { ekuNames, formatSans, sansOf } from './describe.js';
+import { inputError } from './errors.js';
+import { describeKey } from './keys.js';
+import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
+import { x509 } from './x509.js';
+
+/** One object found in a file, before any decryption. */
+export type FoundObject =
+  | { kind: 'certificate'; cert: Certificate }
+  | { kind: 'csr'; csr: Csr }
+  | { kind: 'private-key'; block: PemBlock; encrypted: boolean; der: boolean }
+  | { kind: 'pkcs12' };
+
+const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
+const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
+const KEY_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'];
+
+const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
+
+/** PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (pkcs7-data), macData OPTIONAL } */
+export function isPkcs12Der(data: Uint8Array): boolean {
+  if (!looksLikeDer(data)) return false;
+  try {
+    const { result, offset } = asn1js.fromBER(new Uint8Array(data));
+    if (offset === -1 || !(result instanceof asn1js.Sequence)) return false;
+    const [version, authSafe] = result.valueBlock.value;
+    if (!(version instanceof asn1js.Integer) || version.valueBlock.valueDec !== 3) return false;
+    if (!(authSafe instanceof asn1js.Sequence)) return false;
+    const oid = authSafe.valueBlock.value[0];
+    return oid instanceof asn1js.ObjectIdentifier && oid.valueBlock.toString() === OID_PKCS7_DATA;
+  } catch {
+    return false;
+  }
+}
+
+/** EncryptedPrivateKeyInfo starts SEQUENCE { SEQUENCE { OID ... } ... }; PrivateKeyInfo starts SEQUENCE { INTEGER ... }. */
+function isEncryptedPkcs8(der: Uint8Array): boolean {
+  try {
+    const { result, offset } = asn1js.fromBER(new Uint8Array(der));
+    if (offset === -1 || !(result instanceof asn1js.Sequence)) return false;
+    const [alg, data] = result.valueBlock.value;
+    return alg instanceof asn1js.Sequence && data instanceof asn1js.OctetString && result.valueBlock.value.length === 2;
+  } catch {
+    return false;
+  }
+}
+
+function tryCertificate(der: Uint8Array): Certificate | undefined {
+  try {
+    return new x509.X509Certificate(new Uint8Array(der));
+  } catch {
+    return undefined;
+  }
+}
+
+function tryCsr(der: Uint8Array): Csr | undefined {
+  try {
+    return parseCsrBytes(der);
+  } catch {
+    return undefined;
+  }
+}
+
+function tryPlainDerKey(der: Uint8Array): boolean {
+  for (const type of ['pkcs8', 'sec1', 'pkcs1'] as const) {
+    try {
+      createPrivateKey({ key: Buffer.from(der), format: 'der', type });
+      return true;
+    } catch {
+      /* next */
+    }
+  }
+  return false;
+}
+
+/**
+ * Everything recognisable in a file, in order. An empty list means the file
+ * is none of the things regcert reads.
+ */
+export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[] {
+  if (looksLikePem(data)) {
+    const out: FoundObject[] = [];
+    for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'))) {
+      // A labelled block that does not parse is a damaged file: say so, never skip it.
+      if (CERT_LABELS.includes(b.label)) {
+        const cert = tryCertificate(b.der);
+        if (!cert) throw inputError('BAD_CERTIFICATE', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
+        out.push({ kind: 'certificate', cert });
+      } else if (CSR_LABELS.includes(b.label)) {
+        const csr = tryCsr(b.der);
+        if (!csr) throw inputError('BAD_CSR', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
+        out.push({ kind: 'csr', csr });
+      } else if (KEY_LABELS.includes(b.label)) {
+        const encrypted = b.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(b.headers['Proc-Type'] ?? '');
+        out.push({ kind: 'private-key', block: b, encrypted, der: false });
+      }
+    }
+    return out;
+  }
+  if (!looksLikeDer(data)) return [];
+  if (isPkcs12Der(data)) return [{ kind: 'pkcs12' }];
+  const cert = tryCertificate(data);
+  if (cert) return [{ kind: 'certificate', cert }];
+  const csr = tryCsr(data);
+  if (csr) return [{ kind: 'csr', csr }];
+  const der = new Uint8Array(data);
+  const block: PemBlock = { label: 'PRIVATE KEY', headers: {}, der, text: '' };
+  if (isEncryptedPkcs8(der)) return [{ kind: 'private-key', block: { ...block, label: 'ENCRYPTED PRIVATE KEY' }, encrypted: true, der: true }];
+  if (tryPlainDerKey(der)) return [{ kind: 'private-key', block, encrypted: false, der: true }];
+  return [];
+}
+
+const OIDS: Record<string, string> = {
+  '1.2.840.113549.1.5.13': 'PBES2',
+  '1.2.840.113549.1.5.12': 'PBKDF2',
+  '1.3.6.1.4.1.11591.4.11': 'scrypt',
+  '1.2.840.113549.2.7': 'HMAC-SHA1',
+  '1.2.840.113549.2.8': 'HMAC-SHA224',
+  '1.2.840.113549.2.9': 'HMAC-SHA256',
+  '1.2.840.113549.2.10': 'HMAC-SHA384',
+  '1.2.840.113549.2.11': 'HMAC-SHA512',
+  '2.16.840.1.101.3.4.1.2': 'AES-128-CBC',
+  '2.16.840.1.101.3.4.1.22': 'AES-192-CBC',
+  '2.16.840.1.101.3.4.1.42': 'AES-256-CBC',
+  '1.2.840.113549.3.7': 'DES-EDE3-CBC',
+  '1.3.14.3.2.7': 'DES-CBC',
+  '1.2.840.113549.1.12.1.3': 'pbeWithSHAAnd3-KeyTripleDES-CBC',
+  '1.2.840.113549.1.12.1.6': 'pbeWithSHAAnd40BitRC2-CBC',
+  '1.2.840.113549.1.5.3': 'pbeWithMD5AndDES-CBC',
+  '1.2.840.113549.1.5.10': 'pbeWithSHA1AndDES-CBC',
+};
+
+function oidName(node: unknown): string {
+  const oid = node instanceof asn1js.ObjectIdentifier ? node.valueBlock.toString() : '?';
+  return OIDS[oid] ?? oid;
+}
+
+/**
+ * What an encrypted key's envelope says without the passphrase, e.g.
+ * "PBES2, PBKDF2-HMAC-SHA256, 2048 iterations, AES-256-CBC".
+ */
+export function describeKeyEncryption(block: PemBlock): string {
+  if (block.label !== 'ENCRYPTED PRIVATE KEY') {
+    const dek = (block.headers['DEK-Info'] ?? '').split(',')[0];
+    return `traditional PEM encryption${dek ? `, ${dek}` : ''}`;
+  }
+  try {
+    const { result } = asn1js.fromBER(block.der);
+    const alg = (result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+    const [oid, params] = alg.valueBlock.value;
+    const scheme = oidName(oid);
+    if (scheme !== 'PBES2' || !(params instanceof asn1js.Sequence)) return scheme;
+    const [kdf, enc] = params.valueBlock.value as asn1js.Sequence[];
+    const [kdfOid, kdfParams] = kdf!.valueBlock.value;
+    const parts = ['PBES2'];
+    if (oidName(kdfOid) === 'PBKDF2' && kdfParams instanceof asn1js.Sequence) {
+      const v = kdfParams.valueBlock.value;
+      const iterations = v[1] instanceof asn1js.Integer ? v[1].valueBlock.valueDec : undefined;
+      const prfNode = v.find((n, i) => i >= 2 && n instanceof asn1js.Sequence) as asn1js.Sequence | undefined;
+      const prf = prfNode ? oidName(prfNode.valueBlock.value[0]) : 'HMAC-SHA1';
+      parts.push(`PBKDF2-${prf}`);
+      if (iterations !== undefined) parts.push(`${iterations} iterations`);
+    } else {
+      parts.push(oidName(kdfOid));
+    }
+    parts.push(oidName(enc!.valueBlock.value[0]));
+    return parts.join(', ');
+  } catch {
+    return 'unknown scheme';
+  }
+}
+
+const KEY_USAGE_NAMES: [number, string][] = [
+  [x509.KeyUsageFlags.digitalSignature, 'digitalSignature'],
+  [x509.KeyUsageFlags.nonRepudiation, 'nonRepudiation'],
+  [x509.KeyUsageFlags.keyEncipherment, 'keyEncipherment'],
+  [x509.KeyUsageFlags.dataEncipherment, 'dataEncipherment'],
+  [x509.KeyUsageFlags.keyAgreement, 'keyAgreement'],
+  [x509.KeyUsageFlags.keyCertSign, 'keyCertSign'],
+  [x509.KeyUsageFlags.cRLSign, 'cRLSign'],
+  [x509.KeyUsageFlags.encipherOnly, 'encipherOnly'],
+  [x509.KeyUsageFlags.decipherOnly, 'decipherOnly'],
+];
+
+export function keyUsageNames(cert: Certificate): string[] {
+  const ext = cert.getExtension(x509.KeyUsagesExtension);
+  if (!ext) return [];
+  return KEY_USAGE_NAMES.filter(([flag]) => (ext.usages & flag) !== 0).map(([, n]) => n);
+}
+
+export function sha1Fingerprint(der: ArrayBuffer | Uint8Array): string {
+  return createHash('sha1').update(new Uint8Array(der)).digest('hex').toUpperCase().match(/../g)!.join(':');
+}
+
+export interface KeyInfo {
+  keyType: string;
+  keyBits: number | null;
+}
+
+export function keyInfo(key: KeyObject): KeyInfo {
+  const d = key.asymmetricKeyDetails ?? {};
+  const t = key.asymmetricKeyType;
+  let bits: number | null = null;
+  if (t === 'rsa' || t === 'rsa-pss') bits = d.modulusLength ?? null;
+  else if (t === 'ec') bits = ({ prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 } as Record<string, number>)[d.namedCurve ?? ''] ?? null;
+  else if (t === 'ed25519') bits = 256;
+  else if (t === 'ed448') bits = 456;
+  return { keyType: describeKey(key), keyBits: bits };
+}
+
+function spkiKeyInfo(spki: ArrayBuffer): KeyInfo {
+  try {
+    return keyInfo(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
+  } catch {
+    return { keyType: 'unknown', keyBits: null };
+  }
+}
+
+export interface CertificateDetails extends KeyInfo {
+  subject: string;
+  issuer: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  daysLeft: number;
+  expired: boolean;
+  sans: string[];
+  keyUsage: string[];
+  ekus: string[];
+  isCa: boolean;
+  /** null when not a CA or the CA has no path length limit. */
+  pathLen: number | null;
+  selfSigned: boolean;
+  sha256: string;
+  sha1: string;
+}
+
+const DAY_MS = 86_400_000;
+
+export function describeCertificate(cert: Certificate, now: Date = new Date()): CertificateDetails {
+  const bc = cert.getExtension(x509.BasicConstraintsExtension);
+  const ca = isCa(cert);
+  const left = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  return {
+    subject: cert.subject,
+    issuer: cert.issuer,
+    serial: cert.serialNumber,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    daysLeft: left,
+    expired: cert.notAfter.getTime() <= now.getTime(),
+    sans: formatSans(sansOf(cert.extensions)),
+    keyUsage: keyUsageNames(cert),
+    ekus: ekuNames(cert),
+    isCa: ca,
+    pathLen: ca && bc?.pathLength !== undefined ? bc.pathLength : null,
+    selfSigned: Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer())),
+    ...spkiKeyInfo(cert.publicKey.rawData),
+    sha256: sha256Fingerprint(cert.rawData),
+    sha1: sha1Fingerprint(cert.rawData),
+  };
+}
+
+export interface CsrDetails extends KeyInfo {
+  subject: string;
+  sans: string[];
+}
+
+export function describeCsr(csr: Csr): CsrDetails {
+  return { subject: csr.subject, sans: formatSans(sansOf(csr.extensions)), ...spkiKeyInfo(csr.publicKey.rawData) };
+}
