@@ -7,5 +7,9 @@ import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
+import { register as installHost } from './commands/install-host.js';
+import { register as fetchCa } from './commands/fetch-ca.js';
+import { register as verify } from './commands/verify.js';
+import { register as serve } from './commands/serve.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue];
+export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, installHost, fetchCa, verify, serve];
