@@ -74,13 +74,13 @@ function classifySocketError(e: NodeJS.ErrnoException, url: URL): RegcertError {
     const alert = (/alert number (\d+)/.exec(e.message)?.[1] ?? code.replace(/^ERR_SSL_/, '').toLowerCase()) || e.message;
     return fail(
       'CLIENT_CERT_REFUSED',
-      `${where} refused the TLS handshake (${alert}): the server did not accept the client certificate`,
+      `${url.origin}${url.pathname}: the server refused the TLS handshake (${alert}): it did not accept the client certificate`,
       'check that the server trusts the CA that issued the certificate (clientcas / ssl_client_certificate), that it carries clientAuth, and that it has not expired',
       { alert: code },
     );
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return fail('CLIENT_CERT_REFUSED', `${where} closed the connection during or right after the TLS handshake`, 'the server most likely refused the client certificate; check its logs', { alert: code });
+    return fail('CLIENT_CERT_REFUSED', `${url.origin}${url.pathname}: the server closed the connection during or right after the TLS handshake`, 'the server most likely refused the client certificate; check its logs', { alert: code });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return fail('CONNECTION_FAILED', `cannot resolve ${url.hostname}`, 'check the host name in the URL');
