@@ -124,7 +124,9 @@ export function tlsGet(opts: TlsGetOptions): Promise<TlsGetResult> {
       const peer = s.getPeerCertificate(true);
       const peerChain = peerChainOf(s);
       if (!opts.insecure) {
-        if (!s.authorized) {
+        // Node checks the host name too and reports it as an authorization error: tell it apart.
+        const altnameOnly = String(s.authorizationError) === 'ERR_TLS_CERT_ALTNAME_INVALID';
+        if (!s.authorized && !altnameOnly) {
           const why = String(s.authorizationError ?? 'unknown reason');
           done(
             fail('UNTRUSTED_SERVER', `the server certificate of ${url.host} is not trusted (${why})`, opts.ca ? 'pass the CA that issued the registry certificate with --ca' : `pass the registry CA with --ca, or download it with "regcert fetch-ca https://${url.host}"`, {
