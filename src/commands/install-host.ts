@@ -167,14 +167,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       { path: path.join(dir, 'ca.crt'), data: caPem, mode: 0o644, kind: 'ca-bundle' },
     );
     if (rt === 'containerd') {
-      const abs = path.resolve(dir);
-      const toml = renderTemplate(readTemplate('containerd-hosts.toml'), {
-        HOST: tomlString(reg.name),
-        ROOT: tomlString(path.resolve(root)),
-        CA: tomlString(path.join(abs, 'ca.crt')),
-        CLIENT_CERT: tomlString(path.join(abs, 'client.cert')),
-        CLIENT_KEY: tomlString(path.join(abs, 'client.key')),
-      });
+      // Paths in hosts.toml are relative: containerd joins them to the host folder (makeAbsPath).
+      const toml = renderTemplate(readTemplate('containerd-hosts.toml'), { HOST: tomlString(reg.name), ROOT: tomlString(path.resolve(root)) });
       files.push({ path: path.join(dir, 'hosts.toml'), data: toml, mode: 0o644, kind: 'config' });
     }
   }

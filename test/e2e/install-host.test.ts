@@ -129,14 +129,22 @@ describe('install-host containerd and buildkit', () => {
     const root = path.join(T, 'containerd');
     await cliOk(['install-host', 'reg.example.com:5000', '--runtime', 'containerd', '--certs-dir', root, '--cert', alice.crt, '--key', alice.key, '--ca', pki.ca]);
     const dir = path.join(root, 'reg.example.com:5000');
-    const toml = parseToml(readFileSync(path.join(dir, 'hosts.toml'), 'utf8')) as { server: string; ca: string; client: string[][] };
+    type Entry = { ca: string; client: string[][]; capabilities?: string[] };
+    const toml = parseToml(readFileSync(path.join(dir, 'hosts.toml'), 'utf8')) as Entry & { server: string; host: Record<string, Entry> };
     expect(toml.server).toBe('https://reg.example.com:5000');
-    expect(toml.ca).toBe(path.resolve(dir, 'ca.crt'));
-    expect(toml.client).toEqual([[path.resolve(dir, 'client.cert'), path.resolve(dir, 'client.key')]]);
-    expect(mode(toml.ca)).toBe('644');
-    expect(mode(toml.client[0]![0]!)).toBe('644');
-    expect(mode(toml.client[0]![1]!)).toBe('600');
-    expect(readFileSync(toml.client[0]![0]!, 'utf8')).toBe(readFileSync(alice.crt, 'utf8'));
+    const host = toml.host['https://reg.example.com:5000']!;
+    expect(host.capabilities).toEqual(['pull', 'resolve', 'push']);
+    for (const e of [toml, host]) {
+      // containerd resolves relative paths against the host folder.
+      const ca = path.resolve(dir, e.ca);
+      const [cert, key] = e.client[0]!.map((p) => path.resolve(dir, p));
+      expect(e.client).toHaveLength(1);
+      expect(mode(ca)).toBe('644');
+      expect(mode(cert!)).toBe('644');
+      expect(mode(key!)).toBe('600');
+      expect(readFileSync(cert!, 'utf8')).toBe(readFileSync(alice.crt, 'utf8'));
+      expect(readFileSync(ca, 'utf8')).toBe(readFileSync(pki.ca, 'utf8'));
+    }
   });
 
   it('buildkit: prints the buildkitd.toml entries, and writes them with --certs-dir', async () => {
