@@ -10,6 +10,7 @@
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
 import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { leafAndIntermediates } from '../core/chain.js';
@@ -94,6 +95,28 @@ export function buildkitSnippet(host: string, dir: string): string {
   ].join('\n');
 }
 
+/**
+ * Files already in a host folder that change what the runtime does: moby and
+ * containers/image refuse the whole folder when an X.cert lacks its X.key
+ * (or the reverse), and trust every *.crt as a CA root.
+ */
+async function strayFileWarnings(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const has = new Set(names);
+  for (const n of names) {
+    if (n.endsWith('.cert') && n !== 'client.cert' && !has.has(n.replace(/\.cert$/, '.key'))) out.push(`${path.join(dir, n)} has no matching .key: Docker and Podman refuse the whole folder`);
+    if (n.endsWith('.key') && n !== 'client.key' && !has.has(n.replace(/\.key$/, '.cert'))) out.push(`${path.join(dir, n)} has no matching .cert: Docker and Podman refuse the whole folder (never put a CA key here)`);
+    if (n.endsWith('.crt') && n !== 'ca.crt') out.push(`${path.join(dir, n)} is also trusted as a CA root for this registry`);
+  }
+  return out;
+}
+
 export async function installHost(opts: InstallHostOptions, ctx: CommandContext): Promise<InstallHostResult> {
   const reg = parseRegistryHost(opts.host);
   const runtimes = [...new Set(opts.runtime && opts.runtime.length ? opts.runtime : ['docker'])] as RuntimeName[];
@@ -172,6 +195,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       files.push({ path: path.join(dir, 'hosts.toml'), data: toml, mode: 0o644, kind: 'config' });
     }
   }
+  for (const dir of new Set(files.map((f) => path.dirname(f.path)))) warnings.push(...(await strayFileWarnings(dir)));
   const written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
 
   const next: string[] = [];
