@@ -135,6 +135,25 @@ describe('regcert serve', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/127\.0\.0\.1 is not in the server certificate's SANs \(DNS:registry\.example\.com\)/);
   });
+  it('install-host --fetch-ca: pinned fingerprint writes the CA; a wrong one writes nothing', async () => {
+    const host = new URL(url).host;
+    const root = path.join(T, 'fetch-certs.d');
+    const wrong = await runCli(['install-host', host, '--certs-dir', root, '--cert', alice.crt, '--key', alice.key, '--fetch-ca', '--fingerprint', 'CD'.repeat(32)]);
+    expect(wrong.code).toBe(1);
+    expect(existsSync(root)).toBe(false);
+    const r = await runCli(['install-host', host, '--certs-dir', root, '--cert', alice.crt, '--key', alice.key, '--fetch-ca', '--fingerprint', caFingerprint]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(root, host, 'ca.crt'), 'utf8').replace(/\s+/g, '')).toBe(readFileSync(pki.ca, 'utf8').replace(/\s+/g, ''));
+  });
+  it('stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const s = await startServer(process.execPath, [BIN, 'serve', '--dir', pki.dir, '--port', String(port)], port);
+    const code = new Promise<number | null>((resolve) => s.child.once('exit', (c) => resolve(c)));
+    await s.stop();
+    expect(await code).toBe(0);
+    expect(s.output()).toMatch(/listening on https:\/\/127\.0\.0\.1:\d+/);
+    expect(s.output()).toMatch(/stopped/);
+  });
   it('serves /v2/ like a registry: verify --api registry', async () => {
     const r = await verify(url, alice, ['--ca', pki.ca, '--api', 'registry', '--json']);
     expect(r.code, r.stderr).toBe(0);
