@@ -10,14 +10,14 @@
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
 import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, parseCertificates } from '../core/certificates.js';
 import { CERTS_DIRS } from '../core/defaults.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
-import { inputError } from '../core/errors.js';
+import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials } from '../io/credentials.js';
@@ -117,6 +117,20 @@ async function strayFileWarnings(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Docker never presents a client certificate to a registry in its insecure-registries list. */
+async function insecureRegistryWarnings(name: string, file = '/etc/docker/daemon.json'): Promise<string[]> {
+  let cfg: { 'insecure-registries'?: unknown };
+  try {
+    cfg = JSON.parse(await readFile(file, 'utf8')) as typeof cfg;
+  } catch {
+    return [];
+  }
+  const list = Array.isArray(cfg['insecure-registries']) ? (cfg['insecure-registries'] as unknown[]).map(String) : [];
+  return list.includes(name)
+    ? [`${name} is in insecure-registries in ${file}: Docker will not send it a client certificate; remove it there and restart dockerd`]
+    : [];
+}
+
 export async function installHost(opts: InstallHostOptions, ctx: CommandContext): Promise<InstallHostResult> {
   const reg = parseRegistryHost(opts.host);
   const runtimes = [...new Set(opts.runtime && opts.runtime.length ? opts.runtime : ['docker'])] as RuntimeName[];
@@ -196,7 +210,22 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     }
   }
   for (const dir of new Set(files.map((f) => path.dirname(f.path)))) warnings.push(...(await strayFileWarnings(dir)));
-  const written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
+  if (runtimes.includes('docker') && opts.certsDir === undefined) warnings.push(...(await insecureRegistryWarnings(reg.name)));
+  let written: WrittenFile[];
+  try {
+    written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw operationError(
+        'NOT_WRITABLE',
+        `cannot write under ${opts.certsDir ?? 'the runtime certs directory'}: ${(e as Error).message}`,
+        'run with sudo, or pass --certs-dir (rootless Docker: ~/.config/docker/certs.d; rootless Podman: ~/.config/containers/certs.d)',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
 
   const next: string[] = [];
   if (runtimes.includes('docker')) next.push(`docker pull ${reg.name}/IMAGE   (Docker reads certs.d on every pull; no restart needed)`);

@@ -181,5 +181,11 @@ export function parseJsonBody(r: TlsGetResult, url: URL): unknown {
 }
 
 export function httpStatusError(r: TlsGetResult, url: URL, hint: string): RegcertError {
+  const body = r.body.toString('utf8', 0, Math.min(r.body.length, 2000));
+  // nginx with ssl_verify_client optional answers a certificate it cannot verify with this page.
+  if (r.status === 400 && /SSL certificate error|No required SSL certificate/i.test(body)) {
+    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1]?.trim() ?? 'SSL certificate error';
+    return fail('CLIENT_CERT_REFUSED', `${url.href} answered HTTP 400 (${title}): the server did not accept the client certificate`, 'check that the server trusts the CA that issued the certificate (ssl_client_certificate / clientcas)', { status: r.status });
+  }
   return fail('HTTP_STATUS', `${url.href} answered HTTP ${r.status}`, hint, { status: r.status });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ServeOptions, ServeResult } from '../../commands/serve.js';
 import type { Out } from '../output.js';
-import { examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addCommonOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderServe(_r: ServeResult, _out: Out): void {
   /* everything was logged while running */
@@ -20,6 +20,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--server-cert <name>', 'use DIR/NAME.crt and DIR/NAME.key as the server certificate')
     .option('--ca-password-file <file>', "passphrase of the CA key, in FILE's first line")
     .option('--ca-password-env <var>', 'passphrase of the CA key, in $VAR');
+  addCommonOptions(cmd);
   cmd.addHelpText(
     'after',
     examples([
@@ -33,7 +34,8 @@ export function register(program: Command, rt: Runtime): void {
       cmd,
       async (ctx) =>
         (await import('../../commands/serve.js')).serve(o, ctx, (line) => {
-          if (line.startsWith('listening on ')) rt.io.stdout.write(`${line}\n`);
+          // With --json, stdout carries only the final document.
+          if (line.startsWith('listening on ') && !rt.state.json) rt.io.stdout.write(`${line}\n`);
           else rt.io.stderr.write(`${line}\n`);
         }),
       renderServe,
