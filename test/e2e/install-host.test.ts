@@ -70,6 +70,43 @@ describe('install-host docker layout', () => {
     expect(existsSync(root)).toBe(false);
   });
 
+  it('default roots per runtime (--dry-run, so nothing is written to /etc)', async () => {
+    const r = await runCli(['install-host', 'dry.regcert.test:5000', '--runtime', 'docker', '--runtime', 'podman', '--runtime', 'containerd', '--cert', alice.crt, '--key', alice.key, '--ca', pki.ca, '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const paths = JSON.parse(r.stdout).files.map((f: { path: string }) => f.path);
+    expect(paths).toEqual([
+      '/etc/docker/certs.d/dry.regcert.test:5000/client.cert',
+      '/etc/docker/certs.d/dry.regcert.test:5000/client.key',
+      '/etc/docker/certs.d/dry.regcert.test:5000/ca.crt',
+      '/etc/containers/certs.d/dry.regcert.test:5000/client.cert',
+      '/etc/containers/certs.d/dry.regcert.test:5000/client.key',
+      '/etc/containers/certs.d/dry.regcert.test:5000/ca.crt',
+      '/etc/containerd/certs.d/dry.regcert.test:5000/client.cert',
+      '/etc/containerd/certs.d/dry.regcert.test:5000/client.key',
+      '/etc/containerd/certs.d/dry.regcert.test:5000/ca.crt',
+      '/etc/containerd/certs.d/dry.regcert.test:5000/hosts.toml',
+    ]);
+    for (const p of paths) expect(existsSync(p)).toBe(false);
+  });
+
+  it('--certs-dir with several runtimes is a usage error', async () => {
+    const root = path.join(T, 'multi');
+    const r = await runCli(['install-host', 'reg.example.com', '--runtime', 'docker', '--runtime', 'podman', '--certs-dir', root, '--cert', alice.crt, '--key', alice.key, '--ca', pki.ca]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/single --runtime/);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('warns about stray files that make Docker reject the folder', async () => {
+    const root = path.join(T, 'stray');
+    const dir = path.join(root, 'reg.example.com');
+    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    (await import('node:fs')).writeFileSync(path.join(dir, 'ca.key'), 'x');
+    const r = await runCli(['install-host', 'reg.example.com', '--certs-dir', root, '--cert', alice.crt, '--key', alice.key, '--ca', pki.ca]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/ca\.key has no matching \.cert/);
+  });
+
   it('warns that host:443 is a different folder from host', async () => {
     const r = await runCli(['install-host', 'reg.example.com:443', '--certs-dir', path.join(T, 'p443'), '--cert', alice.crt, '--key', alice.key, '--ca', pki.ca]);
     expect(r.code).toBe(0);

@@ -217,6 +217,12 @@ http {
     expect(r.stderr).toMatch(/does not verify the TLS certificate the server presented/);
     expect(existsSync(out)).toBe(false);
   });
+  it('verify: nginx refusing a certificate from another CA is reported as a refused client certificate', async () => {
+    const r = await verify(url, mallory, ['--ca', bundle, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'CLIENT_CERT_REFUSED' });
+    expect(JSON.parse(r.stdout).error.message).toMatch(/HTTP 400 \(400 The SSL certificate error\)/);
+  });
   it('verify: a server that does not request a client certificate (AuthnMethod not TLSClientCertificate)', async () => {
     const r = await verify(noClientUrl, alice, ['--ca', pki.ca, '--json']);
     expect(r.code).toBe(1);
