@@ -3,7 +3,7 @@
  * against the TLS certificate the server presented on that same connection.
  */
 import { chainsTo } from '../core/chain.js';
-import { parseCertificates, type Certificate } from '../core/certificates.js';
+import { certificateToPem, parseCertificates, type Certificate } from '../core/certificates.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
 import { x509 } from '../core/x509.js';
@@ -63,7 +63,8 @@ export async function fetchCa(input: string, timeoutMs: number): Promise<Fetched
   }
   return {
     url: url.href,
-    pem: r.body.toString('utf8').replace(/\r\n/g, '\n'),
+    // Re-encoded: only the certificates are written, whatever text or DER came around them.
+    pem: certs.map(certificateToPem).join(''),
     certificates: certs.map(summarizeCertificate),
     serverChain: peer.map((c) => c.subject),
   };

@@ -19,7 +19,7 @@ import { ekuNames } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parsePrivateKey, publicKeyDer } from '../core/keys.js';
 import { assertKeyMatches } from '../io/credentials.js';
-import { readInputFile } from '../io/files.js';
+import { pathExists, readInputFile } from '../io/files.js';
 import { readCa, readCaCertificate } from '../io/pki.js';
 import type { SecretContext, SecretSource } from '../io/secrets.js';
 import type { San } from '../core/san.js';
@@ -82,12 +82,9 @@ export async function startServe(opts: ServeOptions, ctx: SecretContext = { inte
   const host = opts.host ?? '127.0.0.1';
   const caCert = await readCaCertificate(opts.dir);
   // Trust anchors for client certificates: the CA and its parents (ca-chain.crt).
-  let anchors: Certificate[] = [caCert];
-  try {
-    anchors = parseCertificates(await readInputFile(path.join(opts.dir, 'ca-chain.crt'), 'CA chain'));
-  } catch {
-    /* a root CA has no ca-chain.crt */
-  }
+  // A root CA has no ca-chain.crt; a malformed one is an error, not a silent fallback.
+  const chainPath = path.join(opts.dir, 'ca-chain.crt');
+  const anchors: Certificate[] = (await pathExists(chainPath)) ? parseCertificates(await readInputFile(chainPath, 'CA chain'), chainPath) : [caCert];
   const root = anchors.find(isSelfSigned) ?? anchors[anchors.length - 1]!;
   const rootPem = certificateToPem(root);
   const id = await serverIdentity(opts, ctx, host);

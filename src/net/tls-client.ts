@@ -118,7 +118,7 @@ export function tlsGet(opts: TlsGetOptions): Promise<TlsGetResult> {
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
     });
-    socket.once('error', (e) => done(classifySocketError(e as NodeJS.ErrnoException, url)));
+    socket.on('error', (e) => done(classifySocketError(e as NodeJS.ErrnoException, url)));
     socket.once('secureConnect', () => {
       const s = socket!;
       const peer = s.getPeerCertificate(true);
