@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { leafAndIntermediates } from '../core/chain.js';
+import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, parseCertificates } from '../core/certificates.js';
 import { CERTS_DIRS } from '../core/defaults.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
@@ -117,6 +117,31 @@ async function strayFileWarnings(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * containers/image (Podman, skopeo, Buildah) uses only the FIRST existing of
+ * ~/.config/containers/certs.d/H (rootless), /etc/containers/certs.d/H,
+ * /etc/docker/certs.d/H: an earlier folder hides the one we write.
+ */
+async function shadowWarnings(name: string, runtimes: RuntimeName[]): Promise<string[]> {
+  const out: string[] = [];
+  const home = process.env.HOME;
+  const userDir = home ? path.join(home, '.config', 'containers', 'certs.d', name) : undefined;
+  const exists = async (p: string) => {
+    try {
+      return (await readdir(p)) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  if (runtimes.includes('podman') && userDir && process.getuid?.() !== 0 && (await exists(userDir))) {
+    out.push(`${userDir} exists: rootless Podman and skopeo use it instead of ${path.join(CERTS_DIRS.podman, name)}`);
+  }
+  if (runtimes.includes('docker') && !runtimes.includes('podman') && (await exists(path.join(CERTS_DIRS.podman, name)))) {
+    out.push(`${path.join(CERTS_DIRS.podman, name)} exists: Podman and skopeo use it, not ${path.join(CERTS_DIRS.docker, name)}; add --runtime podman`);
+  }
+  return out;
+}
+
 /** Docker never presents a client certificate to a registry in its insecure-registries list. */
 async function insecureRegistryWarnings(name: string, file = '/etc/docker/daemon.json'): Promise<string[]> {
   let cfg: { 'insecure-registries'?: unknown };
@@ -169,6 +194,12 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     const certs = parseCertificates(await readInputFile(opts.ca, 'CA certificate', 'check the path given to --ca'), opts.ca);
     caPem = certs.map(certificateToPem).join('');
     caFrom = opts.ca;
+    // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
+    if (!(await chainsTo(chain, certs)).ok) {
+      warnings.push(
+        `${opts.cert ?? opts.p12} does not chain to ${opts.ca}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
+      );
+    }
   } else {
     if (opts.fingerprint === undefined && !opts.yes && !(ctx.interactive && ctx.confirm)) {
       throw inputError('NEEDS_CONFIRMATION', '--fetch-ca needs a way to decide whether to trust the CA', 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
@@ -211,6 +242,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   }
   for (const dir of new Set(files.map((f) => path.dirname(f.path)))) warnings.push(...(await strayFileWarnings(dir)));
   if (runtimes.includes('docker') && opts.certsDir === undefined) warnings.push(...(await insecureRegistryWarnings(reg.name)));
+  if (opts.certsDir === undefined) warnings.push(...(await shadowWarnings(reg.name, runtimes)));
   let written: WrittenFile[];
   try {
     written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });

@@ -146,6 +146,16 @@ describe('intermediate CA: client.cert carries leaf + intermediate, ca.crt is th
     expect(JSON.parse(res.stdout).chainLength).toBe(2);
     const r = await skopeoCopy(layout, port, 'test/inter', path.join(certsD, `127.0.0.1:${port}`));
     expect(r.code, r.stderr).toBe(0);
+
+    // Regression: the leaf alone (no intermediate) is not sent by Go clients, because its issuer is
+    // not among the CAs the registry names; install-host warns, and the push fails.
+    const leafOnly = path.join(T, 'bob-leaf-only.crt');
+    writeFileSync(leafOnly, readFileSync(bob.crt, 'utf8').split(/(?<=-----END CERTIFICATE-----\n)/)[0]!);
+    const leafDir = path.join(T, 'certs.d-leaf-only');
+    const warned = await cliOk(['install-host', `127.0.0.1:${port}`, '--certs-dir', leafDir, '--cert', leafOnly, '--key', bob.key, '--ca', root.ca]);
+    expect(warned.stderr).toMatch(/does not chain to .* carries no intermediate/);
+    const refused = await skopeoCopy(layout, port, 'test/leafonly', path.join(leafDir, `127.0.0.1:${port}`));
+    expect(refused.code).not.toBe(0);
     const v = await runCli(['verify', `https://127.0.0.1:${port}`, '--cert', bob.crt, '--key', bob.key, '--ca', root.ca]);
     expect(v.code, v.stderr).toBe(0);
   });
