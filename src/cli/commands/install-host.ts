@@ -8,8 +8,12 @@ import { parseSeconds } from './fetch-ca.js';
 export function renderInstallHost(r: InstallHostResult, out: Out): void {
   const s = out.style;
   for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
-  const verb = r.dryRun ? 'Would install' : 'Installed';
-  out.line(`${s.green(s.ok)} ${verb} the client certificate for ${r.host} (${r.runtimes.join(', ')}; CA from ${r.caFrom})`);
+  if (r.files.length === 0 && r.buildkitSnippet) {
+    out.line(`${s.green(s.ok)} BuildKit entries for ${r.host} (nothing written; pass --certs-dir to write the files; CA from ${r.caFrom})`);
+  } else {
+    const verb = r.dryRun ? 'Would install' : 'Installed';
+    out.line(`${s.green(s.ok)} ${verb} the client certificate for ${r.host} (${r.runtimes.join(', ')}; CA from ${r.caFrom})`);
+  }
   if (r.files.length) renderFiles(out, r.files);
   out.line(`  ${s.dim('client'.padEnd(8))} ${r.certificate.subject} (leaf${r.chainLength > 1 ? ` + ${r.chainLength - 1} intermediate(s)` : ''}), expires ${r.certificate.notAfter.slice(0, 10)}`);
   if (r.buildkitSnippet) {
