@@ -28,21 +28,29 @@ export async function serve(opts: ServeOptions, ctx: CommandContext, log: (line:
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
     throw inputError('BAD_PORT', `invalid --port "${opts.port}"`, '--port takes 0 (any free port) to 65535');
   }
-  const handle: ServeHandle = await startServe(
-    { dir: opts.dir ?? DEFAULT_PKI_DIR, host: opts.host, port: opts.port, serverCert: opts.serverCert, caPassword: { file: opts.caPasswordFile, env: opts.caPasswordEnv }, log },
-    ctx,
-  );
+  // Signal handlers first, so that a SIGTERM during start-up also stops cleanly.
+  let signalled: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (signalled = resolve));
+  const onSignal = () => signalled();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let handle: ServeHandle;
+  try {
+    handle = await startServe(
+      { dir: opts.dir ?? DEFAULT_PKI_DIR, host: opts.host, port: opts.port, serverCert: opts.serverCert, caPassword: { file: opts.caPasswordFile, env: opts.caPasswordEnv }, log },
+      ctx,
+    );
+  } catch (e) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw e;
+  }
   log(`server certificate: ${handle.serverCertificate}`);
   log(`listening on ${handle.url}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void handle.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  await handle.close();
   log('stopped');
   return { command: 'serve', url: handle.url, port: handle.port, serverCertificate: handle.serverCertificate };
 }

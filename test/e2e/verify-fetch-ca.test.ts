@@ -148,7 +148,8 @@ describe('regcert serve', () => {
   it('stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const s = await startServer(process.execPath, [BIN, 'serve', '--dir', pki.dir, '--port', String(port)], port);
-    const code = new Promise<number | null>((resolve) => s.child.once('exit', (c) => resolve(c)));
+    // 'close' fires after the exit and after stdout/stderr are drained.
+    const code = new Promise<number | null>((resolve) => s.child.once('close', (c) => resolve(c)));
     await s.stop();
     expect(await code).toBe(0);
     expect(s.output()).toMatch(/listening on https:\/\/127\.0\.0\.1:\d+/);
@@ -250,6 +251,11 @@ describe('network failures', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/no answer .* within 1 s/);
       expect(Date.now() - started).toBeLessThan(15_000);
+      const out = path.join(T, 'timeout-ca.crt');
+      const f = await runCli(['fetch-ca', `https://127.0.0.1:${port}`, '--yes', '--timeout', '1', '--out', out]);
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/no answer .* within 1 s/);
+      expect(existsSync(out)).toBe(false);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
