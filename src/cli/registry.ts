@@ -7,8 +7,22 @@ import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
+import { register as installHost } from './commands/install-host.js';
+import { register as fetchCa } from './commands/fetch-ca.js';
+import { register as verify } from './commands/verify.js';
+import { register as serve } from './commands/serve.js';
 import { register as inspect } from './commands/inspect.js';
-import { register as config } from './commands/config.js';
 import { register as doctor } from './commands/doctor.js';
+import { register as config } from './commands/config.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, inspect, config, doctor];
+export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
+  initCa,
+  issue,
+  installHost,
+  fetchCa,
+  verify,
+  serve,
+  inspect,
+  doctor,
+  config,
+];

@@ -1,0 +1,41 @@
+/** `regcert fetch-ca`: download a registry's CA from /ca, check it against the server's own TLS chain, pin or confirm, write it. */
+import { DEFAULT_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { inputError } from '../core/errors.js';
+import { writeFiles, type WrittenFile } from '../io/files.js';
+import { acceptFetchedCa, fetchCa, type FetchedCa } from '../net/fetch-ca.js';
+import type { CommandContext } from './context.js';
+
+export interface FetchCaOptions {
+  url: string;
+  out?: string | undefined;
+  fingerprint?: string | undefined;
+  yes?: boolean | undefined;
+  timeout?: number | undefined;
+  force?: boolean | undefined;
+}
+
+export interface FetchCaResult extends Omit<FetchedCa, 'pem'> {
+  command: 'fetch-ca';
+  accepted: 'fingerprint' | 'yes' | 'confirmed';
+  files: WrittenFile[];
+}
+
+export function timeoutMs(seconds: number | undefined): number {
+  const s = seconds ?? DEFAULT_TIMEOUT_SECONDS;
+  if (!Number.isFinite(s) || s <= 0 || s > 600) throw inputError('BAD_TIMEOUT', `invalid --timeout "${seconds}"`, '--timeout takes a number of seconds from 1 to 600');
+  return s * 1000;
+}
+
+export async function fetchCaCommand(opts: FetchCaOptions, ctx: CommandContext): Promise<FetchCaResult> {
+  const ms = timeoutMs(opts.timeout);
+  const out = opts.out ?? 'ca.crt';
+  if (opts.fingerprint !== undefined) (await import('../net/fetch-ca.js')).parseFingerprint(opts.fingerprint);
+  if (opts.fingerprint === undefined && !opts.yes && !(ctx.interactive && ctx.confirm)) {
+    throw inputError('NEEDS_CONFIRMATION', 'fetch-ca needs a way to decide whether to trust the CA', 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
+  }
+  const fetched = await fetchCa(opts.url, ms);
+  const accepted = await acceptFetchedCa(fetched, opts, ctx);
+  const files = await writeFiles([{ path: out, data: fetched.pem, mode: 0o644, kind: 'ca-certificate' }], { force: opts.force ?? false });
+  const { pem: _pem, ...rest } = fetched;
+  return { command: 'fetch-ca', ...rest, accepted, files };
+}

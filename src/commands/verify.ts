@@ -1,0 +1,189 @@
+/**
+ * `regcert verify`: prove that a registry authenticates this client by its
+ * certificate. Local checks first, then GET URL/basic_info (MSR); when the
+ * server has no /basic_info (a plain CNCF registry answers 404), a /v2/
+ * probe with and without the certificate shows whether TLS client
+ * authentication is enforced and passes with it.
+ */
+import { chainsTo, leafAndIntermediates, validityProblem } from '../core/chain.js';
+import { certificateToPem, parseCertificates } from '../core/certificates.js';
+import { ekuNames } from '../core/describe.js';
+import { inputError, isRegcertError, operationError, type RegcertError } from '../core/errors.js';
+import { exportPrivateKeyPem } from '../core/keys.js';
+import { readCredentials } from '../io/credentials.js';
+import { readInputFile } from '../io/files.js';
+import { httpStatusError, parseJsonBody, tlsGet } from '../net/tls-client.js';
+import type { CommandContext } from './context.js';
+import { timeoutMs } from './fetch-ca.js';
+
+export interface VerifyOptions {
+  url: string;
+  cert?: string | undefined;
+  key?: string | undefined;
+  keyPasswordFile?: string | undefined;
+  keyPasswordEnv?: string | undefined;
+  p12?: string | undefined;
+  passwordFile?: string | undefined;
+  passwordEnv?: string | undefined;
+  ca?: string | undefined;
+  timeout?: number | undefined;
+  api?: string | undefined;
+}
+
+export interface VerifyCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface VerifyResult {
+  command: 'verify';
+  ok: boolean;
+  exitCode?: number;
+  url: string;
+  /** basic_info (MSR) or v2 (TLS probe of a plain registry). */
+  probe: 'basic_info' | 'v2' | null;
+  authnMethod: string | null;
+  user: string | null;
+  isAdmin: boolean | null;
+  version: string | null;
+  checks: VerifyCheck[];
+  error?: { code: string; message: string; hint: string | null };
+}
+
+function baseUrl(input: string): URL {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
+  } catch {
+    throw inputError('BAD_URL', `invalid URL "${input}"`, 'pass the registry URL, e.g. https://registry.example.com');
+  }
+  if (url.protocol !== 'https:') throw inputError('BAD_URL', `${input} is not an https:// URL`, 'TLS client authentication needs https://');
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+export async function verify(opts: VerifyOptions, ctx: CommandContext): Promise<VerifyResult> {
+  const base = baseUrl(opts.url);
+  const ms = timeoutMs(opts.timeout);
+  if (opts.api !== undefined && opts.api !== 'msr' && opts.api !== 'registry') {
+    throw inputError('BAD_API', `invalid --api "${opts.api}"`, 'pass --api msr (GET /basic_info) or --api registry (probe /v2/)');
+  }
+  const result: VerifyResult = { command: 'verify', ok: false, url: base.href, probe: null, authnMethod: null, user: null, isAdmin: null, version: null, checks: [] };
+  const failWith = (e: RegcertError): VerifyResult => {
+    result.ok = false;
+    result.exitCode = e.exitCode;
+    result.error = { code: e.code, message: e.message, hint: e.hint ?? null };
+    return result;
+  };
+  const check = (name: string, ok: boolean, detail: string) => result.checks.push({ name, ok, detail });
+
+  // Local checks: nothing goes on the wire with a certificate that cannot work.
+  let creds;
+  try {
+    creds = await readCredentials(opts, ctx);
+  } catch (e) {
+    if (isRegcertError(e) && e.code === 'KEY_MISMATCH') {
+      check('key-matches', false, e.message);
+      return failWith(operationError(e.code, e.message, e.hint));
+    }
+    throw e;
+  }
+  check('key-matches', true, 'the key belongs to the certificate');
+  const leaf = creds.leaf;
+  const problem = validityProblem(leaf, ctx.now ?? new Date());
+  if (problem) {
+    check('validity', false, `client certificate ${problem}`);
+    return failWith(operationError('CLIENT_CERT_EXPIRED', `the client certificate ${opts.cert ?? opts.p12} is ${problem}`, 'issue a new one: regcert issue NAME --client'));
+  }
+  check('validity', true, `valid until ${leaf.notAfter.toISOString()}`);
+  const ekus = ekuNames(leaf);
+  if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
+    check('client-auth-eku', false, `EKUs: ${ekus.join(', ') || 'none'}`);
+    return failWith(operationError('NO_CLIENT_AUTH', `the certificate ${opts.cert ?? opts.p12} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'})`, 'issue a client certificate: regcert issue NAME --client'));
+  }
+  check('client-auth-eku', true, 'clientAuth');
+  let caPem: string | undefined;
+  if (opts.ca !== undefined) {
+    const caCerts = parseCertificates(await readInputFile(opts.ca, 'CA certificate', 'check the path given to --ca'), opts.ca);
+    caPem = caCerts.map(certificateToPem).join('');
+    const c = await chainsTo(creds.chain, caCerts);
+    if (!c.ok) {
+      check('chains-to-ca', false, c.reason ?? 'does not chain');
+      return failWith(operationError('NOT_ISSUED_BY_CA', `the client certificate does not chain to ${opts.ca}: ${c.reason}`, 'pass the CA that issued it (with its intermediates in the --cert file), or the right certificate'));
+    }
+    check('chains-to-ca', true, c.path.join(' <- '));
+  }
+
+  const cert = leafAndIntermediates(creds.chain).map(certificateToPem).join('');
+  const key = exportPrivateKeyPem(creds.key);
+  try {
+    if (opts.api !== 'registry') {
+      const url = new URL('basic_info', base);
+      const r = await tlsGet({ url, ca: caPem, cert, key, timeoutMs: ms });
+      check('tls-handshake', true, `${r.protocol ?? 'TLS'} with client certificate`);
+      if (r.status === 404 && opts.api === undefined) {
+        check('basic-info', false, '404: no /basic_info (not MSR); probing /v2/');
+      } else {
+        result.probe = 'basic_info';
+        if (r.status !== 200) {
+          throw httpStatusError(r, url, r.status === 401 || r.status === 403 ? 'the server did not accept the client certificate as a login: check that its CA is configured as a client CA on the registry' : 'check the URL and the registry logs');
+        }
+        const body = parseJsonBody(r, url) as Record<string, unknown>;
+        const user = (body.User ?? {}) as Record<string, unknown>;
+        result.authnMethod = typeof body.AuthnMethod === 'string' ? body.AuthnMethod : null;
+        result.user = typeof user.name === 'string' ? user.name : null;
+        result.isAdmin = typeof body.IsAdmin === 'boolean' ? body.IsAdmin : typeof user.isAdmin === 'boolean' ? user.isAdmin : null;
+        result.version = typeof body.CurrentVersion === 'string' ? body.CurrentVersion : null;
+        if (result.authnMethod !== 'TLSClientCertificate') {
+          check('authn-method', false, String(result.authnMethod));
+          return failWith(
+            operationError(
+              'NOT_CERT_LOGIN',
+              `the server answered, but did not log in with the client certificate (AuthnMethod ${JSON.stringify(result.authnMethod)}, user ${JSON.stringify(result.user)})`,
+              'the registry did not request or did not verify the client certificate: enable client-certificate authentication and add the CA that issued it',
+            ),
+          );
+        }
+        check('authn-method', true, 'TLSClientCertificate');
+        result.ok = true;
+        return result;
+      }
+    }
+    // Plain registry: /v2/ with the certificate must succeed, and without it must be refused.
+    result.probe = 'v2';
+    const url = new URL('v2/', base);
+    const withCert = await tlsGet({ url, ca: caPem, cert, key, timeoutMs: ms });
+    check('tls-handshake', true, `${withCert.protocol ?? 'TLS'} with client certificate`);
+    if (withCert.status !== 200 && withCert.status !== 401) throw httpStatusError(withCert, url, 'check that the URL is a registry (GET /v2/)');
+    result.version = typeof withCert.headers['docker-distribution-api-version'] === 'string' ? withCert.headers['docker-distribution-api-version'] : null;
+    let anonymous: string;
+    try {
+      const r = await tlsGet({ url, ca: caPem, timeoutMs: ms });
+      anonymous = r.status === 401 ? 'HTTP 401' : `HTTP ${r.status}`;
+      if (r.status === 200) {
+        check('v2-without-cert', false, 'the registry answers /v2/ without a client certificate');
+        return failWith(operationError('CERT_NOT_REQUIRED', `${url.href} answers 200 without a client certificate: TLS client authentication is not enforced`, 'configure the registry to require client certificates (distribution: http.tls.clientcas)'));
+      }
+    } catch (e) {
+      if (isRegcertError(e) && e.code === 'CLIENT_CERT_REFUSED') anonymous = 'handshake refused';
+      else throw e;
+    }
+    check('v2-without-cert', true, `refused without a client certificate (${anonymous})`);
+    if (withCert.status !== 200) {
+      check('v2-with-cert', false, `HTTP ${withCert.status}`);
+      throw httpStatusError(withCert, url, 'the TLS handshake passed but the registry wants another login (token or basic auth) on top');
+    }
+    check('v2-with-cert', true, 'HTTP 200: the server asked for the client certificate and completed the handshake with it');
+    result.authnMethod = 'TLSClientCertificate';
+    result.user = leaf.subjectName.getField('CN')[0] ?? null;
+    result.ok = true;
+    return result;
+  } catch (e) {
+    if (isRegcertError(e)) {
+      check(String((e.details as { cause?: string } | undefined)?.cause ?? e.code).toLowerCase(), false, e.message);
+      return failWith(e);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Registry names as they appear in image references and certs.d folder
+ * names: a host name, an IPv4 address or a bracketed IPv6 address, with an
+ * optional port. The folder is the name exactly as written in image
+ * references: "host" and "host:443" are different folders to Docker.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { inputError } from './errors.js';
+import { normalizeHostname } from './san.js';
+
+export interface RegistryHost {
+  /** Host part as used in a URL ("[::1]" stays bracketed). */
+  host: string;
+  port: number | undefined;
+  /** HOST[:PORT]: the certs.d folder name and the image-reference prefix. */
+  name: string;
+}
+
+function bad(input: string, why: string): never {
+  throw inputError('BAD_HOST', `invalid registry host "${input}": ${why}`, 'pass HOST[:PORT] as in image references: registry.example.com, registry.example.com:5000, 10.0.0.5:5000 or [fd00::5]:5000');
+}
+
+export function parseRegistryHost(input: string): RegistryHost {
+  if (input === '') bad(input, 'empty');
+  if (/[\s/\\]/.test(input) || input.includes('..')) bad(input, 'no white space, path separators or ".." allowed');
+  let hostPart: string;
+  let portPart: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
+  if (v6) {
+    if (!isIPv6(v6[1]!)) bad(input, `${v6[1]} is not an IPv6 address`);
+    hostPart = `[${v6[1]!.toLowerCase()}]`;
+    portPart = v6[2];
+  } else {
+    const parts = input.split(':');
+    if (parts.length > 2) bad(input, 'an IPv6 address must be in brackets: [fd00::5]:5000');
+    const h = parts[0]!;
+    portPart = parts[1];
+    if (isIPv4(h)) hostPart = h;
+    else {
+      const n = normalizeHostname(h);
+      if (!n) bad(input, `"${h}" is not a host name`);
+      hostPart = n;
+    }
+  }
+  let port: number | undefined;
+  if (portPart !== undefined) {
+    if (!/^\d{1,5}$/.test(portPart) || Number(portPart) < 1 || Number(portPart) > 65535) bad(input, `port "${portPart}" is not 1-65535`);
+    port = Number(portPart);
+  }
+  return { host: hostPart, port, name: port === undefined ? hostPart : `${hostPart}:${port}` };
+}
