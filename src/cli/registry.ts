@@ -7,5 +7,6 @@ import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
+import { register as toP12 } from './commands/to-p12.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue];
+export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [initCa, issue, toP12];
