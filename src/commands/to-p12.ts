@@ -15,6 +15,10 @@ export type P12Target = keyof typeof P12_MODE_FOR;
 export interface ToP12Options {
   cert?: string | undefined;
   key?: string | undefined;
+  /** Re-encrypt an existing PKCS#12 (e.g. an RC2 one from OpenSSL 1.1 or Windows) instead of --cert/--key. */
+  p12?: string | undefined;
+  inPasswordFile?: string | undefined;
+  inPasswordEnv?: string | undefined;
   ca?: string[] | undefined;
   out?: string | undefined;
   name?: string | undefined;
@@ -61,8 +65,14 @@ function commonName(cert: Certificate): string | undefined {
 }
 
 export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<ToP12Result> {
-  if (opts.cert === undefined) throw inputError('MISSING_CERT', 'no certificate given', 'pass --cert FILE --key FILE');
-  if (opts.key === undefined) throw inputError('MISSING_KEY', 'no private key given', 'pass --key FILE');
+  if (opts.p12 !== undefined && (opts.cert !== undefined || opts.key !== undefined)) {
+    throw inputError('P12_AND_PEM', '--p12 cannot be combined with --cert/--key', 'pass either --p12 FILE or --cert FILE --key FILE');
+  }
+  if (opts.p12 === undefined) {
+    if (opts.cert === undefined) throw inputError('MISSING_CERT', 'no certificate given', 'pass --cert FILE --key FILE');
+    if (opts.key === undefined) throw inputError('MISSING_KEY', 'no private key given', 'pass --key FILE');
+  }
+  const input = (opts.p12 ?? opts.cert)!;
   const target = parseTarget(opts.for);
   let mode: Pkcs12Mode = opts.legacy ? 'legacy' : 'modern';
   if (target) {
@@ -75,20 +85,26 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
   if (!Number.isInteger(iterations) || iterations < DEFAULT_PBKDF2_ITERATIONS || iterations > MAX_ITERATIONS) {
     throw inputError('BAD_ITERATIONS', `invalid --iterations "${iterations}"`, `pass a whole number from ${DEFAULT_PBKDF2_ITERATIONS} to ${MAX_ITERATIONS}`);
   }
-  const out = opts.out ?? defaultP12Path(opts.cert);
+  if (opts.p12 !== undefined && opts.out === undefined) {
+    throw inputError('MISSING_OUT', '--p12 needs --out', 'pass --out NEW.p12 (the input is never replaced)');
+  }
+  const out = opts.out ?? defaultP12Path(input);
   if (!opts.force && (await pathExists(out))) {
     throw inputError('FILE_EXISTS', `${out} already exists`, 'pass --force to replace it, or choose another --out', { details: { path: out } });
   }
 
   // Key and certificate (with the match check), then the extra chain certificates.
-  const creds = await readCredentials({ cert: opts.cert, key: opts.key, keyPasswordFile: opts.keyPasswordFile, keyPasswordEnv: opts.keyPasswordEnv }, ctx);
+  const creds =
+    opts.p12 !== undefined
+      ? await readCredentials({ p12: opts.p12, passwordFile: opts.inPasswordFile, passwordEnv: opts.inPasswordEnv, passwordFlag: '--in-password-file' }, ctx)
+      : await readCredentials({ cert: opts.cert, key: opts.key, keyPasswordFile: opts.keyPasswordFile, keyPasswordEnv: opts.keyPasswordEnv }, ctx);
   const chain = [...creds.chain];
   for (const file of opts.ca ?? []) {
     for (const c of parseCertificates(await readInputFile(file, 'CA certificate', 'check the path given to --ca'), file)) {
       if (!chain.some((x) => Buffer.from(x.rawData).equals(Buffer.from(c.rawData)))) chain.push(c);
     }
   }
-  const friendlyName = opts.name ?? commonName(creds.leaf) ?? path.basename(opts.cert, path.extname(opts.cert));
+  const friendlyName = opts.name ?? commonName(creds.leaf) ?? path.basename(input, path.extname(input));
 
   const password = await readSecret(
     { file: opts.passwordFile, env: opts.passwordEnv },

@@ -494,13 +494,17 @@ export function parsePkcs12(data: Uint8Array, password: string, opts: ReadOption
   const source = opts.source ?? 'the PKCS#12 file';
   const flag = opts.passwordFlag ?? '--password-file';
   const out: Pkcs12Contents = { keys: [], certificates: [], mac: null, encryption: [] };
+  let hasMac = false;
   try {
     const [versionN, authSafeInfo, macData] = kids(parseDer(data, 'PFX'), 'PFX');
     if (intOf(versionN, 'PFX version') !== 3) throw new Malformed('PFX version is not 3');
     const [ctN, contentN] = kids(authSafeInfo, 'authSafe');
     if (oidOf(ctN, 'authSafe') !== OID.data) throw new Unsupported('public-key integrity mode (signed PFX)');
     const authSafe = octetsOf(explicitInner(contentN, 'authSafe content'), 'authSafe content');
-    if (macData !== undefined) out.mac = verifyMac(macData, authSafe, password);
+    if (macData !== undefined) {
+      hasMac = true;
+      out.mac = verifyMac(macData, authSafe, password);
+    }
     for (const info of kids(parseDer(authSafe, 'AuthenticatedSafe'), 'AuthenticatedSafe')) {
       const [typeN, contentInfo] = kids(info, 'ContentInfo');
       const type = oidOf(typeN, 'ContentInfo');
@@ -521,7 +525,7 @@ export function parsePkcs12(data: Uint8Array, password: string, opts: ReadOption
     if (e instanceof Undecryptable) {
       throw inputError(
         'P12_BAD_PASSWORD',
-        `could not open ${source}: wrong password, or the file was altered (${out.mac === null ? 'decryption' : 'integrity check'} failed)`,
+        `could not open ${source}: wrong password, or the file was altered (${hasMac ? 'its MAC does not verify' : 'decryption failed'})`,
         `check the password given with ${flag} (the first line of the file is used)`,
       );
     }

@@ -8,9 +8,9 @@ import { readSecret, type SecretContext } from './secrets.js';
 export async function readP12Credentials(opts: CredentialOptions, ctx: SecretContext): Promise<Credentials> {
   const file = opts.p12!;
   const data = await readInputFile(file, 'PKCS#12 file', 'check the path given to --p12');
-  const password =
-    (await readSecret({ file: opts.passwordFile, env: opts.passwordEnv }, { flag: '--password-file', label: `password of ${file}`, required: true }, ctx)) ?? '';
-  const identity = selectPkcs12Identity(parsePkcs12(data, password, { source: file, passwordFlag: '--password-file' }), { source: file });
+  const flag = opts.passwordFlag ?? '--password-file';
+  const password = (await readSecret({ file: opts.passwordFile, env: opts.passwordEnv }, { flag, label: `password of ${file}`, required: true }, ctx)) ?? '';
+  const identity = selectPkcs12Identity(parsePkcs12(data, password, { source: file, passwordFlag: flag }), { source: file });
   const chain = identity.chain.map((der) => parseCertificates(der, file)[0]!);
   const leaf = chain[0]!;
   assertKeyMatches(identity.key, leaf, `in ${file}`, `in ${file}`);

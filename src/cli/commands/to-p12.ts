@@ -28,6 +28,9 @@ export function register(program: Command, rt: Runtime): void {
     )
     .option('--cert <file>', 'certificate (PEM or DER); intermediates in the file are bundled too')
     .option('--key <file>', 'its private key')
+    .option('--p12 <file>', 'read the key and chain from this PKCS#12 instead (re-encrypt; needs --out)')
+    .option('--in-password-file <file>', "password of --p12, in FILE's first line")
+    .option('--in-password-env <var>', 'password of --p12, in $VAR')
     .option('--ca <file>', 'further chain certificates to bundle; repeatable', collect)
     .option('--out <file>', 'where to write (default: --cert with the extension replaced by .p12)')
     .option('--name <friendly>', "friendlyName of the key and certificate (default: the certificate's CN)")
@@ -45,6 +48,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert to-p12 --cert pki/alice.crt --key pki/alice.key --password-file pw.txt', 'pki/alice.p12 for Firefox/Chromium, Java 11+, curl'],
       ['regcert to-p12 --cert alice.crt --key alice.key --for macos --password-file pw.txt', 'legacy encryption that macOS Keychain imports'],
       ['regcert to-p12 --cert alice.crt --key alice.key --ca pki/ca.crt --out alice-full.p12', 'include the root CA too (asks for the password on a TTY)'],
+      ['regcert to-p12 --p12 old.p12 --in-password-file old.pw --out new.p12 --password-file pw.txt', 're-encrypt an old RC2/3DES export with AES'],
     ]),
   );
   cmd.action(async (o: ToP12Options) => {
