@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
+import { register as toP12 } from './commands/to-p12.js';
 import { register as installHost } from './commands/install-host.js';
 import { register as fetchCa } from './commands/fetch-ca.js';
 import { register as verify } from './commands/verify.js';
@@ -18,6 +19,7 @@ import { register as config } from './commands/config.js';
 export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   initCa,
   issue,
+  toP12,
   installHost,
   fetchCa,
   verify,

@@ -59,3 +59,18 @@ export const DOCKER_DAEMON_JSON = '/etc/docker/daemon.json';
  * and docker/docker_client.go (dockerCertDir).
  */
 export const CONTAINERS_USER_CERTS_DIR = '.config/containers/certs.d';
+
+/**
+ * Which PKCS#12 encryption each importer needs (`to-p12 --for`). macOS
+ * Keychain (security import before macOS 14) and Windows Server 2016 / Windows
+ * 10 before 1709 cannot open PBES2/AES files: they get the legacy 3DES/SHA-1
+ * one. Java 8u301+/11+, NSS (Firefox, Chromium on Linux) and curl via
+ * OpenSSL 3 read the modern one.
+ */
+export const P12_MODE_FOR = {
+  macos: 'legacy',
+  windows: 'legacy',
+  java: 'modern',
+  browser: 'modern',
+  curl: 'modern',
+} as const;

@@ -20,6 +20,8 @@ export interface CredentialOptions {
   p12?: string | undefined;
   passwordFile?: string | undefined;
   passwordEnv?: string | undefined;
+  /** The flag that supplies the PKCS#12 password, for messages (default --password-file). */
+  passwordFlag?: string | undefined;
 }
 
 export interface Credentials {

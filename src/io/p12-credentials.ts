@@ -1,8 +1,18 @@
-/** PKCS#12 input for --p12 (install-host, verify). Implemented with the PKCS#12 reader (issue: to-p12). */
-import { inputError } from '../core/errors.js';
-import type { CredentialOptions, Credentials } from './credentials.js';
-import type { SecretContext } from './secrets.js';
+/** PKCS#12 input for --p12 (install-host, verify): the key, its certificate and the chain, MAC checked. */
+import { parseCertificates } from '../core/certificates.js';
+import { parsePkcs12, selectPkcs12Identity } from '../core/pkcs12.js';
+import { assertKeyMatches, type CredentialOptions, type Credentials } from './credentials.js';
+import { readInputFile } from './files.js';
+import { readSecret, type SecretContext } from './secrets.js';
 
-export async function readP12Credentials(opts: CredentialOptions, _ctx: SecretContext): Promise<Credentials> {
-  throw inputError('P12_UNSUPPORTED', `reading ${opts.p12} needs the PKCS#12 reader, which is not built yet`, 'convert it with "openssl pkcs12 -nodes" and pass --cert/--key');
+export async function readP12Credentials(opts: CredentialOptions, ctx: SecretContext): Promise<Credentials> {
+  const file = opts.p12!;
+  const data = await readInputFile(file, 'PKCS#12 file', 'check the path given to --p12');
+  const flag = opts.passwordFlag ?? '--password-file';
+  const password = (await readSecret({ file: opts.passwordFile, env: opts.passwordEnv }, { flag, label: `password of ${file}`, required: true }, ctx)) ?? '';
+  const identity = selectPkcs12Identity(parsePkcs12(data, password, { source: file, passwordFlag: flag }), { source: file });
+  const chain = identity.chain.map((der) => parseCertificates(der, file)[0]!);
+  const leaf = chain[0]!;
+  assertKeyMatches(identity.key, leaf, `in ${file}`, `in ${file}`);
+  return { chain, leaf, key: identity.key, source: file };
 }
