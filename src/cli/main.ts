@@ -56,6 +56,12 @@ function printError(rt: Runtime, e: { code: string; message: string; hint?: stri
 
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   const state: RunState = { json: argv.includes('--json'), exitCode: 0 };
+  // A reader that goes away (`regcert --help | head`) is not an error of ours.
+  for (const stream of [io.stdout, io.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(state.exitCode);
+    });
+  }
   const rt: Runtime = { io, state };
   const program = buildProgram(rt);
   if (argv.length === 0 || (argv.length === 1 && argv[0] === 'wizard')) {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
+import { register as quickstart } from './commands/quickstart.js';
 import { register as initCa } from './commands/init-ca.js';
 import { register as issue } from './commands/issue.js';
 import { register as toP12 } from './commands/to-p12.js';
@@ -17,6 +18,7 @@ import { register as doctor } from './commands/doctor.js';
 import { register as config } from './commands/config.js';
 
 export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
+  quickstart,
   initCa,
   issue,
   toP12,
