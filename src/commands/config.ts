@@ -7,7 +7,7 @@ import { certificateToPem, isSignedBy, keyMatchesCertificate, parseCertificates 
 import { DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { sansOf } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { parseHostPort, type HostPort } from '../core/hostport.js';
+import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { parsePrivateKey } from '../core/keys.js';
 import { isNginxSafe, nginxString, renderJsonTemplate, renderTemplate, shellWord, yamlString } from '../core/template.js';
 import { readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
@@ -55,14 +55,14 @@ function parseTarget(t: string): ConfigTarget {
   throw inputError('BAD_TARGET', `unknown config target "${t}"`, `use one of: ${CONFIG_TARGETS.join(', ')}`);
 }
 
-function parseHost(opts: ConfigOptions): HostPort {
+function parseHost(opts: ConfigOptions): RegistryHost {
   if (opts.host === undefined) throw inputError('MISSING_HOST', 'no --host given', 'pass --host registry.example.com (the name clients use)');
-  const hp = parseHostPort(opts.host);
+  const hp = tryParseRegistryHost(opts.host);
   if (!hp) throw inputError('BAD_HOST', `invalid --host "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
   if (opts.port !== undefined) {
     if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw inputError('BAD_PORT', `invalid --port "${opts.port}"`, 'use a port from 1 to 65535');
     if (hp.port !== undefined && hp.port !== opts.port) throw inputError('PORT_TWICE', `--host ${opts.host} and --port ${opts.port} disagree`, 'give the port once');
-    return parseHostPort(`${hp.display}:${opts.port}`)!;
+    return tryParseRegistryHost(`${hp.name}:${opts.port}`)!;
   }
   return hp;
 }
@@ -75,11 +75,11 @@ interface ServerFiles {
 }
 
 /** The server certificate, its key and the CA, checked to belong together. */
-async function readServerFiles(dir: string, name: string, hp: HostPort): Promise<ServerFiles> {
+async function readServerFiles(dir: string, name: string, hp: RegistryHost): Promise<ServerFiles> {
   const certificate = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);
   const clientca = path.join(dir, 'ca.crt');
-  const hint = `run "regcert issue ${hp.host} --server --dir ${dir}" or pass --server-cert NAME`;
+  const hint = `run "regcert issue ${hp.bareHost} --server --dir ${dir}" or pass --server-cert NAME`;
   const chain = parseCertificates(await readInputFile(certificate, 'server certificate', hint), certificate);
   const ca = parseCertificates(await readInputFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`), clientca)[0]!;
   const keyData = await readInputFile(key, 'server key', hint);
@@ -96,9 +96,9 @@ async function readServerFiles(dir: string, name: string, hp: HostPort): Promise
   for (const s of signers) if (await isSignedBy(leaf, s)) signed = true;
   if (!signed) warnings.push(`${certificate} is not signed by ${clientca} (or an intermediate in its file): clients that trust only this CA will refuse the server`);
   const sans = sansOf(leaf.extensions).map((s) => s.value.toLowerCase());
-  const host = hp.host.toLowerCase();
+  const host = hp.bareHost.toLowerCase();
   const covered = sans.some((s) => s === host || (s.startsWith('*.') && host.endsWith(s.slice(1)) && host.split('.').length === s.split('.').length));
-  if (!covered) warnings.push(`${certificate} does not name ${hp.host} in its SANs (${sans.join(', ') || 'none'}): clients will refuse it; reissue with --san ${hp.host}`);
+  if (!covered) warnings.push(`${certificate} does not name ${hp.bareHost} in its SANs (${sans.join(', ') || 'none'}): clients will refuse it; reissue with --san ${hp.bareHost}`);
   return { certificate, key, clientca, warnings };
 }
 
@@ -114,21 +114,21 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
   const out = opts.out;
   switch (target) {
     case 'registry': {
-      const f = await readServerFiles(dir, opts.serverCert ?? hp.host, hp);
+      const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp);
       warnings = f.warnings;
       content = renderTemplate(template, {
-        host: hp.display,
+        host: hp.name,
         addr: yamlString(`:${hp.port ?? 443}`),
         certificate: yamlString(f.certificate),
         key: yamlString(f.key),
         clientca: yamlString(f.clientca),
       });
       next.push(`merge the http block into the registry's config.yml and restart it`);
-      next.push(`regcert verify https://${hp.display} --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
+      next.push(`regcert verify https://${hp.name} --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
       break;
     }
     case 'nginx': {
-      const f = await readServerFiles(dir, opts.serverCert ?? hp.host, hp);
+      const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp);
       warnings = f.warnings;
       const upstream = opts.upstream ?? 'http://127.0.0.1:5000';
       if (!/^https?:\/\/[^\s;{}$"]+$/.test(upstream)) throw inputError('BAD_UPSTREAM', `invalid --upstream "${upstream}"`, 'pass a URL such as http://127.0.0.1:5000');
@@ -136,9 +136,9 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
         if (!isNginxSafe(p)) throw inputError('BAD_PATH', `the path ${p} cannot be written safely in nginx.conf`, 'use a --dir without "$", ";", braces or line breaks');
       }
       content = renderTemplate(template, {
-        host: hp.display,
+        host: hp.name,
         port: String(hp.port ?? 443),
-        serverName: hp.host.includes(':') ? `[${hp.host}]` : hp.host,
+        serverName: hp.bareHost.includes(':') ? `[${hp.bareHost}]` : hp.bareHost,
         certificate: nginxString(f.certificate),
         key: nginxString(f.key),
         clientca: nginxString(f.clientca),
@@ -148,14 +148,14 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
       break;
     }
     case 'containerd': {
-      content = renderTemplate(template, { host: hp.display });
-      next.push(`regcert install-host ${hp.display} --runtime containerd --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
+      content = renderTemplate(template, { host: hp.name });
+      next.push(`regcert install-host ${hp.name} --runtime containerd --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
       break;
     }
     case 'mke-trust': {
       const ca = parseCertificates(await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`), caPath)[0]!;
       const caBundle = certificateToPem(ca).trimEnd();
-      content = renderJsonTemplate(template, { host: hp.display, caBundle });
+      content = renderJsonTemplate(template, { host: hp.name, caBundle });
       const mke = (opts.mke ?? 'https://mke.example.com').replace(/\/+$/, '');
       const file = out ?? 'mke-trust.json';
       if (out === undefined) next.push(`save this JSON as ${file} (or pass --out ${file})`);
@@ -167,7 +167,7 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
     }
     case 'msr-enable': {
       await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`);
-      content = renderTemplate(template, { host: hp.display, caPath: caPath.replace(/[\r\n]/g, ' '), caPathShell: shellWord(caPath) });
+      content = renderTemplate(template, { host: hp.name, caPath: caPath.replace(/[\r\n]/g, ' '), caPathShell: shellWord(caPath) });
       next.push(`MKE_URL=https://mke.example.com REPLICA_ID=... sh ${out ?? 'msr-enable.sh'}`);
       break;
     }
@@ -176,5 +176,5 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
   if (out !== undefined) {
     files = await writeFiles([{ path: out, data: content, mode: target === 'msr-enable' ? 0o755 : 0o644, kind: 'config' }], { force: opts.force ?? false });
   }
-  return { command: 'config', target, host: hp.display, content, files, warnings, next };
+  return { command: 'config', target, host: hp.name, content, files, warnings, next };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CERTS_DIRS, CONTAINERS_USER_CERTS_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import { examineHostDir, findShadowing, type HostDirSnapshot, type Problem, type RootKind } from '../core/doctor.js';
 import { inputError } from '../core/errors.js';
-import { parseHostPort } from '../core/hostport.js';
+import { tryParseRegistryHost } from '../core/registry-host.js';
 import { readCertsRoot, readInsecureRegistries } from '../io/certs-d.js';
 import type { CommandContext } from './context.js';
 
@@ -71,7 +71,7 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   if (opts.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(opts.runtime)) {
     throw inputError('BAD_RUNTIME', `unknown runtime "${opts.runtime}"`, `use one of: ${RUNTIMES.join(', ')}`);
   }
-  const filter = opts.host === undefined ? undefined : parseHostPort(opts.host);
+  const filter = opts.host === undefined ? undefined : tryParseRegistryHost(opts.host);
   if (opts.host !== undefined && !filter) {
     throw inputError('BAD_HOST', `invalid HOST "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
   }
@@ -91,9 +91,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   }
   if (filter) {
     dirs = dirs.filter((d) => {
-      if (d.name === filter.display) return true;
-      const hp = parseHostPort(d.name);
-      return filter.port === undefined && hp !== undefined && hp.host === filter.host;
+      if (d.name === filter.name) return true;
+      const hp = tryParseRegistryHost(d.name);
+      return filter.port === undefined && hp !== undefined && hp.bareHost === filter.bareHost;
     });
   }
 
@@ -108,9 +108,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   if (filter && dirs.length === 0) {
     general.push({
       code: 'not-installed',
-      path: filter.display,
-      message: `no certs.d folder for ${filter.display} in ${roots.map((r) => r.path).join(', ')}`,
-      fix: `run "regcert install-host ${filter.display} --cert CLIENT.crt --key CLIENT.key --ca ca.crt"`,
+      path: filter.name,
+      message: `no certs.d folder for ${filter.name} in ${roots.map((r) => r.path).join(', ')}`,
+      fix: `run "regcert install-host ${filter.name} --cert CLIENT.crt --key CLIENT.key --ca ca.crt"`,
     });
   }
   const problemCount = general.length + hosts.reduce((n, h) => n + h.problems.length, 0);

@@ -13,7 +13,7 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
 import { EXPIRY_WARNING_DAYS } from './defaults.js';
 import { ekuNames } from './describe.js';
-import { parseHostPort } from './hostport.js';
+import { tryParseRegistryHost } from './registry-host.js';
 import { parsePrivateKey } from './keys.js';
 import type { KeyObject } from 'node:crypto';
 
@@ -86,22 +86,22 @@ function tryCerts(data: Uint8Array): Certificate[] | undefined {
 
 /** Whether HOST[:PORT] is listed in insecure-registries (exactly, by host, or by an IP range). */
 export function isListedInsecure(name: string, list: readonly string[]): boolean {
-  const hp = parseHostPort(name);
+  const hp = tryParseRegistryHost(name);
   if (!hp) return false;
   for (const entry of list) {
-    if (entry === name || entry === hp.host || entry === hp.display) return true;
+    if (entry === name || entry === hp.bareHost || entry === hp.name) return true;
     const m = /^(.+)\/(\d+)$/.exec(entry);
-    if (m && (isIPv4(hp.host) || isIPv6(hp.host))) {
+    if (m && (isIPv4(hp.bareHost) || isIPv6(hp.bareHost))) {
       const net = m[1]!;
       const family = isIPv4(net) ? 'ipv4' : isIPv6(net) ? 'ipv6' : undefined;
-      if (!family || family !== (isIPv4(hp.host) ? 'ipv4' : 'ipv6')) continue;
+      if (!family || family !== (isIPv4(hp.bareHost) ? 'ipv4' : 'ipv6')) continue;
       const bl = new BlockList();
       try {
         bl.addSubnet(net, Number(m[2]), family);
       } catch {
         continue;
       }
-      if (bl.check(hp.host, family)) return true;
+      if (bl.check(hp.bareHost, family)) return true;
     }
   }
   return false;
@@ -152,7 +152,7 @@ function expiryProblem(cert: Certificate, file: string, what: string, now: Date,
 export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}): Promise<Problem[]> {
   const now = ctx.now ?? new Date();
   const problems: Problem[] = [];
-  const hp = parseHostPort(d.name);
+  const hp = tryParseRegistryHost(d.name);
   if (!hp && !(d.kind === 'containerd' && d.name === '_default')) {
     problems.push({
       code: 'bad-host-name',

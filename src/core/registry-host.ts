@@ -12,6 +12,8 @@ export interface RegistryHost {
   /** Host part as used in a URL ("[::1]" stays bracketed). */
   host: string;
   port: number | undefined;
+  /** The host without IPv6 brackets ("::1"), for address checks and SAN matching. */
+  bareHost: string;
   /** HOST[:PORT]: the certs.d folder name and the image-reference prefix. */
   name: string;
 }
@@ -44,8 +46,18 @@ export function parseRegistryHost(input: string): RegistryHost {
   }
   let port: number | undefined;
   if (portPart !== undefined) {
-    if (!/^\d{1,5}$/.test(portPart) || Number(portPart) < 1 || Number(portPart) > 65535) bad(input, `port "${portPart}" is not 1-65535`);
+    // No leading zeros: "host:05000" would be a different certs.d folder from "host:5000".
+    if (!/^[1-9]\d{0,4}$/.test(portPart) || Number(portPart) > 65535) bad(input, `port "${portPart}" is not 1-65535`);
     port = Number(portPart);
   }
-  return { host: hostPart, port, name: port === undefined ? hostPart : `${hostPart}:${port}` };
+  return { host: hostPart, bareHost: hostPart.replace(/^\[(.*)\]$/, '$1'), port, name: port === undefined ? hostPart : `${hostPart}:${port}` };
+}
+
+/** The same rules, for names found on disk (doctor): undefined instead of an error. */
+export function tryParseRegistryHost(input: string): RegistryHost | undefined {
+  try {
+    return parseRegistryHost(input);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistryHost } from '../../src/core/registry-host.js';
+import { parseRegistryHost, tryParseRegistryHost } from '../../src/core/registry-host.js';
 import { caUrl, parseFingerprint } from '../../src/net/fetch-ca.js';
 
 describe('parseRegistryHost', () => {
@@ -14,8 +14,13 @@ describe('parseRegistryHost', () => {
     const r = parseRegistryHost(input);
     expect(r.name).toBe(name);
     expect(r.port).toBe(port);
+    expect(r.bareHost).toBe(r.host.replace(/^\[(.*)\]$/, '$1'));
   });
-  it.each(['', '../../etc', 'a/b', 'host name', ' host', 'a\\b', '..', 'host:0', 'host:65536', 'host:', 'host:abc', '::1', '[zz::1]:5', 'a..b', 'h:1:2', '-bad.example.com'])(
+  it('tryParseRegistryHost answers undefined instead of throwing (doctor reads names from disk)', () => {
+    expect(tryParseRegistryHost('a b')).toBeUndefined();
+    expect(tryParseRegistryHost('[::1]:5000')).toMatchObject({ bareHost: '::1', name: '[::1]:5000', port: 5000 });
+  });
+  it.each(['', '../../etc', 'a/b', 'host name', ' host', 'a\\b', '..', 'host:0', 'host:65536', 'host:', 'host:abc', '::1', '[zz::1]:5', 'a..b', 'h:1:2', '-bad.example.com', 'host:05000'])(
     'rejects %j with exit code 2',
     (input) => {
       expect(() => parseRegistryHost(input)).toThrow(expect.objectContaining({ exitCode: 2, code: 'BAD_HOST' }));
