@@ -20,7 +20,7 @@ import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
-import { readCredentials } from '../io/credentials.js';
+import { readCredentials, type CredentialOptions } from '../io/credentials.js';
 import { readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { acceptFetchedCa, fetchCa, parseFingerprint } from '../net/fetch-ca.js';
 import type { CommandContext } from './context.js';
@@ -29,15 +29,8 @@ import { timeoutMs } from './fetch-ca.js';
 export const RUNTIMES = ['docker', 'podman', 'containerd', 'buildkit'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
-export interface InstallHostOptions {
+export interface InstallHostOptions extends CredentialOptions {
   host: string;
-  cert?: string | undefined;
-  key?: string | undefined;
-  keyPasswordFile?: string | undefined;
-  keyPasswordEnv?: string | undefined;
-  p12?: string | undefined;
-  passwordFile?: string | undefined;
-  passwordEnv?: string | undefined;
   ca?: string | undefined;
   fetchCa?: boolean | undefined;
   fingerprint?: string | undefined;

@@ -10,21 +10,14 @@ import { certificateToPem, parseCertificates } from '../core/certificates.js';
 import { ekuNames } from '../core/describe.js';
 import { inputError, isRegcertError, operationError, type RegcertError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
-import { readCredentials } from '../io/credentials.js';
+import { readCredentials, type CredentialOptions } from '../io/credentials.js';
 import { readInputFile } from '../io/files.js';
 import { httpStatusError, parseJsonBody, tlsGet } from '../net/tls-client.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
 
-export interface VerifyOptions {
+export interface VerifyOptions extends CredentialOptions {
   url: string;
-  cert?: string | undefined;
-  key?: string | undefined;
-  keyPasswordFile?: string | undefined;
-  keyPasswordEnv?: string | undefined;
-  p12?: string | undefined;
-  passwordFile?: string | undefined;
-  passwordEnv?: string | undefined;
   ca?: string | undefined;
   timeout?: number | undefined;
   api?: string | undefined;

@@ -5,9 +5,9 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
+import { isCa, isSelfSigned, type Certificate } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
-import { ekuNames, formatSans, sansOf } from './describe.js';
+import { formatSans, sansOf, summarizeCertificate } from './describe.js';
 import { inputError } from './errors.js';
 import { describeKey } from './keys.js';
 import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
@@ -250,22 +250,15 @@ export function describeCertificate(cert: Certificate, now: Date = new Date()): 
   const bc = cert.getExtension(x509.BasicConstraintsExtension);
   const ca = isCa(cert);
   const left = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  // The write commands' summary, plus what only inspect shows.
   return {
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serial: cert.serialNumber,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
+    ...summarizeCertificate(cert),
     daysLeft: left,
     expired: cert.notAfter.getTime() <= now.getTime(),
-    sans: formatSans(sansOf(cert.extensions)),
     keyUsage: keyUsageNames(cert),
-    ekus: ekuNames(cert),
-    isCa: ca,
     pathLen: ca && bc?.pathLength !== undefined ? bc.pathLength : null,
-    selfSigned: Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer())),
+    selfSigned: isSelfSigned(cert),
     ...spkiKeyInfo(cert.publicKey.rawData),
-    sha256: sha256Fingerprint(cert.rawData),
     sha1: sha1Fingerprint(cert.rawData),
   };
 }
