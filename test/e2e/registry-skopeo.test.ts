@@ -7,12 +7,12 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliOk, run, runCli } from '../helpers/cli.js';
-import { freePort, requireBinary, startServer, type Server } from '../helpers/proc.js';
-import { issue, makeOciLayout, makePki } from '../helpers/registry.js';
+import { requireBinary, type Server } from '../helpers/proc.js';
+import { issue, makeOciLayout, makePki, startDistribution } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const T = tmpDir('regcert-skopeo-');
-const REGISTRY = requireBinary('docker-registry');
+requireBinary('docker-registry');
 const SKOPEO = requireBinary('skopeo');
 const servers: Server[] = [];
 afterAll(async () => {
@@ -20,28 +20,8 @@ afterAll(async () => {
 });
 
 async function startRegistry(name: string, serverCrt: string, serverKey: string, clientCa: string): Promise<number> {
-  const port = await freePort();
-  const dir = path.join(T, name);
-  mkdirSync(path.join(dir, 'storage'), { recursive: true });
-  const config = path.join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log: { level: info }',
-      'storage:',
-      `  filesystem: { rootdirectory: ${path.join(dir, 'storage')} }`,
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '  secret: regcert-test-secret',
-      '  tls:',
-      `    certificate: ${serverCrt}`,
-      `    key: ${serverKey}`,
-      `    clientcas: [ ${clientCa} ]`,
-      '',
-    ].join('\n'),
-  );
-  servers.push(await startServer(REGISTRY, ['serve', config], port));
+  const { port, server } = await startDistribution(path.join(T, name), { cert: serverCrt, key: serverKey, clientCa });
+  servers.push(server);
   return port;
 }
 

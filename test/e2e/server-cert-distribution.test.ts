@@ -3,14 +3,15 @@
  * CNCF distribution registry (Go's verifier on the server side, curl on the
  * client side), for every key type Go's TLS stack serves.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliOk, run } from '../helpers/cli.js';
-import { freePort, requireBinary, startServer, type Server } from '../helpers/proc.js';
+import { requireBinary, type Server } from '../helpers/proc.js';
+import { startDistribution } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-const registryBin = requireBinary('docker-registry');
+requireBinary('docker-registry');
 requireBinary('curl');
 
 describe('regcert server certificate in docker-registry', () => {
@@ -26,25 +27,9 @@ describe('regcert server certificate in docker-registry', () => {
     mkdirSync(dir);
     await cliOk(['init-ca', '--dir', 'pki', '--key-type', keyType], { cwd: dir });
     await cliOk(['issue', 'localhost', '--dir', 'pki', '--server', '--san', 'localhost,127.0.0.1', '--key-type', keyType], { cwd: dir });
-    const port = await freePort();
-    writeFileSync(
-      path.join(dir, 'config.yml'),
-      [
-        'version: 0.1',
-        'log:',
-        '  level: warn',
-        'storage:',
-        `  filesystem: { rootdirectory: ${path.join(dir, 'storage')} }`,
-        'http:',
-        `  addr: 127.0.0.1:${port}`,
-        '  secret: test-secret',
-        '  tls:',
-        `    certificate: ${path.join(dir, 'pki/localhost.crt')}`,
-        `    key: ${path.join(dir, 'pki/localhost.key')}`,
-        '',
-      ].join('\n'),
-    );
-    server = await startServer(registryBin, ['serve', path.join(dir, 'config.yml')], port);
+    const started = await startDistribution(dir, { cert: path.join(dir, 'pki/localhost.crt'), key: path.join(dir, 'pki/localhost.key') });
+    server = started.server;
+    const port = started.port;
     const ok = await run('curl', ['-sS', '--max-time', '10', '--cacert', 'pki/ca.crt', `https://127.0.0.1:${port}/v2/`], { cwd: dir });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.trim()).toBe('{}');

@@ -11,6 +11,7 @@ import { certificateToPem, createLeaf, parseCertificates } from '../../src/core/
 import { exportPrivateKeyPem, generatePrivateKey, parsePrivateKey, publicKeyDer } from '../../src/core/keys.js';
 import { buildName } from '../../src/core/names.js';
 import { cliOk } from './cli.js';
+import { freePort, requireBinary, startServer, type Server } from './proc.js';
 
 export interface Pki {
   dir: string;
@@ -99,4 +100,38 @@ export function makeOciLayout(dir: string): string {
     }),
   );
   return dir;
+}
+
+/**
+ * Starts the real CNCF distribution registry (`docker-registry serve`) on
+ * 127.0.0.1 and a free port with TLS from the given files and, when clientCa
+ * is given, `http.tls.clientcas` (2.8.2: require and verify). Stop it by PID
+ * with the returned server's stop().
+ */
+export async function startDistribution(
+  dir: string,
+  tls: { cert: string; key: string; clientCa?: string },
+): Promise<{ port: number; server: Server }> {
+  const port = await freePort();
+  mkdirSync(path.join(dir, 'storage'), { recursive: true });
+  const config = path.join(dir, 'config.yml');
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log: { level: info }',
+      'storage:',
+      `  filesystem: { rootdirectory: ${path.join(dir, 'storage')} }`,
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '  secret: regcert-test-secret',
+      '  tls:',
+      `    certificate: ${tls.cert}`,
+      `    key: ${tls.key}`,
+      ...(tls.clientCa ? [`    clientcas: [ ${tls.clientCa} ]`] : []),
+      '',
+    ].join('\n'),
+  );
+  const server = await startServer(requireBinary('docker-registry'), ['serve', config], port);
+  return { port, server };
 }
