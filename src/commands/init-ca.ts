@@ -6,7 +6,7 @@ import { summarizeCertificate, type CertificateSummary } from '../core/describe.
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, parseKeyType } from '../core/keys.js';
 import { buildName } from '../core/names.js';
-import { writeFiles, pathExists, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
@@ -65,13 +65,7 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
   // Check the targets before the expensive work and before any prompt.
   const certPath = path.join(dir, 'ca.crt');
   const keyPath = path.join(dir, 'ca.key');
-  if (!opts.force) {
-    for (const p of [certPath, keyPath]) {
-      if (await pathExists(p)) {
-        throw inputError('FILE_EXISTS', `${p} already exists`, `pass --force to replace the CA in ${dir} (certificates it issued will stop verifying), or choose another --dir`, { details: { path: p } });
-      }
-    }
-  }
+  await refuseExisting([certPath, keyPath], opts.force, `pass --force to replace the CA in ${dir} (certificates it issued will stop verifying), or choose another --dir`);
   const parent = intermediate ? await readCa(opts.parentDir!, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx) : undefined;
   const passphrase = await readSecret(
     { file: opts.keyPasswordFile, env: opts.keyPasswordEnv },

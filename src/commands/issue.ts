@@ -10,7 +10,7 @@ import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, public
 import { buildName, type JsonName } from '../core/names.js';
 import { normalizeHostname, parseSanList, type San } from '../core/san.js';
 import { x509 } from '../core/x509.js';
-import { pathExists, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
@@ -65,13 +65,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const certPath = path.join(outDir, `${name}.crt`);
   const keyPath = path.join(outDir, `${name}.key`);
   const targets = opts.csr ? [certPath] : [certPath, keyPath];
-  if (!opts.force) {
-    for (const p of targets) {
-      if (await pathExists(p)) {
-        throw inputError('FILE_EXISTS', `${p} already exists`, 'pass --force to replace it, or choose another NAME or --out-dir', { details: { path: p } });
-      }
-    }
-  }
+  await refuseExisting(targets, opts.force, 'pass --force to replace it, or choose another NAME or --out-dir');
 
   // The CA first: a missing CA or a wrong passphrase fails before any key is made.
   const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);

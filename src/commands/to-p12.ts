@@ -6,7 +6,7 @@ import { summarizeCertificate, type CertificateSummary } from '../core/describe.
 import { inputError } from '../core/errors.js';
 import { buildPkcs12, describePkcs12, parsePkcs12, selectPkcs12Identity, type Pkcs12Mode } from '../core/pkcs12.js';
 import { readCredentials } from '../io/credentials.js';
-import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
+import { readInputFile, refuseExisting, writeFiles, type WrittenFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
 
@@ -89,9 +89,7 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
     throw inputError('MISSING_OUT', '--p12 needs --out', 'pass --out NEW.p12 (the input is never replaced)');
   }
   const out = opts.out ?? defaultP12Path(input);
-  if (!opts.force && (await pathExists(out))) {
-    throw inputError('FILE_EXISTS', `${out} already exists`, 'pass --force to replace it, or choose another --out', { details: { path: out } });
-  }
+  await refuseExisting([out], opts.force, 'pass --force to replace it, or choose another --out');
 
   // Key and certificate (with the match check), then the extra chain certificates.
   const creds =

@@ -76,11 +76,7 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
   const existing = await fsp.readFile(file.path);
   const wanted = typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : Buffer.from(file.data);
   if (existing.equals(wanted) && (st.mode & 0o777) === file.mode) return { file, status: 'unchanged' };
-  if (!opts.force) {
-    throw operationError('FILE_EXISTS', `${file.path} already exists`, 'pass --force to replace it, or choose another directory', {
-      details: { path: file.path },
-    });
-  }
+  if (!opts.force) throw existsError(file.path, 'pass --force to replace it, or choose another directory');
   return { file, status: opts.dryRun ? 'planned' : 'written' };
 }
 
@@ -113,6 +109,20 @@ async function writeAtomic(file: PlannedFile, dirMode: number): Promise<void> {
   } finally {
     await dh.close();
   }
+}
+
+function existsError(p: string, hint: string) {
+  // The operation was refused, not the input: exit 1 (errors.ts), the same for every command.
+  return operationError('FILE_EXISTS', `${p} already exists`, hint, { details: { path: p } });
+}
+
+/**
+ * Refuses early (before keys are made or prompts shown) when any target
+ * exists and --force was not given. writeFiles checks again at write time.
+ */
+export async function refuseExisting(paths: string[], force: boolean | undefined, hint: string): Promise<void> {
+  if (force) return;
+  for (const p of paths) if (await pathExists(p)) throw existsError(p, hint);
 }
 
 /**

@@ -195,7 +195,7 @@ describe('refusals', () => {
     await cliOk(['to-p12', '--cert', cert(), '--key', key(), '--out', out, '--password-file', ASCII_PW]);
     const before = statSync(out).mtimeMs;
     const r = await runCli(['to-p12', '--cert', cert(), '--key', key(), '--out', out, '--password-file', ASCII_PW]);
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^hint: .*--force/m);
     expect(statSync(out).mtimeMs).toBe(before);
     await cliOk(['to-p12', '--cert', cert(), '--key', key(), '--out', out, '--password-file', ASCII_PW, '--force']);
