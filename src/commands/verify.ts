@@ -150,13 +150,21 @@ export async function verify(opts: VerifyOptions, ctx: CommandContext): Promise<
     check('tls-handshake', true, `${withCert.protocol ?? 'TLS'} with client certificate`);
     if (withCert.status !== 200 && withCert.status !== 401) throw httpStatusError(withCert, url, 'check that the URL is a registry (GET /v2/)');
     result.version = typeof withCert.headers['docker-distribution-api-version'] === 'string' ? withCert.headers['docker-distribution-api-version'] : null;
+    // Only a refused handshake or 401/403 shows that the registry demands the certificate:
+    // any other anonymous answer (a 500, a redirect) proves nothing, so it fails closed.
     let anonymous: string;
     try {
       const r = await tlsGet({ url, ca: caPem, timeoutMs: ms });
-      anonymous = r.status === 401 ? 'HTTP 401' : `HTTP ${r.status}`;
-      if (r.status === 200) {
-        check('v2-without-cert', false, 'the registry answers /v2/ without a client certificate');
-        return failWith(operationError('CERT_NOT_REQUIRED', `${url.href} answers 200 without a client certificate: TLS client authentication is not enforced`, 'configure the registry to require client certificates (distribution: http.tls.clientcas)'));
+      anonymous = `HTTP ${r.status}`;
+      if (r.status !== 401 && r.status !== 403) {
+        check('v2-without-cert', false, `HTTP ${r.status} without a client certificate`);
+        return failWith(
+          operationError(
+            'CERT_NOT_REQUIRED',
+            `${url.href} answers HTTP ${r.status} without a client certificate, so the probe cannot show that the certificate is what lets this client in`,
+            'configure the registry to require client certificates (distribution: http.tls.clientcas), or use --api msr against an MSR',
+          ),
+        );
       }
     } catch (e) {
       if (isRegcertError(e) && e.code === 'CLIENT_CERT_REFUSED') anonymous = 'handshake refused';
@@ -168,8 +176,7 @@ export async function verify(opts: VerifyOptions, ctx: CommandContext): Promise<
       throw httpStatusError(withCert, url, 'the TLS handshake passed but the registry wants another login (token or basic auth) on top');
     }
     check('v2-with-cert', true, 'HTTP 200: the server asked for the client certificate and completed the handshake with it');
-    result.authnMethod = 'TLSClientCertificate';
-    result.user = leaf.subjectName.getField('CN')[0] ?? null;
+    // The registry reports no login method or user here: authnMethod and user stay null.
     result.ok = true;
     return result;
   } catch (e) {

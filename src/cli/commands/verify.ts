@@ -10,7 +10,7 @@ export function renderVerify(r: VerifyResult, out: Out): void {
   if (r.ok) {
     if (r.probe === 'v2') {
       out.line(`${s.green(s.ok)} ${r.url}: the registry requires a client certificate and accepted this one (probe /v2/: refused without it, HTTP 200 with it)`);
-      out.line(`  this proves TLS client authentication for ${r.user ?? 'this certificate'}, not a registry login (the registry has no /basic_info)`);
+      out.line(`  this proves TLS client authentication with this certificate, not a registry login (the registry has no /basic_info)`);
     } else {
       out.line(`${s.green(s.ok)} ${r.url}: logged in by client certificate as ${r.user} (admin: ${r.isAdmin === null ? 'unknown' : r.isAdmin ? 'yes' : 'no'})${r.version ? `, version ${r.version}` : ''}`);
     }
