@@ -3,9 +3,10 @@
  *
  * Writes are planned first and committed second: every target is checked
  * (exists? symlink? a directory?) before the first byte is written, so a
- * refused run changes nothing. Each file is then written atomically (a
- * temporary file in the same directory, fsync, chmod to the exact mode
- * whatever the umask, rename) and the directory is fsynced.
+ * refused run changes nothing. Then every file is written to a temporary
+ * file in its directory (fsync, chmod to the exact mode whatever the umask)
+ * and only when all of them are written are they renamed into place, so a
+ * failed write leaves no target changed; last, the directories are fsynced.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as FS, promises as fsp } from 'node:fs';
@@ -80,7 +81,8 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
   return { file, status: opts.dryRun ? 'planned' : 'written' };
 }
 
-async function writeAtomic(file: PlannedFile, dirMode: number): Promise<void> {
+/** Phase 1: the content in a temporary file beside the target, synced, with the exact mode. */
+async function writeTemp(file: PlannedFile, dirMode: number): Promise<string> {
   const dir = path.dirname(file.path);
   await fsp.mkdir(dir, { recursive: true, mode: dirMode });
   const tmp = path.join(dir, `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -95,12 +97,10 @@ async function writeAtomic(file: PlannedFile, dirMode: number): Promise<void> {
     throw e;
   }
   await fh.close();
-  try {
-    await fsp.rename(tmp, file.path);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
+  return tmp;
+}
+
+async function syncDir(dir: string): Promise<void> {
   const dh = await fsp.open(dir, 'r');
   try {
     await dh.sync();
@@ -109,6 +109,25 @@ async function writeAtomic(file: PlannedFile, dirMode: number): Promise<void> {
   } finally {
     await dh.close();
   }
+}
+
+/**
+ * Every file is first written to a temporary file (if any of those fails,
+ * all are removed and no target is touched), then all are renamed into place.
+ */
+async function commit(files: PlannedFile[], dirMode: number): Promise<void> {
+  const temps: Array<{ tmp: string; file: PlannedFile }> = [];
+  try {
+    for (const file of files) temps.push({ tmp: await writeTemp(file, dirMode), file });
+    while (temps.length > 0) {
+      const { tmp, file } = temps[0]!;
+      await fsp.rename(tmp, file.path);
+      temps.shift();
+    }
+  } finally {
+    await Promise.all(temps.map(({ tmp }) => fsp.rm(tmp, { force: true })));
+  }
+  for (const dir of new Set(files.map((f) => path.dirname(f.path)))) await syncDir(dir);
 }
 
 function existsError(p: string, hint: string) {
@@ -138,9 +157,7 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
   }
   const plans: Plan[] = [];
   for (const f of files) plans.push(await planOne(f, opts));
-  if (!opts.dryRun) {
-    for (const p of plans) if (p.status === 'written') await writeAtomic(p.file, opts.dirMode ?? 0o755);
-  }
+  if (!opts.dryRun) await commit(plans.filter((p) => p.status === 'written').map((p) => p.file), opts.dirMode ?? 0o755);
   return plans.map((p) => ({ path: p.file.path, kind: p.file.kind, mode: modeString(p.file.mode), status: p.status }));
 }
 
