@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { inputError } from '../core/errors.js';
-import { pathExists, writeFiles, type WrittenFile } from '../io/files.js';
+import { pathExists, removeWrittenFiles, writeFiles, type WrittenFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
 
@@ -48,13 +48,25 @@ export function clientNameFor(user: string): string {
 
 export async function quickstart(opts: QuickstartOptions, ctx: CommandContext): Promise<QuickstartResult> {
   const dir = opts.dir ?? 'regcert-quickstart';
+  const files: WrittenFile[] = [];
+  // Nothing is written when the exit code is not 0 (cli.md): a failed run removes what it wrote.
+  const dirExisted = await pathExists(dir);
+  let result: QuickstartResult | undefined;
+  try {
+    result = await run(dir, opts, ctx, files);
+    return result;
+  } finally {
+    if (!result?.ok) await removeWrittenFiles(files, dir, { keepRoot: dirExisted });
+  }
+}
+
+async function run(dir: string, opts: QuickstartOptions, ctx: CommandContext, files: WrittenFile[]): Promise<QuickstartResult> {
   const hosts = (opts.host ?? []).flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
   if (hosts.length === 0) hosts.push('localhost', '127.0.0.1');
   const user = clientNameFor(opts.user ?? (process.env.USER || os.userInfo().username || 'client'));
   const serverName = hosts.find((h) => !/^[0-9.:]+$/.test(h)) ?? 'registry';
   if (user === serverName) throw inputError('NAME_CLASH', `the user name "${user}" is also the server name`, 'pass --user NAME');
   const steps: QuickstartStep[] = [];
-  const files: WrittenFile[] = [];
   const done = (step: string, detail: string) => steps.push({ step, ok: true, detail });
 
   // 1. The CA.

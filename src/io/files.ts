@@ -182,3 +182,23 @@ export async function pathExists(p: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Undo for multi-step commands (quickstart): removes the files a run wrote
+ * new (status "written"), then the directories that are left empty. Files
+ * that were already there ("unchanged") are never touched.
+ */
+export async function removeWrittenFiles(files: WrittenFile[], stopAt: string, opts: { keepRoot?: boolean } = {}): Promise<void> {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    if (f.status !== 'written') continue;
+    await fsp.rm(f.path, { force: true });
+    for (let d = path.dirname(path.resolve(f.path)); d.startsWith(path.resolve(stopAt)); d = path.dirname(d)) dirs.add(d);
+  }
+  if (opts.keepRoot) dirs.delete(path.resolve(stopAt));
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
+    await fsp.rmdir(d).catch(() => {
+      /* not empty: something else lives there */
+    });
+  }
+}

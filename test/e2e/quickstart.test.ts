@@ -1,9 +1,10 @@
 /** Issue 5: quickstart, the README's main job — the whole flow, green, nothing left running. */
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cliOk, run, runOk } from '../helpers/cli.js';
+import { BIN, cliOk, run, runCli, runOk } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/proc.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -47,6 +48,20 @@ describe('regcert quickstart', () => {
     expect(r.steps.find((s: { step: string }) => s.step === 'CA').detail).toMatch(/^reused /);
     expect(r.steps.at(-1)).toMatchObject({ step: 'verify', ok: true });
     expect(readFileSync(path.join(cwd, 'qs/ca.key'))).toEqual(before);
+  });
+
+  it('regression (review finding): a failed run (port in use) exits 1 and leaves no file behind', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const r = await runCli(['quickstart', '--dir', 'failed', '--user', 'alice', '--port', String(port)], { cwd });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^regcert: /m);
+      expect(existsSync(path.join(cwd, 'failed'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 
   it('help piped into a reader that closes early does not crash (EPIPE)', async () => {
