@@ -104,3 +104,13 @@ export async function runCommand<R extends object>(
   }
   if (!ok) rt.state.exitCode = r.exitCode ?? 1;
 }
+
+/**
+ * A secret is never an argv value (cli.md): each one is a pair of options,
+ * --NAME-file FILE (first line) and --NAME-env VAR, declared here once.
+ */
+export function addSecretOptions(cmd: Command, name: string, what: string): Command {
+  return cmd
+    .option(`--${name}-file <file>`, `${what}, in FILE's first line`)
+    .option(`--${name}-env <var>`, `${what}, in $VAR`);
+}

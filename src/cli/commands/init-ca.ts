@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { InitCaOptions, InitCaResult } from '../../commands/init-ca.js';
 import { renderCertificate, renderFiles, renderNext } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addCommonOptions, addForceOption, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addSecretOptions, addCommonOptions, addForceOption, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderInitCa(r: InitCaResult, out: Out): void {
   out.line(`${out.style.green(out.style.ok)} ${r.intermediate ? 'Intermediate' : 'Root'} CA created in ${r.dir}${r.keyEncrypted ? ' (key encrypted)' : ''}`);
@@ -24,12 +24,10 @@ export function register(program: Command, rt: Runtime): void {
     .option('--key-type <type>', 'ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519', 'ecdsa-p256')
     .option('--days <n>', 'validity in days (root 3650, intermediate 1825)', parseInteger)
     .option('--path-len <n>', 'basicConstraints pathLenConstraint', parseInteger)
-    .option('--key-password-file <file>', "encrypt the CA key with the passphrase in FILE's first line")
-    .option('--key-password-env <var>', 'encrypt the CA key with the passphrase in $VAR')
     .option('--intermediate', 'create an intermediate CA signed by --parent-dir')
-    .option('--parent-dir <dir>', 'directory of the parent CA (with --intermediate)')
-    .option('--ca-password-file <file>', "passphrase of the parent CA key, in FILE's first line")
-    .option('--ca-password-env <var>', 'passphrase of the parent CA key, in $VAR');
+    .option('--parent-dir <dir>', 'directory of the parent CA (with --intermediate)');
+  addSecretOptions(cmd, 'key-password', 'encrypt the CA key with the passphrase');
+  addSecretOptions(cmd, 'ca-password', 'passphrase of the parent CA key');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',

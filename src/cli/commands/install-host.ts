@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { InstallHostOptions, InstallHostResult } from '../../commands/install-host.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext } from '../render-common.js';
-import { addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
+import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
 import { parseSeconds } from './fetch-ca.js';
 
 export function renderInstallHost(r: InstallHostResult, out: Out): void {
@@ -34,11 +34,7 @@ export function register(program: Command, rt: Runtime): void {
     .argument('<host>', 'registry as in image references: HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT]')
     .option('--cert <file>', 'client certificate (leaf + intermediates), PEM or DER')
     .option('--key <file>', 'its private key (an encrypted key is decrypted: client.key is always plain)')
-    .option('--key-password-file <file>', "passphrase of an encrypted key, in FILE's first line")
-    .option('--key-password-env <var>', 'passphrase of an encrypted key, in $VAR')
     .option('--p12 <file>', 'a PKCS#12 file in place of --cert/--key')
-    .option('--password-file <file>', 'password of the --p12 file')
-    .option('--password-env <var>', 'password of the --p12 file, in $VAR')
     .option('--ca <file>', 'CA that issued the registry certificate (written as ca.crt)')
     .option('--fetch-ca', 'download the CA from https://HOST[:PORT]/ca, as fetch-ca does')
     .option('--fingerprint <sha256>', 'with --fetch-ca: expected SHA-256 fingerprint of the CA')
@@ -46,6 +42,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'certs.d root to write into (only with a single --runtime)')
     .option('--dry-run', 'print what would be written and write nothing')
     .option('--timeout <seconds>', 'with --fetch-ca: give up after this many seconds', parseSeconds);
+  addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
+  addSecretOptions(cmd, 'password', 'password of the --p12 file');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',

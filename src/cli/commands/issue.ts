@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { IssueOptions, IssueResult } from '../../commands/issue.js';
 import { renderCertificate, renderFiles, renderNext } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderIssue(r: IssueResult, out: Out): void {
   const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ');
@@ -30,11 +30,9 @@ export function register(program: Command, rt: Runtime): void {
     .option('--country <cc>', 'two-letter country code (C)')
     .option('--days <n>', 'validity in days (default 397, never past the CA)', parseInteger)
     .option('--key-type <type>', 'ecdsa-p256 (default), ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519')
-    .option('--csr <file>', 'sign this PKCS#10 request instead of making a key')
-    .option('--key-password-file <file>', "encrypt the new key with the passphrase in FILE's first line")
-    .option('--key-password-env <var>', 'encrypt the new key with the passphrase in $VAR')
-    .option('--ca-password-file <file>', "passphrase of the CA key, in FILE's first line")
-    .option('--ca-password-env <var>', 'passphrase of the CA key, in $VAR');
+    .option('--csr <file>', 'sign this PKCS#10 request instead of making a key');
+  addSecretOptions(cmd, 'key-password', 'encrypt the new key with the passphrase');
+  addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { QuickstartOptions, QuickstartResult } from '../../commands/quickstart.js';
 import type { Out } from '../output.js';
 import { renderNext } from '../render-common.js';
-import { addCommonOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addSecretOptions, addCommonOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderQuickstart(r: QuickstartResult, out: Out): void {
   const s = out.style;
@@ -29,9 +29,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--dir <dir>', 'where everything is written', 'regcert-quickstart')
     .option('--host <name>', 'server certificate names (repeatable, comma-separated)', collect)
     .option('--user <name>', 'client certificate name (default: $USER)')
-    .option('--port <n>', 'port of the test endpoint (default: a free one)', parseInteger)
-    .option('--password-file <file>', "password for the .p12, in FILE's first line")
-    .option('--password-env <var>', 'password for the .p12, in $VAR');
+    .option('--port <n>', 'port of the test endpoint (default: a free one)', parseInteger);
+  addSecretOptions(cmd, 'password', 'password for the .p12');
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',

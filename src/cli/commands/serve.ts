@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ServeOptions, ServeResult } from '../../commands/serve.js';
 import type { Out } from '../output.js';
-import { addCommonOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addSecretOptions, addCommonOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderServe(_r: ServeResult, _out: Out): void {
   /* everything was logged while running */
@@ -17,9 +17,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--dir <dir>', 'CA directory (ca.crt; ca.key unless --server-cert)', 'pki')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', parseInteger, 8443)
-    .option('--server-cert <name>', 'use DIR/NAME.crt and DIR/NAME.key as the server certificate')
-    .option('--ca-password-file <file>', "passphrase of the CA key, in FILE's first line")
-    .option('--ca-password-env <var>', 'passphrase of the CA key, in $VAR');
+    .option('--server-cert <name>', 'use DIR/NAME.crt and DIR/NAME.key as the server certificate');
+  addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ToP12Options, ToP12Result } from '../../commands/to-p12.js';
 import { renderCertificate, renderFiles } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 const MODE_LABEL = { modern: 'modern (PBES2, AES-256-CBC, HMAC-SHA256)', legacy: 'legacy (3DES, SHA-1 MAC)' } as const;
 
@@ -29,18 +29,15 @@ export function register(program: Command, rt: Runtime): void {
     .option('--cert <file>', 'certificate (PEM or DER); intermediates in the file are bundled too')
     .option('--key <file>', 'its private key')
     .option('--p12 <file>', 'read the key and chain from this PKCS#12 instead (re-encrypt; needs --out)')
-    .option('--in-password-file <file>', "password of --p12, in FILE's first line")
-    .option('--in-password-env <var>', 'password of --p12, in $VAR')
     .option('--ca <file>', 'further chain certificates to bundle; repeatable', collect)
     .option('--out <file>', 'where to write (default: --cert with the extension replaced by .p12)')
     .option('--name <friendly>', "friendlyName of the key and certificate (default: the certificate's CN)")
     .option('--legacy', 'legacy 3DES/SHA-1 encryption (older macOS Keychain, Windows Server 2016, Java 8)')
     .option('--for <importer>', 'pick the encryption for macos, windows (legacy) or java, browser, curl (modern)')
-    .option('--iterations <n>', 'PBKDF2 / KDF and MAC iterations (default 2048, the minimum)', parseInteger)
-    .option('--password-file <file>', "the .p12 password, in FILE's first line")
-    .option('--password-env <var>', 'the .p12 password, in $VAR')
-    .option('--key-password-file <file>', "passphrase of an encrypted --key, in FILE's first line")
-    .option('--key-password-env <var>', 'passphrase of an encrypted --key, in $VAR');
+    .option('--iterations <n>', 'PBKDF2 / KDF and MAC iterations (default 2048, the minimum)', parseInteger);
+  addSecretOptions(cmd, 'in-password', 'password of --p12');
+  addSecretOptions(cmd, 'password', 'the .p12 password');
+  addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted --key');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',
