@@ -114,3 +114,17 @@ export function addSecretOptions(cmd: Command, name: string, what: string): Comm
     .option(`--${name}-file <file>`, `${what}, in FILE's first line`)
     .option(`--${name}-env <var>`, `${what}, in $VAR`);
 }
+
+/**
+ * The identity inputs of src/io/credentials.ts (CredentialOptions), declared
+ * once for every command that presents or installs a client certificate:
+ * --cert/--key (+ the key's passphrase) or --p12 (+ its password).
+ */
+export function addCredentialOptions(cmd: Command, keyNote = 'its private key'): Command {
+  cmd
+    .option('--cert <file>', 'client certificate (leaf + intermediates), PEM or DER')
+    .option('--key <file>', keyNote)
+    .option('--p12 <file>', 'a PKCS#12 file in place of --cert/--key');
+  addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
+  return addSecretOptions(cmd, 'password', 'password of the --p12 file');
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { InstallHostOptions, InstallHostResult } from '../../commands/install-host.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext } from '../render-common.js';
-import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
+import { addCredentialOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
 import { parseSeconds } from './fetch-ca.js';
 
 export function renderInstallHost(r: InstallHostResult, out: Out): void {
@@ -32,9 +32,6 @@ export function register(program: Command, rt: Runtime): void {
       'Write ROOT/HOST[:PORT]/client.cert (leaf + intermediates), client.key (unencrypted, 0600) and ca.crt for docker (/etc/docker/certs.d), podman (/etc/containers/certs.d) or containerd (/etc/containerd/certs.d, plus hosts.toml); for buildkit, print the buildkitd.toml entries.\nHOST[:PORT] is written exactly as in image references: "host" and "host:443" are different folders.',
     )
     .argument('<host>', 'registry as in image references: HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT]')
-    .option('--cert <file>', 'client certificate (leaf + intermediates), PEM or DER')
-    .option('--key <file>', 'its private key (an encrypted key is decrypted: client.key is always plain)')
-    .option('--p12 <file>', 'a PKCS#12 file in place of --cert/--key')
     .option('--ca <file>', 'CA that issued the registry certificate (written as ca.crt)')
     .option('--fetch-ca', 'download the CA from https://HOST[:PORT]/ca, as fetch-ca does')
     .option('--fingerprint <sha256>', 'with --fetch-ca: expected SHA-256 fingerprint of the CA')
@@ -42,8 +39,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'certs.d root to write into (only with a single --runtime)')
     .option('--dry-run', 'print what would be written and write nothing')
     .option('--timeout <seconds>', 'with --fetch-ca: give up after this many seconds', parseSeconds);
-  addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
-  addSecretOptions(cmd, 'password', 'password of the --p12 file');
+  addCredentialOptions(cmd, 'its private key (an encrypted key is decrypted: client.key is always plain)');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',

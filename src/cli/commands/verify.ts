@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { VerifyOptions, VerifyResult } from '../../commands/verify.js';
 import type { Out } from '../output.js';
-import { addSecretOptions, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
+import { addCredentialOptions, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 import { parseSeconds } from './fetch-ca.js';
 
 export function renderVerify(r: VerifyResult, out: Out): void {
@@ -29,14 +29,10 @@ export function register(program: Command, rt: Runtime): void {
       'Check the client certificate locally (key, validity, clientAuth, chain to --ca), then GET URL/basic_info presenting it; succeed only when the registry reports AuthnMethod TLSClientCertificate.\nA registry without /basic_info (CNCF distribution) is probed at /v2/ with and without the certificate instead.',
     )
     .argument('<url>', 'the registry, e.g. https://registry.example.com')
-    .option('--cert <file>', 'client certificate (leaf + intermediates), PEM or DER')
-    .option('--key <file>', 'its private key')
-    .option('--p12 <file>', 'a PKCS#12 file in place of --cert/--key')
     .option('--ca <file>', 'CA that issued the registry certificate (default: system roots)')
     .option('--api <kind>', 'msr (GET /basic_info) or registry (probe /v2/); default: /basic_info, then /v2/ on 404')
     .option('--timeout <seconds>', 'give up after this many seconds (default 10)', parseSeconds);
-  addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
-  addSecretOptions(cmd, 'password', 'password of the --p12 file');
+  addCredentialOptions(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',
