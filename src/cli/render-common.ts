@@ -1,5 +1,6 @@
 /** Renderers shared by the write commands: files written, the certificate, the next step. */
 import type { CertificateSummary } from '../core/describe.js';
+import { daysUntil } from '../core/time.js';
 import type { WrittenFile } from '../io/files.js';
 import type { Out } from './output.js';
 
@@ -26,10 +27,6 @@ export function renderFiles(out: Out, files: WrittenFile[]): void {
   }
 }
 
-export function daysLeft(notAfter: string, now = new Date()): number {
-  return Math.floor((Date.parse(notAfter) - now.getTime()) / 86_400_000);
-}
-
 export function renderCertificate(out: Out, c: CertificateSummary): void {
   const s = out.style;
   const rows: [string, string][] = [
@@ -39,7 +36,7 @@ export function renderCertificate(out: Out, c: CertificateSummary): void {
   if (c.sans.length) rows.push(['SANs', c.sans.join(', ')]);
   if (c.ekus.length) rows.push(['EKUs', c.ekus.join(', ')]);
   rows.push(['key', c.keyType]);
-  rows.push(['expires', `${c.notAfter.slice(0, 10)} (${daysLeft(c.notAfter)} days)`]);
+  rows.push(['expires', `${c.notAfter.slice(0, 10)} (${daysUntil(c.notAfter)} days)`]);
   rows.push(['serial', c.serial]);
   rows.push(['sha256', c.sha256]);
   for (const [k, v] of rows) out.line(`  ${s.dim(k.padEnd(8))} ${v}`);

@@ -3,7 +3,7 @@
  * and clients. Pure: keys, clock and randomness come in as parameters.
  */
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
-import { BACKDATE_MS, SERIAL_BYTES } from './defaults.js';
+import { BACKDATE_MS, DAY_MS, SERIAL_BYTES } from './defaults.js';
 import { inputError } from './errors.js';
 import { isRsaKey, publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
@@ -19,8 +19,6 @@ export interface BuildContext {
   /** Randomness for serial numbers: tests pin it. */
   random?: (n: number) => Uint8Array;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A random positive serial with SERIAL_BYTES*8-1 bits of entropy, as hex. */
 export function createSerial(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): string {

@@ -5,6 +5,9 @@
 /** ECDSA P-256: accepted by every runtime, browser and Java 8+, fast, small. */
 export const DEFAULT_KEY_TYPE = 'ecdsa-p256' as const;
 
+/** One day in milliseconds: validity is counted in whole days. */
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** Root CAs: ten years, the common private-PKI choice (rotation is a project). */
 export const DEFAULT_ROOT_DAYS = 3650;
 

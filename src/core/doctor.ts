@@ -13,6 +13,7 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
 import { EXPIRY_WARNING_DAYS } from './defaults.js';
 import { ekuNames } from './describe.js';
+import { daysUntil } from './time.js';
 import { tryParseRegistryHost } from './registry-host.js';
 import { parsePrivateKey } from './keys.js';
 import type { KeyObject } from 'node:crypto';
@@ -69,8 +70,6 @@ export interface DoctorContext {
   insecureRegistries?: string[];
   daemonJsonPath?: string;
 }
-
-const DAY_MS = 86_400_000;
 
 function join(dir: string, name: string): string {
   return `${dir.replace(/\/+$/, '')}/${name}`;
@@ -138,7 +137,7 @@ export function hostsTomlFiles(text: string): string[] {
 }
 
 function expiryProblem(cert: Certificate, file: string, what: string, now: Date, fix: string): Problem | undefined {
-  const left = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  const left = daysUntil(cert.notAfter, now);
   if (cert.notAfter.getTime() <= now.getTime()) {
     return { code: 'expired', path: file, message: `${what} ${file} expired on ${cert.notAfter.toISOString().slice(0, 10)}`, fix };
   }

@@ -8,6 +8,7 @@ import * as asn1js from 'asn1js';
 import { isCa, isSelfSigned, type Certificate } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
 import { formatSans, sansOf, summarizeCertificate } from './describe.js';
+import { daysUntil } from './time.js';
 import { inputError } from './errors.js';
 import { describeKey } from './keys.js';
 import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
@@ -244,12 +245,10 @@ export interface CertificateDetails extends KeyInfo {
   sha1: string;
 }
 
-const DAY_MS = 86_400_000;
-
 export function describeCertificate(cert: Certificate, now: Date = new Date()): CertificateDetails {
   const bc = cert.getExtension(x509.BasicConstraintsExtension);
   const ca = isCa(cert);
-  const left = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  const left = daysUntil(cert.notAfter, now);
   // The write commands' summary, plus what only inspect shows.
   return {
     ...summarizeCertificate(cert),
