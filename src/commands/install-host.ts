@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, parseCertificates } from '../core/certificates.js';
-import { renderTemplate } from '../core/template.js';
+import { renderTemplate, tomlString } from '../core/template.js';
 import { readTemplate } from '../io/templates.js';
 import { CERTS_DIRS } from '../core/defaults.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
@@ -57,19 +57,14 @@ export interface InstallHostResult {
   next: string[];
 }
 
-/** A TOML basic string's content: quotes, backslashes and control characters escaped. */
-function tomlString(s: string): string {
-  return s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\x00-\x1f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 export function buildkitSnippet(host: string, dir: string): string {
   const h = tomlString(host);
   return [
-    `[registry."${h}"]`,
-    `  ca = ["${tomlString(path.join(dir, 'ca.crt'))}"]`,
-    `  [[registry."${h}".keypair]]`,
-    `    key = "${tomlString(path.join(dir, 'client.key'))}"`,
-    `    cert = "${tomlString(path.join(dir, 'client.cert'))}"`,
+    `[registry.${h}]`,
+    `  ca = [${tomlString(path.join(dir, 'ca.crt'))}]`,
+    `  [[registry.${h}.keypair]]`,
+    `    key = ${tomlString(path.join(dir, 'client.key'))}`,
+    `    cert = ${tomlString(path.join(dir, 'client.cert'))}`,
     '',
   ].join('\n');
 }
@@ -215,7 +210,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     );
     if (rt === 'containerd') {
       // Paths in hosts.toml are relative: containerd joins them to the host folder (makeAbsPath).
-      const toml = renderTemplate(await readTemplate('containerd-hosts.toml'), { host: tomlString(reg.name) });
+      // reg.name passed parseRegistryHost (no quotes or backslashes): rendered as `config containerd` does.
+      const toml = renderTemplate(await readTemplate('containerd-hosts.toml'), { host: reg.name });
       files.push({ path: path.join(dir, 'hosts.toml'), data: toml, mode: 0o644, kind: 'config' });
     }
   }
