@@ -113,7 +113,7 @@ export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<
       break;
     }
     case 'issue': {
-      a.dir = await input({ message: 'CA directory:', default: ca ? pki : pki }, ctx);
+      a.dir = await input({ message: 'CA directory:', default: pki }, ctx);
       a.kind = await select(
         {
           message: 'Certificate for:',

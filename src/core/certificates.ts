@@ -5,7 +5,7 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { BACKDATE_MS, DAY_MS, SERIAL_BYTES } from './defaults.js';
 import { inputError } from './errors.js';
-import { isRsaKey, publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
+import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
 import type { San } from './san.js';
@@ -251,4 +251,3 @@ export async function isSignedBy(cert: Certificate, issuer: Certificate): Promis
   }
 }
 
-export { isRsaKey };

@@ -50,7 +50,7 @@ export function toPem(label: string, der: Uint8Array): string {
 
 /** True when the bytes look like a DER SEQUENCE (what a certificate, key or CSR is). */
 export function looksLikeDer(data: Uint8Array): boolean {
-  return data.length > 2 && data[0] === 0x30 && (data[1] ?? 0) >= 0x80 - 0x80;
+  return data.length > 2 && data[0] === 0x30;
 }
 
 /** True when the bytes contain a PEM BEGIN line. */

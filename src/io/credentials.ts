@@ -45,11 +45,16 @@ export async function readCredentials(opts: CredentialOptions, ctx: SecretContex
   if (opts.key === undefined) throw inputError('MISSING_KEY', 'no private key given', 'pass --key FILE');
   const chain = parseCertificates(await readInputFile(opts.cert, 'certificate', 'check the path given to --cert'), opts.cert);
   const keyData = await readInputFile(opts.key, 'private key', 'check the path given to --key');
-  const encrypted = Buffer.from(keyData).toString('latin1').includes('ENCRYPTED') || !Buffer.from(keyData).toString('latin1').includes('-----BEGIN');
-  const passphrase = Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')
-    ? await readSecret({ file: opts.keyPasswordFile, env: opts.keyPasswordEnv }, { flag: '--key-password-file', label: `passphrase of ${opts.key}`, required: true }, ctx)
-    : encrypted
-      ? await readSecret({ file: opts.keyPasswordFile, env: opts.keyPasswordEnv }, { flag: '--key-password-file', label: `passphrase of ${opts.key}`, required: false }, ctx)
+  // An encrypted PEM key needs its passphrase; a DER key may be encrypted PKCS#8, so one is read if given.
+  const text = Buffer.from(keyData).toString('latin1');
+  const pemEncrypted = text.includes('ENCRYPTED');
+  const passphrase =
+    pemEncrypted || !text.includes('-----BEGIN')
+      ? await readSecret(
+          { file: opts.keyPasswordFile, env: opts.keyPasswordEnv },
+          { flag: '--key-password-file', label: `passphrase of ${opts.key}`, required: pemEncrypted },
+          ctx,
+        )
       : undefined;
   const { key } = parsePrivateKey(keyData, { passphrase, source: opts.key, passwordFlag: '--key-password-file' });
   const leaf = chain[0]!;

@@ -2,6 +2,7 @@
  * Issue 2 acceptance: init-ca and issue, run through the built CLI and
  * checked by the real verifiers (openssl, GnuTLS certtool).
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -170,8 +171,6 @@ describe('CSR signing', () => {
   });
 
   it('refuses a CSR whose signature is broken (exit 2, nothing written)', async () => {
-    const der = (await run('openssl', ['req', '-in', 'bot.csr', '-outform', 'DER'], { cwd })).stdout;
-    void der;
     await runOk('openssl', ['req', '-in', 'bot.csr', '-outform', 'DER', '-out', 'bot.der'], { cwd });
     const buf = readFileSync(path.join(cwd, 'bot.der'));
     buf[buf.length - 5] ^= 0xff; // flip bits inside the signature
@@ -210,7 +209,7 @@ describe('encrypted keys', () => {
     const v = await runOk('openssl', ['verify', '-CAfile', 'ext/ca.crt', 'ext/reg.example.com.crt'], { cwd });
     expect(v.stdout).toMatch(/OK/);
     // validity never ends after the CA's own notAfter (30 days < 397)
-    const end = (f: string) => Date.parse(/notAfter=(.*)/.exec(require_('openssl', ['x509', '-in', f, '-noout', '-enddate'], cwd))![1]!);
+    const end = (f: string) => Date.parse(/notAfter=(.*)/.exec(execFileSync('openssl', ['x509', '-in', f, '-noout', '-enddate'], { cwd, encoding: 'utf8' }))![1]!);
     expect(end('ext/reg.example.com.crt')).toBeLessThanOrEqual(end('ext/ca.crt'));
     // wrong CA passphrase: exit 2, nothing written
     writeFileSync(path.join(cwd, 'bad'), 'nope\n');
@@ -222,11 +221,6 @@ describe('encrypted keys', () => {
     expect(existsSync(path.join(cwd, 'ext/other.key'))).toBe(false);
   });
 });
-
-import { execFileSync } from 'node:child_process';
-function require_(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8' });
-}
 
 describe('bad input: exit 2, one error line and a hint, no stack, nothing written', () => {
   const cwd = tmpDir();
