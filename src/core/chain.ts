@@ -70,7 +70,8 @@ export async function verifiedPath(presented: readonly Certificate[], pool: read
   const path: Certificate[] = [leaf];
   const seen = new Set([key(leaf)]);
   let current = leaf;
-  for (let depth = 0; depth < maxDepth && !isSelfSigned(current); depth++) {
+  // Self-issued is not enough to stop (a leaf may carry its CA's name): it must also verify with its own key.
+  for (let depth = 0; depth < maxDepth && !(isSelfSigned(current) && (await isSignedBy(current, current))); depth++) {
     let next: Certificate | undefined;
     for (const c of candidates) {
       if (seen.has(key(c)) || !isCa(c)) continue;
