@@ -51,7 +51,7 @@ function badSan(value: string, why: string, source: SanSource = '--san'): never 
   if (source === '--san') {
     throw inputError('BAD_SAN', `invalid --san "${value}": ${why}`, 'use a host name, an IP address, an e-mail address or a URI (prefix dns:, ip:, email: or uri: to force the type)');
   }
-  throw inputError('BAD_SAN', `invalid subject alternative name "${value}" in ${source}: ${why}`, 'nothing was written: ask for a new CSR without it (the same rules as --san apply), or override the names with --san');
+  throw inputError('BAD_SAN', `invalid subject alternative name "${value}" in ${source}: ${why}`, 'nothing was written: ask for a new CSR without it (the names in a CSR follow the same rules as --san)');
 }
 
 /**

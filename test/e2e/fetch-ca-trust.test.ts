@@ -12,12 +12,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, run, runCli } from '../helpers/cli.js';
 import { freePort, requireBinary, startServer, waitForPort, type Server } from '../helpers/proc.js';
+import { startNginx } from '../helpers/nginx.js';
 import { issue, makePki, type Pki } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { Tty } from '../helpers/tty.js';
 
 const T = tmpDir('regcert-trust-');
-const NGINX = requireBinary('nginx');
+requireBinary('nginx');
 const OPENSSL = requireBinary('openssl');
 requireBinary('tmux');
 // GNU time (Debian package "time") reports the child's peak RSS.
@@ -88,23 +89,11 @@ beforeAll(async () => {
   const names = ['mitm', 'real', 'leaf', 'leafca', 'hostile', 'hostilebad', 'user'];
   const ports = await Promise.all(names.map(() => freePort()));
   const p = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
-  const prefix = path.join(T, 'nginx');
-  mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   const tls = (dir: string, name: string) => `ssl_certificate ${path.join(dir, `${name}.crt`)}; ssl_certificate_key ${path.join(dir, `${name}.key`)};`;
   const ca = (file: string) => `location = /ca { default_type application/x-pem-file; alias ${file}; }`;
   // nginx turns \\ into \ inside quotes: the JSON carries \u001b, \r, \u0007 escapes, which JSON.parse decodes.
   const hostileUser = 'mallory\\\\u001b[8mHIDDEN\\\\u001b[28m\\\\r\\\\u001b[2Kalice\\\\u0007';
-  const conf = `
-user root root;
-daemon off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log info;
-events { worker_connections 64; }
-http {
-  access_log ${prefix}/logs/access.log;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  const http = `
   server { listen 127.0.0.1:${p.mitm} ssl; ${tls(attacker.dir, 'mitm')} ${ca(path.join(served, 'real-attacker.pem'))} }
   server { listen 127.0.0.1:${p.real} ssl; ${tls(real.dir, 'registry')} ${ca(real.ca)} }
   server { listen 127.0.0.1:${p.leaf} ssl; ${tls(real.dir, 'registry')} ${ca(path.join(served, 'leaf.pem'))} }
@@ -116,10 +105,8 @@ http {
     ssl_client_certificate ${real.ca}; ssl_verify_client on;
     location = /basic_info { default_type application/json; return 200 '{"CurrentVersion":"2.7.0","User":{"name":"${hostileUser}","isAdmin":false},"IsAdmin":false,"AuthnMethod":"TLSClientCertificate"}'; }
   }
-}
 `;
-  writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-  servers.push(await startServer(NGINX, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], p.mitm!));
+  servers.push(await startNginx(path.join(T, 'nginx'), http, p.mitm!));
   for (const n of names) {
     await waitForPort(p[n]!);
     url[n] = `https://127.0.0.1:${p[n]}`;
