@@ -203,7 +203,12 @@ export async function fetchTrustedCa(input: string, opts: TrustOptions, timeoutM
         throw operationError('NOT_A_CERTIFICATE', `${url.href} did not answer with a certificate`, 'check the URL: it should return the CA in PEM', { cause: e });
       }
       if (Date.now() > deadline) throw operationError('TIMEOUT', `no complete answer from ${url.host} within ${timeoutMs / 1000} s`, 'raise --timeout');
-      const presented = r.peerChain.map((der) => new x509.X509Certificate(new Uint8Array(der)));
+      let presented: Certificate[];
+      try {
+        presented = r.peerChain.map((der) => new x509.X509Certificate(new Uint8Array(der)));
+      } catch (e) {
+        throw operationError('BAD_PEER_CERT', `${url.host} presented a TLS certificate regcert cannot parse`, 'check that the URL is the registry; nothing was written', { cause: e });
+      }
       if (presented.length === 0) throw operationError('NO_PEER_CERT', `${url.host} presented no certificate`, 'check that the URL is an HTTPS registry');
       return selectServedCa(served, presented, { fingerprint: opts.fingerprint, allowExtra: opts.allowExtra, url });
     })(),
