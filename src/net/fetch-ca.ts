@@ -6,7 +6,7 @@
  * or with --allow-extra dropped and named.
  */
 import { verifiedPath } from '../core/chain.js';
-import { certificateToPem, isCa, isSelfSigned, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { MAX_CA_CERTIFICATES } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
@@ -77,19 +77,25 @@ function countPemBlocks(body: Buffer, limit: number): number {
   return n;
 }
 
+function timeoutError(url: URL, timeoutMs: number) {
+  return operationError('TIMEOUT', `no complete answer from ${url.host} within ${timeoutMs / 1000} s`, 'check that the registry is up and reachable, or raise --timeout', {
+    details: { cause: 'TIMEOUT' },
+  });
+}
+
+function needsConfirmation(url: string) {
+  return inputError('NEEDS_CONFIRMATION', `refusing to trust the CA from ${url} without a fingerprint or confirmation`, 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
+}
+
 /** Rejects with TIMEOUT when `work` does not settle before `deadline` (ms since the epoch). */
 function beforeDeadline<T>(work: Promise<T>, deadline: number, url: URL, timeoutMs: number): Promise<T> {
   const left = deadline - Date.now();
-  const timeout = () =>
-    operationError('TIMEOUT', `no complete answer from ${url.host} within ${timeoutMs / 1000} s`, 'check that the registry is up and reachable, or raise --timeout', {
-      details: { cause: 'TIMEOUT' },
-    });
-  if (left <= 0) return Promise.reject(timeout());
+  if (left <= 0) return Promise.reject(timeoutError(url, timeoutMs));
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     work,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timeout()), left);
+      timer = setTimeout(() => reject(timeoutError(url, timeoutMs)), left);
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -115,8 +121,9 @@ export async function selectServedCa(
   const path = await verifiedPath(presented, unique);
   const onPath = (c: Certificate) => path.findIndex((p) => same(p, c));
   const chainText = path.map((c) => `"${c.subject}"`).join(' <- ');
-  // A CA on the verified chain that /ca served; the leaf only when it is its own self-signed CA.
-  const anchors = unique.filter((c) => isCa(c) && onPath(c) >= 0 && (onPath(c) > 0 || isSelfSigned(c)));
+  // A CA on the verified chain that /ca served; the leaf only when it is its own CA (self-signed, verified).
+  const leafIsOwnCa = path.length === 1 && isSelfSigned(path[0]!) && (await isSignedBy(path[0]!, path[0]!));
+  const anchors = unique.filter((c) => isCa(c) && onPath(c) >= 0 && (onPath(c) > 0 || leafIsOwnCa));
   let anchor: Certificate;
   if (opts.fingerprint !== undefined) {
     const want = parseFingerprint(opts.fingerprint);
@@ -185,9 +192,7 @@ export async function selectServedCa(
 export async function fetchTrustedCa(input: string, opts: TrustOptions, timeoutMs: number, ctx: TrustContext): Promise<FetchedCa> {
   const url = caUrl(input);
   if (opts.fingerprint !== undefined) parseFingerprint(opts.fingerprint);
-  if (opts.fingerprint === undefined && !opts.yes && !(ctx.interactive && ctx.confirm)) {
-    throw inputError('NEEDS_CONFIRMATION', `refusing to trust the CA from ${url.href} without a fingerprint or confirmation`, 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
-  }
+  if (opts.fingerprint === undefined && !opts.yes && !(ctx.interactive && ctx.confirm)) throw needsConfirmation(url.href);
   const deadline = Date.now() + timeoutMs;
   const r = await tlsGet({ url, insecure: true, timeoutMs });
   if (r.status !== 200) throw httpStatusError(r, url, 'check that the server serves its CA at this path (MSR/MKE: /ca)');
@@ -202,7 +207,8 @@ export async function fetchTrustedCa(input: string, opts: TrustOptions, timeoutM
       } catch (e) {
         throw operationError('NOT_A_CERTIFICATE', `${url.href} did not answer with a certificate`, 'check the URL: it should return the CA in PEM', { cause: e });
       }
-      if (Date.now() > deadline) throw operationError('TIMEOUT', `no complete answer from ${url.host} within ${timeoutMs / 1000} s`, 'raise --timeout');
+      // Parsing is synchronous: the race below cannot interrupt it, so look at the clock after it.
+      if (Date.now() > deadline) throw timeoutError(url, timeoutMs);
       let presented: Certificate[];
       try {
         presented = r.peerChain.map((der) => new x509.X509Certificate(new Uint8Array(der)));
@@ -224,7 +230,7 @@ export async function fetchTrustedCa(input: string, opts: TrustOptions, timeoutM
     certificates: write.map(summarizeCertificate),
     anchor: sha256Fingerprint(anchor.rawData),
     dropped,
-    serverChain: path.map((c) => c.subject),
+    serverChain: path.slice(0, path.findIndex((c) => same(c, anchor)) + 1).map((c) => c.subject),
   };
   return { ...fetched, accepted: await acceptFetchedCa(fetched, opts, ctx) };
 }
@@ -238,9 +244,7 @@ export type Acceptance = 'fingerprint' | 'yes' | 'confirmed';
 async function acceptFetchedCa(fetched: Omit<FetchedCa, 'accepted'>, opts: TrustOptions, ctx: TrustContext): Promise<Acceptance> {
   if (opts.fingerprint !== undefined) return 'fingerprint';
   if (opts.yes) return 'yes';
-  if (!ctx.interactive || !ctx.confirm) {
-    throw inputError('NEEDS_CONFIRMATION', `refusing to trust the CA from ${fetched.url} without a fingerprint or confirmation`, 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
-  }
+  if (!ctx.interactive || !ctx.confirm) throw needsConfirmation(fetched.url);
   const details = [`${fetched.url} served:`];
   for (const c of fetched.certificates) details.push(`  subject ${c.subject}`, `    valid  ${c.notBefore} .. ${c.notAfter}`, `    sha256 ${c.sha256}`);
   for (const d of fetched.dropped) details.push(`  dropped ${d.subject}`, `    sha256 ${d.sha256} (${d.reason})`);
