@@ -24,7 +24,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--out-dir <dir>', 'where to write NAME.crt and NAME.key (default: --dir)')
     .option('--server', 'TLS server certificate (EKU serverAuth)')
     .option('--client', 'TLS client certificate (EKU clientAuth)')
-    .option('--san <value>', 'subject alternative name; repeatable, comma-separated; typed by shape or dns:/ip:/email:/uri:', collect)
+    .option('--san <value>', 'subject alternative name; repeatable, comma-separated; typed by shape or dns:/ip:/email:/uri: (URIs: https:, spiffe:, urn:; no wildcards with --client)', collect)
     .option('--cn <cn>', 'common name (default: NAME)')
     .option('--org <org>', 'organization (O)')
     .option('--ou <ou>', 'organizational unit (OU)')
