@@ -166,8 +166,11 @@ describe('the pin means the anchor', () => {
   });
   it('fetch-ca --yes: a /ca that is the server leaf (CA:FALSE) is never written', async () => {
     const out = path.join(T, 'leaf.crt');
-    const r = await runCli(['fetch-ca', url.leaf!, '--out', out, '--yes', '--allow-extra']);
+    const r = await runCli(['fetch-ca', url.leaf!, '--out', out, '--yes']);
     expect(r.code, r.stderr).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    const extra = await runCli(['fetch-ca', url.leaf!, '--out', out, '--yes', '--allow-extra']);
+    expect(extra.code, extra.stderr).toBe(1);
     expect(existsSync(out)).toBe(false);
     const pinned = await runCli(['fetch-ca', url.leaf!, '--out', out, '--fingerprint', fp(path.join(real.dir, 'registry.crt'))]);
     expect(pinned.code, pinned.stderr).toBe(1);
@@ -189,7 +192,7 @@ describe('the pin means the anchor', () => {
   });
   it('fetch-ca: a /ca with 1,001 certificates is refused before parsing, nothing written', async () => {
     const out = path.join(T, 'many.crt');
-    const r = await runCli(['fetch-ca', url.many!, '--out', out, '--yes', '--allow-extra']);
+    const r = await runCli(['fetch-ca', url.many!, '--out', out, '--yes']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/more than 16 PEM blocks/);
     expect(existsSync(out)).toBe(false);
