@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRegcertError } from '../core/errors.js';
+import { escapeText } from './escape.js';
 import { defaultIO, type CliIO } from './output.js';
 import { COMMANDS } from './registry.js';
 import type { RunState, Runtime } from './runner.js';
@@ -48,8 +49,9 @@ function printError(rt: Runtime, e: { code: string; message: string; hint?: stri
   if (state.json) {
     io.stdout.write(`${JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null } }, null, 2)}\n`);
   }
-  io.stderr.write(`regcert: ${e.message}\n`);
-  if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+  // Messages quote files and servers: escaped, as every human output (escape.ts); --json keeps them raw.
+  io.stderr.write(`regcert: ${escapeText(e.message)}\n`);
+  if (e.hint) io.stderr.write(`hint: ${escapeText(e.hint)}\n`);
   if (stack && io.env.REGCERT_DEBUG === '1') io.stderr.write(`${stack}\n`);
   return exitCode;
 }

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext } from '../commands/context.js';
+import { escapeResult, escapeText } from './escape.js';
 import { colourEnabled, createOut, type CliIO, type Out } from './output.js';
 import { createSpinner, type Spinner } from './spinner.js';
 
@@ -66,12 +67,14 @@ function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }, spin
       }
       return value;
     },
-    confirm: async (message) => {
+    confirm: async (message, details = []) => {
       spinner.stop();
+      // Details may carry a server's text (a CA subject): one escaped line each, so they cannot fake the fingerprint.
+      for (const line of details) io.stderr.write(`${escapeText(line)}\n`);
       const { confirm } = await import('@inquirer/prompts');
-      return confirm({ message, default: false }, { output: io.stderr });
+      return confirm({ message: escapeText(message), default: false }, { output: io.stderr });
     },
-    progress: (m) => spinner.update(m),
+    progress: (m) => spinner.update(escapeText(m)),
   };
 }
 
@@ -100,7 +103,7 @@ export async function runCommand<R extends object>(
     const { exitCode: _omit, ...rest } = result as Record<string, unknown>;
     rt.io.stdout.write(`${JSON.stringify({ ok, ...rest }, null, 2)}\n`);
   } else {
-    render(result, createOut(rt.io));
+    render(escapeResult(result), createOut(rt.io));
   }
   if (!ok) rt.state.exitCode = r.exitCode ?? 1;
 }

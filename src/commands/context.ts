@@ -2,8 +2,12 @@
 import type { SecretContext } from '../io/secrets.js';
 
 export interface CommandContext extends SecretContext {
-  /** Asks a yes/no question on a TTY (only called when interactive). */
-  confirm?: ((message: string) => Promise<boolean>) | undefined;
+  /**
+   * Asks a yes/no question on a TTY (only called when interactive). `details`
+   * are lines shown above it, each printed as one escaped line (they may hold
+   * text from a server).
+   */
+  confirm?: ((message: string, details?: readonly string[]) => Promise<boolean>) | undefined;
   /** Narration for long steps (stderr in human mode, silent with --json). */
   progress?: ((message: string) => void) | undefined;
   /** The clock (tests pin it). */

@@ -2,7 +2,7 @@
 import { DEFAULT_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { writeFiles, type WrittenFile } from '../io/files.js';
-import { acceptFetchedCa, fetchCa, type FetchedCa } from '../net/fetch-ca.js';
+import { fetchTrustedCa, type FetchedCa } from '../net/fetch-ca.js';
 import type { CommandContext } from './context.js';
 
 export interface FetchCaOptions {
@@ -10,13 +10,13 @@ export interface FetchCaOptions {
   out?: string | undefined;
   fingerprint?: string | undefined;
   yes?: boolean | undefined;
+  allowExtra?: boolean | undefined;
   timeout?: number | undefined;
   force?: boolean | undefined;
 }
 
 export interface FetchCaResult extends Omit<FetchedCa, 'pem'> {
   command: 'fetch-ca';
-  accepted: 'fingerprint' | 'yes' | 'confirmed';
   files: WrittenFile[];
 }
 
@@ -29,13 +29,8 @@ export function timeoutMs(seconds: number | undefined): number {
 export async function fetchCaCommand(opts: FetchCaOptions, ctx: CommandContext): Promise<FetchCaResult> {
   const ms = timeoutMs(opts.timeout);
   const out = opts.out ?? 'ca.crt';
-  if (opts.fingerprint !== undefined) (await import('../net/fetch-ca.js')).parseFingerprint(opts.fingerprint);
-  if (opts.fingerprint === undefined && !opts.yes && !(ctx.interactive && ctx.confirm)) {
-    throw inputError('NEEDS_CONFIRMATION', 'fetch-ca needs a way to decide whether to trust the CA', 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
-  }
-  const fetched = await fetchCa(opts.url, ms);
-  const accepted = await acceptFetchedCa(fetched, opts, ctx);
+  const fetched = await fetchTrustedCa(opts.url, opts, ms, ctx);
   const files = await writeFiles([{ path: out, data: fetched.pem, mode: 0o644, kind: 'ca-certificate' }], { force: opts.force ?? false });
   const { pem: _pem, ...rest } = fetched;
-  return { command: 'fetch-ca', ...rest, accepted, files };
+  return { command: 'fetch-ca', ...rest, files };
 }

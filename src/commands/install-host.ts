@@ -22,7 +22,7 @@ import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions } from '../io/credentials.js';
 import { readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { acceptFetchedCa, fetchCa, parseFingerprint } from '../net/fetch-ca.js';
+import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
 
@@ -35,6 +35,7 @@ export interface InstallHostOptions extends CredentialOptions {
   fetchCa?: boolean | undefined;
   fingerprint?: string | undefined;
   yes?: boolean | undefined;
+  allowExtra?: boolean | undefined;
   runtime?: string[] | undefined;
   certsDir?: string | undefined;
   dryRun?: boolean | undefined;
@@ -175,11 +176,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       );
     }
   } else {
-    if (opts.fingerprint === undefined && !opts.yes && !(ctx.interactive && ctx.confirm)) {
-      throw inputError('NEEDS_CONFIRMATION', '--fetch-ca needs a way to decide whether to trust the CA', 'pass --fingerprint SHA256 (from your registry administrator) or --yes to trust it on first use');
-    }
-    const fetched = await fetchCa(`https://${reg.name}/ca`, timeoutMs(opts.timeout));
-    await acceptFetchedCa(fetched, opts, ctx);
+    const fetched = await fetchTrustedCa(`https://${reg.name}/ca`, opts, timeoutMs(opts.timeout), ctx);
+    for (const d of fetched.dropped) warnings.push(`dropped from ${fetched.url}: "${d.subject}" (sha256 ${d.sha256}): ${d.reason}`);
     caPem = fetched.pem;
     caFrom = fetched.url;
   }

@@ -1,14 +1,14 @@
 /** `regcert issue`: a server and/or client certificate signed by the CA in --dir. */
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { certificateToPem, createLeaf, validateDays } from '../core/certificates.js';
+import { certificateToPem, createLeaf, leafValidityWarnings, validateDays } from '../core/certificates.js';
 import { parseAndVerifyCsr } from '../core/csr.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer } from '../core/keys.js';
-import { buildName, type JsonName } from '../core/names.js';
-import { normalizeHostname, parseSanList, type San } from '../core/san.js';
+import { buildName, validateSubject, type JsonName } from '../core/names.js';
+import { assertSansFor, normalizeHostname, parseSanList, validateSan, type San } from '../core/san.js';
 import { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
@@ -29,6 +29,8 @@ export interface IssueOptions {
   days?: number | undefined;
   keyType?: string | undefined;
   csr?: string | undefined;
+  /** With --csr: sign a small RSA key or a SHA-1/MD5 signature (with a warning). */
+  allowWeak?: boolean | undefined;
   keyPasswordFile?: string | undefined;
   keyPasswordEnv?: string | undefined;
   caPasswordFile?: string | undefined;
@@ -44,6 +46,7 @@ export interface IssueResult {
   chainLength: number;
   fromCsr: boolean;
   keyEncrypted: boolean;
+  warnings: string[];
   next: string[];
 }
 
@@ -77,13 +80,21 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   let rsa: boolean;
   let keyPem: string | undefined;
   let passphrase: string | undefined;
+  const warnings: string[] = [];
+  if (opts.allowWeak && !opts.csr) throw inputError('ALLOW_WEAK_WITHOUT_CSR', '--allow-weak only applies to --csr', 'drop --allow-weak: the keys regcert makes are never weak');
   if (opts.csr) {
     if (opts.keyType) throw inputError('KEY_TYPE_WITH_CSR', '--key-type cannot be used with --csr', 'the key is the one in the CSR');
-    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr'), opts.csr);
+    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr'), opts.csr, { allowWeak: opts.allowWeak });
+    for (const w of req.weaknesses) warnings.push(`signing ${opts.csr} although ${w} (--allow-weak)`);
     const overrides = opts.cn !== undefined || opts.org !== undefined || opts.ou !== undefined || opts.country !== undefined;
     const emptySubject = req.subject.toArrayBuffer().byteLength <= 2;
+    if (!overrides && !emptySubject) validateSubject(req.subject.toJSON(), opts.csr);
     subject = overrides || emptySubject ? buildName({ cn: opts.cn ?? name, o: opts.org, ou: opts.ou, c: opts.country }) : req.subject;
-    sans = mergeSans(req.sans, flagSans);
+    // The CSR's names pass the same rules as --san (validateSan is their one home).
+    sans = mergeSans(
+      req.sans.map((s) => validateSan(s, opts.csr)),
+      flagSans,
+    );
     publicKey = req.publicKey;
     rsa = req.rsa;
   } else {
@@ -112,6 +123,9 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     }
   }
 
+  assertSansFor(sans, { client: opts.client === true });
+  warnings.push(...leafValidityWarnings(days, ca.cert.notAfter, { server: opts.server === true, now: ctx.now }));
+
   const cert = await createLeaf(
     { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, sans, days },
     ca,
@@ -139,6 +153,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     chainLength: chain.length,
     fromCsr: opts.csr !== undefined,
     keyEncrypted: passphrase !== undefined,
+    warnings,
     next,
   };
 }

@@ -3,7 +3,7 @@
  * and clients. Pure: keys, clock and randomness come in as parameters.
  */
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
-import { BACKDATE_MS, DAY_MS, SERIAL_BYTES } from './defaults.js';
+import { BACKDATE_MS, DAY_MS, MAX_BROWSER_LEAF_DAYS, SERIAL_BYTES } from './defaults.js';
 import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
@@ -33,6 +33,26 @@ export function validateDays(days: number, flag = '--days'): number {
     throw inputError('BAD_DAYS', `invalid ${flag} "${days}"`, `${flag} takes a whole number of days from 1 to 36500`);
   }
   return days;
+}
+
+/**
+ * What to tell the user about a leaf's validity before it is issued: that
+ * `days` will be cut at the CA's notAfter (validity() does it), and that a
+ * server certificate valid longer than MAX_BROWSER_LEAF_DAYS is refused by
+ * Apple platforms and browsers.
+ */
+export function leafValidityWarnings(days: number, caNotAfter: Date, opts: { server: boolean; now?: Date | undefined }): string[] {
+  const now = opts.now ?? new Date();
+  const out: string[] = [];
+  let effective = days;
+  if (now.getTime() + days * DAY_MS > caNotAfter.getTime()) {
+    effective = Math.floor((caNotAfter.getTime() - now.getTime()) / DAY_MS);
+    out.push(`--days ${days} is capped at the CA's own expiry: the certificate ends on ${caNotAfter.toISOString().slice(0, 10)} (${effective} days)`);
+  }
+  if (opts.server && effective > MAX_BROWSER_LEAF_DAYS) {
+    out.push(`a server certificate valid ${effective} days: Apple platforms and browsers refuse TLS server certificates valid longer than ${MAX_BROWSER_LEAF_DAYS} days (container runtimes accept it)`);
+  }
+  return out;
 }
 
 function validity(ctx: BuildContext, days: number, notAfterLimit?: Date): { notBefore: Date; notAfter: Date } {

@@ -1,4 +1,7 @@
-/** PKCS#10 certificate signing requests: parsing and signature check. */
+/** PKCS#10 certificate signing requests: parsing, signature check and the weak-crypto policy. */
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { fromBER, type Sequence } from 'asn1js';
+import { MIN_RSA_BITS } from './defaults.js';
 import { inputError } from './errors.js';
 import { readBlocks } from './pem.js';
 import type { San } from './san.js';
@@ -14,6 +17,59 @@ export interface ParsedCsr {
   publicKey: InstanceType<typeof x509.PublicKey>;
   /** Whether the requested key is RSA (decides keyEncipherment). */
   rsa: boolean;
+  /** Why the request is weak (small RSA key, SHA-1/MD5 signature); empty when it is not. Only with allowWeak. */
+  weaknesses: string[];
+}
+
+/** Signature algorithms whose hash is broken for signatures (collisions): MD2, MD4, MD5, SHA-1. */
+const WEAK_SIGNATURES: Record<string, { hash: string; node?: string }> = {
+  '1.2.840.113549.1.1.2': { hash: 'MD2' },
+  '1.2.840.113549.1.1.3': { hash: 'MD4' },
+  '1.2.840.113549.1.1.4': { hash: 'MD5', node: 'md5' },
+  '1.2.840.113549.1.1.5': { hash: 'SHA-1' },
+  '1.3.14.3.2.29': { hash: 'SHA-1' },
+  '1.2.840.10045.4.1': { hash: 'SHA-1' },
+  '1.2.840.10040.4.3': { hash: 'SHA-1' },
+};
+
+/** What is weak about a request: its key size and its signature's hash. */
+/** The signature algorithm as @peculiar/x509 names it: a WebCrypto name and hash, or the bare OID when it has none. */
+function signatureAlgorithmOf(csr: Csr): { name?: string; hash?: { name?: string } } {
+  try {
+    return csr.signatureAlgorithm as { name?: string; hash?: { name?: string } };
+  } catch {
+    return {};
+  }
+}
+
+export function csrWeaknesses(csr: Csr): string[] {
+  const out: string[] = [];
+  const alg = signatureAlgorithmOf(csr);
+  const hash = WEAK_SIGNATURES[alg.name ?? '']?.hash ?? (alg.hash?.name === 'SHA-1' ? 'SHA-1' : undefined);
+  if (hash) out.push(`it is signed with ${hash}, which is broken for signatures`);
+  try {
+    const details = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }).asymmetricKeyDetails;
+    if (details?.modulusLength !== undefined && details.modulusLength < MIN_RSA_BITS) out.push(`its RSA key has ${details.modulusLength} bits (at least ${MIN_RSA_BITS} needed)`);
+  } catch {
+    /* an unreadable key: the signature check refuses it */
+  }
+  return out;
+}
+
+async function verifyCsrSignature(csr: Csr): Promise<boolean> {
+  try {
+    const legacy = WEAK_SIGNATURES[signatureAlgorithmOf(csr).name ?? '']?.node;
+    // WebCrypto has no MD5: a request accepted with --allow-weak is checked by OpenSSL (node:crypto).
+    if (legacy) {
+      const tbs = (fromBER(csr.rawData).result as Sequence).valueBlock.value[0]?.valueBeforeDecodeView;
+      if (!tbs) return false;
+      const key = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+      return nodeVerify(legacy, tbs, key, Buffer.from(csr.signature));
+    }
+    return await csr.verify(nativeCrypto);
+  } catch {
+    return false;
+  }
 }
 
 export function parseCsrBytes(data: Uint8Array, source = 'the CSR'): Csr {
@@ -29,16 +85,18 @@ export function parseCsrBytes(data: Uint8Array, source = 'the CSR'): Csr {
   }
 }
 
-/** Parses a CSR and checks its self-signature: a broken one is input error (exit 2). */
-export async function parseAndVerifyCsr(data: Uint8Array, source = 'the CSR'): Promise<ParsedCsr> {
+/**
+ * Parses a CSR, applies the weak-crypto policy and checks its
+ * self-signature: a weak request (unless allowWeak) or a broken signature
+ * is input error (exit 2).
+ */
+export async function parseAndVerifyCsr(data: Uint8Array, source = 'the CSR', opts: { allowWeak?: boolean | undefined } = {}): Promise<ParsedCsr> {
   const csr = parseCsrBytes(data, source);
-  let ok = false;
-  try {
-    ok = await csr.verify(nativeCrypto);
-  } catch {
-    ok = false;
+  const weaknesses = csrWeaknesses(csr);
+  if (weaknesses.length > 0 && !opts.allowWeak) {
+    throw inputError('WEAK_CSR', `refusing ${source}: ${weaknesses.join('; ')}`, 'ask for a new CSR (RSA 2048+ or ECDSA, signed with SHA-256), or pass --allow-weak to sign it anyway');
   }
-  if (!ok) {
+  if (!(await verifyCsrSignature(csr))) {
     throw inputError('CSR_SIGNATURE', `the signature of ${source} does not verify`, 'the request was altered or corrupted: ask for a new CSR');
   }
   const alg = csr.publicKey.algorithm as { name?: string };
@@ -48,5 +106,6 @@ export async function parseAndVerifyCsr(data: Uint8Array, source = 'the CSR'): P
     sans: sansOf(csr.extensions),
     publicKey: csr.publicKey,
     rsa: /^RSA/i.test(alg.name ?? ''),
+    weaknesses,
   };
 }

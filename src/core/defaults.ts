@@ -77,3 +77,34 @@ export const P12_MODE_FOR = {
   browser: 'modern',
   curl: 'modern',
 } as const;
+
+/**
+ * Largest HTTP body regcert reads from a server (/ca, /basic_info, the /v2/
+ * probe): a CA bundle or an MSR /basic_info answer is a few KB, so 1 MiB is
+ * generous, and a hostile server cannot make regcert hold more than this.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * Most certificates accepted in one /ca answer: MSR/MKE serve one root, a
+ * PKI with intermediates a handful. More is refused before parsing.
+ */
+export const MAX_CA_CERTIFICATES = 16;
+
+/**
+ * Allowed URI SAN schemes: https (a service URL) and spiffe (SPIFFE IDs,
+ * the common workload identity), plus urn (urn:uuid:… device identities).
+ * Anything else (file:, http:, javascript:, ldap:…) is refused: a URI SAN
+ * is an identity, not a link to follow.
+ */
+export const URI_SAN_SCHEMES = ['https', 'spiffe', 'urn'] as const;
+
+/** Smallest RSA modulus accepted in a CSR without --allow-weak (NIST SP 800-57, CA/B BR 6.1.5). */
+export const MIN_RSA_BITS = 2048;
+
+/**
+ * Longest leaf validity that Apple platforms and browsers accept for a TLS
+ * server certificate (CA/Browser Forum BR 6.3.2; Apple HT211025): issuing
+ * longer works for regcert but draws a warning.
+ */
+export const MAX_BROWSER_LEAF_DAYS = DEFAULT_LEAF_DAYS;

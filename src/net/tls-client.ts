@@ -10,6 +10,7 @@
 import http from 'node:http';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { MAX_RESPONSE_BYTES } from '../core/defaults.js';
 import { operationError, type RegcertError } from '../core/errors.js';
 
 export type TlsFailure =
@@ -19,6 +20,7 @@ export type TlsFailure =
   | 'HTTP_STATUS'
   | 'NOT_JSON'
   | 'TIMEOUT'
+  | 'RESPONSE_TOO_LARGE'
   | 'CONNECTION_REFUSED'
   | 'CONNECTION_FAILED';
 
@@ -32,6 +34,8 @@ export interface TlsGetOptions {
   cert?: string | undefined;
   key?: string | undefined;
   timeoutMs: number;
+  /** Largest body read; a longer one fails with RESPONSE_TOO_LARGE. Default MAX_RESPONSE_BYTES. */
+  maxBodyBytes?: number | undefined;
 }
 
 export interface TlsGetResult {
@@ -93,6 +97,7 @@ export function tlsGet(opts: TlsGetOptions): Promise<TlsGetResult> {
   const { url } = opts;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || 443);
+  const maxBody = opts.maxBodyBytes ?? MAX_RESPONSE_BYTES;
   return new Promise<TlsGetResult>((resolve, reject) => {
     let settled = false;
     let socket: tls.TLSSocket | undefined;
@@ -156,7 +161,21 @@ export function tlsGet(opts: TlsGetOptions): Promise<TlsGetResult> {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
+          let size = 0;
+          const tooLarge = () =>
+            fail('RESPONSE_TOO_LARGE', `${url.href} answered with more than ${maxBody} bytes`, `regcert reads at most ${maxBody} bytes from a registry: check the URL (it should answer with a CA, /basic_info or /v2/, not a download)`, {
+              limit: maxBody,
+            });
+          const declared = Number(res.headers['content-length']);
+          if (Number.isFinite(declared) && declared > maxBody) {
+            done(tooLarge());
+            return;
+          }
+          res.on('data', (d: Buffer) => {
+            size += d.length;
+            if (size > maxBody) done(tooLarge());
+            else chunks.push(d);
+          });
           res.on('end', () =>
             done(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), peerChain, protocol: s.getProtocol() }),
           );

@@ -12,7 +12,7 @@ vi.mock('../../src/commands/init-ca.js', () => ({
 vi.mock('../../src/commands/issue.js', () => ({
   issue: async (o: unknown) => {
     seen.issue = o;
-    return { command: 'issue', name: 'x', files: [], certificate: fakeCert, chainLength: 1, fromCsr: false, keyEncrypted: false, next: [] };
+    return { command: 'issue', name: 'x', files: [], certificate: fakeCert, chainLength: 1, fromCsr: false, keyEncrypted: false, warnings: [], next: [] };
   },
 }));
 const fakeCert = { subject: 'CN=x', issuer: 'CN=x', serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', sans: [], ekus: [], isCa: false, keyType: 'ecdsa-p256', sha256: 'AA' };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chainsTo, leafAndIntermediates, validityProblem } from '../../src/core/chain.js';
+import { chainsTo, leafAndIntermediates, validityProblem, verifiedPath } from '../../src/core/chain.js';
 import { createIntermediateCa, createLeaf, createRootCa, type Certificate } from '../../src/core/certificates.js';
 import { generatePrivateKey, publicKeyDer } from '../../src/core/keys.js';
 import { buildName } from '../../src/core/names.js';
@@ -55,5 +55,29 @@ describe('validityProblem', () => {
     const p = validityProblem(leaf, now);
     if (want === undefined) expect(p).toBeUndefined();
     else expect(p).toMatch(want);
+  });
+});
+
+describe('verifiedPath', () => {
+  const subjects = (p: Certificate[]) => p.map((c) => c.subject);
+  it('walks leaf → intermediate (presented) → root (pool)', async () => {
+    expect(subjects(await verifiedPath([leaf, inter], [root]))).toEqual(['CN=alice', 'CN=Inter', 'CN=Root']);
+  });
+  it('a root with the same name but another key is not an issuer', async () => {
+    expect(subjects(await verifiedPath([leaf, inter], [otherRoot]))).toEqual(['CN=alice', 'CN=Inter']);
+  });
+  it('a leaf named like its issuer is not taken for a self-signed root', async () => {
+    const lk = await generatePrivateKey('ecdsa-p256');
+    const rk = await generatePrivateKey('ecdsa-p256');
+    const ca = await createRootCa({ subject: buildName({ cn: 'Same' }), key: rk, days: 30 }, { now: NOW });
+    const twin = await createLeaf(
+      { subject: buildName({ cn: 'Same' }), publicKey: publicKeyDer(lk), rsa: false, server: true, client: false, sans: [], days: 10 },
+      { cert: ca, key: rk },
+      { now: NOW },
+    );
+    expect((await verifiedPath([twin], [ca])).length).toBe(2);
+  });
+  it('a non-CA certificate never issues', async () => {
+    expect(subjects(await verifiedPath([leaf], [leaf, inter]))).toEqual(['CN=alice', 'CN=Inter']);
   });
 });

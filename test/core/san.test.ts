@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeHostname, parseSan, parseSanList } from '../../src/core/san.js';
+import { assertSansFor, normalizeHostname, parseSan, parseSanList, validateSan } from '../../src/core/san.js';
 import { RegcertError } from '../../src/core/errors.js';
 
 describe('parseSan types values by shape', () => {
@@ -32,6 +32,14 @@ describe('parseSan types values by shape', () => {
     ['email:no-at-sign'],
     ['a/b'],
     [''],
+    ['*.*.example.com'],
+    ['dns:good.example.com\0.evil.com'],
+    ['dns:a\nb.example.com'],
+    ['email:a@example.com\nBcc: x@example.com'],
+    ['uri:file:///etc/passwd'],
+    ['http://example.com/'],
+    ['uri:javascript:alert(1)'],
+    ['ops\u202e@example.com'],
   ])('rejects %j with exit code 2', (input) => {
     let err: unknown;
     try {
@@ -65,5 +73,23 @@ describe('normalizeHostname', () => {
     ['münchen.de', 'xn--mnchen-3ya.de'],
   ])('%s → %s', (input, out) => {
     expect(normalizeHostname(input)).toBe(out);
+  });
+});
+
+describe('validateSan: the one policy for --san and CSR names', () => {
+  it.each<[string, string, string]>([
+    ['dns', 'Registry.Example.com', 'registry.example.com'],
+    ['uri', 'urn:uuid:0b7e0c5e-7d7a-4b4e-9a46-1d2c3e4f5a6b', 'urn:uuid:0b7e0c5e-7d7a-4b4e-9a46-1d2c3e4f5a6b'],
+    ['ip', '::1', '::1'],
+  ])('accepts %s %s', (type, value, out) => {
+    expect(validateSan({ type: type as 'dns', value }, 'req.csr')).toEqual({ type, value: out });
+  });
+  it('names the file in the message and escapes nothing itself (the CLI does)', () => {
+    expect(() => validateSan({ type: 'dns', value: 'a\x1bb.example.com' }, 'req.csr')).toThrow(/in req\.csr: control characters/);
+  });
+  it('assertSansFor: wildcards only for servers', () => {
+    const wild = [{ type: 'dns' as const, value: '*.example.com' }];
+    expect(() => assertSansFor(wild, { client: true })).toThrow(/wildcard/);
+    expect(() => assertSansFor(wild, { client: false })).not.toThrow();
   });
 });

@@ -10,6 +10,11 @@ export function parseSeconds(value: string): number {
   return n;
 }
 
+/** --allow-extra, declared once for fetch-ca and install-host --fetch-ca. */
+export function addAllowExtraOption(cmd: Command): Command {
+  return cmd.option('--allow-extra', 'when /ca carries certificates besides the CA that anchors the server\'s chain, write only that CA and name what was dropped (default: refuse)');
+}
+
 export function renderFetchCa(r: FetchCaResult, out: Out): void {
   const s = out.style;
   out.line(`${s.green(s.ok)} CA from ${r.url} (${r.accepted === 'fingerprint' ? 'fingerprint matched' : r.accepted === 'yes' ? 'trusted on first use (--yes)' : 'confirmed'})`);
@@ -19,6 +24,7 @@ export function renderFetchCa(r: FetchCaResult, out: Out): void {
     out.line(`  ${s.dim('sha256'.padEnd(8))} ${c.sha256}`);
   }
   out.line(`  ${s.dim('verifies'.padEnd(8))} the server's own certificate: ${r.serverChain.join(' <- ')}`);
+  for (const d of r.dropped) out.note(`${s.yellow(s.warn)} dropped "${d.subject}" (sha256 ${d.sha256}): ${d.reason}`);
   renderFiles(out, r.files);
 }
 
@@ -27,12 +33,13 @@ export function register(program: Command, rt: Runtime): void {
     .command('fetch-ca')
     .summary("download a registry's CA from its /ca endpoint")
     .description(
-      "Download a registry's CA (MSR/MKE serve it at /ca) without curl -k.\nThe download cannot verify the server yet; instead the fetched CA must verify the TLS certificate the server presented on that same connection, and you pin it with --fingerprint, confirm it on a TTY, or accept it with --yes.",
+      "Download a registry's CA (MSR/MKE serve it at /ca) without curl -k.\nThe download cannot verify the server yet; instead the fetched CA must anchor the TLS chain the server presented on that same connection, and you pin it with --fingerprint, confirm it on a TTY, or accept it with --yes.\nOnly that anchoring CA (and intermediates of the chain that /ca carried) is written; a /ca with other or non-CA certificates is refused unless --allow-extra.",
     )
     .argument('<url>', 'https://HOST[:PORT] (then /ca is fetched) or the full URL of the CA')
     .option('--out <file>', 'where to write the CA', 'ca.crt')
     .option('--fingerprint <sha256>', 'expected SHA-256 fingerprint (hex, colons optional, optional sha256: prefix)')
     .option('--timeout <seconds>', 'give up after this many seconds (default 10)', parseSeconds);
+  addAllowExtraOption(cmd);
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',

@@ -3,7 +3,7 @@ import type { InstallHostOptions, InstallHostResult } from '../../commands/insta
 import type { Out } from '../output.js';
 import { renderFiles, renderNext } from '../render-common.js';
 import { addCredentialOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
-import { parseSeconds } from './fetch-ca.js';
+import { addAllowExtraOption, parseSeconds } from './fetch-ca.js';
 
 export function renderInstallHost(r: InstallHostResult, out: Out): void {
   const s = out.style;
@@ -39,6 +39,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'certs.d root to write into (only with a single --runtime)')
     .option('--dry-run', 'print what would be written and write nothing')
     .option('--timeout <seconds>', 'with --fetch-ca: give up after this many seconds', parseSeconds);
+  addAllowExtraOption(cmd);
   addCredentialOptions(cmd, 'its private key (an encrypted key is decrypted: client.key is always plain)');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(

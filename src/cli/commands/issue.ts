@@ -6,6 +6,7 @@ import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, 
 
 export function renderIssue(r: IssueResult, out: Out): void {
   const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ');
+  for (const w of r.warnings) out.note(`${out.style.yellow(out.style.warn)} ${w}`);
   out.line(`${out.style.green(out.style.ok)} Issued ${r.name} (${what})${r.fromCsr ? ' from CSR' : ''}${r.keyEncrypted ? ', key encrypted' : ''}`);
   renderFiles(out, r.files);
   renderCertificate(out, r.certificate);
@@ -23,14 +24,15 @@ export function register(program: Command, rt: Runtime): void {
     .option('--out-dir <dir>', 'where to write NAME.crt and NAME.key (default: --dir)')
     .option('--server', 'TLS server certificate (EKU serverAuth)')
     .option('--client', 'TLS client certificate (EKU clientAuth)')
-    .option('--san <value>', 'subject alternative name; repeatable, comma-separated; typed by shape or dns:/ip:/email:/uri:', collect)
+    .option('--san <value>', 'subject alternative name; repeatable, comma-separated; typed by shape or dns:/ip:/email:/uri: (URIs: https:, spiffe:, urn:; no wildcards with --client)', collect)
     .option('--cn <cn>', 'common name (default: NAME)')
     .option('--org <org>', 'organization (O)')
     .option('--ou <ou>', 'organizational unit (OU)')
     .option('--country <cc>', 'two-letter country code (C)')
     .option('--days <n>', 'validity in days (default 397, never past the CA)', parseInteger)
     .option('--key-type <type>', 'ecdsa-p256 (default), ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519')
-    .option('--csr <file>', 'sign this PKCS#10 request instead of making a key');
+    .option('--csr <file>', 'sign this PKCS#10 request instead of making a key')
+    .option('--allow-weak', 'with --csr: sign a request with an RSA key under 2048 bits or a SHA-1/MD5 signature (with a warning)');
   addSecretOptions(cmd, 'key-password', 'encrypt the new key with the passphrase');
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addForceOption(addCommonOptions(cmd));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ServeOptions, ServeResult } from '../../commands/serve.js';
+import { escapeText } from '../escape.js';
 import type { Out } from '../output.js';
 import { addSecretOptions, addCommonOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
@@ -34,8 +35,8 @@ export function register(program: Command, rt: Runtime): void {
       async (ctx) =>
         (await import('../../commands/serve.js')).serve(o, ctx, (line) => {
           // With --json, stdout carries only the final document.
-          if (line.startsWith('listening on ') && !rt.state.json) rt.io.stdout.write(`${line}\n`);
-          else rt.io.stderr.write(`${line}\n`);
+          if (line.startsWith('listening on ') && !rt.state.json) rt.io.stdout.write(`${escapeText(line)}\n`);
+          else rt.io.stderr.write(`${escapeText(line)}\n`);
         }),
       renderServe,
     );
