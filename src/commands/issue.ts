@@ -79,7 +79,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   let passphrase: string | undefined;
   if (opts.csr) {
     if (opts.keyType) throw inputError('KEY_TYPE_WITH_CSR', '--key-type cannot be used with --csr', 'the key is the one in the CSR');
-    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr'), opts.csr);
+    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr', 'csr'), opts.csr);
     const overrides = opts.cn !== undefined || opts.org !== undefined || opts.ou !== undefined || opts.country !== undefined;
     const emptySubject = req.subject.toArrayBuffer().byteLength <= 2;
     subject = overrides || emptySubject ? buildName({ cn: opts.cn ?? name, o: opts.org, ou: opts.ou, c: opts.country }) : req.subject;

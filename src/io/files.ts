@@ -161,18 +161,8 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
   return plans.map((p) => ({ path: p.file.path, kind: p.file.kind, mode: modeString(p.file.mode), status: p.status }));
 }
 
-/** Reads a whole input file; a missing or unreadable file is an input error naming the flag. */
-export async function readInputFile(file: string, what: string, hint?: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await fsp.readFile(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw inputError('NOT_FOUND', `${what} not found at ${file}`, hint ?? 'check the path');
-    if (code === 'EISDIR') throw inputError('IS_DIRECTORY', `${what} at ${file} is a directory, not a file`, hint ?? 'pass the file itself');
-    if (code === 'EACCES') throw inputError('NOT_READABLE', `${what} at ${file} is not readable`, 'check its permissions (or run with sudo)');
-    throw e;
-  }
-}
+/** Every input file is read here, bounded by kind (see read.ts). */
+export { readInputFile, type InputKind } from './read.js';
 
 export async function pathExists(p: string): Promise<boolean> {
   try {

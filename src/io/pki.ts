@@ -20,7 +20,7 @@ export interface LoadedCa {
 
 export async function readCaCertificate(dir: string): Promise<Certificate> {
   const certPath = path.join(dir, 'ca.crt');
-  const data = await readInputFile(certPath, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`);
+  const data = await readInputFile(certPath, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'certificate');
   return parseCertificates(data, certPath)[0]!;
 }
 
@@ -36,7 +36,7 @@ export async function readCa(
 ): Promise<LoadedCa> {
   const cert = await readCaCertificate(dir);
   const keyPath = path.join(dir, 'ca.key');
-  const keyData = await readInputFile(keyPath, 'CA key', `run "regcert init-ca --dir ${dir}" or pass --dir`);
+  const keyData = await readInputFile(keyPath, 'CA key', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'key');
   const text = Buffer.from(keyData).toString('latin1');
   const looksEncrypted = text.includes('ENCRYPTED');
   let passphrase = await readSecret(secret, { flag: passwordFlag, label: `passphrase of ${keyPath}`, required: looksEncrypted }, ctx);
