@@ -6,7 +6,7 @@ import { inputError } from '../core/errors.js';
 import { parsePrivateKey } from '../core/keys.js';
 import type { SecretContext, SecretSource } from './secrets.js';
 import { readSecret } from './secrets.js';
-import { pathExists, readInputFile } from './files.js';
+import { completeInterruptedWrites, pathExists, readInputFile } from './files.js';
 
 export interface LoadedCa {
   dir: string;
@@ -34,6 +34,7 @@ export async function readCa(
   ctx: SecretContext,
   passwordFlag = '--ca-password-file',
 ): Promise<LoadedCa> {
+  await completeInterruptedWrites(dir); // a killed `init-ca --force` never leaves a half-replaced pair to read
   const cert = await readCaCertificate(dir);
   const keyPath = path.join(dir, 'ca.key');
   const keyData = await readInputFile(keyPath, 'CA key', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'key');
