@@ -59,7 +59,7 @@ async function pairState(dir: string, cert: string, key: string): Promise<PairSt
 
 /** Nothing left behind: no temporary, journal or lock file. */
 function expectClean(dir: string): void {
-  expect(readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.startsWith('.regcert-'))).toEqual([]);
+  expect(readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.startsWith('.regcert'))).toEqual([]);
 }
 
 const traced = (inject: string, args: string[]) =>
