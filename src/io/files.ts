@@ -133,7 +133,7 @@ const live = new Set<string>();
 
 /** Phase 1: the content in a temporary file beside the target, synced, with the exact mode. */
 async function writeTemp(target: string, data: string | Uint8Array, mode: number, dirMode: number): Promise<string> {
-  const dir = path.dirname(target);
+  const dir = path.dirname(path.resolve(target)); // absolute: `live` is matched against absolute paths
   await fsp.mkdir(dir, { recursive: true, mode: dirMode });
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   live.add(tmp);

@@ -4,11 +4,15 @@
  * elsewhere by a symbolic link, nor land where another user can swap files.
  *
  * Every existing component of the absolute path is checked, from / down:
- * - a symbolic link is refused, unless it is one the operating system itself
- *   puts there (SYSTEM_LINKS: /var/run -> /run, usr-merged /bin, /lib…, macOS
- *   /tmp, /var, /etc -> /private/…) AND it is owned by root in a root-owned
- *   directory that no group or other user can write — the safe-path rule of
- *   sudo and OpenSSH, so nobody but root can have placed or changed it;
+ * - a symbolic link is refused, unless it is a system path: one the
+ *   operating system itself puts there (SYSTEM_LINKS: /var/run -> /run,
+ *   usr-merged /bin, /lib…, macOS /tmp, /var, /etc -> /private/…) or any link
+ *   directly under / (an administrator's /home -> /data/home) — AND it is
+ *   owned by root in a root-owned directory that no group or other user can
+ *   write (the safe-path rule of sudo and OpenSSH), so nobody but root can
+ *   have placed or changed it. Deeper links (/etc/docker -> …, a link in a
+ *   home or temp directory) are refused even when root made them: the hint
+ *   names the real path to pass instead;
  * - a directory that its group or other users can write without the sticky
  *   bit (as /tmp has) is refused: they could rename our files away and put
  *   theirs in place.
@@ -46,7 +50,8 @@ function writableByOthers(st: Stats): 'group' | 'world' | undefined {
 }
 
 async function isTrustedSystemLink(link: string, st: Stats): Promise<boolean> {
-  if (!SYSTEM_LINKS.has(link) || st.uid !== 0) return false;
+  const topLevel = path.dirname(link) === path.parse(link).root;
+  if (!(SYSTEM_LINKS.has(link) || topLevel) || st.uid !== 0) return false;
   const parent = await fsp.stat(path.dirname(link));
   return parent.uid === 0 && (parent.mode & 0o022) === 0;
 }

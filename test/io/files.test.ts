@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { completeInterruptedWrites, writeFiles } from '../../src/io/files.js';
+import { withDirLock } from '../../src/io/lock.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'regcert-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,5 +92,17 @@ describe('interrupted writes (issue 9 finding 4)', () => {
     await expect(writeFiles([{ path: path.join(d, 'b.crt'), data: 'b', mode: 0o644, kind: 'other' }])).rejects.toMatchObject({ code: 'BAD_JOURNAL' });
     expect(readdirSync(dir)).not.toContain('escaped');
     expect(readFileSync(path.join(d, 'a.crt'), 'utf8')).toBe('cert');
+  });
+});
+
+describe('writes inside a held lock (re-entrant, as batch writers do)', () => {
+  it('two sets written at once into one directory, by relative paths, both land and leave nothing behind', async () => {
+    const d = path.relative(process.cwd(), path.join(dir, 'reentrant'));
+    const set = (n: string) => [
+      { path: path.join(d, `${n}.crt`), data: `${n} cert`, mode: 0o644, kind: 'certificate' as const },
+      { path: path.join(d, `${n}.key`), data: `${n} key`, mode: 0o600, kind: 'private-key' as const },
+    ];
+    await withDirLock(d, () => Promise.all(['a', 'b', 'c'].map((n) => writeFiles(set(n)))));
+    expect(readdirSync(d).sort()).toEqual(['a.crt', 'a.key', 'b.crt', 'b.key', 'c.crt', 'c.key']);
   });
 });
