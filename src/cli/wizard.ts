@@ -5,9 +5,10 @@
  * the equivalent command line, and runs exactly that command line through
  * main(). So the wizard can never do something the flags cannot.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readInputFile } from '../io/files.js';
 import type { CliIO } from './output.js';
 import { createOut } from './output.js';
 
@@ -62,11 +63,12 @@ export function shellQuote(argv: string[]): string {
   return argv.map((s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-function existingCa(dir: string): string | undefined {
+async function existingCa(dir: string): Promise<string | undefined> {
   const file = path.join(dir, 'ca.crt');
   if (!existsSync(file)) return undefined;
-  const pem = readFileSync(file, 'utf8');
-  return pem.includes('BEGIN CERTIFICATE') ? file : undefined;
+  // Bounded, regular files only (io/read.ts); anything unreadable is "no CA here".
+  const pem = await readInputFile(file, 'CA certificate', undefined, 'certificate').catch(() => undefined);
+  return pem && Buffer.from(pem).toString('latin1').includes('BEGIN CERTIFICATE') ? file : undefined;
 }
 
 export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<number>): Promise<number> {
@@ -77,7 +79,7 @@ export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<
   const user = (io.env.USER ?? os.userInfo().username) || 'me';
   const host = os.hostname();
   const pki = 'pki';
-  const ca = existingCa(pki);
+  const ca = await existingCa(pki);
 
   io.stderr.write(`${s.bold('regcert')} ${s.dim('— private PKI and client-certificate login for registries')}\n`);
   if (ca) io.stderr.write(`Found an existing CA in ./${pki} (${ca}).\n`);

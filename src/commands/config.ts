@@ -80,9 +80,9 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost): Pro
   const key = path.join(dir, `${name}.key`);
   const clientca = path.join(dir, 'ca.crt');
   const hint = `run "regcert issue ${hp.bareHost} --server --dir ${dir}" or pass --server-cert NAME`;
-  const chain = parseCertificates(await readInputFile(certificate, 'server certificate', hint), certificate);
-  const ca = parseCertificates(await readInputFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`), clientca)[0]!;
-  const keyData = await readInputFile(key, 'server key', hint);
+  const chain = parseCertificates(await readInputFile(certificate, 'server certificate', hint, 'certificate'), certificate);
+  const ca = parseCertificates(await readInputFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'certificate'), clientca)[0]!;
+  const keyData = await readInputFile(key, 'server key', hint, 'key');
   if (Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')) {
     throw inputError('SERVER_KEY_ENCRYPTED', `${key} is encrypted`, 'registries and nginx need an unencrypted key: issue the server certificate without --key-password-file');
   }
@@ -153,7 +153,7 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
       break;
     }
     case 'mke-trust': {
-      const ca = parseCertificates(await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`), caPath)[0]!;
+      const ca = parseCertificates(await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`, 'certificate'), caPath)[0]!;
       const caBundle = certificateToPem(ca).trimEnd();
       content = renderJsonTemplate(template, { host: hp.name, caBundle });
       const mke = (opts.mke ?? 'https://mke.example.com').replace(/\/+$/, '');
@@ -166,7 +166,7 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
       break;
     }
     case 'msr-enable': {
-      await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`);
+      await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`, 'certificate');
       content = renderTemplate(template, { host: hp.name, caPath: caPath.replace(/[\r\n]/g, ' '), caPathShell: shellWord(caPath) });
       next.push(`MKE_URL=https://mke.example.com REPLICA_ID=... sh ${out ?? 'msr-enable.sh'}`);
       break;

@@ -9,7 +9,7 @@
  * containerd: the same three files plus hosts.toml naming them.
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, parseCertificates } from '../core/certificates.js';
@@ -121,7 +121,7 @@ async function shadowWarnings(name: string, runtimes: RuntimeName[]): Promise<st
 async function insecureRegistryWarnings(name: string, file = '/etc/docker/daemon.json'): Promise<string[]> {
   let cfg: { 'insecure-registries'?: unknown };
   try {
-    cfg = JSON.parse(await readFile(file, 'utf8')) as typeof cfg;
+    cfg = JSON.parse(Buffer.from(await readInputFile(file, 'Docker daemon configuration', undefined, 'config')).toString('utf8')) as typeof cfg;
   } catch {
     return [];
   }

@@ -84,7 +84,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   if (opts.allowWeak && !opts.csr) throw inputError('ALLOW_WEAK_WITHOUT_CSR', '--allow-weak only applies to --csr', 'drop --allow-weak: the keys regcert makes are never weak');
   if (opts.csr) {
     if (opts.keyType) throw inputError('KEY_TYPE_WITH_CSR', '--key-type cannot be used with --csr', 'the key is the one in the CSR');
-    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr'), opts.csr, { allowWeak: opts.allowWeak });
+    const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr', 'csr'), opts.csr, { allowWeak: opts.allowWeak });
     for (const w of req.weaknesses) warnings.push(`signing ${opts.csr} although ${w} (--allow-weak)`);
     const overrides = opts.cn !== undefined || opts.org !== undefined || opts.ou !== undefined || opts.country !== undefined;
     const emptySubject = req.subject.toArrayBuffer().byteLength <= 2;

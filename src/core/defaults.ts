@@ -108,3 +108,34 @@ export const MIN_RSA_BITS = 2048;
  * longer works for regcert but draws a warning.
  */
 export const MAX_BROWSER_LEAF_DAYS = DEFAULT_LEAF_DAYS;
+
+/**
+ * The most regcert reads of one input file, per kind (bytes). Everything
+ * beyond is refused before it is parsed (exit 2), so /dev/zero, a 100 MB
+ * "PEM" or a runaway log passed by mistake costs nothing.
+ * - certificate, key, csr: one certificate, key or request is 0.5–10 KB even
+ *   as RSA-4096 with `openssl x509 -text` around it; a leaf file with a few
+ *   intermediates stays far below 4 MiB.
+ * - bundle: CA lists and whatever `inspect` is given. Debian's whole
+ *   ca-certificates.crt is about 220 KB, 1,000 certificates about 1.5 MB.
+ * - pkcs12: a .p12 holds one key and its chain (a few KB); 16 MiB as bundles.
+ * - secret: a password file's first line is the secret; 64 KiB is generous.
+ * - config: JSON/TOML the runtimes read (daemon.json) and regcert's own
+ *   journal files, all a few KB.
+ */
+export const MAX_INPUT_BYTES = {
+  certificate: 4 * 1024 * 1024,
+  key: 4 * 1024 * 1024,
+  csr: 4 * 1024 * 1024,
+  bundle: 16 * 1024 * 1024,
+  pkcs12: 16 * 1024 * 1024,
+  secret: 64 * 1024,
+  config: 1024 * 1024,
+} as const;
+
+/**
+ * A secret may come from a pipe (`--password-file <(pass show registry)` or
+ * /dev/stdin); a pipe that delivers nothing for this long is refused rather
+ * than waited on forever.
+ */
+export const SECRET_PIPE_TIMEOUT_MS = 10_000;

@@ -1,10 +1,8 @@
 /** Reading certs.d trees (Docker, containers/image, containerd) into snapshots for the doctor. */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { readInputFile } from './read.js';
 import { hostsTomlFiles, resolveRef, type FileSnapshot, type HostDirSnapshot, type RootKind } from '../core/doctor.js';
-
-/** Files larger than this are not certificates or keys: listed, not read. */
-const MAX_FILE_BYTES = 1 << 20;
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -33,9 +31,10 @@ export async function readCertsRoot(root: string, kind: RootKind): Promise<HostD
     for (const f of (await fsp.readdir(dir)).sort()) {
       const p = path.join(dir, f);
       const fst = await fsp.stat(p).catch(() => undefined); // runtimes follow symbolic links
-      if (!fst?.isFile() || fst.size > MAX_FILE_BYTES) continue;
-      const data = await fsp.readFile(p).catch(() => undefined);
-      if (data) files.push({ name: f, mode: fst.mode & 0o777, data: new Uint8Array(data) });
+      if (!fst?.isFile()) continue;
+      // Bounded and regular files only (read.ts); what cannot be read is not a certificate or key.
+      const data = await readInputFile(p, 'file', undefined, 'certificate').catch(() => undefined);
+      if (data) files.push({ name: f, mode: fst.mode & 0o777, data });
     }
     const existing: string[] = [];
     const toml = files.find((f) => f.name === 'hosts.toml');
@@ -54,9 +53,9 @@ export async function readCertsRoot(root: string, kind: RootKind): Promise<HostD
 export async function readInsecureRegistries(file: string): Promise<{ list: string[]; error?: string } | undefined> {
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = Buffer.from(await readInputFile(file, 'Docker daemon configuration', undefined, 'config')).toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((e as { code?: string }).code === 'NOT_FOUND') return undefined;
     return { list: [], error: `cannot read ${file}: ${(e as Error).message}` };
   }
   try {

@@ -43,8 +43,8 @@ export async function readCredentials(opts: CredentialOptions, ctx: SecretContex
   }
   if (opts.cert === undefined) throw inputError('MISSING_CERT', 'no certificate given', 'pass --cert FILE (and --key FILE)');
   if (opts.key === undefined) throw inputError('MISSING_KEY', 'no private key given', 'pass --key FILE');
-  const chain = parseCertificates(await readInputFile(opts.cert, 'certificate', 'check the path given to --cert'), opts.cert);
-  const keyData = await readInputFile(opts.key, 'private key', 'check the path given to --key');
+  const chain = parseCertificates(await readInputFile(opts.cert, 'certificate', 'check the path given to --cert', 'certificate'), opts.cert);
+  const keyData = await readInputFile(opts.key, 'private key', 'check the path given to --key', 'key');
   // An encrypted PEM key needs its passphrase; a DER key may be encrypted PKCS#8, so one is read if given.
   const text = Buffer.from(keyData).toString('latin1');
   const pemEncrypted = text.includes('ENCRYPTED');

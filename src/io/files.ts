@@ -1,17 +1,49 @@
 /**
- * Every file regcert reads or writes goes through here.
+ * Every file regcert reads or writes goes through here (reads: read.ts,
+ * bounded and regular files only).
  *
- * Writes are planned first and committed second: every target is checked
- * (exists? symlink? a directory?) before the first byte is written, so a
- * refused run changes nothing. Then every file is written to a temporary
- * file in its directory (fsync, chmod to the exact mode whatever the umask)
- * and only when all of them are written are they renamed into place, so a
- * failed write leaves no target changed; last, the directories are fsynced.
+ * Writes are planned first and committed second, per directory, under that
+ * directory's lock (lock.ts), so concurrent regcert runs take turns and the
+ * "does it exist?" check and the write happen without another run between
+ * them. Before planning, every directory on the way is checked (safe-path.ts:
+ * no symbolic links but the operating system's own, no directory others can
+ * write without the sticky bit), and work a killed run left behind is
+ * finished or cleaned (see "Interrupted writes" below).
+ *
+ * Planning checks every target (exists? symlink? a directory?) before the
+ * first byte is written, so a refused run changes nothing. Then every file
+ * is written to a temporary file `.NAME.<random>.tmp` in its directory
+ * (fsync, chmod to the exact mode whatever the umask).
+ *
+ * Sets are atomic. A key and its certificate (ca.key + ca.crt [+ ca-chain.crt],
+ * NAME.key + NAME.crt, client.key + client.cert + ca.crt [+ hosts.toml]) live
+ * at fixed names in a shared directory, so no single rename can switch them;
+ * instead one rename is the commit point and the rest is rolled forward:
+ *   1. all temporaries written and fsynced (a kill here: the old set stands;
+ *      the temporaries are removed by the next run);
+ *   2. a journal `.regcert-journal.<random>` naming each temporary and its
+ *      target is written as a temporary, fsynced and renamed into place:
+ *      that rename commits the new set;
+ *   3. the old certificates and other public files of the set are unlinked
+ *      ("withdrawn"), then the keys and secrets are renamed into place, then
+ *      the certificates — so a key is never beside a certificate of the other
+ *      set: a kill leaves the old set, the new set, or the new keys with the
+ *      certificates still missing, never a mismatched pair;
+ *   4. the directory is fsynced and the journal removed.
+ * Every later write into the directory (and readCa, pki.ts) first completes
+ * any journal it finds under the lock (steps 3–4 are idempotent: an entry
+ * whose temporary is gone was already applied) and removes stale temporary
+ * files. A set with one file in a directory needs no journal: its rename is
+ * atomic. A set spread over several directories (install-host for several
+ * runtimes) is atomic per directory.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as FS, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { inputError, operationError } from '../core/errors.js';
+import { withDirLock } from './lock.js';
+import { readInputFile } from './read.js';
+import { assertSafeWriteDir } from './safe-path.js';
 
 export type FileKind =
   | 'ca-certificate'
@@ -57,6 +89,19 @@ export function modeString(mode: number): string {
 
 type Plan = { file: PlannedFile; status: WrittenFile['status'] };
 
+/** Is the existing regular file at p byte-for-byte `wanted`? Reads at most wanted.length + 1 bytes. */
+async function sameContent(p: string, size: number, wanted: Buffer): Promise<boolean> {
+  if (size !== wanted.length) return false;
+  const fh = await fsp.open(p, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0));
+  try {
+    const buf = Buffer.alloc(wanted.length + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return bytesRead === wanted.length && buf.subarray(0, bytesRead).equals(wanted);
+  } finally {
+    await fh.close();
+  }
+}
+
 async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
   let st;
   try {
@@ -74,26 +119,33 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
   if (!st.isFile()) {
     throw operationError('NOT_A_FILE', `${file.path} exists and is not a regular file`, 'remove it or choose another output path');
   }
-  const existing = await fsp.readFile(file.path);
   const wanted = typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : Buffer.from(file.data);
-  if (existing.equals(wanted) && (st.mode & 0o777) === file.mode) return { file, status: 'unchanged' };
+  if ((st.mode & 0o777) === file.mode && (await sameContent(file.path, st.size, wanted))) return { file, status: 'unchanged' };
   if (!opts.force) throw existsError(file.path, 'pass --force to replace it, or choose another directory');
   return { file, status: opts.dryRun ? 'planned' : 'written' };
 }
 
+/** `.NAME.<12 hex>.tmp`: a temporary file of this writer (a journal's own temporary included). */
+const TEMP_RE = /^\..+\.[0-9a-f]{12}\.tmp$/;
+const JOURNAL_RE = /^\.regcert-journal\.[0-9a-f]{12}$/;
+/** Temporaries and journals this process is writing right now: never "stale". */
+const live = new Set<string>();
+
 /** Phase 1: the content in a temporary file beside the target, synced, with the exact mode. */
-async function writeTemp(file: PlannedFile, dirMode: number): Promise<string> {
-  const dir = path.dirname(file.path);
+async function writeTemp(target: string, data: string | Uint8Array, mode: number, dirMode: number): Promise<string> {
+  const dir = path.dirname(path.resolve(target)); // absolute: `live` is matched against absolute paths
   await fsp.mkdir(dir, { recursive: true, mode: dirMode });
-  const tmp = path.join(dir, `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0), file.mode);
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  live.add(tmp);
+  const fh = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0), mode);
   try {
-    await fh.writeFile(file.data);
-    await fh.chmod(file.mode); // the umask never weakens (or strengthens) the mode we promise
+    await fh.writeFile(data);
+    await fh.chmod(mode); // the umask never weakens (or strengthens) the mode we promise
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});
     await fsp.rm(tmp, { force: true });
+    live.delete(tmp);
     throw e;
   }
   await fh.close();
@@ -111,23 +163,133 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/**
- * Every file is first written to a temporary file (if any of those fails,
- * all are removed and no target is touched), then all are renamed into place.
- */
-async function commit(files: PlannedFile[], dirMode: number): Promise<void> {
-  const temps: Array<{ tmp: string; file: PlannedFile }> = [];
+interface JournalEntry {
+  /** Base names in the journal's directory. */
+  tmp: string;
+  target: string;
+  /** Unlinked before any entry is renamed (certificates and other public files). */
+  withdraw: boolean;
+}
+
+/** Keys and secrets go in first; what pairs with them (certificates, bundles, configs) is withdrawn, then goes in last. */
+const FIRST_KINDS: ReadonlySet<FileKind> = new Set(['ca-key', 'private-key', 'client-key', 'password']);
+
+function isPlainName(n: unknown): n is string {
+  return typeof n === 'string' && n !== '' && n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\0');
+}
+
+async function readJournal(file: string): Promise<JournalEntry[]> {
+  const bad = () => operationError('BAD_JOURNAL', `${file} is not a journal regcert can complete`, `look at it, then remove it and check the files in ${path.dirname(file)}`);
+  let doc: unknown;
   try {
-    for (const file of files) temps.push({ tmp: await writeTemp(file, dirMode), file });
-    while (temps.length > 0) {
-      const { tmp, file } = temps[0]!;
-      await fsp.rename(tmp, file.path);
-      temps.shift();
+    doc = JSON.parse(Buffer.from(await readInputFile(file, 'journal', undefined, 'config')).toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const entries = (doc as { regcert?: unknown; entries?: unknown })?.entries;
+  if ((doc as { regcert?: unknown })?.regcert !== 'journal/1' || !Array.isArray(entries) || entries.length > 64) throw bad();
+  for (const e of entries as Array<Partial<JournalEntry>>) {
+    if (!isPlainName(e?.target) || !isPlainName(e?.tmp) || !TEMP_RE.test(e.tmp) || typeof e.withdraw !== 'boolean') throw bad();
+  }
+  return entries as JournalEntry[];
+}
+
+/** Steps 3–4 (idempotent): withdraw, rename keys, rename the rest, sync, drop the journal. */
+async function applyJournal(dir: string, journal: string, entries: JournalEntry[]): Promise<void> {
+  const pending = async (e: JournalEntry) => (await fsp.lstat(path.join(dir, e.tmp)).catch(() => undefined))?.isFile() === true;
+  for (const e of entries) if (e.withdraw && (await pending(e))) await fsp.rm(path.join(dir, e.target), { force: true });
+  for (const withdraw of [false, true]) {
+    for (const e of entries) if (e.withdraw === withdraw && (await pending(e))) await fsp.rename(path.join(dir, e.tmp), path.join(dir, e.target));
+  }
+  await syncDir(dir);
+  await fsp.rm(journal, { force: true });
+  await syncDir(dir);
+}
+
+/**
+ * Finishes what a killed writer left in dir (call under dir's lock): every
+ * journal is rolled forward, then temporaries that no journal owns are removed.
+ */
+async function recoverDir(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const n of names.filter((n) => JOURNAL_RE.test(n)).sort()) {
+    const journal = path.join(dir, n);
+    if (live.has(journal)) continue;
+    await applyJournal(dir, journal, await readJournal(journal));
+  }
+  for (const n of names.filter((n) => TEMP_RE.test(n))) {
+    const p = path.join(dir, n);
+    if (live.has(p)) continue;
+    if ((await fsp.lstat(p).catch(() => undefined))?.isFile()) await fsp.rm(p, { force: true });
+  }
+}
+
+/**
+ * Readers of a pair (readCa) call this first: when a killed run left a
+ * journal in dir, it is completed under the lock, so the pair read is one set.
+ */
+export async function completeInterruptedWrites(dir: string): Promise<void> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  if (!names.some((n) => JOURNAL_RE.test(n))) return;
+  try {
+    await withDirLock(dir, () => recoverDir(path.resolve(dir)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw operationError('INTERRUPTED_WRITE', `a regcert write into ${dir} was interrupted and cannot be completed without write access`, `run the command again as a user who can write ${dir} (e.g. with sudo)`, { cause: e });
     }
+    throw e;
+  }
+}
+
+/** Steps 1–4 for the files of one directory (held under its lock). */
+async function commitDir(dir: string, files: PlannedFile[], dirMode: number): Promise<void> {
+  const mine: string[] = []; // every temporary and journal name this call adds to `live`
+  const temps: Array<{ tmp: string; file: PlannedFile }> = []; // removed on failure unless a journal owns them
+  try {
+    for (const file of files) {
+      const tmp = await writeTemp(file.path, file.data, file.mode, dirMode);
+      mine.push(tmp);
+      temps.push({ tmp, file });
+    }
+    if (temps.length === 1) {
+      await fsp.rename(temps[0]!.tmp, temps[0]!.file.path);
+      temps.length = 0;
+      await syncDir(dir);
+      return;
+    }
+    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: !FIRST_KINDS.has(file.kind) }));
+    const journal = path.join(dir, `.regcert-journal.${randomBytes(6).toString('hex')}`);
+    live.add(journal);
+    mine.push(journal);
+    const jtmp = await writeTemp(journal, `${JSON.stringify({ regcert: 'journal/1', pid: process.pid, entries }, null, 1)}\n`, 0o600, dirMode);
+    mine.push(jtmp);
+    try {
+      await fsp.rename(jtmp, journal); // the commit point: from here on the new set is rolled forward
+    } catch (e) {
+      await fsp.rm(jtmp, { force: true });
+      throw e;
+    }
+    temps.length = 0; // owned by the journal now
+    await syncDir(dir);
+    await applyJournal(dir, journal, entries);
   } finally {
     await Promise.all(temps.map(({ tmp }) => fsp.rm(tmp, { force: true })));
+    for (const n of mine) live.delete(n);
   }
-  for (const dir of new Set(files.map((f) => path.dirname(f.path)))) await syncDir(dir);
+}
+
+/** Holds the locks of dirs (sorted: two runs never wait on each other crosswise), then runs fn. */
+function withDirLocks<T>(dirs: string[], dirMode: number, fn: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = dirs;
+  if (first === undefined) return fn();
+  return withDirLock(first, () => withDirLocks(rest, dirMode, fn), { dirMode });
 }
 
 function existsError(p: string, hint: string) {
@@ -145,8 +307,9 @@ export async function refuseExisting(paths: string[], force: boolean | undefined
 }
 
 /**
- * Checks every target, then writes them all. Files identical to what is
- * already there (content and mode) are left alone and reported "unchanged".
+ * Checks every target, then writes them all, as one set per directory (see
+ * the top of this file). Files identical to what is already there (content
+ * and mode) are left alone and reported "unchanged".
  */
 export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}): Promise<WrittenFile[]> {
   const seen = new Set<string>();
@@ -155,24 +318,33 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
     if (seen.has(abs)) throw inputError('DUPLICATE_OUTPUT', `two outputs would both be written to ${f.path}`, 'choose distinct output paths');
     seen.add(abs);
   }
-  const plans: Plan[] = [];
-  for (const f of files) plans.push(await planOne(f, opts));
-  if (!opts.dryRun) await commit(plans.filter((p) => p.status === 'written').map((p) => p.file), opts.dirMode ?? 0o755);
+  const dirs = [...new Set(files.map((f) => path.dirname(path.resolve(f.path))))].sort();
+  for (const dir of dirs) await assertSafeWriteDir(dir);
+  const plan = async () => {
+    const plans: Plan[] = [];
+    for (const f of files) plans.push(await planOne(f, opts));
+    return plans;
+  };
+  let plans: Plan[];
+  if (opts.dryRun) {
+    plans = await plan(); // a dry run creates nothing, not even a lock
+  } else {
+    const dirMode = opts.dirMode ?? 0o755;
+    plans = await withDirLocks(dirs, dirMode, async () => {
+      for (const dir of dirs) await recoverDir(dir);
+      const planned = await plan();
+      for (const dir of dirs) {
+        const todo = planned.filter((p) => p.status === 'written' && path.dirname(path.resolve(p.file.path)) === dir).map((p) => p.file);
+        if (todo.length > 0) await commitDir(dir, todo, dirMode);
+      }
+      return planned;
+    });
+  }
   return plans.map((p) => ({ path: p.file.path, kind: p.file.kind, mode: modeString(p.file.mode), status: p.status }));
 }
 
-/** Reads a whole input file; a missing or unreadable file is an input error naming the flag. */
-export async function readInputFile(file: string, what: string, hint?: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await fsp.readFile(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw inputError('NOT_FOUND', `${what} not found at ${file}`, hint ?? 'check the path');
-    if (code === 'EISDIR') throw inputError('IS_DIRECTORY', `${what} at ${file} is a directory, not a file`, hint ?? 'pass the file itself');
-    if (code === 'EACCES') throw inputError('NOT_READABLE', `${what} at ${file} is not readable`, 'check its permissions (or run with sudo)');
-    throw e;
-  }
-}
+/** Every input file is read here, bounded by kind (see read.ts). */
+export { readInputFile, type InputKind } from './read.js';
 
 export async function pathExists(p: string): Promise<boolean> {
   try {

@@ -5,7 +5,8 @@
  *
  * The lock is the file DIR/.regcert.lock, created with O_EXCL and holding the
  * owner's pid and host name. A lock whose owner is a dead process on this
- * host (SIGKILL, power loss) is stale and is taken over. Inside one process,
+ * host (SIGKILL, power loss) is stale and is taken over (removeStale: only
+ * that very lock, so two waiters never both win). Inside one process,
  * callers of the same directory queue behind each other, and a call made
  * while the current async context already holds the lock runs at once
  * (re-entrant), so `issue` may lock the CA directory and then write into it.
@@ -27,6 +28,7 @@ export interface LockOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const POLL_MS = 20;
+const TAKEOVER_STALE_MS = 2_000;
 
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
 /** In-process queue per directory: the tail promise of the last waiter. */
@@ -41,14 +43,44 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The owner recorded in a lock file, or undefined when it cannot be read (being written, or gone). */
-async function readOwner(lockPath: string): Promise<{ pid: number; host: string } | undefined> {
+/** The lock file's text and the owner recorded in it; undefined when it cannot be read (being written, or gone). */
+async function readOwner(lockPath: string): Promise<{ text: string; owner?: { pid: number; host: string } } | undefined> {
+  let text: string;
   try {
-    const [pid, host] = (await fsp.readFile(lockPath, 'utf8')).split('\n');
-    const n = Number(pid);
-    return Number.isSafeInteger(n) && n > 0 && host !== undefined ? { pid: n, host } : undefined;
+    // A lock file is three short lines; more is not ours (bounded read).
+    const fh = await fsp.open(lockPath, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0));
+    try {
+      const buf = Buffer.alloc(1024);
+      text = buf.subarray(0, (await fh.read(buf, 0, buf.length, 0)).bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch {
     return undefined;
+  }
+  const [pid, host] = text.split('\n');
+  const n = Number(pid);
+  return Number.isSafeInteger(n) && n > 0 && host !== undefined && host !== '' ? { text, owner: { pid: n, host } } : { text };
+}
+
+/**
+ * Removes a stale lock, but only the very lock that was judged stale: two
+ * waiters that both saw it must not remove the fresh lock one of them made
+ * since. The removal runs inside a second O_EXCL file (LOCK.takeover) and
+ * re-reads the lock's text first; a takeover file left by a crash is
+ * removed once it is older than TAKEOVER_STALE_MS (the section takes ms).
+ */
+async function removeStale(lockPath: string, staleText: string): Promise<void> {
+  const guard = `${lockPath}.takeover`;
+  if (!(await tryCreate(guard))) {
+    const st = await fsp.lstat(guard).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > TAKEOVER_STALE_MS) await fsp.rm(guard, { force: true });
+    return;
+  }
+  try {
+    if ((await readOwner(lockPath))?.text === staleText) await fsp.rm(lockPath, { force: true });
+  } finally {
+    await fsp.rm(guard, { force: true });
   }
 }
 
@@ -70,19 +102,19 @@ async function tryCreate(lockPath: string): Promise<boolean> {
 async function acquireFileLock(dir: string, timeoutMs: number): Promise<() => Promise<void>> {
   const lockPath = path.join(dir, LOCK_FILE_NAME);
   const deadline = Date.now() + timeoutMs;
-  let unreadableSince: number | undefined;
+  let unownedSince: number | undefined;
   for (;;) {
     if (await tryCreate(lockPath)) return () => fsp.rm(lockPath, { force: true });
-    const owner = await readOwner(lockPath);
-    if (owner === undefined) {
+    const read = await readOwner(lockPath);
+    const owner = read?.owner;
+    if (read !== undefined && owner === undefined) {
       // Created but not yet written, or left empty by a crash between create and write.
-      unreadableSince ??= Date.now();
-      if (Date.now() - unreadableSince > 2_000) await fsp.rm(lockPath, { force: true });
+      unownedSince ??= Date.now();
+      if (Date.now() - unownedSince > 2_000) await removeStale(lockPath, read.text);
     } else {
-      unreadableSince = undefined;
-      if (owner.host === os.hostname() && !isAlive(owner.pid)) {
-        await fsp.rm(lockPath, { force: true }); // stale: its owner is gone
-        continue;
+      unownedSince = undefined;
+      if (owner !== undefined && owner.host === os.hostname() && !isAlive(owner.pid)) {
+        await removeStale(lockPath, read!.text); // stale: its owner is gone
       }
     }
     if (Date.now() > deadline) {

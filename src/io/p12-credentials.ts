@@ -7,7 +7,7 @@ import { readSecret, type SecretContext } from './secrets.js';
 
 export async function readP12Credentials(opts: CredentialOptions, ctx: SecretContext): Promise<Credentials> {
   const file = opts.p12!;
-  const data = await readInputFile(file, 'PKCS#12 file', 'check the path given to --p12');
+  const data = await readInputFile(file, 'PKCS#12 file', 'check the path given to --p12', 'pkcs12');
   const flag = opts.passwordFlag ?? '--password-file';
   const password = (await readSecret({ file: opts.passwordFile, env: opts.passwordEnv }, { flag, label: `password of ${file}`, required: true }, ctx)) ?? '';
   const identity = selectPkcs12Identity(parsePkcs12(data, password, { source: file, passwordFlag: flag }), { source: file });

@@ -6,7 +6,7 @@ import { inputError } from '../core/errors.js';
 import { parsePrivateKey } from '../core/keys.js';
 import type { SecretContext, SecretSource } from './secrets.js';
 import { readSecret } from './secrets.js';
-import { pathExists, readInputFile } from './files.js';
+import { completeInterruptedWrites, pathExists, readInputFile } from './files.js';
 
 export interface LoadedCa {
   dir: string;
@@ -20,7 +20,7 @@ export interface LoadedCa {
 
 export async function readCaCertificate(dir: string): Promise<Certificate> {
   const certPath = path.join(dir, 'ca.crt');
-  const data = await readInputFile(certPath, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`);
+  const data = await readInputFile(certPath, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'certificate');
   return parseCertificates(data, certPath)[0]!;
 }
 
@@ -34,9 +34,10 @@ export async function readCa(
   ctx: SecretContext,
   passwordFlag = '--ca-password-file',
 ): Promise<LoadedCa> {
+  await completeInterruptedWrites(dir); // a killed `init-ca --force` never leaves a half-replaced pair to read
   const cert = await readCaCertificate(dir);
   const keyPath = path.join(dir, 'ca.key');
-  const keyData = await readInputFile(keyPath, 'CA key', `run "regcert init-ca --dir ${dir}" or pass --dir`);
+  const keyData = await readInputFile(keyPath, 'CA key', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'key');
   const text = Buffer.from(keyData).toString('latin1');
   const looksEncrypted = text.includes('ENCRYPTED');
   let passphrase = await readSecret(secret, { flag: passwordFlag, label: `passphrase of ${keyPath}`, required: looksEncrypted }, ctx);

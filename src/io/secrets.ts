@@ -2,8 +2,8 @@
  * Secrets never come from argv: a file (first line, trailing newline
  * stripped), an environment variable, or a masked prompt on a TTY.
  */
-import { promises as fsp } from 'node:fs';
 import { inputError } from '../core/errors.js';
+import { readInputFile } from './read.js';
 
 export interface SecretSource {
   file?: string | undefined;
@@ -32,13 +32,9 @@ export async function readSecret(
     throw inputError('SECRET_TWICE', `${spec.flag} and ${envFlag} both given`, 'pass only one of them');
   }
   if (source.file !== undefined) {
-    let text: string;
-    try {
-      text = await fsp.readFile(source.file, 'utf8');
-    } catch {
-      throw inputError('NOT_FOUND', `${spec.label} file not found at ${source.file}`, `check the path given to ${spec.flag}`);
-    }
-    return text.split(/\r?\n/)[0] ?? '';
+    // Bounded (64 KiB; a pipe that stays silent is refused): see read.ts.
+    const data = await readInputFile(source.file, `${spec.label} file`, `check the path given to ${spec.flag}`, 'secret');
+    return Buffer.from(data).toString('utf8').split(/\r?\n/)[0] ?? '';
   }
   if (source.env !== undefined) {
     const v = process.env[source.env];

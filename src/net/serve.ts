@@ -50,8 +50,8 @@ async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: stri
   if (opts.serverCert) {
     const crtPath = path.join(opts.dir, `${opts.serverCert}.crt`);
     const keyPath = path.join(opts.dir, `${opts.serverCert}.key`);
-    const chain = parseCertificates(await readInputFile(crtPath, 'server certificate', `issue one with "regcert issue ${opts.serverCert} --server --dir ${opts.dir}"`), crtPath);
-    const { key } = parsePrivateKey(await readInputFile(keyPath, 'server key'), { source: keyPath, passwordFlag: '--key-password-file' });
+    const chain = parseCertificates(await readInputFile(crtPath, 'server certificate', `issue one with "regcert issue ${opts.serverCert} --server --dir ${opts.dir}"`, 'certificate'), crtPath);
+    const { key } = parsePrivateKey(await readInputFile(keyPath, 'server key', undefined, 'key'), { source: keyPath, passwordFlag: '--key-password-file' });
     assertKeyMatches(key, chain[0]!, keyPath, crtPath);
     const ekus = ekuNames(chain[0]!);
     if (ekus.length > 0 && !ekus.includes('serverAuth')) {

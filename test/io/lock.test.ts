@@ -61,3 +61,34 @@ describe('withDirLock', () => {
     });
   });
 });
+
+describe('withDirLock, many processes at a stale lock', () => {
+  it('hands the lock to one process at a time when six wait on a dead owner\'s lock', async () => {
+    const d = path.join(dir, 'd');
+    const log = path.join(dir, 'd.log');
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    mkdirSync(d, { recursive: true });
+    // A dead owner: a pid that cannot exist (above pid_max), on this host.
+    writeFileSync(path.join(d, LOCK_FILE_NAME), `4194305\n${(await import('node:os')).hostname()}\n`);
+    const lockUrl = new URL('../../dist/io/lock.js', import.meta.url).href;
+    const children = Array.from({ length: 6 }, (_, i) =>
+      spawn(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `const { withDirLock } = await import(${JSON.stringify(lockUrl)});
+         const { appendFileSync } = await import('node:fs');
+         await withDirLock(${JSON.stringify(d)}, async () => {
+           appendFileSync(${JSON.stringify(log)}, '+${i}\\n');
+           await new Promise((r) => setTimeout(r, 30));
+           appendFileSync(${JSON.stringify(log)}, '-${i}\\n');
+         });`,
+      ]),
+    );
+    const codes = await Promise.all(children.map((c) => new Promise((r) => c.on('exit', r))));
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(12);
+    for (let k = 0; k < lines.length; k += 2) expect(lines[k + 1]).toBe(lines[k]!.replace('+', '-')); // never two inside
+    expect(existsSync(path.join(d, LOCK_FILE_NAME))).toBe(false);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Bounded reads of input files (files.ts re-exports readInputFile; every
+ * input goes through it).
+ *
+ * An input must be a regular file (symbolic links to one are followed: the
+ * user chose the path) of at most MAX_INPUT_BYTES[kind]. Devices, FIFOs,
+ * sockets and kernel pseudo-files (/proc, /sys) are refused before a byte is
+ * read, so /dev/zero or a FIFO without a writer fails at once instead of
+ * growing or hanging. The check runs twice: stat() on the path decides
+ * whether to open it at all (opening some devices has side effects), then
+ * fstat() on the opened descriptor must name the same regular file (the
+ * path may have been swapped in between). The open is non-blocking, so even
+ * a path swapped to a FIFO cannot hang the open. The read stops one byte past
+ * the cap whatever the size the file claims (it may grow while we read).
+ *
+ * Secrets (kind "secret") may also come from a pipe, as in
+ * `--password-file <(pass show registry)` or `--password-file /dev/stdin`:
+ * the same byte cap holds, and a pipe that stays silent for
+ * SECRET_PIPE_TIMEOUT_MS is refused.
+ */
+import { constants as FS, promises as fsp, type Stats } from 'node:fs';
+import { MAX_INPUT_BYTES, SECRET_PIPE_TIMEOUT_MS } from '../core/defaults.js';
+import { inputError } from '../core/errors.js';
+
+export type InputKind = keyof typeof MAX_INPUT_BYTES;
+
+const CHUNK = 64 * 1024;
+
+function size(n: number): string {
+  return n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : `${n / 1024} KiB`;
+}
+
+function fileType(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+let pseudoDevs: Promise<Set<number>> | undefined;
+/** Device numbers of the kernel's pseudo file systems (Linux /proc and /sys): their "files" are not data. */
+function pseudoFileSystems(): Promise<Set<number>> {
+  pseudoDevs ??= Promise.all(
+    ['/proc', '/sys'].map((p) =>
+      fsp.stat(p).then(
+        (st) => st.dev,
+        () => undefined,
+      ),
+    ),
+  ).then((devs) => new Set(devs.filter((d): d is number => d !== undefined)));
+  return pseudoDevs;
+}
+
+function openError(e: unknown, file: string, what: string, hint: string | undefined): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return inputError('NOT_FOUND', `${what} not found at ${file}`, hint ?? 'check the path');
+  if (code === 'EISDIR') return inputError('IS_DIRECTORY', `${what} at ${file} is a directory, not a file`, hint ?? 'pass the file itself');
+  if (code === 'EACCES' || code === 'EPERM') return inputError('NOT_READABLE', `${what} at ${file} is not readable`, 'check its permissions (or run with sudo)');
+  if (code === 'ELOOP') return inputError('NOT_FOUND', `${what} at ${file} is a loop of symbolic links`, hint ?? 'check the path');
+  return e;
+}
+
+async function checkType(st: Stats, file: string, what: string, kind: InputKind): Promise<void> {
+  if (st.isDirectory()) throw inputError('IS_DIRECTORY', `${what} at ${file} is a directory, not a file`, 'pass the file itself');
+  const pipeOk = kind === 'secret' && st.isFIFO();
+  if (!st.isFile() && !pipeOk) {
+    throw inputError('NOT_A_REGULAR_FILE', `${what} at ${file} is ${fileType(st)}, not a regular file`, 'pass the file itself: regcert reads no devices, FIFOs or sockets');
+  }
+  if ((await pseudoFileSystems()).has(st.dev)) {
+    throw inputError('NOT_A_REGULAR_FILE', `${what} at ${file} is a kernel pseudo-file (/proc, /sys), not a regular file`, 'copy what you need into a file and pass that');
+  }
+}
+
+function tooLarge(file: string, what: string, kind: InputKind) {
+  const cap = MAX_INPUT_BYTES[kind];
+  return inputError('FILE_TOO_LARGE', `${what} at ${file} is larger than ${size(cap)}, the most regcert reads for a ${kind} file`, `check that ${file} is the right file`, {
+    details: { path: file, limit: cap },
+  });
+}
+
+/**
+ * Reads a whole input file, bounded by the cap for its kind. A missing,
+ * unreadable, oversized or non-regular file is an input error (exit 2)
+ * naming `what`, the path and, for size, the cap.
+ */
+export async function readInputFile(file: string, what: string, hint?: string, kind: InputKind = 'bundle'): Promise<Uint8Array> {
+  const cap = MAX_INPUT_BYTES[kind];
+  let st: Stats;
+  try {
+    st = await fsp.stat(file);
+  } catch (e) {
+    throw openError(e, file, what, hint);
+  }
+  await checkType(st, file, what, kind);
+  if (st.isFile() && st.size > cap) throw tooLarge(file, what, kind);
+
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, FS.O_RDONLY | (FS.O_NONBLOCK ?? 0) | (FS.O_NOCTTY ?? 0));
+  } catch (e) {
+    throw openError(e, file, what, hint);
+  }
+  try {
+    const opened = await fh.stat();
+    if (opened.dev !== st.dev || opened.ino !== st.ino) {
+      throw inputError('FILE_CHANGED', `${what} at ${file} was replaced while regcert opened it`, 'run the command again once nothing else writes that file');
+    }
+    await checkType(opened, file, what, kind);
+    const deadline = Date.now() + SECRET_PIPE_TIMEOUT_MS;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(CHUNK, cap + 1 - total));
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(buf, 0, buf.length, null));
+      } catch (e) {
+        // Only a pipe answers EAGAIN (regular files ignore O_NONBLOCK): its writer has not written yet.
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw openError(e, file, what, hint);
+        if (Date.now() > deadline) {
+          throw inputError('INPUT_TIMEOUT', `${what} at ${file} is a pipe that sent nothing for ${SECRET_PIPE_TIMEOUT_MS / 1000} s`, 'pass a file, or make sure the command behind the pipe writes the secret');
+        }
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > cap) throw tooLarge(file, what, kind);
+    }
+    return new Uint8Array(Buffer.concat(chunks, total));
+  } finally {
+    await fh.close();
+  }
+}
