@@ -21,6 +21,8 @@ export interface IssueOptions {
   outDir?: string | undefined;
   server?: boolean | undefined;
   client?: boolean | undefined;
+  /** A JWT signing certificate for a registry token server: digitalSignature only, no EKU. */
+  tokenSigning?: boolean | undefined;
   san?: string[] | undefined;
   cn?: string | undefined;
   org?: string | undefined;
@@ -55,8 +57,8 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   if (!NAME_RE.test(name) || name.includes('..')) {
     throw inputError('BAD_NAME', `invalid certificate name "${name}"`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
   }
-  if (!opts.server && !opts.client) {
-    throw inputError('NO_PURPOSE', 'neither --server nor --client given', 'pass --server for a registry, --client for a user or machine, or both');
+  if (!opts.server && !opts.client && !opts.tokenSigning) {
+    throw inputError('NO_PURPOSE', 'neither --server, --client nor --token-signing given', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
   }
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
@@ -113,7 +115,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   }
 
   const cert = await createLeaf(
-    { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, sans, days },
+    { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, tokenSigning: opts.tokenSigning === true, sans, days },
     ca,
     { now: ctx.now },
   );
@@ -126,6 +128,9 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const next: string[] = [];
   if (opts.server) {
     next.push(`regcert config registry --dir ${dir} --host ${sans.find((s) => s.type !== 'email' && s.type !== 'uri')?.value ?? name}`);
+  }
+  if (opts.tokenSigning) {
+    next.push(`regcert config token-auth --dir ${dir} --cert ${name} --realm https://auth.example.com/auth --service registry.example.com --issuer "regcert token server"`);
   }
   if (opts.client) {
     next.push(`regcert install-host registry.example.com --cert ${certPath} --key ${keyPath} --ca ${path.join(dir, 'ca.crt')}`);
