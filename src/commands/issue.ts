@@ -52,11 +52,16 @@ export interface IssueResult {
 /** NAME becomes a file name: keep it to a safe, portable set. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
-export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
-  const name = opts.name;
+/** A certificate NAME (issue NAME, --cert NAME of config token-auth): the file stem in the PKI directory. */
+export function parseCertificateName(name: string): string {
   if (!NAME_RE.test(name) || name.includes('..')) {
-    throw inputError('BAD_NAME', `invalid certificate name "${name}"`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
+    throw inputError('BAD_NAME', `invalid certificate name ${JSON.stringify(name)}`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
   }
+  return name;
+}
+
+export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
+  const name = parseCertificateName(opts.name);
   if (!opts.server && !opts.client && !opts.tokenSigning) {
     throw inputError('NO_PURPOSE', 'neither --server, --client nor --token-signing given', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
   }

@@ -77,3 +77,12 @@ export const P12_MODE_FOR = {
   browser: 'modern',
   curl: 'modern',
 } as const;
+
+/**
+ * `config token-auth`: the signing certificate NAME in --dir when --cert is
+ * not given (what "regcert issue token-signing --token-signing" writes), and
+ * the token lifetime: 900 s, docker_auth's example value, long enough for a
+ * big push and short enough that a leaked token soon stops working.
+ */
+export const DEFAULT_TOKEN_SIGNING_NAME = 'token-signing';
+export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 900;
