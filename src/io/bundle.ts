@@ -32,7 +32,7 @@ export interface ClientBundle {
  */
 export const BUNDLE_LIMITS = {
   /** The zip file itself. */
-  zipBytes: 4 * 1024 * 1024,
+  zipBytes: 16 * 1024 * 1024,
   entries: 64,
   /** Uncompressed, per entry and all entries together. */
   entryBytes: 1024 * 1024,
@@ -128,11 +128,13 @@ function openZip(data: Buffer, source: string): Promise<yauzl.ZipFile> {
   });
 }
 
+/** yauzl's messages quote entry names: control characters are escaped before they reach a terminal. */
 function zipError(err: Error, source: string): Error {
-  if (/invalid relative path|absolute path|invalid characters/i.test(err.message)) {
-    return inputError('BAD_BUNDLE', `client bundle ${source} refused: ${err.message}`, HINT);
+  const message = err.message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  if (/invalid relative path|absolute path|invalid characters/i.test(message)) {
+    return inputError('BAD_BUNDLE', `client bundle ${source} refused: ${message}`, HINT);
   }
-  return inputError('BAD_BUNDLE', `client bundle ${source} is not a readable zip file: ${err.message}`, HINT, { cause: err });
+  return inputError('BAD_BUNDLE', `client bundle ${source} is not a readable zip file: ${message}`, HINT, { cause: err });
 }
 
 function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, source: string): Promise<Uint8Array> {
