@@ -86,3 +86,18 @@ export const P12_MODE_FOR = {
  */
 export const DEFAULT_TOKEN_SIGNING_NAME = 'token-signing';
 export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 900;
+
+/**
+ * `--bundle` (src/io/bundle.ts): limits, each far above a real MKE client
+ * bundle (about 10 entries and 20 KB; kube.yml is the largest) and far
+ * below what could hurt. The zip limit leaves room for a ZIP64 central
+ * directory large enough to be refused by its entry count, not its size.
+ */
+export const BUNDLE_LIMITS = {
+  /** The zip file itself. */
+  zipBytes: 16 * 1024 * 1024,
+  entries: 64,
+  /** Uncompressed, per entry and all entries together. */
+  entryBytes: 1024 * 1024,
+  totalBytes: 4 * 1024 * 1024,
+} as const;

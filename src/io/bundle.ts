@@ -15,6 +15,7 @@
 import { constants as FS, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import yauzl from 'yauzl';
+import { BUNDLE_LIMITS } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 
 /** What a client bundle provides: PEM data of the three files that matter. */
@@ -25,19 +26,6 @@ export interface ClientBundle {
   /** For messages: "bundle.zip:cert.pem", or the file's path in a folder. */
   names: { cert: string; key: string; ca: string };
 }
-
-/**
- * Limits, each far above a real bundle (MKE's zip is about 10 entries and
- * 20 KB; kube.yml is the largest) and far below what could hurt.
- */
-export const BUNDLE_LIMITS = {
-  /** The zip file itself. */
-  zipBytes: 16 * 1024 * 1024,
-  entries: 64,
-  /** Uncompressed, per entry and all entries together. */
-  entryBytes: 1024 * 1024,
-  totalBytes: 4 * 1024 * 1024,
-} as const;
 
 const FILES = { cert: 'cert.pem', key: 'key.pem', ca: 'ca.pem' } as const;
 type Part = keyof typeof FILES;
