@@ -63,7 +63,7 @@ export function parseCertificateName(name: string): string {
 export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
   const name = parseCertificateName(opts.name);
   if (!opts.server && !opts.client && !opts.tokenSigning) {
-    throw inputError('NO_PURPOSE', 'neither --server, --client nor --token-signing given', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
+    throw inputError('NO_PURPOSE', 'neither --server nor --client given (nor --token-signing)', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
   }
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
