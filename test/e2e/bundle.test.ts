@@ -136,6 +136,23 @@ describe('install-host --bundle', () => {
       /refused: entry "cert.pem" is a symbolic link/,
     ],
     [
+      'a zip bomb (cert.pem claims 600 bytes, inflates to 64 MiB)',
+      async () => {
+        const f = p('bomb.zip');
+        const base = p('alice-bundle');
+        writeFileSync(
+          f,
+          buildZip([
+            { name: 'cert.pem', data: Buffer.alloc(64 * 1024 * 1024, 0x41), deflate: { claimedSize: 600 } },
+            { name: 'key.pem', data: readFileSync(path.join(base, 'key.pem')) },
+            { name: 'ca.pem', data: readFileSync(path.join(base, 'ca.pem')) },
+          ]),
+        );
+        return f;
+      },
+      /too many bytes|inflates past/,
+    ],
+    [
       'a key that is not the certificate\'s',
       async () => {
         await makeBundle(p('mismatch-bundle'), 'alice', 'bob');
