@@ -56,7 +56,7 @@ class MountNamespace {
     return new MountNamespace(child, child.pid!);
   }
 
-  run(cmd: string, args: string[], env?: Record<string, string>): Promise<CliResult> {
+  run(cmd: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult> {
     return run('nsenter', ['-t', String(this.pid), '-m', '--', cmd, ...args], { env, timeoutMs: 120_000 });
   }
 
@@ -149,6 +149,25 @@ describe('trust-ca --store system (Debian, in a private mount namespace)', () =>
     expect(twice.code, twice.stderr).toBe(0);
     expect(twice.stdout).toContain('not there');
   }, 180_000);
+
+  it('--store all --dry-run names the system store, NSS and Java and changes nothing', async () => {
+    const home = path.join(dir, 'empty-home'); // no NSS database: reported as skipped
+    mkdirSync(home);
+    const javaStore = path.join(certs, 'java', 'cacerts');
+    const before = readFileSync(javaStore);
+    const r = await ns.run(process.execPath, [BIN, 'trust-ca', ca, '--store', 'all', '--dry-run', '--json'], { HOME: home, JAVA_HOME: undefined });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { dryRun: boolean; changes: Array<{ store: string; action: string; target: string }> };
+    expect(doc.dryRun).toBe(true);
+    expect(doc.changes.map((c) => [c.store, c.action])).toEqual([
+      ['debian', 'would-add'],
+      ['nss', 'skipped'],
+      ['java', 'would-add'],
+    ]);
+    expect(doc.changes[2]!.target).toBe('/etc/ssl/certs/java/cacerts');
+    expect(readdirSync(local)).toEqual([]);
+    expect(readFileSync(javaStore).equals(before)).toBe(true);
+  }, 120_000);
 
   it('a leaf certificate is refused with exit 2 and nothing is written', async () => {
     const r = await ns.regcert(['trust-ca', path.join(pki, 'alice.crt')]);
