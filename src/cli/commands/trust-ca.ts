@@ -36,12 +36,8 @@ export function register(program: Command, rt: Runtime): void {
     .command('trust-ca')
     .summary('trust a CA system-wide: system store, NSS (Firefox, Chromium), Java cacerts')
     .description(
-      'Add CA_FILE to this machine\'s trust stores, or remove it with --uninstall. The system store is picked from\n' +
-        '/etc/os-release: Debian/Ubuntu and Alpine (/usr/local/share/ca-certificates + update-ca-certificates),\n' +
-        'RHEL/Fedora (/etc/pki/ca-trust/source/anchors + update-ca-trust), SUSE (/etc/pki/trust/anchors +\n' +
-        'update-ca-certificates); on macOS and Windows the exact command is printed. Everything is recorded under\n' +
-        'regcert-<SHA-256 prefix> (file name, NSS nickname, Java alias): running it twice changes nothing, and\n' +
-        '--uninstall removes exactly what it added. Only CA certificates are accepted.',
+      "Add CA_FILE to this machine's trust stores, or remove it with --uninstall. The system store is picked from /etc/os-release: Debian/Ubuntu and Alpine (/usr/local/share/ca-certificates + update-ca-certificates), RHEL/Fedora (/etc/pki/ca-trust/source/anchors + update-ca-trust), SUSE (/etc/pki/trust/anchors + update-ca-certificates); on macOS and Windows the exact command is printed.\n\n" +
+        'Everything is recorded under regcert-<SHA-256 prefix> (file name, NSS nickname, Java alias): running it twice changes nothing, and --uninstall removes exactly what it added. Only CA certificates are accepted.',
     )
     .argument('<ca-file>', 'the CA certificate (PEM or DER), e.g. pki/ca.crt')
     .option('--store <store>', 'system (default), nss, java, all, or one of debian, rhel, suse, alpine, macos, windows', 'system')
