@@ -11,6 +11,7 @@ import { register as issue } from './commands/issue.js';
 import { register as toP12 } from './commands/to-p12.js';
 import { register as installHost } from './commands/install-host.js';
 import { register as fetchCa } from './commands/fetch-ca.js';
+import { register as trustCa } from './commands/trust-ca.js';
 import { register as verify } from './commands/verify.js';
 import { register as serve } from './commands/serve.js';
 import { register as inspect } from './commands/inspect.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   toP12,
   installHost,
   fetchCa,
+  trustCa,
   verify,
   serve,
   inspect,

@@ -118,6 +118,11 @@ export function addSecretOptions(cmd: Command, name: string, what: string): Comm
     .option(`--${name}-env <var>`, `${what}, in $VAR`);
 }
 
+/** --bundle (src/io/bundle.ts), declared once: addCredentialOptions and the commands that read certificates their own way. */
+export function addBundleOption(cmd: Command): Command {
+  return cmd.option('--bundle <zip|dir>', 'an MKE/UCP client bundle (.zip or unpacked folder) in place of --cert/--key: cert.pem, key.pem, ca.pem as the CA');
+}
+
 /**
  * The identity inputs of src/io/credentials.ts (CredentialOptions), declared
  * once for every command that presents or installs a client certificate:
@@ -128,6 +133,7 @@ export function addCredentialOptions(cmd: Command, keyNote = 'its private key'):
     .option('--cert <file>', 'client certificate (leaf + intermediates), PEM or DER')
     .option('--key <file>', keyNote)
     .option('--p12 <file>', 'a PKCS#12 file in place of --cert/--key');
+  addBundleOption(cmd);
   addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
   return addSecretOptions(cmd, 'password', 'password of the --p12 file');
 }

@@ -3,7 +3,7 @@
  * rendered from templates/ with absolute paths into the PKI directory.
  */
 import path from 'node:path';
-import { certificateToPem, isSignedBy, keyMatchesCertificate, parseCertificates } from '../core/certificates.js';
+import { certificateToPem, isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
 import { DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { sansOf } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -14,10 +14,10 @@ import { readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
 import type { CommandContext } from './context.js';
 
-export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable'] as const;
+export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth'] as const;
 export type ConfigTarget = (typeof CONFIG_TARGETS)[number];
 
-const TEMPLATE_FILE: Record<ConfigTarget, string> = {
+const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
   registry: 'registry-config.yml',
   nginx: 'nginx.conf',
   containerd: 'containerd-hosts.toml',
@@ -33,6 +33,12 @@ export interface ConfigOptions {
   serverCert?: string | undefined;
   upstream?: string | undefined;
   mke?: string | undefined;
+  /** token-auth: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
+  realm?: string | undefined;
+  service?: string | undefined;
+  issuer?: string | undefined;
+  cert?: string | undefined;
+  expiration?: number | undefined;
   out?: string | undefined;
   force?: boolean | undefined;
 }
@@ -74,22 +80,35 @@ interface ServerFiles {
   warnings: string[];
 }
 
+/**
+ * A certificate and its key that a server program loads unattended (a
+ * registry, nginx, a token server): the key must be unencrypted and match.
+ */
+export async function readServiceKeyPair(
+  certificate: string,
+  key: string,
+  role: { what: string; hint: string; flag: string; users: string },
+): Promise<{ chain: Certificate[]; leaf: Certificate }> {
+  const chain = parseCertificates(await readInputFile(certificate, `${role.what} certificate`, role.hint, 'certificate'), certificate);
+  const keyData = await readInputFile(key, `${role.what} key`, role.hint, 'key');
+  if (Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')) {
+    throw inputError('SERVER_KEY_ENCRYPTED', `${key} is encrypted`, `${role.users} need an unencrypted key: issue the ${role.what} certificate without --key-password-file`);
+  }
+  const leaf = chain[0]!;
+  if (!keyMatchesCertificate(parsePrivateKey(keyData, { source: key }).key, leaf)) {
+    throw inputError('KEY_MISMATCH', `${key} does not belong to ${certificate}`, `reissue the ${role.what} certificate, or pass the right ${role.flag}`);
+  }
+  return { chain, leaf };
+}
+
 /** The server certificate, its key and the CA, checked to belong together. */
 async function readServerFiles(dir: string, name: string, hp: RegistryHost): Promise<ServerFiles> {
   const certificate = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);
   const clientca = path.join(dir, 'ca.crt');
   const hint = `run "regcert issue ${hp.bareHost} --server --dir ${dir}" or pass --server-cert NAME`;
-  const chain = parseCertificates(await readInputFile(certificate, 'server certificate', hint, 'certificate'), certificate);
+  const { chain, leaf } = await readServiceKeyPair(certificate, key, { what: 'server', hint, flag: '--server-cert', users: 'registries and nginx' });
   const ca = parseCertificates(await readInputFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'certificate'), clientca)[0]!;
-  const keyData = await readInputFile(key, 'server key', hint, 'key');
-  if (Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')) {
-    throw inputError('SERVER_KEY_ENCRYPTED', `${key} is encrypted`, 'registries and nginx need an unencrypted key: issue the server certificate without --key-password-file');
-  }
-  const leaf = chain[0]!;
-  if (!keyMatchesCertificate(parsePrivateKey(keyData, { source: key }).key, leaf)) {
-    throw inputError('KEY_MISMATCH', `${key} does not belong to ${certificate}`, 'reissue the server certificate, or pass the right --server-cert');
-  }
   const warnings: string[] = [];
   const signers = [ca, ...chain.slice(1)];
   let signed = false;
@@ -104,6 +123,10 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost): Pro
 
 export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise<ConfigResult> {
   const target = parseTarget(opts.target);
+  if (target === 'token-auth') {
+    const t = await (await import('./config-token-auth.js')).buildTokenAuth(opts);
+    return { command: 'config', target, host: t.service, content: t.content, files: await writeConfig(opts, t.content, 0o644), warnings: t.warnings, next: t.next };
+  }
   const hp = parseHost(opts);
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
   const template = await readTemplate(TEMPLATE_FILE[target]);
@@ -172,9 +195,12 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
       break;
     }
   }
-  let files: WrittenFile[] = [];
-  if (out !== undefined) {
-    files = await writeFiles([{ path: out, data: content, mode: target === 'msr-enable' ? 0o755 : 0o644, kind: 'config' }], { force: opts.force ?? false });
-  }
+  const files = await writeConfig(opts, content, target === 'msr-enable' ? 0o755 : 0o644);
   return { command: 'config', target, host: hp.name, content, files, warnings, next };
+}
+
+/** --out FILE: the rendered document, written once it is complete. */
+async function writeConfig(opts: ConfigOptions, content: string, mode: number): Promise<WrittenFile[]> {
+  if (opts.out === undefined) return [];
+  return writeFiles([{ path: opts.out, data: content, mode, kind: 'config' }], { force: opts.force ?? false });
 }

@@ -24,6 +24,8 @@ import type { CommandContext } from './context.js';
 
 export interface InspectOptions {
   files: string[];
+  /** An MKE/UCP client bundle (zip or folder): its cert.pem, key.pem and ca.pem are inspected too. */
+  bundle?: string | undefined;
   keyPasswordFile?: string | undefined;
   keyPasswordEnv?: string | undefined;
   passwordFile?: string | undefined;
@@ -86,15 +88,21 @@ export interface InspectResult {
 }
 
 export async function inspect(opts: InspectOptions, ctx: CommandContext): Promise<InspectResult> {
-  if (opts.files.length === 0) throw inputError('NO_FILES', 'no file given', 'pass one or more files: regcert inspect ca.crt alice.crt');
+  if (opts.files.length === 0 && opts.bundle === undefined) throw inputError('NO_FILES', 'no file given', 'pass one or more files: regcert inspect ca.crt alice.crt');
   const now = ctx.now ?? new Date();
   const items: InspectItem[] = [];
   const certs: Array<{ label: string; cert: Certificate; set: (by: string | null) => void }> = [];
   const keys: Array<{ item: KeyItem; key: KeyObject }> = [];
   let keyPassphrase: string | undefined | null = null; // null: not read yet
 
-  for (const file of opts.files) {
-    const data = await readInputFile(file, 'file', 'check the path');
+  const inputs: Array<{ file: string; data?: Uint8Array }> = opts.files.map((file) => ({ file }));
+  if (opts.bundle !== undefined) {
+    const { readClientBundle } = await import('../io/bundle.js');
+    const b = await readClientBundle(opts.bundle);
+    inputs.push({ file: b.names.cert, data: b.cert }, { file: b.names.key, data: b.key }, { file: b.names.ca, data: b.ca });
+  }
+  for (const { file, data: given } of inputs) {
+    const data = given ?? (await readInputFile(file, 'file', 'check the path'));
     const found = findObjects(data, file);
     if (found.length === 0) {
       throw inputError(

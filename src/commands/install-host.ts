@@ -140,8 +140,12 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   if (opts.certsDir !== undefined && runtimes.length > 1) {
     throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'run install-host once per runtime, each with its --certs-dir');
   }
-  if ((opts.ca === undefined) === (opts.fetchCa !== true)) {
-    throw inputError('CA_SOURCE', opts.ca === undefined ? 'no registry CA given' : '--ca and --fetch-ca are exclusive', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
+  // A client bundle carries its CA (ca.pem); --ca or --fetch-ca may still override it.
+  if (opts.ca !== undefined && opts.fetchCa === true) {
+    throw inputError('CA_SOURCE', '--ca and --fetch-ca are exclusive', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
+  }
+  if (opts.bundle === undefined && opts.ca === undefined && opts.fetchCa !== true) {
+    throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
   }
   if (opts.fingerprint !== undefined) {
     if (!opts.fetchCa) throw inputError('FINGERPRINT_WITHOUT_FETCH', '--fingerprint only applies to --fetch-ca', 'drop --fingerprint, or use --fetch-ca instead of --ca');
@@ -156,7 +160,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   const creds = await readCredentials(opts, ctx);
   const ekus = ekuNames(creds.leaf);
   if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
-    throw inputError('NO_CLIENT_AUTH', `${opts.cert ?? opts.p12} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
+    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
   }
   const chain = leafAndIntermediates(creds.chain);
   const clientCert = chain.map(certificateToPem).join('');
@@ -172,9 +176,12 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
     if (!(await chainsTo(chain, certs)).ok) {
       warnings.push(
-        `${opts.cert ?? opts.p12} does not chain to ${opts.ca}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
+        `${creds.source} does not chain to ${opts.ca}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
       );
     }
+  } else if (opts.fetchCa !== true && creds.ca !== undefined) {
+    caPem = creds.ca.map(certificateToPem).join('');
+    caFrom = `the ca.pem of ${creds.source}`;
   } else {
     const fetched = await fetchTrustedCa(`https://${reg.name}/ca`, opts, timeoutMs(opts.timeout), ctx);
     for (const d of fetched.dropped) warnings.push(`dropped from ${fetched.url}: "${d.subject}" (sha256 ${d.sha256}): ${d.reason}`);
@@ -237,7 +244,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   if (runtimes.includes('podman')) next.push(`podman pull ${reg.name}/IMAGE`);
   if (runtimes.includes('containerd')) next.push(`ctr images pull --hosts-dir ${opts.certsDir ?? CERTS_DIRS.containerd} ${reg.name}/IMAGE   (CRI: set registry config_path)`);
   if (snippet !== undefined) next.push(opts.certsDir !== undefined ? 'merge buildkitd.toml into /etc/buildkit/buildkitd.toml and restart buildkitd' : 'copy client.cert, client.key and ca.crt to the paths in the snippet, merge it into buildkitd.toml, restart buildkitd');
-  next.push(`regcert verify https://${reg.name} --cert ${opts.cert ?? 'CLIENT.crt'} --key ${opts.key ?? 'CLIENT.key'}${opts.ca ? ` --ca ${opts.ca}` : ''}`);
+  const identity = opts.bundle !== undefined ? `--bundle ${opts.bundle}` : `--cert ${opts.cert ?? 'CLIENT.crt'} --key ${opts.key ?? 'CLIENT.key'}`;
+  next.push(`regcert verify https://${reg.name} ${identity}${opts.ca ? ` --ca ${opts.ca}` : ''}`);
   const result: InstallHostResult = {
     command: 'install-host',
     host: reg.name,

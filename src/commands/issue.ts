@@ -21,6 +21,8 @@ export interface IssueOptions {
   outDir?: string | undefined;
   server?: boolean | undefined;
   client?: boolean | undefined;
+  /** A JWT signing certificate for a registry token server: digitalSignature only, no EKU. */
+  tokenSigning?: boolean | undefined;
   san?: string[] | undefined;
   cn?: string | undefined;
   org?: string | undefined;
@@ -53,13 +55,18 @@ export interface IssueResult {
 /** NAME becomes a file name: keep it to a safe, portable set. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
-export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
-  const name = opts.name;
+/** A certificate NAME (issue NAME, --cert NAME of config token-auth): the file stem in the PKI directory. */
+export function parseCertificateName(name: string): string {
   if (!NAME_RE.test(name) || name.includes('..')) {
-    throw inputError('BAD_NAME', `invalid certificate name "${name}"`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
+    throw inputError('BAD_NAME', `invalid certificate name ${JSON.stringify(name)}`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
   }
-  if (!opts.server && !opts.client) {
-    throw inputError('NO_PURPOSE', 'neither --server nor --client given', 'pass --server for a registry, --client for a user or machine, or both');
+  return name;
+}
+
+export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
+  const name = parseCertificateName(opts.name);
+  if (!opts.server && !opts.client && !opts.tokenSigning) {
+    throw inputError('NO_PURPOSE', 'neither --server nor --client given (nor --token-signing)', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
   }
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
@@ -127,7 +134,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   warnings.push(...leafValidityWarnings(days, ca.cert.notAfter, { server: opts.server === true, now: ctx.now }));
 
   const cert = await createLeaf(
-    { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, sans, days },
+    { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, tokenSigning: opts.tokenSigning === true, sans, days },
     ca,
     { now: ctx.now },
   );
@@ -140,6 +147,9 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const next: string[] = [];
   if (opts.server) {
     next.push(`regcert config registry --dir ${dir} --host ${sans.find((s) => s.type !== 'email' && s.type !== 'uri')?.value ?? name}`);
+  }
+  if (opts.tokenSigning) {
+    next.push(`regcert config token-auth --dir ${dir} --cert ${name} --realm https://auth.example.com/auth --service registry.example.com --issuer "regcert token server"`);
   }
   if (opts.client) {
     next.push(`regcert install-host registry.example.com --cert ${certPath} --key ${keyPath} --ca ${path.join(dir, 'ca.crt')}`);

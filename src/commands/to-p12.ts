@@ -17,6 +17,8 @@ export interface ToP12Options {
   key?: string | undefined;
   /** Re-encrypt an existing PKCS#12 (e.g. an RC2 one from OpenSSL 1.1 or Windows) instead of --cert/--key. */
   p12?: string | undefined;
+  /** An MKE/UCP client bundle (zip or folder) instead of --cert/--key. */
+  bundle?: string | undefined;
   inPasswordFile?: string | undefined;
   inPasswordEnv?: string | undefined;
   ca?: string[] | undefined;
@@ -68,11 +70,11 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
   if (opts.p12 !== undefined && (opts.cert !== undefined || opts.key !== undefined)) {
     throw inputError('P12_AND_PEM', '--p12 cannot be combined with --cert/--key', 'pass either --p12 FILE or --cert FILE --key FILE');
   }
-  if (opts.p12 === undefined) {
+  if (opts.p12 === undefined && opts.bundle === undefined) {
     if (opts.cert === undefined) throw inputError('MISSING_CERT', 'no certificate given', 'pass --cert FILE --key FILE');
     if (opts.key === undefined) throw inputError('MISSING_KEY', 'no private key given', 'pass --key FILE');
   }
-  const input = (opts.p12 ?? opts.cert)!;
+  const input = (opts.p12 ?? opts.bundle ?? opts.cert)!;
   const target = parseTarget(opts.for);
   let mode: Pkcs12Mode = opts.legacy ? 'legacy' : 'modern';
   if (target) {
@@ -95,7 +97,7 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
   const creds =
     opts.p12 !== undefined
       ? await readCredentials({ p12: opts.p12, passwordFile: opts.inPasswordFile, passwordEnv: opts.inPasswordEnv, passwordFlag: '--in-password-file' }, ctx)
-      : await readCredentials({ cert: opts.cert, key: opts.key, keyPasswordFile: opts.keyPasswordFile, keyPasswordEnv: opts.keyPasswordEnv }, ctx);
+      : await readCredentials({ cert: opts.cert, key: opts.key, bundle: opts.bundle, keyPasswordFile: opts.keyPasswordFile, keyPasswordEnv: opts.keyPasswordEnv }, ctx);
   const chain = [...creds.chain];
   for (const file of opts.ca ?? []) {
     for (const c of parseCertificates(await readInputFile(file, 'CA certificate', 'check the path given to --ca'), file)) {

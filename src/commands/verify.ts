@@ -87,23 +87,25 @@ export async function verify(opts: VerifyOptions, ctx: CommandContext): Promise<
   const problem = validityProblem(leaf, ctx.now ?? new Date());
   if (problem) {
     check('validity', false, `client certificate ${problem}`);
-    return failWith(operationError('CLIENT_CERT_EXPIRED', `the client certificate ${opts.cert ?? opts.p12} is ${problem}`, 'issue a new one: regcert issue NAME --client'));
+    return failWith(operationError('CLIENT_CERT_EXPIRED', `the client certificate ${creds.source} is ${problem}`, 'issue a new one: regcert issue NAME --client'));
   }
   check('validity', true, `valid until ${leaf.notAfter.toISOString()}`);
   const ekus = ekuNames(leaf);
   if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
     check('client-auth-eku', false, `EKUs: ${ekus.join(', ') || 'none'}`);
-    return failWith(operationError('NO_CLIENT_AUTH', `the certificate ${opts.cert ?? opts.p12} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'})`, 'issue a client certificate: regcert issue NAME --client'));
+    return failWith(operationError('NO_CLIENT_AUTH', `the certificate ${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'})`, 'issue a client certificate: regcert issue NAME --client'));
   }
   check('client-auth-eku', true, 'clientAuth');
   let caPem: string | undefined;
-  if (opts.ca !== undefined) {
-    const caCerts = parseCertificates(await readInputFile(opts.ca, 'CA certificate', 'check the path given to --ca'), opts.ca);
+  // --ca wins; a client bundle's ca.pem is the CA otherwise.
+  const caCerts = opts.ca !== undefined ? parseCertificates(await readInputFile(opts.ca, 'CA certificate', 'check the path given to --ca'), opts.ca) : creds.ca;
+  if (caCerts !== undefined) {
+    const caLabel = opts.ca ?? `the ca.pem of ${creds.source}`;
     caPem = caCerts.map(certificateToPem).join('');
     const c = await chainsTo(creds.chain, caCerts);
     if (!c.ok) {
       check('chains-to-ca', false, c.reason ?? 'does not chain');
-      return failWith(operationError('NOT_ISSUED_BY_CA', `the client certificate does not chain to ${opts.ca}: ${c.reason}`, 'pass the CA that issued it (with its intermediates in the --cert file), or the right certificate'));
+      return failWith(operationError('NOT_ISSUED_BY_CA', `the client certificate does not chain to ${caLabel}: ${c.reason}`, 'pass the CA that issued it (with its intermediates in the --cert file), or the right certificate'));
     }
     check('chains-to-ca', true, c.path.join(' <- '));
   }

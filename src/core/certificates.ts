@@ -173,28 +173,41 @@ export interface LeafParams {
   rsa: boolean;
   server: boolean;
   client: boolean;
+  /**
+   * A JWT signing certificate for a registry token server (docker_auth):
+   * keyUsage digitalSignature only and no EKU. distribution verifies the
+   * token's x5c chain with ExtKeyUsageAny, so no EKU is needed, and without
+   * one the certificate cannot serve as a TLS server or client certificate.
+   */
+  tokenSigning?: boolean | undefined;
   sans: San[];
   days: number;
 }
 
 export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
   assertCanSign(issuer.cert);
-  if (!p.server && !p.client) {
+  if (p.tokenSigning && (p.server || p.client)) {
+    throw inputError('TOKEN_SIGNING_PURPOSE', '--token-signing cannot be combined with --server or --client', 'issue the token-signing certificate on its own: it signs JWTs, it is not a TLS certificate');
+  }
+  if (!p.server && !p.client && !p.tokenSigning) {
     throw inputError('NO_PURPOSE', 'a certificate needs --server, --client or both', 'pass --server for a registry, --client for a user or machine');
   }
   const ekus: string[] = [];
   if (p.server) ekus.push(x509.ExtendedKeyUsage.serverAuth);
   if (p.client) ekus.push(x509.ExtendedKeyUsage.clientAuth);
   let usage = x509.KeyUsageFlags.digitalSignature;
-  if (p.rsa) usage |= x509.KeyUsageFlags.keyEncipherment;
+  // keyEncipherment is for RSA key transport in TLS; a token-signing key only signs.
+  if (p.rsa && !p.tokenSigning) usage |= x509.KeyUsageFlags.keyEncipherment;
   const pub = p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData);
   const extensions: InstanceType<typeof x509.Extension>[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usage, true),
-    new x509.ExtendedKeyUsageExtension(ekus, false),
+  ];
+  if (ekus.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false));
+  extensions.push(
     await x509.SubjectKeyIdentifierExtension.create(toArrayBuffer(pub), false, nativeCrypto),
     await authorityKeyId(issuer.cert),
-  ];
+  );
   if (p.sans.length > 0) {
     extensions.push(
       new x509.SubjectAlternativeNameExtension(

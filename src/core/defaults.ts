@@ -139,3 +139,27 @@ export const MAX_INPUT_BYTES = {
  * than waited on forever.
  */
 export const SECRET_PIPE_TIMEOUT_MS = 10_000;
+
+/**
+ * `config token-auth`: the signing certificate NAME in --dir when --cert is
+ * not given (what "regcert issue token-signing --token-signing" writes), and
+ * the token lifetime: 900 s, docker_auth's example value, long enough for a
+ * big push and short enough that a leaked token soon stops working.
+ */
+export const DEFAULT_TOKEN_SIGNING_NAME = 'token-signing';
+export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 900;
+
+/**
+ * `--bundle` (src/io/bundle.ts): limits, each far above a real MKE client
+ * bundle (about 10 entries and 20 KB; kube.yml is the largest) and far
+ * below what could hurt. The zip limit leaves room for a ZIP64 central
+ * directory large enough to be refused by its entry count, not its size.
+ */
+export const BUNDLE_LIMITS = {
+  /** The zip file itself. */
+  zipBytes: 16 * 1024 * 1024,
+  entries: 64,
+  /** Uncompressed, per entry and all entries together. */
+  entryBytes: 1024 * 1024,
+  totalBytes: 4 * 1024 * 1024,
+} as const;

@@ -22,6 +22,8 @@ export interface CredentialOptions {
   passwordEnv?: string | undefined;
   /** The flag that supplies the PKCS#12 password, for messages (default --password-file). */
   passwordFlag?: string | undefined;
+  /** An MKE/UCP client bundle (zip or folder: cert.pem, key.pem, ca.pem) in place of --cert/--key. */
+  bundle?: string | undefined;
 }
 
 export interface Credentials {
@@ -31,9 +33,24 @@ export interface Credentials {
   key: KeyObject;
   /** Where they came from, for messages. */
   source: string;
+  /** The CA the input itself carried (a client bundle's ca.pem), if any. */
+  ca?: Certificate[] | undefined;
 }
 
 export async function readCredentials(opts: CredentialOptions, ctx: SecretContext): Promise<Credentials> {
+  if (opts.bundle !== undefined) {
+    if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined) {
+      throw inputError('BUNDLE_AND_PEM', '--bundle cannot be combined with --cert/--key/--p12', 'pass either --bundle FILE.zip|DIR or --cert FILE --key FILE');
+    }
+    const { readClientBundle } = await import('./bundle.js');
+    const b = await readClientBundle(opts.bundle);
+    const chain = parseCertificates(b.cert, b.names.cert);
+    const ca = parseCertificates(b.ca, b.names.ca);
+    // MKE writes key.pem unencrypted; an encrypted one is refused with parsePrivateKey's own message.
+    const { key } = parsePrivateKey(b.key, { source: b.names.key, passwordFlag: '--key-password-file' });
+    assertKeyMatches(key, chain[0]!, b.names.key, b.names.cert);
+    return { chain, leaf: chain[0]!, key, source: opts.bundle, ca };
+  }
   if (opts.p12 !== undefined) {
     if (opts.cert !== undefined || opts.key !== undefined) {
       throw inputError('P12_AND_PEM', '--p12 cannot be combined with --cert/--key', 'pass either --p12 FILE or --cert FILE --key FILE');

@@ -22,7 +22,7 @@ export function renderConfig(r: ConfigResult, out: Out): void {
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
     .command('config')
-    .summary('print the server-side configuration: registry, nginx, containerd, mke-trust, msr-enable')
+    .summary('print the server-side configuration: registry, nginx, containerd, mke-trust, msr-enable, token-auth')
     .description(
       'Render what goes on the server side next, with absolute paths into --dir:\n' +
         '  registry    the http.tls block of a CNCF distribution config.yml (certificate, key, clientcas)\n' +
@@ -30,15 +30,21 @@ export function register(program: Command, rt: Runtime): void {
         '  containerd  a containerd hosts.toml for HOST (ca.crt, client.cert, client.key)\n' +
         '  mke-trust   the MKE trusted-registry JSON (hostAddress, caBundle) and its curl upload line\n' +
         '  msr-enable  the MSR reconfigure command that turns on client-certificate login\n' +
+        '  token-auth  a token-auth registry: distribution\'s auth.token block and docker_auth\'s token block (YAML)\n' +
         'Prints to stdout, or writes --out FILE.',
     )
-    .argument('<target>', 'registry, nginx, containerd, mke-trust or msr-enable')
+    .argument('<target>', 'registry, nginx, containerd, mke-trust, msr-enable or token-auth')
     .option('--dir <dir>', 'PKI directory (ca.crt, NAME.crt, NAME.key)', 'pki')
     .option('--host <host>', 'the registry host name clients use (HOST or HOST:PORT)')
     .option('--port <n>', 'the port the registry listens on (default 443)', parseInteger)
     .option('--server-cert <name>', 'server certificate NAME in --dir (NAME.crt, NAME.key; default: the host)')
     .option('--upstream <url>', 'nginx: where to proxy requests (default http://127.0.0.1:5000)')
     .option('--mke <url>', 'mke-trust: the MKE URL for the upload line (default https://mke.example.com)')
+    .option('--realm <url>', 'token-auth: the token server URL clients are sent to (e.g. https://auth.example.com/auth)')
+    .option('--service <name>', 'token-auth: the registry\'s service name (the tokens\' audience)')
+    .option('--issuer <name>', 'token-auth: the token issuer name, the same in the registry and the token server')
+    .option('--cert <name>', 'token-auth: the signing certificate NAME in --dir (default token-signing)')
+    .option('--expiration <seconds>', 'token-auth: token lifetime for docker_auth (default 900)', parseInteger)
     .option('--out <file>', 'write the configuration to FILE instead of stdout');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
@@ -47,6 +53,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert config registry --dir pki --host registry.example.com --port 5000', 'the http.tls block for docker-registry / distribution'],
       ['regcert config nginx --dir pki --host registry.example.com --out /etc/nginx/conf.d/registry.conf', 'an mTLS nginx front end'],
       ['regcert config mke-trust --dir pki --host msr.example.com --mke https://mke.example.com', 'the MKE trusted-registry JSON and its curl upload line'],
+      ['regcert config token-auth --dir pki --realm https://auth.example.com/auth --service registry.example.com --issuer "Acme auth"', 'after "regcert issue token-signing --token-signing": the registry\'s auth.token and docker_auth\'s token blocks'],
     ]),
   );
   cmd.action(async (target: string, o: Omit<ConfigOptions, 'target'>) => {

@@ -3,7 +3,7 @@ import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
 import type { CertificateDetails } from '../../core/inspect.js';
 import type { InspectOptions, InspectResult } from '../../commands/inspect.js';
 import type { Out } from '../output.js';
-import { addSecretOptions, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
+import { addBundleOption, addSecretOptions, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 /** Yellow this many days before expiry, red once expired. */
 const EXPIRY_WARN_DAYS = EXPIRY_WARNING_DAYS;
@@ -92,7 +92,8 @@ export function register(program: Command, rt: Runtime): void {
     .description(
       'Show subject, issuer, serial, validity (days left), SANs, key usage, EKUs, CA or leaf, key type and fingerprints\nof each certificate, CSR, private key or PKCS#12 file, and which of the given certificates signed which.\nAn encrypted key without its passphrase is described as far as its envelope tells.',
     )
-    .argument('<file...>', 'PEM or DER files: certificates, chains, CSRs, private keys, .p12/.pfx');
+    .argument('[file...]', 'PEM or DER files: certificates, chains, CSRs, private keys, .p12/.pfx');
+  addBundleOption(cmd);
   addSecretOptions(cmd, 'key-password', 'passphrase of encrypted private keys');
   addSecretOptions(cmd, 'password', 'password of .p12 files');
   addCommonOptions(cmd);

@@ -5,7 +5,7 @@ import type { Out } from '../output.js';
 import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderIssue(r: IssueResult, out: Out): void {
-  const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ');
+  const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ') || 'token signing, no EKU';
   for (const w of r.warnings) out.note(`${out.style.yellow(out.style.warn)} ${w}`);
   out.line(`${out.style.green(out.style.ok)} Issued ${r.name} (${what})${r.fromCsr ? ' from CSR' : ''}${r.keyEncrypted ? ', key encrypted' : ''}`);
   renderFiles(out, r.files);
@@ -24,6 +24,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--out-dir <dir>', 'where to write NAME.crt and NAME.key (default: --dir)')
     .option('--server', 'TLS server certificate (EKU serverAuth)')
     .option('--client', 'TLS client certificate (EKU clientAuth)')
+    .option('--token-signing', 'JWT signing certificate for a registry token server (docker_auth): digitalSignature only, no EKU')
     .option('--san <value>', 'subject alternative name; repeatable, comma-separated; typed by shape or dns:/ip:/email:/uri: (URIs: https:, spiffe:, urn:; no wildcards with --client)', collect)
     .option('--cn <cn>', 'common name (default: NAME)')
     .option('--org <org>', 'organization (O)')
@@ -42,6 +43,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert issue registry.example.com --server --san 10.0.0.5', 'a registry certificate for a host name and an IP'],
       ['regcert issue alice --client --san alice@example.com', 'a client certificate for the user alice'],
       ['regcert issue build-bot --client --csr bot.csr', 'sign a CSR made elsewhere (openssl req -new)'],
+      ['regcert issue token-signing --token-signing', 'the key and certificate a token server signs JWTs with (see "regcert config token-auth")'],
     ]),
   );
   cmd.action(async (name: string, o: Omit<IssueOptions, 'name'>) => {

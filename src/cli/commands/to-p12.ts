@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ToP12Options, ToP12Result } from '../../commands/to-p12.js';
 import { renderCertificate, renderFiles } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addBundleOption, addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 const MODE_LABEL = { modern: 'modern (PBES2, AES-256-CBC, HMAC-SHA256)', legacy: 'legacy (3DES, SHA-1 MAC)' } as const;
 
@@ -28,7 +28,8 @@ export function register(program: Command, rt: Runtime): void {
     )
     .option('--cert <file>', 'certificate (PEM or DER); intermediates in the file are bundled too')
     .option('--key <file>', 'its private key')
-    .option('--p12 <file>', 'read the key and chain from this PKCS#12 instead (re-encrypt; needs --out)')
+    .option('--p12 <file>', 'read the key and chain from this PKCS#12 instead (re-encrypt; needs --out)');
+  addBundleOption(cmd)
     .option('--ca <file>', 'further chain certificates to bundle; repeatable', collect)
     .option('--out <file>', 'where to write (default: --cert with the extension replaced by .p12)')
     .option('--name <friendly>', "friendlyName of the key and certificate (default: the certificate's CN)")
