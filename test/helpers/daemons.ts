@@ -1,0 +1,131 @@
+/**
+ * Real container daemons in tests (containerd, dockerd, podman): started as
+ * root with every path in the test's temp dir, stopped by PID, every wait
+ * bounded. Missing prerequisites FAIL (CI runs as root with the packages of
+ * scripts/setup.sh); nothing is skipped. `systemFootprint` lets a test check
+ * that no daemon, mount or file outside its temp dir was left behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { run } from './cli.js';
+import { requireBinary } from './proc.js';
+
+export function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) throw new Error(`${what} needs root (private daemons, mount namespaces): CI runs as root; run the tests with sudo`);
+}
+
+/** Resolves when check() is true; rejects after timeoutMs. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface Daemon {
+  pid: number;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts a long-running program; stop() sends SIGTERM, then SIGKILL after 10 s, and waits for the exit. */
+export function startDaemon(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
+  const child = spawn(requireBinary(cmd), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+  const pid = child.pid;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Processes whose command line names `dir` (a daemon, shim or helper left running). */
+export function processesUsing(dir: string): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) out.push(`${p}: ${cmd}`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Mounts in this (the host's) mount namespace that name `dir`. */
+export function mountsUsing(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
+}
+
+/** What the daemons could touch outside the temp dir: these paths' existence, listings and mtimes. */
+const SYSTEM_PATHS = [
+  '/etc/docker',
+  '/etc/containers',
+  '/etc/containerd',
+  '/etc/hosts',
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  // Not /var/lib/containers: other test files run skopeo as root, which writes its blob-info cache there.
+  // The tests here run skopeo and podman with a private tmpfs over /var/lib (privateMounts).
+  '/run/docker',
+  '/run/docker.sock',
+  '/run/containerd',
+  '/run/containers',
+];
+
+export function systemFootprint(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of SYSTEM_PATHS) {
+    if (!existsSync(p)) {
+      out[p] = 'absent';
+      continue;
+    }
+    const st = statSync(p);
+    out[p] = st.isDirectory() ? `dir ${readdirSync(p).sort().join(',')} ${st.mtimeMs}` : `file ${st.size} ${st.mtimeMs}`;
+  }
+  out.mounts = String(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length);
+  return out;
+}
+
+/** Runs a command inside the mount namespace of `pid` (nsenter), bounded. */
+export function inNamespace(pid: number, cmd: string, args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}) {
+  return run(requireBinary('nsenter'), ['-t', String(pid), '-m', '--', cmd, ...args], opts);
+}
+
+/**
+ * A shell script run in a private mount namespace: `mounts` (bind or tmpfs)
+ * are set up first and vanish with the namespace when the script exits.
+ */
+export function privateMounts(mounts: Array<{ target: string; source?: string; mkdir?: string[] }>, script: string): { cmd: string; args: string[] } {
+  const setup = mounts
+    .map((m) => [m.source ? `mount --bind '${m.source}' '${m.target}'` : `mount -t tmpfs tmpfs '${m.target}'`, ...(m.mkdir ?? []).map((d) => `mkdir -p '${d}'`)].join('\n'))
+    .join('\n');
+  return { cmd: requireBinary('unshare'), args: ['-m', '--propagation', 'private', 'sh', '-euc', `${setup}\n${script}`] };
+}
