@@ -17,12 +17,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves when 127.0.0.1:port accepts a TCP connection; rejects after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+/** Resolves when host:port (default 127.0.0.1) accepts a TCP connection; rejects after timeoutMs. */
+export async function waitForPort(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
+      const s = net.connect({ host, port });
       s.once('connect', () => {
         s.destroy();
         resolve(true);
@@ -34,7 +34,7 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
       });
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -47,7 +47,7 @@ export interface Server {
 }
 
 /** Starts a server process, waits for its port, and returns a stop() that kills it by PID (bounded). */
-export async function startServer(cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Server> {
+export async function startServer(cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; host?: string } = {}): Promise<Server> {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
@@ -74,7 +74,7 @@ export async function startServer(cmd: string, args: string[], port: number, opt
   };
   try {
     await Promise.race([
-      waitForPort(port, opts.timeoutMs ?? 15_000),
+      waitForPort(port, opts.timeoutMs ?? 15_000, opts.host),
       exited.then(() => {
         throw new Error(`${cmd} exited before listening:\n${out}`);
       }),
