@@ -50,7 +50,51 @@ function parseYaml(text: string, file: string): Document {
   return doc;
 }
 
-/** registries.yaml with configs."HOST".tls set; every other entry and comment kept. */
+/**
+ * The entry as text lines inserted at the end of a block-style top-level
+ * `configs:` mapping (or a new `configs:` at the end): the rest of the file
+ * stays byte for byte. undefined when the file's shape does not allow it.
+ */
+function insertEntryText(existing: string, host: string, dir: string): string | undefined {
+  const lines = existing.split('\n');
+  const entry = registriesYamlSnippet(host, dir).split('\n').slice(1).filter((l) => l !== '');
+  const at = lines.findIndex((l) => /^configs:\s*(#.*)?$/.test(l));
+  let body = existing;
+  if (at < 0) {
+    if (lines.some((l) => /^configs\s*:/.test(l))) return undefined; // flow style or odd: let the YAML library do it
+    if (body !== '' && !body.endsWith('\n')) body += '\n';
+    return `${body}configs:\n${entry.join('\n')}\n`;
+  }
+  // The block ends before the next line at column 0 that is not blank or a comment.
+  let end = at + 1;
+  let last = at;
+  for (; end < lines.length; end++) {
+    const l = lines[end]!;
+    if (/^\S/.test(l) && !l.startsWith('#')) break;
+    if (l.trim() !== '' && !/^\s*#/.test(l)) last = end;
+  }
+  const child = lines.slice(at + 1, end).find((l) => l.trim() !== '' && !/^\s*#/.test(l));
+  const indent = child ? /^(\s*)/.exec(child)![1]! : '  ';
+  if (indent === '' || indent.includes('\t')) return undefined;
+  const reindented = entry.map((l) => {
+    const depth = (/^( *)/.exec(l)![1]!.length / 2) | 0; // 1: host, 2: tls, 3: keys
+    return indent.repeat(depth) + l.trimStart();
+  });
+  lines.splice(last + 1, 0, ...reindented);
+  return lines.join('\n');
+}
+
+function sameExcept(a: unknown, b: unknown, host: string): boolean {
+  const strip = (v: unknown) => {
+    const o = structuredClone(v ?? {}) as { configs?: Record<string, unknown> };
+    if (o.configs) delete o.configs[host];
+    if (o.configs && Object.keys(o.configs).length === 0) delete o.configs;
+    return JSON.stringify(o);
+  };
+  return strip(a) === strip(b);
+}
+
+/** registries.yaml with configs."HOST".tls set; every other entry and comment kept (byte for byte when the entry is new). */
 export function mergeRegistriesYaml(existing: string | undefined, host: string, dir: string, file: string): string {
   if (existing === undefined || existing.trim() === '') return registriesYamlSnippet(host, dir);
   const doc = parseYaml(existing, file);
@@ -59,12 +103,22 @@ export function mergeRegistriesYaml(existing: string | undefined, host: string, 
   if (configs !== undefined && configs !== null && !isMap(configs)) throw inputError('BAD_CONFIG', `configs in ${file} is not a mapping`, `fix ${file} first`);
   const entry = doc.getIn(['configs', host], true);
   if (entry !== undefined && entry !== null && !isMap(entry)) throw inputError('BAD_CONFIG', `configs."${host}" in ${file} is not a mapping`, `fix ${file} first`);
-  // Keep the entry's other keys (auth, insecure_skip_verify…): only tls is ours.
   const t = tlsEntry(dir);
+  const before = doc.toJS() as { configs?: Record<string, { tls?: Record<string, unknown> }> };
+  const has = before.configs?.[host]?.tls;
+  if (has && Object.entries(t).every(([k, v]) => has[k] === v)) return existing; // already there: idempotent
+  const ok = (text: string) => {
+    const back = parseYaml(text, `${file} (merged)`).toJS() as { configs?: Record<string, { tls?: Record<string, string> }> };
+    return Object.entries(t).every(([k, v]) => back.configs?.[host]?.tls?.[k] === v) && sameExcept(before, back, host);
+  };
+  if (entry === undefined) {
+    const text = insertEntryText(existing, host, dir);
+    if (text !== undefined && ok(text)) return text;
+  }
+  // The entry exists (other keys such as auth stay) or the file's shape needs the YAML library: comments are kept, spacing may be normalised.
   for (const [k, v] of Object.entries(t)) doc.setIn(['configs', host, 'tls', k], v);
   const out = doc.toString();
-  const back = parseYaml(out, `${file} (merged)`).toJS() as { configs?: Record<string, { tls?: Record<string, string> }> };
-  if (back.configs?.[host]?.tls?.cert_file !== t.cert_file) throw inputError('CONFIG_UNMERGEABLE', `merging into ${file} did not give the expected entry`, 'add the entry by hand (regcert prints it)');
+  if (!ok(out)) throw inputError('CONFIG_UNMERGEABLE', `merging into ${file} did not give the expected entry`, 'add the entry by hand (regcert prints it)');
   return out;
 }
 
