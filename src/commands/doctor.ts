@@ -5,7 +5,6 @@
  * from src/runtimes (the same ones install-host uses).
  */
 import os from 'node:os';
-import path from 'node:path';
 import { CERTS_DIRS, CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import { examineHostDir, unreadableProblem, type HostDirSnapshot, type Problem, type RootKind } from '../core/doctor.js';
 import { inputError } from '../core/errors.js';

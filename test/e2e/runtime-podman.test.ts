@@ -9,7 +9,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliOk, run, runOk } from '../helpers/cli.js';
+import { BIN, cliOk, run } from '../helpers/cli.js';
 import { mountsUsing, privateMounts, processesUsing, requireRoot, systemFootprint } from '../helpers/daemons.js';
 import { requireBinary, type Server } from '../helpers/proc.js';
 import { makeOciLayout, startDistribution } from '../helpers/registry.js';
