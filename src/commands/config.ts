@@ -160,8 +160,9 @@ export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<
       // The CRI plugin reads hosts.toml only with config_path, in a section that depends on the config version.
       containerdConfigPath = { '1.x': configPathLines(2, CERTS_DIRS.containerd), '2.x': configPathLines(3, CERTS_DIRS.containerd) };
       next.push(`save this as ${CERTS_DIRS.containerd}/${hp.name}/hosts.toml, or run: regcert install-host ${hp.name} --runtime containerd --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
-      next.push(`containerd 1.x (config.toml version = 2): add to ${CONFIG_FILES.containerd} and restart containerd:\n${containerdConfigPath['1.x']}`);
-      next.push(`containerd 2.x (config.toml version = 3): add to ${CONFIG_FILES.containerd} and restart containerd:\n${containerdConfigPath['2.x']}`);
+      const indent = (t: string) => t.trimEnd().replace(/^/gm, '    ');
+      next.push(`containerd 1.x (config.toml version = 2): add to ${CONFIG_FILES.containerd} and restart containerd:\n${indent(containerdConfigPath['1.x'])}`);
+      next.push(`containerd 2.x (config.toml version = 3): add to ${CONFIG_FILES.containerd} and restart containerd:\n${indent(containerdConfigPath['2.x'])}`);
       next.push(`(or let regcert merge it: regcert install-host ${hp.name} --runtime containerd --config ${CONFIG_FILES.containerd} …)`);
       break;
     }
