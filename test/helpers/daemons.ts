@@ -5,10 +5,9 @@
  * scripts/setup.sh); nothing is skipped. `systemFootprint` lets a test check
  * that no daemon, mount or file outside its temp dir was left behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { run } from './cli.js';
-import { requireBinary } from './proc.js';
+import { requireBinary, spawnStoppable, type Server } from './proc.js';
 
 export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) throw new Error(`${what} needs root (private daemons, mount namespaces): CI runs as root; run the tests with sudo`);
@@ -24,44 +23,12 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   }
 }
 
-export interface Daemon {
-  pid: number;
-  child: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
+export type Daemon = Server;
 
 /** Starts a long-running program; stop() sends SIGTERM, then SIGKILL after 10 s, and waits for the exit. */
 export function startDaemon(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
-  const child = spawn(requireBinary(cmd), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
-  const pid = child.pid;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    pid,
-    child,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 10_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  const { exited: _exited, ...daemon } = spawnStoppable(requireBinary(cmd), args, { env, killAfterMs: 10_000 });
+  return daemon;
 }
 
 /** Processes whose command line names `dir` (a daemon, shim or helper left running). */

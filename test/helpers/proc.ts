@@ -46,8 +46,11 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
-/** Starts a server process, waits for its port, and returns a stop() that kills it by PID (bounded). */
-export async function startServer(cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; host?: string } = {}): Promise<Server> {
+/**
+ * Spawns a long-running program and returns a stop() that kills it by PID:
+ * SIGTERM, then SIGKILL after killAfterMs, and waits for the exit (bounded).
+ */
+export function spawnStoppable(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Server & { exited: Promise<void> } {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
@@ -68,22 +71,28 @@ export async function startServer(cmd: string, args: string[], port: number, opt
       } catch {
         /* already gone */
       }
-    }, 5000);
+    }, opts.killAfterMs ?? 5000);
     await exited;
     clearTimeout(t);
   };
+  return { pid, child, output: () => out, stop, exited };
+}
+
+/** Starts a server process, waits for its port, and returns a stop() that kills it by PID (bounded). */
+export async function startServer(cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; host?: string } = {}): Promise<Server> {
+  const { exited, ...server } = spawnStoppable(cmd, args, opts);
   try {
     await Promise.race([
       waitForPort(port, opts.timeoutMs ?? 15_000, opts.host),
       exited.then(() => {
-        throw new Error(`${cmd} exited before listening:\n${out}`);
+        throw new Error(`${cmd} exited before listening:\n${server.output()}`);
       }),
     ]);
   } catch (e) {
-    await stop();
+    await server.stop();
     throw e;
   }
-  return { pid, child, output: () => out, stop };
+  return server;
 }
 
 /** Fails loudly (no silent skip) when a peer program is missing: .ci/run installs them. */
