@@ -25,7 +25,7 @@ import { readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '.
 import { acceptFetchedCa, fetchCa, parseFingerprint } from '../net/fetch-ca.js';
 import { resolveAddresses } from '../net/resolve.js';
 import { strayFileWarnings } from '../runtimes/certs-d.js';
-import { parseRuntimeName, RUNTIMES, RUNTIME_NAMES, type RuntimeEnv, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
+import { parseRuntimeName, RUNTIMES, RUNTIME_NAMES, type RuntimeEnv, type RuntimeFacts, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
 import { PODMAN_LOOKUP } from '../runtimes/podman.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
@@ -67,9 +67,6 @@ export interface InstallHostResult {
   next: string[];
 }
 
-/** Runtimes whose files only matter through a config entry (no certs.d): with neither --certs-dir nor --config, only print. */
-const CONFIG_ONLY: readonly RuntimeName[] = ['buildkit'];
-
 function runtimeEnv(opts: InstallHostOptions): RuntimeEnv {
   return { home: os.homedir(), xdgConfigHome: process.env.XDG_CONFIG_HOME, rootless: opts.rootless === true, platform: process.platform };
 }
@@ -93,12 +90,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   if (opts.certsDir !== undefined && runtimes.length > 1) {
     throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'run install-host once per runtime, each with its --certs-dir');
   }
-  if (opts.config !== undefined) {
-    if (runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
-    if (!['buildkit', 'k3s', 'rke2', 'containerd'].includes(runtimes[0]!)) {
-      throw inputError('CONFIG_NOT_USED', `--runtime ${runtimes[0]} has no config file to merge into`, '--config is for buildkit (buildkitd.toml), k3s/rke2 (registries.yaml) and containerd (config.toml)');
-    }
-  }
+  if (opts.config !== undefined && runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
   if ((opts.ca === undefined) === (opts.fetchCa !== true)) {
     throw inputError('CA_SOURCE', opts.ca === undefined ? 'no registry CA given' : '--ca and --fetch-ca are exclusive', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
   }
@@ -153,7 +145,10 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   const configFiles: PlannedFile[] = [];
   const configs: InstallHostResult['configs'] = [];
   for (const plan of plans) {
-    const configOnly = CONFIG_ONLY.includes(plan.runtime) && opts.certsDir === undefined && opts.config === undefined;
+    if (opts.config !== undefined && !plan.config) {
+      throw inputError('CONFIG_NOT_USED', `--runtime ${plan.runtime} has no config file to merge into`, '--config is for buildkit (buildkitd.toml), k3s/rke2 (registries.yaml) and containerd (config.toml)');
+    }
+    const configOnly = plan.filesOnlyWithConfig === true && opts.certsDir === undefined && opts.config === undefined;
     if (!configOnly) files.push(...plan.files);
     if (!plan.config) continue;
     if (opts.config !== undefined) {
@@ -164,8 +159,9 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       configFiles.push({ path: opts.config, data: merged, mode: 0o644, kind: 'config' });
       configs.push({ runtime: plan.runtime, file: opts.config, language: plan.config.language, snippet: plan.config.snippet, merged: true });
     } else {
-      if (plan.runtime === 'buildkit' && opts.certsDir !== undefined) {
-        files.push({ path: path.join(plan.dir, 'buildkitd.toml'), data: plan.config.snippet, mode: 0o644, kind: 'config' });
+      if (plan.filesOnlyWithConfig && opts.certsDir !== undefined) {
+        // The entry beside the files it names (buildkitd.toml), to merge by hand.
+        files.push({ path: path.join(plan.dir, path.basename(plan.config.file)), data: plan.config.snippet, mode: 0o644, kind: 'config' });
       }
       // Never edit a daemon's main config silently: print the entry and say where it goes.
       configs.push({ runtime: plan.runtime, file: plan.config.file, language: plan.config.language, snippet: plan.config.snippet, merged: false });
@@ -219,10 +215,10 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
 }
 
 /**
- * The runtime rules that decide whether what we write is used at all:
- * Docker's insecure registries (127.0.0.0/8, daemon.json) and a
- * containers/image folder earlier in the lookup order. Warnings here, the
- * same rules as doctor's problems (src/runtimes).
+ * The runtime rules that decide whether what we write is used at all
+ * (Docker's insecure registries, a containers/image folder earlier in the
+ * lookup order): each runtime's check(), the same one doctor calls, here as
+ * warnings.
  */
 async function runtimeWarnings(
   reg: ReturnType<typeof parseRegistryHost>,
@@ -232,28 +228,29 @@ async function runtimeWarnings(
   o: { shadowing: boolean; daemonJson: string },
 ): Promise<string[]> {
   const out: string[] = [];
-  const dockerish = runtimes.filter((r) => r === 'docker' || r === 'docker-desktop');
-  if (dockerish.length) {
-    const insecure = dockerish.includes('docker') ? await readInsecureRegistries(o.daemonJson) : undefined;
-    const facts = {
-      env,
-      hosts: [reg],
-      dirs: [],
-      insecureRegistries: insecure ? { file: o.daemonJson, entries: insecure.list } : undefined,
-      addresses: await resolveAddresses([reg.bareHost]),
-    };
-    for (const r of dockerish) for (const p of RUNTIMES[r].check(facts)) out.push(`${p.message}; fix: ${p.fix}`);
-    if (insecure?.error) out.push(insecure.error);
-  }
-  if (o.shadowing && (runtimes.includes('docker') || runtimes.includes('podman'))) {
-    const roots: Record<string, string> = { 'podman-user': RUNTIMES.podman.roots(env)[0]!, podman: RUNTIMES.podman.roots(env)[1]!, docker: RUNTIMES.podman.roots(env)[2]! };
-    const dirs: HostDirSnapshot[] = [];
-    for (const kind of PODMAN_LOOKUP) {
-      const planned = plans.find((p) => (p.runtime === 'podman' || p.runtime === 'docker') && p.dir === path.join(roots[kind]!, reg.name));
-      const snap = planned ? plannedSnapshot(planned, kind) : await readHostDir(roots[kind]!, kind, reg.name);
+  const insecure = await readInsecureRegistries(o.daemonJson);
+  if (insecure?.error && runtimes.includes('docker')) out.push(insecure.error);
+  // containers/image looks a host up in its own folders, then Docker's: a planned folder in one of them joins that lookup.
+  const lookupRoots = RUNTIMES.podman.roots(env);
+  const dirs: HostDirSnapshot[] = [];
+  if (o.shadowing && plans.some((p) => lookupRoots.includes(path.dirname(p.dir)))) {
+    for (const [i, kind] of PODMAN_LOOKUP.entries()) {
+      const root = lookupRoots[i]!;
+      const planned = plans.find((p) => p.dir === path.join(root, reg.name));
+      const snap = planned ? plannedSnapshot(planned, kind) : await readHostDir(root, kind, reg.name);
       if (snap) dirs.push(snap);
     }
-    for (const p of RUNTIMES.podman.check({ env, hosts: [reg], dirs, addresses: new Map() })) out.push(`${p.message}; fix: ${p.fix}`);
   }
-  return out;
+  const facts: RuntimeFacts = {
+    env,
+    hosts: [reg],
+    dirs,
+    // daemon.json is the rootful Docker Engine's; Docker Desktop keeps its own settings.
+    insecureRegistries: insecure && runtimes.includes('docker') ? { file: o.daemonJson, entries: insecure.list } : undefined,
+    addresses: await resolveAddresses([reg.bareHost]),
+  };
+  const checked = new Set<RuntimeName>(runtimes);
+  if (dirs.length > 0) checked.add('podman');
+  for (const r of checked) for (const p of RUNTIMES[r].check(facts)) out.push(`${p.message}; fix: ${p.fix}`);
+  return [...new Set(out)];
 }

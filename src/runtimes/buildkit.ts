@@ -67,6 +67,7 @@ export const buildkit: Runtime = {
       dir,
       files: certsDirFiles(dir, m),
       config,
+      filesOnlyWithConfig: true,
       next: ['restart buildkitd (it reads buildkitd.toml at start)'],
     });
   },

@@ -56,6 +56,8 @@ export interface RuntimePlan {
   dir: string;
   files: PlannedFile[];
   config?: ConfigEntry | undefined;
+  /** The runtime reads no certs.d (BuildKit): its files matter only where the config entry names them. */
+  filesOnlyWithConfig?: boolean | undefined;
   /** What to run next. */
   next: string[];
 }
