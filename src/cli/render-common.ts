@@ -19,6 +19,15 @@ const KIND_LABEL: Record<string, string> = {
   other: 'file',
 };
 
+/**
+ * Text read from disk (folder and file names, config values) made safe for a
+ * terminal: control characters, escape sequences and line breaks are shown
+ * as \xNN, so a hostile name cannot move the cursor or forge a line.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function renderFiles(out: Out, files: WrittenFile[]): void {
   const width = Math.max(...files.map((f) => f.path.length), 4);
   for (const f of files) {

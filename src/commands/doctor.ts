@@ -136,7 +136,7 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
     if (text === undefined) {
       if (opts.containerdConfig !== undefined) throw inputError('NOT_FOUND', `containerd config not found at ${file}`, 'check the path given to --containerd-config');
       if (rootInfo.find((r) => r.kind === 'containerd')?.exists) {
-        attach(containerd.check({ ...facts, certsRoot: ctrRoot.path, config: { file, text: '' } }));
+        attach(containerd.check({ ...facts, certsRoot: ctrRoot.path, config: { file, text: '', missing: true } }));
       }
     } else if ('unreadable' in text) {
       general.push(unreadableProblem(file, text.unreadable));

@@ -139,6 +139,17 @@ export const containerd: Runtime = {
   },
   check(facts: RuntimeFacts): Problem[] {
     if (!facts.config) return [];
-    return checkConfigPath(facts.config.text, facts.config.file, path.resolve(facts.certsRoot ?? roots(facts.env)[0]!));
+    const root = path.resolve(facts.certsRoot ?? roots(facts.env)[0]!);
+    if (facts.config.missing) {
+      return [
+        {
+          code: 'containerd-config-path',
+          path: facts.config.file,
+          message: `${facts.config.file} does not exist: containerd's defaults set no registry config_path, so the CRI plugin (Kubernetes, crictl) ignores ${root} (ctr needs --hosts-dir)`,
+          fix: `create ${facts.config.file} (containerd 1.x and 2.x read version 2) and restart containerd:\nversion = 2\n\n${configPathLines(2, root)}`,
+        },
+      ];
+    }
+    return checkConfigPath(facts.config.text, facts.config.file, root);
   },
 };

@@ -76,7 +76,7 @@ export interface RuntimeFacts {
   /** The certs.d root the runtime's folders were read from (default: its first root). */
   certsRoot?: string | undefined;
   /** The daemon's main config file, when read (containerd config.toml). */
-  config?: { file: string; text: string } | undefined;
+  config?: { file: string; text: string; missing?: boolean } | undefined;
 }
 
 export interface Runtime {

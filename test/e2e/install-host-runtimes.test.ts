@@ -168,4 +168,14 @@ describe('regression: doctor fails closed on a file it cannot read', () => {
     expect(r.stdout).not.toMatch(/has no client\.key|missing/);
     expect(r.stderr.trim().split('\n').pop()).toMatch(/^regcert: 1 problem\(s\) found by doctor/);
   });
+
+  it('escapes what it prints from disk: a folder name with an escape sequence cannot reach the terminal', async () => {
+    const root = p('evil', 'certs.d');
+    mkdirSync(path.join(root, 'x\u001b[2Jy\nforged [ok] line'), { recursive: true });
+    const r = await runCli(['doctor', '--certs-dir', `docker=${root}`, '--daemon-json', p('none.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('x\\x1b[2Jy\\x0aforged');
+    expect(r.stdout.split('\n').some((l) => l.startsWith('forged'))).toBe(false);
+  });
 });

@@ -2,26 +2,28 @@ import type { Command } from 'commander';
 import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
 import type { Problem } from '../../core/doctor.js';
 import type { Out } from '../output.js';
+import { printable } from '../render-common.js';
 import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
 const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', containerd: 'containerd' };
 
 function renderProblem(out: Out, p: Problem): void {
   const s = out.style;
-  out.line(`    ${s.red(s.fail)} ${p.message}`);
-  out.line(`      ${s.dim('fix:')} ${p.fix.trimEnd().split('\n').join('\n           ')}`);
+  out.line(`    ${s.red(s.fail)} ${printable(p.message)}`);
+  // A fix may span lines (config lines to add); each line is escaped on its own.
+  out.line(`      ${s.dim('fix:')} ${p.fix.trimEnd().split('\n').map(printable).join('\n           ')}`);
 }
 
 export function renderDoctor(r: DoctorResult, out: Out): void {
   const s = out.style;
-  for (const root of r.roots) if (!root.exists) out.line(s.dim(`${root.path}: not present (${KIND_LABEL[root.kind]})`));
+  for (const root of r.roots) if (!root.exists) out.line(s.dim(`${printable(root.path)}: not present (${KIND_LABEL[root.kind]})`));
   for (const h of r.hosts) {
     const mark = h.problems.length ? s.red(s.fail) : s.green(s.ok);
-    out.line(`${mark} ${s.bold(h.name)}  ${s.dim(`${KIND_LABEL[h.kind]}, ${h.path}`)}`);
+    out.line(`${mark} ${s.bold(printable(h.name))}  ${s.dim(`${KIND_LABEL[h.kind]}, ${printable(h.path)}`)}`);
     for (const p of h.problems) renderProblem(out, p);
   }
   for (const p of r.problems) renderProblem(out, p);
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${printable(w)}`);
   out.line();
   if (r.problemCount === 0) {
     out.line(r.hosts.length ? `${s.green(s.ok)} ${r.hosts.length} folder(s) checked, no problems` : 'No registry folders found.');
