@@ -115,6 +115,15 @@ describe('containerd config_path', () => {
     expect(mergeConfigPath(out, root, 'config.toml')).toBe(out); // idempotent
   });
 
+  it('check: a missing config.toml is named, with the file to create', () => {
+    const facts = { env: linux, hosts: [], dirs: [], addresses: new Map<string, string[]>(), config: { file: '/etc/containerd/config.toml', text: '', missing: true } };
+    const [problem, ...rest] = RUNTIMES.containerd.check(facts);
+    expect(rest).toEqual([]);
+    expect(problem!.message).toMatch(/config\.toml does not exist: containerd's defaults set no registry config_path/);
+    expect(problem!.fix).toContain('version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
+    expect(RUNTIMES.containerd.check({ ...facts, config: undefined })).toEqual([]);
+  });
+
   it('merge refuses to replace another config_path', () => {
     expect(() => mergeConfigPath('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/opt/x"\n', root, 'config.toml')).toThrow(/already sets config_path/);
   });
