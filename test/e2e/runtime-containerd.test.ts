@@ -77,7 +77,7 @@ afterAll(async () => {
   expect(systemFootprint()).toEqual(before);
 }, 60_000);
 
-describe('containerd with what install-host wrote', () => {
+describe('containerd with what install-host wrote', { timeout: 180_000 }, () => {
   it('ctr pulls and pushes with --hosts-dir (root CA, intermediate-issued client)', async () => {
     const pull = await ctr(['images', 'pull', '--snapshotter', 'native', '--hosts-dir', p('certs.d'), `${host}/test/hello:v1`]);
     expect(pull.code, pull.stderr).toBe(0);

@@ -68,7 +68,7 @@ afterAll(async () => {
   expect(systemFootprint()).toEqual(before);
 }, 60_000);
 
-describe('dockerd with what install-host wrote at /etc/docker/certs.d', () => {
+describe('dockerd with what install-host wrote at /etc/docker/certs.d', { timeout: 180_000 }, () => {
   it('pushes and pulls through a registry reached by name; doctor finds nothing wrong', async () => {
     const host = `registry.test:${byName.port}`;
     const inst = await regcert(['install-host', host, '--cert', p('pki', 'alice.crt'), '--key', p('pki', 'alice.key'), '--ca', p('pki', 'ca.crt')]);

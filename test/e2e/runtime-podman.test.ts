@@ -61,7 +61,7 @@ afterAll(async () => {
   expect(systemFootprint()).toEqual(before);
 }, 60_000);
 
-describe('podman with what install-host wrote', () => {
+describe('podman with what install-host wrote', { timeout: 180_000 }, () => {
   const creds = () => ['--cert', p('pki', 'alice.crt'), '--key', p('pki', 'alice.key'), '--ca', p('pki', 'ca.crt')];
 
   it('pulls with the default /etc/containers/certs.d', async () => {
