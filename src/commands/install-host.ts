@@ -156,7 +156,9 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       const current = await readOptionalText(opts.config);
       if (current !== undefined && 'unreadable' in current) throw operationError('NOT_READABLE', `cannot read ${opts.config} (${current.unreadable})`, 'run with sudo, or check its permissions');
       const merged = plan.config.merge(current?.text, opts.config);
-      configFiles.push({ path: opts.config, data: merged, mode: 0o644, kind: 'config' });
+      // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
+      const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
+      configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });
       configs.push({ runtime: plan.runtime, file: opts.config, language: plan.config.language, snippet: plan.config.snippet, merged: true });
     } else {
       if (plan.filesOnlyWithConfig && opts.certsDir !== undefined) {

@@ -94,14 +94,14 @@ export async function readCertsRoot(root: string, kind: RootKind): Promise<RootS
   return { exists: true, dirs };
 }
 
-export type OptionalText = { text: string } | { unreadable: string } | undefined;
+export type OptionalText = { text: string; mode: number } | { unreadable: string } | undefined;
 
 /** A runtime config file (daemon.json, config.toml, registries.yaml): undefined when it does not exist. */
 export async function readOptionalText(file: string): Promise<OptionalText> {
   try {
     const st = await fsp.stat(file);
     if (st.size > MAX_FILE_BYTES) return { unreadable: `larger than ${MAX_FILE_BYTES} bytes` };
-    return { text: await fsp.readFile(file, 'utf8') };
+    return { text: await fsp.readFile(file, 'utf8'), mode: st.mode & 0o777 };
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
     return { unreadable: why(e) };

@@ -42,12 +42,13 @@ describe('k3s / RKE2 registries.yaml', () => {
 
   it.each(['k3s', 'rke2'])('%s: merges configs."HOST".tls into a file that holds another host, byte for byte elsewhere, idempotent', async (rt) => {
     const file = p(`${rt}-registries.yaml`);
-    writeFileSync(file, existing);
+    writeFileSync(file, existing, { mode: 0o600 }); // it holds a password: the merge must not widen it
     const root = p(`${rt}-certs.d`);
     const args = ['install-host', 'reg.example.com:5000', '--runtime', rt, '--certs-dir', root, '--config', file, ...creds()];
     const r = await cliOk([...args, '--json']);
     const text = readFileSync(file, 'utf8');
     expect(text.startsWith(existing)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const doc = parseYaml(text) as { mirrors: unknown; configs: Record<string, { tls?: Record<string, string>; auth?: Record<string, string> }> };
     const dir = path.join(root, 'reg.example.com:5000');
     expect(doc.configs['reg.example.com:5000']!.tls).toEqual({ cert_file: path.join(dir, 'client.cert'), key_file: path.join(dir, 'client.key'), ca_file: path.join(dir, 'ca.crt') });
