@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliOk, run, runCli, runOk } from '../helpers/cli.js';
-import { mountsUsing, privateMounts, processesUsing, requireRoot, startDaemon, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
+import { privateMounts, requireRoot, startDaemon, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
 import { requireBinary, type Server } from '../helpers/proc.js';
 import { makeOciLayout, startDistribution } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -69,13 +69,7 @@ beforeAll(async () => {
   await waitFor('containerd', async () => (await ctr(['version'])).code === 0);
 }, 180_000);
 
-afterAll(async () => {
-  await daemon?.stop();
-  await registry?.server.stop();
-  expect(processesUsing(dir)).toEqual([]);
-  expect(mountsUsing(dir)).toEqual([]);
-  expect(systemFootprint()).toEqual(before);
-}, 60_000);
+afterAll(() => stopAndCheckClean(dir, before, [daemon, registry?.server]), 60_000);
 
 describe('containerd with what install-host wrote', { timeout: 180_000 }, () => {
   it('ctr pulls and pushes with --hosts-dir (root CA, intermediate-issued client)', async () => {

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliOk, run, runOk } from '../helpers/cli.js';
-import { inNamespace, mountsUsing, privateMounts, processesUsing, requireRoot, startDaemon, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
+import { inNamespace, privateMounts, requireRoot, startDaemon, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
 import { requireBinary, type Server } from '../helpers/proc.js';
 import { startDistribution } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -59,14 +59,7 @@ beforeAll(async () => {
   await runOk(requireBinary('docker'), ['-H', `unix://${sock}`, 'import', p('hello.tar'), 'regcert-test/hello:v1'], { env: { DOCKER_CONFIG: p('docker-cli') } });
 }, 180_000);
 
-afterAll(async () => {
-  await daemon?.stop();
-  await byName?.server.stop();
-  await loopback?.server.stop();
-  await waitFor('dockerd and its containerd to exit', () => processesUsing(dir).length === 0, 20_000);
-  expect(mountsUsing(dir)).toEqual([]);
-  expect(systemFootprint()).toEqual(before);
-}, 60_000);
+afterAll(() => stopAndCheckClean(dir, before, [daemon, byName?.server, loopback?.server]), 60_000);
 
 describe('dockerd with what install-host wrote at /etc/docker/certs.d', { timeout: 180_000 }, () => {
   it('pushes and pulls through a registry reached by name; doctor finds nothing wrong', async () => {

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliOk, run } from '../helpers/cli.js';
-import { mountsUsing, privateMounts, processesUsing, requireRoot, systemFootprint } from '../helpers/daemons.js';
+import { privateMounts, requireRoot, stopAndCheckClean, systemFootprint } from '../helpers/daemons.js';
 import { requireBinary, type Server } from '../helpers/proc.js';
 import { makeOciLayout, startDistribution } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -54,12 +54,7 @@ beforeAll(async () => {
   expect(seed.code, seed.stderr).toBe(0);
 }, 180_000);
 
-afterAll(async () => {
-  await registry?.server.stop();
-  expect(processesUsing(dir)).toEqual([]);
-  expect(mountsUsing(dir)).toEqual([]);
-  expect(systemFootprint()).toEqual(before);
-}, 60_000);
+afterAll(() => stopAndCheckClean(dir, before, [registry?.server]), 60_000);
 
 describe('podman with what install-host wrote', { timeout: 180_000 }, () => {
   const creds = () => ['--cert', p('pki', 'alice.crt'), '--key', p('pki', 'alice.key'), '--ca', p('pki', 'ca.crt')];

@@ -96,3 +96,17 @@ export function privateMounts(mounts: Array<{ target: string; source?: string; m
     .join('\n');
   return { cmd: requireBinary('unshare'), args: ['-m', '--propagation', 'private', 'sh', '-euc', `${setup}\n${script}`] };
 }
+
+/**
+ * Stops everything a daemon test started (by PID), then checks that nothing
+ * is left: no process naming the temp dir (daemons wait up to 20 s for their
+ * children), no mount naming it in this namespace, no change outside it.
+ */
+export async function stopAndCheckClean(dir: string, before: Record<string, string>, stops: Array<{ stop: () => Promise<void> } | undefined>): Promise<void> {
+  for (const s of stops) await s?.stop();
+  await waitFor('every process started in the test to exit', () => processesUsing(dir).length === 0, 20_000);
+  const mounts = mountsUsing(dir);
+  const after = systemFootprint();
+  if (mounts.length > 0) throw new Error(`mounts left behind:\n${mounts.join('\n')}`);
+  for (const [k, v] of Object.entries(before)) if (after[k] !== v) throw new Error(`${k} changed outside the test's temp dir: ${v} → ${after[k]}`);
+}
