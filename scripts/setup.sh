@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything regcert's tests need on a fresh Debian 12 machine:
-# the real peers from Debian's packages, then the npm dependencies, then a build.
+# the real peers from Debian's packages (registries, verifiers, and the container
+# daemons the runtime tests start privately: containerd, dockerd, podman), then the
+# npm dependencies, then a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +10,9 @@ need=()
 for pair in docker-registry:docker-registry skopeo:skopeo nginx:nginx-light openssl:openssl certtool:gnutls-bin \
             pk12util:libnss3-tools certutil:libnss3-tools keytool:openjdk-17-jre-headless curl:curl jq:jq \
             hyperfine:hyperfine tmux:tmux ss:iproute2 /usr/bin/time:time strace:strace zip:zip \
-            update-ca-certificates:ca-certificates unshare:util-linux nsenter:util-linux; do
+            update-ca-certificates:ca-certificates \
+            containerd:containerd ctr:containerd dockerd:docker.io docker:docker.io podman:podman \
+            nsenter:util-linux unshare:util-linux setpriv:util-linux; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

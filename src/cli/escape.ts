@@ -33,8 +33,12 @@ export function escapeText(s: string, opts: { multiline?: boolean; max?: number 
   return s.length > max ? `${escaped}… (${s.length - max} more characters)` : escaped;
 }
 
-/** Result fields that hold multi-line text regcert rendered itself (config, buildkitd.toml). */
-const MULTILINE_FIELDS = new Set(['content', 'buildkitSnippet']);
+/**
+ * Result fields that hold multi-line text regcert rendered itself (config,
+ * buildkitd.toml and other config entries, doctor's fixes, next steps with
+ * indented lines to paste); array elements take their field's name.
+ */
+const MULTILINE_FIELDS = new Set(['content', 'buildkitSnippet', 'snippet', 'fix', 'next', '1.x', '2.x']);
 
 /**
  * A copy of a command result with every string escaped, for the human
@@ -42,7 +46,7 @@ const MULTILINE_FIELDS = new Set(['content', 'buildkitSnippet']);
  */
 export function escapeResult<T>(value: T, key?: string): T {
   if (typeof value === 'string') return escapeText(value, { multiline: key !== undefined && MULTILINE_FIELDS.has(key) }) as T;
-  if (Array.isArray(value)) return value.map((v) => escapeResult(v)) as T;
+  if (Array.isArray(value)) return value.map((v) => escapeResult(v, key)) as T;
   if (value !== null && typeof value === 'object' && !(value instanceof Date) && !ArrayBuffer.isView(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeResult(v, k)])) as T;
   }

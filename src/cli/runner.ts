@@ -97,15 +97,19 @@ export async function runCommand<R extends object>(
   } finally {
     spinner.stop();
   }
-  const r = result as { ok?: boolean; exitCode?: number };
+  const r = result as { ok?: boolean; exitCode?: number; failure?: string };
   const ok = r.ok !== false;
   if (rt.state.json) {
-    const { exitCode: _omit, ...rest } = result as Record<string, unknown>;
+    const { exitCode: _omit, failure: _line, ...rest } = result as Record<string, unknown>;
     rt.io.stdout.write(`${JSON.stringify({ ok, ...rest }, null, 2)}\n`);
   } else {
     render(escapeResult(result), createOut(rt.io));
   }
-  if (!ok) rt.state.exitCode = r.exitCode ?? 1;
+  if (!ok) {
+    rt.state.exitCode = r.exitCode ?? 1;
+    // Like every failing command (cli.md): the last line on stderr says what failed.
+    if (r.failure) rt.io.stderr.write(`regcert: ${r.failure}\n`);
+  }
 }
 
 /**

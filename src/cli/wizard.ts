@@ -11,6 +11,7 @@ import path from 'node:path';
 import { readInputFile } from '../io/files.js';
 import type { CliIO } from './output.js';
 import { createOut } from './output.js';
+import { RUNTIME_NAMES } from '../runtimes/types.js';
 
 export type WizardTask = 'init-ca' | 'issue' | 'install-host' | 'to-p12' | 'verify' | 'inspect';
 
@@ -137,7 +138,7 @@ export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<
       a.key = await input({ message: 'Client key:', default: path.join(pki, `${user}.key`) }, ctx);
       a.ca = await input({ message: "Registry's CA certificate:", default: path.join(pki, 'ca.crt') }, ctx);
       a.runtime = await select(
-        { message: 'Runtime:', choices: ['docker', 'podman', 'containerd'].map((v) => ({ name: v, value: v })), default: 'docker' },
+        { message: 'Runtime:', choices: RUNTIME_NAMES.map((v) => ({ name: v, value: v })), default: 'docker' },
         ctx,
       );
       break;

@@ -20,7 +20,9 @@ import { DEFAULT_PKI_DIR, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_SIGNIN
 import { ekuNames } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { x509 } from '../core/x509.js';
-import { readServiceKeyPair, type ConfigOptions } from './config.js';
+import { readServiceKeyPair } from '../io/credentials.js';
+import type { ConfigOptions } from './config.js';
+import type { CommandContext } from './context.js';
 import { parseCertificateName } from './issue.js';
 
 export interface TokenAuthConfig {
@@ -66,7 +68,7 @@ function parseExpiration(value: number | undefined): number {
   return v;
 }
 
-export async function buildTokenAuth(opts: ConfigOptions): Promise<TokenAuthConfig> {
+export async function buildTokenAuth(opts: ConfigOptions, ctx: CommandContext): Promise<TokenAuthConfig> {
   const warnings: string[] = [];
   const realm = parseRealm(opts.realm, warnings);
   const service = parseLabel(opts.service, '--service', 'registry.example.com');
@@ -77,7 +79,7 @@ export async function buildTokenAuth(opts: ConfigOptions): Promise<TokenAuthConf
   const certificate = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);
   const hint = `run "regcert issue ${name} --token-signing --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --cert NAME`;
-  const { leaf } = await readServiceKeyPair(certificate, key, { what: 'token-signing', hint, flag: '--cert', users: 'token servers' });
+  const { leaf } = await readServiceKeyPair(certificate, key, { what: 'token-signing', hint, flag: '--cert', users: 'token servers' }, ctx);
   if (isCa(leaf)) {
     throw inputError('SIGNER_IS_CA', `${certificate} is a CA certificate; a token server must not sign tokens with a CA key`, hint);
   }

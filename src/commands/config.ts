@@ -3,15 +3,16 @@
  * rendered from templates/ with absolute paths into the PKI directory.
  */
 import path from 'node:path';
-import { certificateToPem, isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
-import { DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { certificateToPem, isSignedBy } from '../core/certificates.js';
+import { CERTS_DIRS, CONFIG_FILES, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { sansOf } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
-import { parsePrivateKey } from '../core/keys.js';
 import { isNginxSafe, nginxString, renderJsonTemplate, renderTemplate, shellWord, yamlString } from '../core/template.js';
+import { readCertificateFile, readServiceKeyPair } from '../io/credentials.js';
 import { readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
+import { configPathLines, renderHostsToml } from '../runtimes/containerd.js';
 import type { CommandContext } from './context.js';
 
 export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth'] as const;
@@ -54,6 +55,8 @@ export interface ConfigResult {
   warnings: string[];
   /** What to run next (narration). */
   next: string[];
+  /** containerd: the config.toml lines that make the CRI plugin read certs.d, per containerd release. */
+  containerdConfigPath?: { '1.x': string; '2.x': string } | undefined;
 }
 
 function parseTarget(t: string): ConfigTarget {
@@ -80,35 +83,14 @@ interface ServerFiles {
   warnings: string[];
 }
 
-/**
- * A certificate and its key that a server program loads unattended (a
- * registry, nginx, a token server): the key must be unencrypted and match.
- */
-export async function readServiceKeyPair(
-  certificate: string,
-  key: string,
-  role: { what: string; hint: string; flag: string; users: string },
-): Promise<{ chain: Certificate[]; leaf: Certificate }> {
-  const chain = parseCertificates(await readInputFile(certificate, `${role.what} certificate`, role.hint, 'certificate'), certificate);
-  const keyData = await readInputFile(key, `${role.what} key`, role.hint, 'key');
-  if (Buffer.from(keyData).toString('latin1').includes('ENCRYPTED')) {
-    throw inputError('SERVER_KEY_ENCRYPTED', `${key} is encrypted`, `${role.users} need an unencrypted key: issue the ${role.what} certificate without --key-password-file`);
-  }
-  const leaf = chain[0]!;
-  if (!keyMatchesCertificate(parsePrivateKey(keyData, { source: key }).key, leaf)) {
-    throw inputError('KEY_MISMATCH', `${key} does not belong to ${certificate}`, `reissue the ${role.what} certificate, or pass the right ${role.flag}`);
-  }
-  return { chain, leaf };
-}
-
 /** The server certificate, its key and the CA, checked to belong together. */
-async function readServerFiles(dir: string, name: string, hp: RegistryHost): Promise<ServerFiles> {
+async function readServerFiles(dir: string, name: string, hp: RegistryHost, ctx: CommandContext): Promise<ServerFiles> {
   const certificate = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);
   const clientca = path.join(dir, 'ca.crt');
   const hint = `run "regcert issue ${hp.bareHost} --server --dir ${dir}" or pass --server-cert NAME`;
-  const { chain, leaf } = await readServiceKeyPair(certificate, key, { what: 'server', hint, flag: '--server-cert', users: 'registries and nginx' });
-  const ca = parseCertificates(await readInputFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'certificate'), clientca)[0]!;
+  const { chain, leaf } = await readServiceKeyPair(certificate, key, { what: 'server', hint, flag: '--server-cert', users: 'registries and nginx' }, ctx);
+  const ca = (await readCertificateFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`))[0]!;
   const warnings: string[] = [];
   const signers = [ca, ...chain.slice(1)];
   let signed = false;
@@ -121,10 +103,10 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost): Pro
   return { certificate, key, clientca, warnings };
 }
 
-export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise<ConfigResult> {
+export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<ConfigResult> {
   const target = parseTarget(opts.target);
   if (target === 'token-auth') {
-    const t = await (await import('./config-token-auth.js')).buildTokenAuth(opts);
+    const t = await (await import('./config-token-auth.js')).buildTokenAuth(opts, ctx);
     return { command: 'config', target, host: t.service, content: t.content, files: await writeConfig(opts, t.content, 0o644), warnings: t.warnings, next: t.next };
   }
   const hp = parseHost(opts);
@@ -134,10 +116,11 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
   let content: string;
   let warnings: string[] = [];
   const next: string[] = [];
+  let containerdConfigPath: ConfigResult['containerdConfigPath'];
   const out = opts.out;
   switch (target) {
     case 'registry': {
-      const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp);
+      const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp, ctx);
       warnings = f.warnings;
       content = renderTemplate(template, {
         host: hp.name,
@@ -151,7 +134,7 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
       break;
     }
     case 'nginx': {
-      const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp);
+      const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp, ctx);
       warnings = f.warnings;
       const upstream = opts.upstream ?? 'http://127.0.0.1:5000';
       if (!/^https?:\/\/[^\s;{}$"]+$/.test(upstream)) throw inputError('BAD_UPSTREAM', `invalid --upstream "${upstream}"`, 'pass a URL such as http://127.0.0.1:5000');
@@ -171,12 +154,18 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
       break;
     }
     case 'containerd': {
-      content = renderTemplate(template, { host: hp.name });
-      next.push(`regcert install-host ${hp.name} --runtime containerd --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
+      content = await renderHostsToml(hp);
+      // The CRI plugin reads hosts.toml only with config_path, in a section that depends on the config version.
+      containerdConfigPath = { '1.x': configPathLines(2, CERTS_DIRS.containerd), '2.x': configPathLines(3, CERTS_DIRS.containerd) };
+      next.push(`save this as ${CERTS_DIRS.containerd}/${hp.name}/hosts.toml, or run: regcert install-host ${hp.name} --runtime containerd --cert CLIENT.crt --key CLIENT.key --ca ${caPath}`);
+      const indent = (t: string) => t.trimEnd().replace(/^/gm, '    ');
+      next.push(`containerd 1.x (config.toml version = 2): add to ${CONFIG_FILES.containerd} and restart containerd:\n${indent(containerdConfigPath['1.x'])}`);
+      next.push(`containerd 2.x (config.toml version = 3): add to ${CONFIG_FILES.containerd} and restart containerd:\n${indent(containerdConfigPath['2.x'])}`);
+      next.push(`(or let regcert merge it: regcert install-host ${hp.name} --runtime containerd --config ${CONFIG_FILES.containerd} …)`);
       break;
     }
     case 'mke-trust': {
-      const ca = parseCertificates(await readInputFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`, 'certificate'), caPath)[0]!;
+      const ca = (await readCertificateFile(caPath, 'CA certificate', `run "regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR}" or pass --dir`))[0]!;
       const caBundle = certificateToPem(ca).trimEnd();
       content = renderJsonTemplate(template, { host: hp.name, caBundle });
       const mke = (opts.mke ?? 'https://mke.example.com').replace(/\/+$/, '');
@@ -196,7 +185,7 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
     }
   }
   const files = await writeConfig(opts, content, target === 'msr-enable' ? 0o755 : 0o644);
-  return { command: 'config', target, host: hp.name, content, files, warnings, next };
+  return { command: 'config', target, host: hp.name, content, files, warnings, next, ...(containerdConfigPath ? { containerdConfigPath } : {}) };
 }
 
 /** --out FILE: the rendered document, written once it is complete. */

@@ -1,14 +1,20 @@
 /**
  * `regcert doctor [HOST[:PORT]]`: examines the installed certs.d folders and
- * reports each problem with its fix; exit 1 when there is any.
+ * the runtime configs that decide whether they are read, and reports each
+ * problem with its fix; exit 1 when there is any. The runtime rules come
+ * from src/runtimes (the same ones install-host uses).
  */
 import os from 'node:os';
-import path from 'node:path';
-import { CERTS_DIRS, CONTAINERS_USER_CERTS_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import { examineHostDir, findShadowing, type HostDirSnapshot, type Problem, type RootKind } from '../core/doctor.js';
+import { CERTS_DIRS, CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
+import { examineHostDir, unreadableProblem, type HostDirSnapshot, type Problem, type RootKind } from '../core/doctor.js';
 import { inputError } from '../core/errors.js';
-import { tryParseRegistryHost } from '../core/registry-host.js';
-import { readCertsRoot, readInsecureRegistries } from '../io/certs-d.js';
+import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
+import { readCertsRoot, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
+import { resolveAddresses } from '../net/resolve.js';
+import { containerd } from '../runtimes/containerd.js';
+import { docker } from '../runtimes/docker.js';
+import { podman, podmanUserRoot } from '../runtimes/podman.js';
+import type { RuntimeEnv, RuntimeFacts } from '../runtimes/types.js';
 import type { CommandContext } from './context.js';
 
 export interface DoctorOptions {
@@ -16,6 +22,7 @@ export interface DoctorOptions {
   runtime?: string | undefined;
   certsDir?: string[] | undefined;
   daemonJson?: string | undefined;
+  containerdConfig?: string | undefined;
 }
 
 export interface DoctorHost {
@@ -29,10 +36,12 @@ export interface DoctorResult {
   command: 'doctor';
   ok: boolean;
   exitCode?: number;
+  /** The stderr summary line of a run with problems (not in --json). */
+  failure?: string;
   roots: Array<{ kind: RootKind; path: string; exists: boolean }>;
   hosts: DoctorHost[];
   problemCount: number;
-  /** Problems not tied to one folder (e.g. HOST not installed anywhere). */
+  /** Problems not tied to one folder (HOST not installed anywhere, containerd's config.toml, an unreadable root). */
   problems: Problem[];
   warnings: string[];
 }
@@ -40,12 +49,12 @@ export interface DoctorResult {
 const RUNTIMES = ['docker', 'podman', 'containerd'] as const;
 const KINDS: RootKind[] = ['docker', 'podman-user', 'podman', 'containerd'];
 
-function defaultRoots(runtime: string | undefined, home: string): Array<{ kind: RootKind; path: string }> {
+function defaultRoots(runtime: string | undefined, env: RuntimeEnv): Array<{ kind: RootKind; path: string }> {
   const all: Record<RootKind, string> = {
-    docker: CERTS_DIRS.docker,
-    'podman-user': path.join(home, CONTAINERS_USER_CERTS_DIR),
+    docker: docker.roots(env)[0]!,
+    'podman-user': podmanUserRoot(env),
     podman: CERTS_DIRS.podman,
-    containerd: CERTS_DIRS.containerd,
+    containerd: containerd.roots(env)[0]!,
   };
   // Podman reads its own folders first, then Docker's (containers/image).
   const kinds: RootKind[] =
@@ -75,9 +84,11 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   if (opts.host !== undefined && !filter) {
     throw inputError('BAD_HOST', `invalid HOST "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
   }
-  const roots = opts.certsDir?.length ? parseCertsDirs(opts.certsDir, opts.runtime) : defaultRoots(opts.runtime, os.homedir());
+  const env: RuntimeEnv = { home: os.homedir(), xdgConfigHome: process.env.XDG_CONFIG_HOME, rootless: false, platform: process.platform };
+  const roots = opts.certsDir?.length ? parseCertsDirs(opts.certsDir, opts.runtime) : defaultRoots(opts.runtime, env);
 
   const warnings: string[] = [];
+  const general: Problem[] = [];
   const daemonJson = opts.daemonJson ?? DOCKER_DAEMON_JSON;
   const insecure = roots.some((r) => r.kind === 'docker') ? await readInsecureRegistries(daemonJson) : undefined;
   if (insecure?.error) warnings.push(insecure.error);
@@ -86,8 +97,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   let dirs: HostDirSnapshot[] = [];
   for (const r of roots) {
     const found = await readCertsRoot(r.path, r.kind);
-    rootInfo.push({ ...r, exists: found !== undefined });
-    if (found) dirs.push(...found);
+    rootInfo.push({ ...r, exists: found.exists });
+    if (found.unreadable !== undefined) general.push(unreadableProblem(r.path, found.unreadable));
+    dirs.push(...found.dirs);
   }
   if (filter) {
     dirs = dirs.filter((d) => {
@@ -98,13 +110,41 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   }
 
   const hosts: DoctorHost[] = [];
-  for (const d of dirs) {
-    const problems = await examineHostDir(d, { now: ctx.now, insecureRegistries: insecure?.list ?? [], daemonJsonPath: daemonJson });
-    hosts.push({ kind: d.kind, name: d.name, path: d.path, problems });
-  }
-  for (const p of findShadowing(dirs)) hosts.find((h) => h.path === p.path)?.problems.push(p);
+  for (const d of dirs) hosts.push({ kind: d.kind, name: d.name, path: d.path, problems: await examineHostDir(d, { now: ctx.now }) });
+  const attach = (ps: Problem[]) => {
+    for (const p of ps) (hosts.find((h) => h.path === p.path)?.problems ?? general).push(p);
+  };
 
-  const general: Problem[] = [];
+  // Docker: a registry it deems insecure gets no client certificate (src/runtimes/docker.ts).
+  const dockerDirs = dirs.filter((d) => d.kind === 'docker');
+  const dockerHosts = dockerDirs.map((d) => ({ d, hp: tryParseRegistryHost(d.name) })).filter((x): x is { d: HostDirSnapshot; hp: RegistryHost } => x.hp !== undefined);
+  const facts: RuntimeFacts = {
+    env,
+    hosts: [],
+    dirs: [],
+    insecureRegistries: insecure ? { file: daemonJson, entries: insecure.list } : undefined,
+    addresses: await resolveAddresses(dockerHosts.map((x) => x.hp.bareHost)),
+  };
+  for (const { d, hp } of dockerHosts) attach(docker.check({ ...facts, hosts: [hp], dirs: [d] }));
+  // containers/image: the first existing folder hides the others.
+  attach(podman.check({ ...facts, dirs }));
+  // containerd: the CRI plugin reads certs.d only with config_path (checked for the default root or an explicit --containerd-config).
+  const ctrRoot = roots.find((r) => r.kind === 'containerd');
+  if (ctrRoot && (opts.containerdConfig !== undefined || ctrRoot.path === containerd.roots(env)[0])) {
+    const file = opts.containerdConfig ?? CONFIG_FILES.containerd;
+    const text = await readOptionalText(file);
+    if (text === undefined) {
+      if (opts.containerdConfig !== undefined) throw inputError('NOT_FOUND', `containerd config not found at ${file}`, 'check the path given to --containerd-config');
+      if (rootInfo.find((r) => r.kind === 'containerd')?.exists) {
+        attach(containerd.check({ ...facts, certsRoot: ctrRoot.path, config: { file, text: '', missing: true } }));
+      }
+    } else if ('unreadable' in text) {
+      general.push(unreadableProblem(file, text.unreadable));
+    } else {
+      attach(containerd.check({ ...facts, certsRoot: ctrRoot.path, config: { file, text: text.text } }));
+    }
+  }
+
   if (filter && dirs.length === 0) {
     general.push({
       code: 'not-installed',
@@ -114,10 +154,11 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
     });
   }
   const problemCount = general.length + hosts.reduce((n, h) => n + h.problems.length, 0);
+  const bad = hosts.filter((h) => h.problems.length).length;
   return {
     command: 'doctor',
     ok: problemCount === 0,
-    ...(problemCount > 0 ? { exitCode: 1 } : {}),
+    ...(problemCount > 0 ? { exitCode: 1, failure: `${problemCount} problem(s) found by doctor (${bad} of ${hosts.length} folder(s)${general.length ? `, ${general.length} not tied to a folder` : ''})` } : {}),
     roots: rootInfo,
     hosts,
     problemCount,

@@ -9,25 +9,28 @@
  * containerd: the same three files plus hosts.toml naming them.
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
-import { readdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, parseCertificates } from '../core/certificates.js';
-import { renderTemplate, tomlString } from '../core/template.js';
-import { readTemplate } from '../io/templates.js';
-import { CERTS_DIRS } from '../core/defaults.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
+import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions } from '../io/credentials.js';
+import { readHostDir, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
 import { readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
+import { resolveAddresses } from '../net/resolve.js';
+import { strayFileWarnings } from '../runtimes/certs-d.js';
+import { parseRuntimeName, RUNTIMES, RUNTIME_NAMES, type RuntimeEnv, type RuntimeFacts, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
+import { PODMAN_LOOKUP } from '../runtimes/podman.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
 
-export const RUNTIMES = ['docker', 'podman', 'containerd', 'buildkit'] as const;
-export type RuntimeName = (typeof RUNTIMES)[number];
+export { RUNTIME_NAMES as RUNTIMES, type RuntimeName };
 
 export interface InstallHostOptions extends CredentialOptions {
   host: string;
@@ -38,6 +41,11 @@ export interface InstallHostOptions extends CredentialOptions {
   allowExtra?: boolean | undefined;
   runtime?: string[] | undefined;
   certsDir?: string | undefined;
+  /** Merge this runtime's entry into this config file (buildkitd.toml, registries.yaml, containerd config.toml). */
+  config?: string | undefined;
+  rootless?: boolean | undefined;
+  /** Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json). */
+  daemonJson?: string | undefined;
   dryRun?: boolean | undefined;
   force?: boolean | undefined;
   timeout?: number | undefined;
@@ -51,6 +59,8 @@ export interface InstallHostResult {
   files: WrittenFile[];
   /** buildkitd.toml entries to merge (buildkit only). */
   buildkitSnippet?: string;
+  /** Config entries for a daemon's main config file, per runtime: printed, or merged with --config. */
+  configs: Array<{ runtime: RuntimeName; file: string; language: 'toml' | 'yaml'; snippet: string; merged: boolean }>;
   certificate: CertificateSummary;
   chainLength: number;
   caFrom: string;
@@ -58,88 +68,30 @@ export interface InstallHostResult {
   next: string[];
 }
 
-export function buildkitSnippet(host: string, dir: string): string {
-  const h = tomlString(host);
-  return [
-    `[registry.${h}]`,
-    `  ca = [${tomlString(path.join(dir, 'ca.crt'))}]`,
-    `  [[registry.${h}.keypair]]`,
-    `    key = ${tomlString(path.join(dir, 'client.key'))}`,
-    `    cert = ${tomlString(path.join(dir, 'client.cert'))}`,
-    '',
-  ].join('\n');
+function runtimeEnv(opts: InstallHostOptions): RuntimeEnv {
+  return { home: os.homedir(), xdgConfigHome: process.env.XDG_CONFIG_HOME, rootless: opts.rootless === true, platform: process.platform };
 }
 
-/**
- * Files already in a host folder that change what the runtime does: moby and
- * containers/image refuse the whole folder when an X.cert lacks its X.key
- * (or the reverse), and trust every *.crt as a CA root.
- */
-async function strayFileWarnings(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  const has = new Set(names);
-  for (const n of names) {
-    if (n.endsWith('.cert') && n !== 'client.cert' && !has.has(n.replace(/\.cert$/, '.key'))) out.push(`${path.join(dir, n)} has no matching .key: Docker and Podman refuse the whole folder`);
-    if (n.endsWith('.key') && n !== 'client.key' && !has.has(n.replace(/\.key$/, '.cert'))) out.push(`${path.join(dir, n)} has no matching .cert: Docker and Podman refuse the whole folder (never put a CA key here)`);
-    if (n.endsWith('.crt') && n !== 'ca.crt') out.push(`${path.join(dir, n)} is also trusted as a CA root for this registry`);
-  }
-  return out;
-}
-
-/**
- * containers/image (Podman, skopeo, Buildah) uses only the FIRST existing of
- * ~/.config/containers/certs.d/H (rootless), /etc/containers/certs.d/H,
- * /etc/docker/certs.d/H: an earlier folder hides the one we write.
- */
-async function shadowWarnings(name: string, runtimes: RuntimeName[]): Promise<string[]> {
-  const out: string[] = [];
-  const home = process.env.HOME;
-  const userDir = home ? path.join(home, '.config', 'containers', 'certs.d', name) : undefined;
-  const exists = async (p: string) => {
-    try {
-      return (await readdir(p)) !== undefined;
-    } catch {
-      return false;
-    }
+/** What the folder we are about to write will hold, as doctor would read it (for the shadowing rule). */
+function plannedSnapshot(plan: RuntimePlan, kind: RootKind): HostDirSnapshot {
+  const enc = new TextEncoder();
+  return {
+    root: path.dirname(plan.dir),
+    kind,
+    name: path.basename(plan.dir),
+    path: plan.dir,
+    files: plan.files.map((f) => ({ name: path.basename(f.path), mode: f.mode, data: typeof f.data === 'string' ? enc.encode(f.data) : f.data })),
+    existing: [],
   };
-  if (runtimes.includes('podman') && userDir && process.getuid?.() !== 0 && (await exists(userDir))) {
-    out.push(`${userDir} exists: rootless Podman and skopeo use it instead of ${path.join(CERTS_DIRS.podman, name)}`);
-  }
-  if (runtimes.includes('docker') && !runtimes.includes('podman') && (await exists(path.join(CERTS_DIRS.podman, name)))) {
-    out.push(`${path.join(CERTS_DIRS.podman, name)} exists: Podman and skopeo use it, not ${path.join(CERTS_DIRS.docker, name)}; add --runtime podman`);
-  }
-  return out;
-}
-
-/** Docker never presents a client certificate to a registry in its insecure-registries list. */
-async function insecureRegistryWarnings(name: string, file = '/etc/docker/daemon.json'): Promise<string[]> {
-  let cfg: { 'insecure-registries'?: unknown };
-  try {
-    cfg = JSON.parse(Buffer.from(await readInputFile(file, 'Docker daemon configuration', undefined, 'config')).toString('utf8')) as typeof cfg;
-  } catch {
-    return [];
-  }
-  const list = Array.isArray(cfg['insecure-registries']) ? (cfg['insecure-registries'] as unknown[]).map(String) : [];
-  return list.includes(name)
-    ? [`${name} is in insecure-registries in ${file}: Docker will not send it a client certificate; remove it there and restart dockerd`]
-    : [];
 }
 
 export async function installHost(opts: InstallHostOptions, ctx: CommandContext): Promise<InstallHostResult> {
   const reg = parseRegistryHost(opts.host);
-  const runtimes = [...new Set(opts.runtime && opts.runtime.length ? opts.runtime : ['docker'])] as RuntimeName[];
-  for (const r of runtimes) {
-    if (!(RUNTIMES as readonly string[]).includes(r)) throw inputError('BAD_RUNTIME', `unknown --runtime "${r}"`, `use one of ${RUNTIMES.join(', ')}`);
-  }
+  const runtimes = [...new Set(opts.runtime && opts.runtime.length ? opts.runtime : ['docker'])].map((r) => parseRuntimeName(r));
   if (opts.certsDir !== undefined && runtimes.length > 1) {
     throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'run install-host once per runtime, each with its --certs-dir');
   }
+  if (opts.config !== undefined && runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
   // A client bundle carries its CA (ca.pem); --ca or --fetch-ca may still override it.
   if (opts.ca !== undefined && opts.fetchCa === true) {
     throw inputError('CA_SOURCE', '--ca and --fetch-ca are exclusive', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
@@ -189,50 +141,58 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     caFrom = fetched.url;
   }
 
+  const env = runtimeEnv(opts);
+  const material = { clientCert, clientKey, caPem };
+  const plans: RuntimePlan[] = [];
+  for (const rt of runtimes) plans.push(await RUNTIMES[rt].plan(reg, material, { env, root: opts.certsDir }));
+
   const files: PlannedFile[] = [];
-  let snippet: string | undefined;
-  for (const rt of runtimes) {
-    if (rt === 'buildkit') {
-      const root = opts.certsDir ?? '/etc/buildkit/certs.d';
-      const dir = path.resolve(root, reg.name);
-      snippet = buildkitSnippet(reg.name, dir);
-      if (opts.certsDir !== undefined) {
-        files.push(
-          { path: path.join(dir, 'client.cert'), data: clientCert, mode: 0o644, kind: 'client-certificate' },
-          { path: path.join(dir, 'client.key'), data: clientKey, mode: 0o600, kind: 'client-key' },
-          { path: path.join(dir, 'ca.crt'), data: caPem, mode: 0o644, kind: 'ca-bundle' },
-          { path: path.join(dir, 'buildkitd.toml'), data: snippet, mode: 0o644, kind: 'config' },
-        );
-      }
-      continue;
+  const configFiles: PlannedFile[] = [];
+  const configs: InstallHostResult['configs'] = [];
+  for (const plan of plans) {
+    if (opts.config !== undefined && !plan.config) {
+      throw inputError('CONFIG_NOT_USED', `--runtime ${plan.runtime} has no config file to merge into`, '--config is for buildkit (buildkitd.toml), k3s/rke2 (registries.yaml) and containerd (config.toml)');
     }
-    const root = opts.certsDir ?? CERTS_DIRS[rt];
-    const dir = path.join(root, reg.name);
-    files.push(
-      { path: path.join(dir, 'client.cert'), data: clientCert, mode: 0o644, kind: 'client-certificate' },
-      { path: path.join(dir, 'client.key'), data: clientKey, mode: 0o600, kind: 'client-key' },
-      { path: path.join(dir, 'ca.crt'), data: caPem, mode: 0o644, kind: 'ca-bundle' },
-    );
-    if (rt === 'containerd') {
-      // Paths in hosts.toml are relative: containerd joins them to the host folder (makeAbsPath).
-      // reg.name passed parseRegistryHost (no quotes or backslashes): rendered as `config containerd` does.
-      const toml = renderTemplate(await readTemplate('containerd-hosts.toml'), { host: reg.name });
-      files.push({ path: path.join(dir, 'hosts.toml'), data: toml, mode: 0o644, kind: 'config' });
+    const configOnly = plan.filesOnlyWithConfig === true && opts.certsDir === undefined && opts.config === undefined;
+    if (!configOnly) files.push(...plan.files);
+    if (!plan.config) continue;
+    if (opts.config !== undefined) {
+      // Asked for: merge this host's entry into the daemon's config file, keeping everything else.
+      const current = await readOptionalText(opts.config);
+      if (current !== undefined && 'unreadable' in current) throw operationError('NOT_READABLE', `cannot read ${opts.config} (${current.unreadable})`, 'run with sudo, or check its permissions');
+      const merged = plan.config.merge(current?.text, opts.config);
+      // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
+      const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
+      configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });
+      configs.push({ runtime: plan.runtime, file: opts.config, language: plan.config.language, snippet: plan.config.snippet, merged: true });
+    } else {
+      if (plan.filesOnlyWithConfig && opts.certsDir !== undefined) {
+        // The entry beside the files it names (buildkitd.toml), to merge by hand.
+        files.push({ path: path.join(plan.dir, path.basename(plan.config.file)), data: plan.config.snippet, mode: 0o644, kind: 'config' });
+      }
+      // Never edit a daemon's main config silently: print the entry and say where it goes.
+      configs.push({ runtime: plan.runtime, file: plan.config.file, language: plan.config.language, snippet: plan.config.snippet, merged: false });
     }
   }
-  for (const dir of new Set(files.map((f) => path.dirname(f.path)))) warnings.push(...(await strayFileWarnings(dir)));
-  if (runtimes.includes('docker') && opts.certsDir === undefined) warnings.push(...(await insecureRegistryWarnings(reg.name)));
-  if (opts.certsDir === undefined) warnings.push(...(await shadowWarnings(reg.name, runtimes)));
+
+  for (const dir of new Set(files.filter((f) => f.kind !== 'config').map((f) => path.dirname(f.path)))) {
+    const snap = await readHostDir(path.dirname(dir), 'docker', path.basename(dir));
+    if (snap) warnings.push(...strayFileWarnings(dir, snap.files.map((f) => f.name)));
+  }
+  warnings.push(...(await runtimeWarnings(reg, runtimes, plans, env, { shadowing: opts.certsDir === undefined, daemonJson: opts.daemonJson ?? DOCKER_DAEMON_JSON })));
+
   let written: WrittenFile[];
   try {
     written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
+    // The merged config replaces the file it was merged from (atomically): that is what --config asks for.
+    if (configFiles.length) written.push(...(await writeFiles(configFiles, { force: true, dryRun: opts.dryRun ?? false })));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw operationError(
         'NOT_WRITABLE',
         `cannot write under ${opts.certsDir ?? 'the runtime certs directory'}: ${(e as Error).message}`,
-        'run with sudo, or pass --certs-dir (rootless Docker: ~/.config/docker/certs.d; rootless Podman: ~/.config/containers/certs.d)',
+        'run with sudo, or pass --rootless (your own runtime), or --certs-dir ROOT',
         { cause: e },
       );
     }
@@ -240,10 +200,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   }
 
   const next: string[] = [];
-  if (runtimes.includes('docker')) next.push(`docker pull ${reg.name}/IMAGE   (Docker reads certs.d on every pull; no restart needed)`);
-  if (runtimes.includes('podman')) next.push(`podman pull ${reg.name}/IMAGE`);
-  if (runtimes.includes('containerd')) next.push(`ctr images pull --hosts-dir ${opts.certsDir ?? CERTS_DIRS.containerd} ${reg.name}/IMAGE   (CRI: set registry config_path)`);
-  if (snippet !== undefined) next.push(opts.certsDir !== undefined ? 'merge buildkitd.toml into /etc/buildkit/buildkitd.toml and restart buildkitd' : 'copy client.cert, client.key and ca.crt to the paths in the snippet, merge it into buildkitd.toml, restart buildkitd');
+  for (const plan of plans) next.push(...plan.next);
+  for (const c of configs) if (!c.merged) next.push(`add the ${c.runtime} entry below to ${c.file} (or pass --config ${c.file} to merge it)`);
   const identity = opts.bundle !== undefined ? `--bundle ${opts.bundle}` : `--cert ${opts.cert ?? 'CLIENT.crt'} --key ${opts.key ?? 'CLIENT.key'}`;
   next.push(`regcert verify https://${reg.name} ${identity}${opts.ca ? ` --ca ${opts.ca}` : ''}`);
   const result: InstallHostResult = {
@@ -255,9 +213,52 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     certificate: summarizeCertificate(creds.leaf),
     chainLength: chain.length,
     caFrom,
+    configs,
     warnings,
     next,
   };
-  if (snippet !== undefined) result.buildkitSnippet = snippet;
+  const bk = configs.find((c) => c.runtime === 'buildkit');
+  if (bk) result.buildkitSnippet = bk.snippet;
   return result;
+}
+
+/**
+ * The runtime rules that decide whether what we write is used at all
+ * (Docker's insecure registries, a containers/image folder earlier in the
+ * lookup order): each runtime's check(), the same one doctor calls, here as
+ * warnings.
+ */
+async function runtimeWarnings(
+  reg: ReturnType<typeof parseRegistryHost>,
+  runtimes: RuntimeName[],
+  plans: RuntimePlan[],
+  env: RuntimeEnv,
+  o: { shadowing: boolean; daemonJson: string },
+): Promise<string[]> {
+  const out: string[] = [];
+  const insecure = await readInsecureRegistries(o.daemonJson);
+  if (insecure?.error && runtimes.includes('docker')) out.push(insecure.error);
+  // containers/image looks a host up in its own folders, then Docker's: a planned folder in one of them joins that lookup.
+  const lookupRoots = RUNTIMES.podman.roots(env);
+  const dirs: HostDirSnapshot[] = [];
+  if (o.shadowing && plans.some((p) => lookupRoots.includes(path.dirname(p.dir)))) {
+    for (const [i, kind] of PODMAN_LOOKUP.entries()) {
+      const root = lookupRoots[i]!;
+      const planned = plans.find((p) => p.dir === path.join(root, reg.name));
+      const snap = planned ? plannedSnapshot(planned, kind) : await readHostDir(root, kind, reg.name);
+      if (snap) dirs.push(snap);
+    }
+  }
+  const facts: RuntimeFacts = {
+    env,
+    hosts: [reg],
+    dirs,
+    // daemon.json is the rootful Docker Engine's; Docker Desktop keeps its own settings.
+    insecureRegistries: insecure && runtimes.includes('docker') ? { file: o.daemonJson, entries: insecure.list } : undefined,
+    addresses: await resolveAddresses([reg.bareHost]),
+  };
+  const checked = new Set<RuntimeName>(runtimes);
+  if (dirs.length > 0) checked.add('podman');
+  for (const r of checked) for (const p of RUNTIMES[r].check(facts)) out.push(`${p.message}; fix: ${p.fix}`);
+  return [...new Set(out)];
 }

@@ -11,6 +11,8 @@ export interface ServeOptions {
   serverCert?: string | undefined;
   caPasswordFile?: string | undefined;
   caPasswordEnv?: string | undefined;
+  keyPasswordFile?: string | undefined;
+  keyPasswordEnv?: string | undefined;
 }
 
 export interface ServeResult {
@@ -37,7 +39,7 @@ export async function serve(opts: ServeOptions, ctx: CommandContext, log: (line:
   let handle: ServeHandle;
   try {
     handle = await startServe(
-      { dir: opts.dir ?? DEFAULT_PKI_DIR, host: opts.host, port: opts.port, serverCert: opts.serverCert, caPassword: { file: opts.caPasswordFile, env: opts.caPasswordEnv }, log },
+      { dir: opts.dir ?? DEFAULT_PKI_DIR, host: opts.host, port: opts.port, serverCert: opts.serverCert, caPassword: { file: opts.caPasswordFile, env: opts.caPasswordEnv }, keyPassword: { file: opts.keyPasswordFile, env: opts.keyPasswordEnv }, log },
       ctx,
     );
   } catch (e) {

@@ -274,6 +274,13 @@ export function keyMatchesCertificate(key: KeyObject, cert: Certificate): boolea
   return Buffer.from(publicKeyDer(key)).equals(Buffer.from(cert.publicKey.rawData));
 }
 
+/** The key/certificate match rule every loader applies: a mismatch is bad input (exit 2). */
+export function assertKeyMatches(key: KeyObject, leaf: Certificate, keySource: string, certSource: string): void {
+  if (!keyMatchesCertificate(key, leaf)) {
+    throw inputError('KEY_MISMATCH', `the key ${keySource} does not belong to the certificate ${certSource}`, 'pass the key that was generated with this certificate');
+  }
+}
+
 /** True when `issuer` signed `cert` (names chain and the signature verifies). */
 export async function isSignedBy(cert: Certificate, issuer: Certificate): Promise<boolean> {
   if (!Buffer.from(cert.issuerName.toArrayBuffer()).equals(Buffer.from(issuer.subjectName.toArrayBuffer()))) return false;

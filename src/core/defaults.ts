@@ -36,12 +36,32 @@ export const DEFAULT_PKI_DIR = 'pki';
 /** PBKDF2 iterations for encrypted PKCS#8 and PKCS#12 (cli.md: at least 2048). */
 export const DEFAULT_PBKDF2_ITERATIONS = 2048;
 
-/** Where each runtime reads per-registry certificates (moby, containers/image, containerd). */
+/**
+ * Where each runtime reads per-registry certificates when it runs as root
+ * (moby registry.CertsDir, containers/image systemPerHostCertDirPaths,
+ * containerd docs/hosts.md). BuildKit and k3s/RKE2 do not read a certs.d:
+ * regcert puts their files here and names them in their config file.
+ * src/runtimes/<runtime>.ts owns the rootless and per-platform variants.
+ */
 export const CERTS_DIRS = {
   docker: '/etc/docker/certs.d',
   podman: '/etc/containers/certs.d',
   containerd: '/etc/containerd/certs.d',
+  buildkit: '/etc/buildkit/certs.d',
+  k3s: '/etc/rancher/k3s/certs.d',
+  rke2: '/etc/rancher/rke2/certs.d',
 } as const;
+
+/** The daemon config files regcert merges one registry's entry into (only with --config). */
+export const CONFIG_FILES = {
+  containerd: '/etc/containerd/config.toml',
+  buildkit: '/etc/buildkit/buildkitd.toml',
+  k3s: '/etc/rancher/k3s/registries.yaml',
+  rke2: '/etc/rancher/rke2/registries.yaml',
+} as const;
+
+/** A host name lookup (Docker matches insecure-registries CIDRs against the addresses) gives up after this. */
+export const RESOLVE_TIMEOUT_MS = 2000;
 
 /** Network waits: a registry that takes longer than this to answer is reported as a timeout. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;

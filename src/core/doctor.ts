@@ -9,13 +9,12 @@
  * "X.key" (and the reverse); the pair is loaded with Go's
  * tls.LoadX509KeyPair, so the key must be unencrypted and match.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
 import { EXPIRY_WARNING_DAYS } from './defaults.js';
 import { ekuNames } from './describe.js';
 import { daysUntil } from './time.js';
 import { tryParseRegistryHost } from './registry-host.js';
-import { parsePrivateKey } from './keys.js';
+import { isEncryptedPrivateKey, parsePrivateKey } from './keys.js';
 import type { KeyObject } from 'node:crypto';
 
 export type RootKind = 'docker' | 'podman-user' | 'podman' | 'containerd';
@@ -25,6 +24,8 @@ export interface FileSnapshot {
   /** Permission bits (st_mode & 0o777). */
   mode: number;
   data: Uint8Array;
+  /** Why it could not be read (permission denied, I/O error): present, but not examined. */
+  unreadable?: string | undefined;
 }
 
 export interface HostDirSnapshot {
@@ -36,6 +37,8 @@ export interface HostDirSnapshot {
   files: FileSnapshot[];
   /** Absolute paths named by its hosts.toml that exist (the reader checks them). */
   existing: string[];
+  /** Why the folder could not be listed: it exists, but nothing in it was examined. */
+  unreadable?: string | undefined;
 }
 
 export type ProblemCode =
@@ -54,7 +57,10 @@ export type ProblemCode =
   | 'hosts-toml-missing-file'
   | 'shadowed'
   | 'stray-ca-key'
-  | 'not-installed';
+  | 'not-installed'
+  | 'unreadable'
+  | 'containerd-config'
+  | 'containerd-config-path';
 
 export interface Problem {
   code: ProblemCode;
@@ -66,9 +72,6 @@ export interface Problem {
 
 export interface DoctorContext {
   now?: Date;
-  /** insecure-registries from Docker's daemon.json (host[:port] or CIDR). */
-  insecureRegistries?: string[];
-  daemonJsonPath?: string;
 }
 
 function join(dir: string, name: string): string {
@@ -81,29 +84,6 @@ function tryCerts(data: Uint8Array): Certificate[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Whether HOST[:PORT] is listed in insecure-registries (exactly, by host, or by an IP range). */
-export function isListedInsecure(name: string, list: readonly string[]): boolean {
-  const hp = tryParseRegistryHost(name);
-  if (!hp) return false;
-  for (const entry of list) {
-    if (entry === name || entry === hp.bareHost || entry === hp.name) return true;
-    const m = /^(.+)\/(\d+)$/.exec(entry);
-    if (m && (isIPv4(hp.bareHost) || isIPv6(hp.bareHost))) {
-      const net = m[1]!;
-      const family = isIPv4(net) ? 'ipv4' : isIPv6(net) ? 'ipv6' : undefined;
-      if (!family || family !== (isIPv4(hp.bareHost) ? 'ipv4' : 'ipv6')) continue;
-      const bl = new BlockList();
-      try {
-        bl.addSubnet(net, Number(m[2]), family);
-      } catch {
-        continue;
-      }
-      if (bl.check(hp.bareHost, family)) return true;
-    }
-  }
-  return false;
 }
 
 /** Does leaf chain (through the extra certificates) to one of the roots? Signatures are checked. */
@@ -160,18 +140,15 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
       fix: `rename it to the registry's host name as written in image references (e.g. registry.example.com:5000), or use "regcert install-host"`,
     });
   }
-  if (hp && d.kind === 'docker' && ctx.insecureRegistries && isListedInsecure(d.name, ctx.insecureRegistries)) {
-    problems.push({
-      code: 'insecure-registry',
-      path: d.path,
-      message: `${d.name} is also listed under insecure-registries in ${ctx.daemonJsonPath ?? 'daemon.json'}, so Docker may skip certificate verification for it`,
-      fix: `remove "${d.name}" from insecure-registries in ${ctx.daemonJsonPath ?? '/etc/docker/daemon.json'} and restart Docker`,
-    });
+  if (d.unreadable !== undefined) {
+    problems.push(unreadableProblem(d.path, d.unreadable));
+    return problems;
   }
-
+  for (const f of d.files.filter((f) => f.unreadable !== undefined)) problems.push(unreadableProblem(join(d.path, f.name), f.unreadable!));
   const byName = new Map(d.files.map((f) => [f.name, f]));
+  const readable = d.files.filter((f) => f.unreadable === undefined);
   const cas: Array<{ file: string; cert: Certificate }> = [];
-  for (const f of d.files.filter((f) => f.name.endsWith('.crt'))) {
+  for (const f of readable.filter((f) => f.name.endsWith('.crt'))) {
     const file = join(d.path, f.name);
     const certs = tryCerts(f.data);
     if (!certs) {
@@ -184,7 +161,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   }
 
   // Client certificate/key pairs.
-  for (const f of d.files.filter((f) => f.name.endsWith('.cert'))) {
+  for (const f of readable.filter((f) => f.name.endsWith('.cert'))) {
     const file = join(d.path, f.name);
     const base = f.name.slice(0, -'.cert'.length);
     const keyFile = byName.get(`${base}.key`);
@@ -201,7 +178,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
         message: `${file} has no ${base}.key next to it: Docker refuses to use the folder`,
         fix: `copy the matching key to ${join(d.path, `${base}.key`)} (mode 0600), or remove ${f.name}`,
       });
-    } else {
+    } else if (keyFile.unreadable === undefined) {
       const keyPath = join(d.path, keyFile.name);
       let key: KeyObject | undefined;
       try {
@@ -210,7 +187,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
         problems.push({
           code: 'key-unreadable',
           path: keyPath,
-          message: `${keyPath} is encrypted or not a private key: Go's tls.LoadX509KeyPair cannot read it`,
+          message: `${keyPath} ${isEncryptedPrivateKey(keyFile.data) ? 'is encrypted' : 'is not a private key'}: Go's tls.LoadX509KeyPair cannot read it`,
           fix: `write it unencrypted with "regcert install-host … --key-password-file F" (it decrypts), mode 0600`,
         });
       }
@@ -253,7 +230,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   }
 
   // Keys without a certificate: a stray CA key is worse than a leftover.
-  for (const f of d.files.filter((f) => f.name.endsWith('.key'))) {
+  for (const f of readable.filter((f) => f.name.endsWith('.key'))) {
     const base = f.name.slice(0, -'.key'.length);
     if (byName.has(`${base}.cert`)) continue;
     const file = join(d.path, f.name);
@@ -283,7 +260,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
 
   // containerd: hosts.toml must name files that exist.
   const toml = byName.get('hosts.toml');
-  if (toml) {
+  if (toml && toml.unreadable === undefined) {
     const tomlPath = join(d.path, 'hosts.toml');
     for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
       if (!d.existing.includes(resolveRef(d.path, ref))) {
@@ -304,29 +281,12 @@ export function resolveRef(dir: string, ref: string): string {
   return ref.startsWith('/') ? ref : join(dir, ref);
 }
 
-/** A folder is complete when it has a CA (*.crt) and a client certificate with its key. */
-export function isComplete(d: HostDirSnapshot): boolean {
-  const names = new Set(d.files.map((f) => f.name));
-  return d.files.some((f) => f.name.endsWith('.crt')) && d.files.some((f) => f.name.endsWith('.cert') && names.has(`${f.name.slice(0, -5)}.key`));
-}
-
-/**
- * containers/image uses only the first existing folder among
- * ~/.config/containers/certs.d, /etc/containers/certs.d, /etc/docker/certs.d:
- * an incomplete folder earlier in that list hides a complete Docker one.
- */
-export function findShadowing(dirs: HostDirSnapshot[]): Problem[] {
-  const problems: Problem[] = [];
-  for (const docker of dirs.filter((d) => d.kind === 'docker' && isComplete(d))) {
-    const first = (['podman-user', 'podman'] as const).map((k) => dirs.find((d) => d.kind === k && d.name === docker.name)).find((d) => d !== undefined);
-    if (first && !isComplete(first)) {
-      problems.push({
-        code: 'shadowed',
-        path: first.path,
-        message: `${first.path} hides ${docker.path} from Podman/skopeo/Buildah (containers/image uses only the first existing folder), and it lacks a CA or a client certificate with its key`,
-        fix: `remove ${first.path}, or install the same files there (regcert install-host ${docker.name} --runtime podman …)`,
-      });
-    }
-  }
-  return problems;
+/** Present but not readable: never reported as missing (doctor fails closed). */
+export function unreadableProblem(file: string, why: string): Problem {
+  return {
+    code: 'unreadable',
+    path: file,
+    message: `cannot read ${file} (${why}): it exists, but doctor could not examine it`,
+    fix: `run doctor as a user that can read it (sudo regcert doctor), or check its permissions and the disk`,
+  };
 }

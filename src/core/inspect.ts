@@ -10,7 +10,7 @@ import { parseCsrBytes, type Csr } from './csr.js';
 import { formatSans, sansOf, summarizeCertificate } from './describe.js';
 import { daysUntil } from './time.js';
 import { inputError } from './errors.js';
-import { describeKey } from './keys.js';
+import { describeKey, isEncryptedPemBlock, isEncryptedPkcs8Der, PRIVATE_KEY_LABELS } from './keys.js';
 import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
 import { x509 } from './x509.js';
 
@@ -23,7 +23,6 @@ export type FoundObject =
 
 const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
 const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
-const KEY_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'];
 
 const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
 
@@ -38,18 +37,6 @@ export function isPkcs12Der(data: Uint8Array): boolean {
     if (!(authSafe instanceof asn1js.Sequence)) return false;
     const oid = authSafe.valueBlock.value[0];
     return oid instanceof asn1js.ObjectIdentifier && oid.valueBlock.toString() === OID_PKCS7_DATA;
-  } catch {
-    return false;
-  }
-}
-
-/** EncryptedPrivateKeyInfo starts SEQUENCE { SEQUENCE { OID ... } ... }; PrivateKeyInfo starts SEQUENCE { INTEGER ... }. */
-function isEncryptedPkcs8(der: Uint8Array): boolean {
-  try {
-    const { result, offset } = asn1js.fromBER(new Uint8Array(der));
-    if (offset === -1 || !(result instanceof asn1js.Sequence)) return false;
-    const [alg, data] = result.valueBlock.value;
-    return alg instanceof asn1js.Sequence && data instanceof asn1js.OctetString && result.valueBlock.value.length === 2;
   } catch {
     return false;
   }
@@ -100,9 +87,8 @@ export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[
         const csr = tryCsr(b.der);
         if (!csr) throw inputError('BAD_CSR', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
         out.push({ kind: 'csr', csr });
-      } else if (KEY_LABELS.includes(b.label)) {
-        const encrypted = b.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(b.headers['Proc-Type'] ?? '');
-        out.push({ kind: 'private-key', block: b, encrypted, der: false });
+      } else if (PRIVATE_KEY_LABELS.includes(b.label)) {
+        out.push({ kind: 'private-key', block: b, encrypted: isEncryptedPemBlock(b), der: false });
       }
     }
     return out;
@@ -115,7 +101,7 @@ export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[
   if (csr) return [{ kind: 'csr', csr }];
   const der = new Uint8Array(data);
   const block: PemBlock = { label: 'PRIVATE KEY', headers: {}, der, text: '' };
-  if (isEncryptedPkcs8(der)) return [{ kind: 'private-key', block: { ...block, label: 'ENCRYPTED PRIVATE KEY' }, encrypted: true, der: true }];
+  if (isEncryptedPkcs8Der(der)) return [{ kind: 'private-key', block: { ...block, label: 'ENCRYPTED PRIVATE KEY' }, encrypted: true, der: true }];
   if (tryPlainDerKey(der)) return [{ kind: 'private-key', block, encrypted: false, der: true }];
   return [];
 }

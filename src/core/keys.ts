@@ -13,7 +13,8 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { inputError } from './errors.js';
-import { looksLikePem, parsePemBlocks } from './pem.js';
+import * as asn1js from 'asn1js';
+import { looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
 
 const generateKeyPairAsync = promisify(nodeGenerateKeyPair);
 
@@ -61,7 +62,7 @@ export function isRsaKey(key: KeyObject): boolean {
   return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
 }
 
-const PRIVATE_KEY_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'];
+export const PRIVATE_KEY_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'];
 
 export interface ParsedPrivateKey {
   key: KeyObject;
@@ -86,7 +87,7 @@ export function parsePrivateKey(
     if (!block) {
       throw inputError('NO_PRIVATE_KEY', `no private key found in ${source}`, 'pass a PEM file with a "BEGIN PRIVATE KEY" block, or a DER PKCS#8 key');
     }
-    encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(block.headers['Proc-Type'] ?? '');
+    encrypted = isEncryptedPemBlock(block);
     attempt = () => createPrivateKey({ key: block.text, format: 'pem', passphrase: opts.passphrase ?? '' });
   } else {
     const der = Buffer.from(data);
@@ -116,13 +117,34 @@ export function parsePrivateKey(
   }
 }
 
-/** EncryptedPrivateKeyInfo starts SEQUENCE { SEQUENCE { OID ... } ...}; PrivateKeyInfo starts SEQUENCE { INTEGER ... }. */
-function isEncryptedPkcs8Der(der: Buffer): boolean {
-  if (der[0] !== 0x30) return false;
-  let i = 1;
-  const len = der[i] ?? 0;
-  i += len & 0x80 ? 1 + (len & 0x7f) : 1;
-  return der[i] === 0x30;
+/**
+ * The one encrypted-key detector. EncryptedPrivateKeyInfo (RFC 5208) is
+ * SEQUENCE { AlgorithmIdentifier SEQUENCE, encryptedData OCTET STRING };
+ * PrivateKeyInfo starts SEQUENCE { INTEGER ... }.
+ */
+export function isEncryptedPkcs8Der(der: Uint8Array): boolean {
+  try {
+    const { result, offset } = asn1js.fromBER(new Uint8Array(der));
+    if (offset === -1 || !(result instanceof asn1js.Sequence)) return false;
+    const [alg, data] = result.valueBlock.value;
+    return alg instanceof asn1js.Sequence && data instanceof asn1js.OctetString && result.valueBlock.value.length === 2;
+  } catch {
+    return false;
+  }
+}
+
+/** A PEM private-key block that needs a passphrase: PKCS#8 "ENCRYPTED PRIVATE KEY" or OpenSSL's Proc-Type: 4,ENCRYPTED. */
+export function isEncryptedPemBlock(block: PemBlock): boolean {
+  return block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(block.headers['Proc-Type'] ?? '');
+}
+
+/** Whether a key file (PEM or DER) is encrypted: every command asks this one function. */
+export function isEncryptedPrivateKey(data: Uint8Array): boolean {
+  if (looksLikePem(data)) {
+    const block = parsePemBlocks(Buffer.from(data).toString('utf8')).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
+    return block !== undefined && isEncryptedPemBlock(block);
+  }
+  return isEncryptedPkcs8Der(data);
 }
 
 /**

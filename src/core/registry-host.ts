@@ -4,7 +4,7 @@
  * optional port. The folder is the name exactly as written in image
  * references: "host" and "host:443" are different folders to Docker.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from './ip.js';
 import { inputError } from './errors.js';
 import { normalizeHostname } from './san.js';
 

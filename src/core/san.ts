@@ -4,7 +4,7 @@
  * (dns:, ip:, email:, uri:). Host names are validated and IDNs converted to
  * their punycode A-label form; "*." is allowed only as the whole leftmost label.
  */
-import { isIP } from 'node:net';
+import { isIP } from './ip.js';
 import { domainToASCII } from 'node:url';
 import { URI_SAN_SCHEMES } from './defaults.js';
 import { inputError } from './errors.js';

@@ -1,65 +1,119 @@
-/** Reading certs.d trees (Docker, containers/image, containerd) into snapshots for the doctor. */
+/**
+ * Reading certs.d trees (Docker, containers/image, containerd) and runtime
+ * config files into snapshots for doctor and install-host. Fails closed: a
+ * file or folder that exists but cannot be read is reported as unreadable,
+ * never as missing.
+ */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { readInputFile } from './read.js';
 import { hostsTomlFiles, resolveRef, type FileSnapshot, type HostDirSnapshot, type RootKind } from '../core/doctor.js';
+import { isRegcertError } from '../core/errors.js';
+import { readInputFile } from './read.js';
 
-async function exists(p: string): Promise<boolean> {
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+const why = (e: unknown) =>
+  errno(e) === 'EACCES' || errno(e) === 'EPERM' || (isRegcertError(e) && e.code === 'NOT_READABLE') ? 'permission denied' : ((e as Error).message ?? String(e));
+
+/** Missing (ENOENT, ENOTDIR) is the only "not there"; anything else means it is there. */
+async function existsOrUnknown(p: string): Promise<boolean> {
   try {
     await fsp.stat(p);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR';
   }
 }
 
-/** Every HOST[:PORT] folder under root (none when root does not exist). */
-export async function readCertsRoot(root: string, kind: RootKind): Promise<HostDirSnapshot[] | undefined> {
+async function readFileSnapshot(dir: string, name: string): Promise<FileSnapshot | undefined> {
+  const p = path.join(dir, name);
+  let st;
+  try {
+    st = await fsp.stat(p); // runtimes follow symbolic links
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined; // a dangling link: the runtime sees nothing either
+    return { name, mode: 0, data: new Uint8Array(), unreadable: why(e) };
+  }
+  if (!st.isFile()) return undefined;
+  try {
+    // Bounded, regular files only (read.ts): what cannot be read that way is reported, not parsed.
+    return { name, mode: st.mode & 0o777, data: await readInputFile(p, 'file', undefined, 'certificate') };
+  } catch (e) {
+    return { name, mode: st.mode & 0o777, data: new Uint8Array(), unreadable: why(e) };
+  }
+}
+
+/** One HOST[:PORT] folder; undefined when it does not exist. */
+export async function readHostDir(root: string, kind: RootKind, name: string): Promise<HostDirSnapshot | undefined> {
+  const dir = path.join(root, name);
+  let entries: string[];
+  try {
+    const st = await fsp.stat(dir);
+    if (!st.isDirectory()) return undefined;
+    entries = (await fsp.readdir(dir)).sort();
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
+    return { root, kind, name, path: dir, files: [], existing: [], unreadable: why(e) };
+  }
+  const files: FileSnapshot[] = [];
+  for (const f of entries) {
+    const snap = await readFileSnapshot(dir, f);
+    if (snap) files.push(snap);
+  }
+  const existing: string[] = [];
+  const toml = files.find((f) => f.name === 'hosts.toml' && f.unreadable === undefined);
+  if (toml) {
+    for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
+      const abs = resolveRef(dir, ref);
+      if (await existsOrUnknown(abs)) existing.push(abs);
+    }
+  }
+  return { root, kind, name, path: dir, files, existing };
+}
+
+export interface RootSnapshot {
+  exists: boolean;
+  /** Why the root could not be listed (it exists). */
+  unreadable?: string | undefined;
+  dirs: HostDirSnapshot[];
+}
+
+/** Every HOST[:PORT] folder under root. */
+export async function readCertsRoot(root: string, kind: RootKind): Promise<RootSnapshot> {
   let names: string[];
   try {
     names = (await fsp.readdir(root)).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw e;
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return { exists: false, dirs: [] };
+    return { exists: true, unreadable: why(e), dirs: [] };
   }
-  const out: HostDirSnapshot[] = [];
+  const dirs: HostDirSnapshot[] = [];
   for (const name of names) {
-    const dir = path.join(root, name);
-    const st = await fsp.stat(dir).catch(() => undefined);
-    if (!st?.isDirectory()) continue;
-    const files: FileSnapshot[] = [];
-    for (const f of (await fsp.readdir(dir)).sort()) {
-      const p = path.join(dir, f);
-      const fst = await fsp.stat(p).catch(() => undefined); // runtimes follow symbolic links
-      if (!fst?.isFile()) continue;
-      // Bounded and regular files only (read.ts); what cannot be read is not a certificate or key.
-      const data = await readInputFile(p, 'file', undefined, 'certificate').catch(() => undefined);
-      if (data) files.push({ name: f, mode: fst.mode & 0o777, data });
-    }
-    const existing: string[] = [];
-    const toml = files.find((f) => f.name === 'hosts.toml');
-    if (toml) {
-      for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
-        const abs = resolveRef(dir, ref);
-        if (await exists(abs)) existing.push(abs);
-      }
-    }
-    out.push({ root, kind, name, path: dir, files, existing });
+    const d = await readHostDir(root, kind, name);
+    if (d) dirs.push(d);
   }
-  return out;
+  return { exists: true, dirs };
+}
+
+export type OptionalText = { text: string; mode: number } | { unreadable: string } | undefined;
+
+/** A runtime config file (daemon.json, config.toml, registries.yaml): undefined when it does not exist. */
+export async function readOptionalText(file: string): Promise<OptionalText> {
+  try {
+    const st = await fsp.stat(file);
+    return { text: Buffer.from(await readInputFile(file, 'runtime configuration', undefined, 'config')).toString('utf8'), mode: st.mode & 0o777 };
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || (isRegcertError(e) && e.code === 'NOT_FOUND')) return undefined;
+    return { unreadable: why(e) };
+  }
 }
 
 /** insecure-registries from Docker's daemon.json; undefined when the file does not exist. */
 export async function readInsecureRegistries(file: string): Promise<{ list: string[]; error?: string } | undefined> {
-  let text: string;
+  const r = await readOptionalText(file);
+  if (r === undefined) return undefined;
+  if ('unreadable' in r) return { list: [], error: `cannot read ${file} (${r.unreadable}): its insecure-registries were not checked` };
   try {
-    text = Buffer.from(await readInputFile(file, 'Docker daemon configuration', undefined, 'config')).toString('utf8');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'NOT_FOUND') return undefined;
-    return { list: [], error: `cannot read ${file}: ${(e as Error).message}` };
-  }
-  try {
-    const j = JSON.parse(text) as { 'insecure-registries'?: unknown };
+    const j = JSON.parse(r.text) as { 'insecure-registries'?: unknown };
     const list = j['insecure-registries'];
     return { list: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [] };
   } catch {

@@ -1,7 +1,7 @@
-/** PKCS#12 input for --p12 (install-host, verify): the key, its certificate and the chain, MAC checked. */
-import { parseCertificates } from '../core/certificates.js';
+/** PKCS#12 input for --p12 (install-host, verify, to-p12, inspect): the key, its certificate and the chain, MAC checked. */
+import { assertKeyMatches, parseCertificates } from '../core/certificates.js';
 import { parsePkcs12, selectPkcs12Identity } from '../core/pkcs12.js';
-import { assertKeyMatches, type CredentialOptions, type Credentials } from './credentials.js';
+import type { CredentialOptions, Credentials } from './credential-types.js';
 import { readInputFile } from './files.js';
 import { readSecret, type SecretContext } from './secrets.js';
 

@@ -1,12 +1,11 @@
 /** Reading a CA directory (DIR/ca.crt, DIR/ca.key, DIR/ca-chain.crt). */
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { isSelfSigned, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { isSelfSigned, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
 import { inputError } from '../core/errors.js';
-import { parsePrivateKey } from '../core/keys.js';
+import { readCertificateFile, readPrivateKeyFile } from './credentials.js';
 import type { SecretContext, SecretSource } from './secrets.js';
-import { readSecret } from './secrets.js';
-import { completeInterruptedWrites, pathExists, readInputFile } from './files.js';
+import { completeInterruptedWrites, pathExists } from './files.js';
 
 export interface LoadedCa {
   dir: string;
@@ -19,9 +18,8 @@ export interface LoadedCa {
 }
 
 export async function readCaCertificate(dir: string): Promise<Certificate> {
-  const certPath = path.join(dir, 'ca.crt');
-  const data = await readInputFile(certPath, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'certificate');
-  return parseCertificates(data, certPath)[0]!;
+  const certs = await readCertificateFile(path.join(dir, 'ca.crt'), 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`);
+  return certs[0]!;
 }
 
 /**
@@ -37,19 +35,15 @@ export async function readCa(
   await completeInterruptedWrites(dir); // a killed `init-ca --force` never leaves a half-replaced pair to read
   const cert = await readCaCertificate(dir);
   const keyPath = path.join(dir, 'ca.key');
-  const keyData = await readInputFile(keyPath, 'CA key', `run "regcert init-ca --dir ${dir}" or pass --dir`, 'key');
-  const text = Buffer.from(keyData).toString('latin1');
-  const looksEncrypted = text.includes('ENCRYPTED');
-  let passphrase = await readSecret(secret, { flag: passwordFlag, label: `passphrase of ${keyPath}`, required: looksEncrypted }, ctx);
-  if (!looksEncrypted && passphrase !== undefined) passphrase = undefined;
-  const { key } = parsePrivateKey(keyData, { passphrase, source: keyPath, passwordFlag });
+  // The one loader: an encrypted CA key, PEM or DER, gets its passphrase (a plain one ignores it).
+  const { key } = await readPrivateKeyFile(keyPath, { what: 'CA key', hint: `run "regcert init-ca --dir ${dir}" or pass --dir`, secret, passwordFlag }, ctx);
   if (!keyMatchesCertificate(key, cert)) {
     throw inputError('CA_KEY_MISMATCH', `${keyPath} does not belong to ${path.join(dir, 'ca.crt')}`, 'restore the matching key, or create a new CA');
   }
   let chain = [cert];
   const chainPath = path.join(dir, 'ca-chain.crt');
   if (await pathExists(chainPath)) {
-    chain = parseCertificates(await readInputFile(chainPath, 'CA chain'), chainPath);
+    chain = await readCertificateFile(chainPath, 'CA chain', undefined, 'bundle');
     if (!Buffer.from(chain[0]!.rawData).equals(Buffer.from(cert.rawData))) {
       throw inputError('CHAIN_MISMATCH', `${chainPath} does not start with ${path.join(dir, 'ca.crt')}`, 'recreate the intermediate with "regcert init-ca --intermediate"');
     }

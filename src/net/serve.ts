@@ -14,12 +14,12 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { certificateToPem, createLeaf, isSelfSigned, parseCertificates, type Certificate } from '../core/certificates.js';
+import { certificateToPem, createLeaf, isSelfSigned, type Certificate } from '../core/certificates.js';
 import { ekuNames } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
-import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parsePrivateKey, publicKeyDer } from '../core/keys.js';
-import { assertKeyMatches } from '../io/credentials.js';
-import { pathExists, readInputFile } from '../io/files.js';
+import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, publicKeyDer } from '../core/keys.js';
+import { readCertificateFile, readKeyPair } from '../io/credentials.js';
+import { pathExists } from '../io/files.js';
 import { readCa, readCaCertificate } from '../io/pki.js';
 import type { SecretContext, SecretSource } from '../io/secrets.js';
 import type { San } from '../core/san.js';
@@ -31,6 +31,8 @@ export interface ServeOptions {
   port?: number | undefined;
   serverCert?: string | undefined;
   caPassword?: SecretSource | undefined;
+  /** The passphrase of NAME.key when --server-cert names an encrypted key. */
+  keyPassword?: SecretSource | undefined;
   /** One line per request (and startup notes). */
   log?: ((line: string) => void) | undefined;
 }
@@ -50,9 +52,18 @@ async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: stri
   if (opts.serverCert) {
     const crtPath = path.join(opts.dir, `${opts.serverCert}.crt`);
     const keyPath = path.join(opts.dir, `${opts.serverCert}.key`);
-    const chain = parseCertificates(await readInputFile(crtPath, 'server certificate', `issue one with "regcert issue ${opts.serverCert} --server --dir ${opts.dir}"`, 'certificate'), crtPath);
-    const { key } = parsePrivateKey(await readInputFile(keyPath, 'server key', undefined, 'key'), { source: keyPath, passwordFlag: '--key-password-file' });
-    assertKeyMatches(key, chain[0]!, keyPath, crtPath);
+    const { chain, key } = await readKeyPair(
+      crtPath,
+      keyPath,
+      {
+        what: 'server key',
+        certWhat: 'server certificate',
+        certHint: `issue one with "regcert issue ${opts.serverCert} --server --dir ${opts.dir}"`,
+        secret: opts.keyPassword,
+        passwordFlag: '--key-password-file',
+      },
+      ctx,
+    );
     const ekus = ekuNames(chain[0]!);
     if (ekus.length > 0 && !ekus.includes('serverAuth')) {
       throw inputError('NOT_SERVER_CERT', `${crtPath} has no serverAuth EKU`, `issue a server certificate: regcert issue ${opts.serverCert} --server`);
@@ -84,7 +95,7 @@ export async function startServe(opts: ServeOptions, ctx: SecretContext = { inte
   // Trust anchors for client certificates: the CA and its parents (ca-chain.crt).
   // A root CA has no ca-chain.crt; a malformed one is an error, not a silent fallback.
   const chainPath = path.join(opts.dir, 'ca-chain.crt');
-  const anchors: Certificate[] = (await pathExists(chainPath)) ? parseCertificates(await readInputFile(chainPath, 'CA chain'), chainPath) : [caCert];
+  const anchors: Certificate[] = (await pathExists(chainPath)) ? await readCertificateFile(chainPath, 'CA chain') : [caCert];
   const root = anchors.find(isSelfSigned) ?? anchors[anchors.length - 1]!;
   const rootPem = certificateToPem(root);
   const id = await serverIdentity(opts, ctx, host);

@@ -173,7 +173,7 @@ describe('CSR signing', () => {
   it('refuses a CSR whose signature is broken (exit 2, nothing written)', async () => {
     await runOk('openssl', ['req', '-in', 'bot.csr', '-outform', 'DER', '-out', 'bot.der'], { cwd });
     const buf = readFileSync(path.join(cwd, 'bot.der'));
-    buf[buf.length - 5] ^= 0xff; // flip bits inside the signature
+    buf[buf.length - 5] = buf[buf.length - 5]! ^ 0xff; // flip bits inside the signature
     writeFileSync(path.join(cwd, 'broken.der'), buf);
     const r = await runCli(['issue', 'broken', '--dir', 'pki', '--csr', 'broken.der', '--client'], { cwd });
     expect(r.code).toBe(2);

@@ -17,12 +17,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves when 127.0.0.1:port accepts a TCP connection; rejects after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+/** Resolves when host:port (default 127.0.0.1) accepts a TCP connection; rejects after timeoutMs. */
+export async function waitForPort(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
+      const s = net.connect({ host, port });
       s.once('connect', () => {
         s.destroy();
         resolve(true);
@@ -34,7 +34,7 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
       });
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -46,8 +46,11 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
-/** Starts a server process, waits for its port, and returns a stop() that kills it by PID (bounded). */
-export async function startServer(cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Server> {
+/**
+ * Spawns a long-running program and returns a stop() that kills it by PID:
+ * SIGTERM, then SIGKILL after killAfterMs, and waits for the exit (bounded).
+ */
+export function spawnStoppable(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Server & { exited: Promise<void> } {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
@@ -68,22 +71,28 @@ export async function startServer(cmd: string, args: string[], port: number, opt
       } catch {
         /* already gone */
       }
-    }, 5000);
+    }, opts.killAfterMs ?? 5000);
     await exited;
     clearTimeout(t);
   };
+  return { pid, child, output: () => out, stop, exited };
+}
+
+/** Starts a server process, waits for its port, and returns a stop() that kills it by PID (bounded). */
+export async function startServer(cmd: string, args: string[], port: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; host?: string } = {}): Promise<Server> {
+  const { exited, ...server } = spawnStoppable(cmd, args, opts);
   try {
     await Promise.race([
-      waitForPort(port, opts.timeoutMs ?? 15_000),
+      waitForPort(port, opts.timeoutMs ?? 15_000, opts.host),
       exited.then(() => {
-        throw new Error(`${cmd} exited before listening:\n${out}`);
+        throw new Error(`${cmd} exited before listening:\n${server.output()}`);
       }),
     ]);
   } catch (e) {
-    await stop();
+    await server.stop();
     throw e;
   }
-  return { pid, child, output: () => out, stop };
+  return server;
 }
 
 /** Fails loudly (no silent skip) when a peer program is missing: .ci/run installs them. */

@@ -111,8 +111,10 @@ export function makeOciLayout(dir: string): string {
 export async function startDistribution(
   dir: string,
   tls: { cert: string; key: string; clientCa?: string },
+  listen = '127.0.0.1',
 ): Promise<{ port: number; server: Server }> {
   const port = await freePort();
+  const addr = listen.includes(':') ? `"[${listen}]:${port}"` : `${listen}:${port}`;
   mkdirSync(path.join(dir, 'storage'), { recursive: true });
   const config = path.join(dir, 'config.yml');
   writeFileSync(
@@ -123,7 +125,7 @@ export async function startDistribution(
       'storage:',
       `  filesystem: { rootdirectory: ${path.join(dir, 'storage')} }`,
       'http:',
-      `  addr: 127.0.0.1:${port}`,
+      `  addr: ${addr}`,
       '  secret: regcert-test-secret',
       '  tls:',
       `    certificate: ${tls.cert}`,
@@ -132,6 +134,6 @@ export async function startDistribution(
       '',
     ].join('\n'),
   );
-  const server = await startServer(requireBinary('docker-registry'), ['serve', config], port);
+  const server = await startServer(requireBinary('docker-registry'), ['serve', config], port, { host: listen });
   return { port, server };
 }

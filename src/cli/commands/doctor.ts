@@ -9,7 +9,8 @@ const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'p
 function renderProblem(out: Out, p: Problem): void {
   const s = out.style;
   out.line(`    ${s.red(s.fail)} ${p.message}`);
-  out.line(`      ${s.dim('fix:')} ${p.fix}`);
+  // A fix may span lines (config lines to add); runCommand escaped it (keeping its line breaks).
+  out.line(`      ${s.dim('fix:')} ${p.fix.trimEnd().split('\n').join('\n           ')}`);
 }
 
 export function renderDoctor(r: DoctorResult, out: Out): void {
@@ -39,13 +40,15 @@ export function register(program: Command, rt: Runtime): void {
       'Examine the certs.d folders Docker, Podman (containers/image) and containerd read, and report each problem with its fix:\n' +
         'a .cert without its .key (or the reverse), a key that does not match, a key readable by others, a certificate without\n' +
         'clientAuth, expired or expiring within 30 days, a client certificate that does not chain to the folder\'s *.crt, a folder\n' +
-        'name that is not HOST[:PORT], a host also in insecure-registries, hosts.toml naming missing files, a Podman folder\n' +
-        'hiding a complete Docker one, a stray CA private key. Exit 1 when there is any problem.',
+        'name that is not HOST[:PORT], a registry Docker sends no client certificate to (127.0.0.0/8, insecure-registries),\n' +
+        'hosts.toml naming missing files, containerd\'s config.toml without the CRI config_path (1.x and 2.x sections), a Podman\n' +
+        'folder hiding a different one, a stray CA private key, a file that exists but cannot be read. Exit 1 when there is any problem.',
     )
     .argument('[host]', 'only this HOST[:PORT]')
     .option('--runtime <runtime>', 'docker, podman or containerd (default: all)')
     .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
-    .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)");
+    .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)")
+    .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)");
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -20,6 +20,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--port <n>', 'port (0: any free port)', parseInteger, 8443)
     .option('--server-cert <name>', 'use DIR/NAME.crt and DIR/NAME.key as the server certificate');
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
+  addSecretOptions(cmd, 'key-password', 'with --server-cert: passphrase of an encrypted NAME.key');
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -1,0 +1,49 @@
+// typescript-eslint for src/ and test/, kept small so every helper's code passes:
+// import-x/no-cycle keeps the layers honest, and src/core stays pure (no file
+// system, network, processes or console: those belong to src/io, src/net, src/cli).
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+const IMPURE = ['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'child_process', 'process', 'os', 'worker_threads', 'cluster', 'readline'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'coverage/**'] },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    extends: [tseslint.configs.recommended],
+    plugins: { 'import-x': importX },
+    // Resolves './x.js' to './x.ts' as tsc does (NodeNext), so no-cycle sees every edge.
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.test.json' })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
+      // `let x; … x = …` before a closure that uses it is a common, clear pattern here.
+      'prefer-const': 'off',
+    },
+  },
+  {
+    // Tests walk JSON documents by key: an `any` there is a reading aid, not a hole.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: IMPURE.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'src/core is pure: file, network and process access belong in src/io, src/net or src/cli' })),
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'src/core is pure: pass what you need from process as a parameter' }],
+      'no-console': 'error',
+    },
+  },
+);

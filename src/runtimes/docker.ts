@@ -1,0 +1,105 @@
+/**
+ * Docker Engine (moby) on Linux.
+ *
+ * Reads ROOT/HOST[:PORT]/ with ROOT /etc/docker/certs.d (rootful) or
+ * $XDG_CONFIG_HOME/docker/certs.d, default ~/.config/docker/certs.d
+ * (rootless: moby registry.CertsDir). On every pull, no restart needed.
+ *
+ * But only for a registry it deems secure: moby's TLS set-up reads certs.d
+ * under `if isSecure && CertsDir != ""`, and isSecureIndex (registry/config.go)
+ * calls a registry insecure when its HOST[:PORT] is an insecure-registries
+ * entry, or when any address the host resolves to lies in an
+ * insecure-registries CIDR or in 127.0.0.0/8, a built-in entry that cannot be
+ * removed. Docker then presents no client certificate at all.
+ */
+import { BlockList, isIP } from 'node:net';
+import path from 'node:path';
+import { CERTS_DIRS } from '../core/defaults.js';
+import type { Problem } from '../core/doctor.js';
+import type { RegistryHost } from '../core/registry-host.js';
+import { certsDirPlan } from './certs-d.js';
+import type { ClientMaterial, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';
+
+/** moby: "Localhost is by default considered as an insecure registry" (registry/config.go). */
+export const DOCKER_BUILTIN_INSECURE_CIDR = '127.0.0.0/8';
+
+export function dockerRoots(env: RuntimeEnv): string[] {
+  if (!env.rootless) return [CERTS_DIRS.docker];
+  return [path.join(env.xdgConfigHome ?? path.join(env.home, '.config'), 'docker', 'certs.d')];
+}
+
+function cidrContains(cidr: string, address: string): boolean {
+  const m = /^(.+)\/(\d{1,3})$/.exec(cidr);
+  if (!m) return false;
+  const family = isIP(m[1]!);
+  if (family === 0 || family !== isIP(address)) return false;
+  const list = new BlockList();
+  try {
+    list.addSubnet(m[1]!, Number(m[2]), family === 4 ? 'ipv4' : 'ipv6');
+  } catch {
+    return false;
+  }
+  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** An insecure-registries entry as moby loads it: "http://" or "https://" is stripped. */
+function normalizeEntry(entry: string): string {
+  return entry.replace(/^https?:\/\//i, '');
+}
+
+/**
+ * Why Docker would present no client certificate to this registry (moby
+ * isSecureIndex), or undefined when it reads the certs.d folder.
+ * `addresses`: what the host name resolves to on the Docker host (an IP
+ * literal stands for itself).
+ */
+export function dockerSkipsClientCert(host: RegistryHost, insecureRegistries: readonly string[], addresses: readonly string[]): string | undefined {
+  const entries = insecureRegistries.map(normalizeEntry);
+  if (entries.includes(host.name)) return `${host.name} is listed under insecure-registries`;
+  const addrs = isIP(host.bareHost) ? [host.bareHost] : addresses;
+  for (const a of addrs) {
+    if (cidrContains(DOCKER_BUILTIN_INSECURE_CIDR, a)) {
+      return isIP(host.bareHost)
+        ? `${host.bareHost} is in 127.0.0.0/8, which Docker always treats as an insecure registry`
+        : `${host.bareHost} resolves to ${a}, in 127.0.0.0/8, which Docker always treats as an insecure registry`;
+    }
+    const cidr = entries.find((e) => cidrContains(e, a));
+    if (cidr) return isIP(host.bareHost) ? `${host.bareHost} is in ${cidr}, listed under insecure-registries` : `${host.bareHost} resolves to ${a}, in ${cidr}, listed under insecure-registries`;
+  }
+  return undefined;
+}
+
+/** The problem for one folder (or one host about to be installed), from the one rule above. */
+export function insecureRegistryProblem(host: RegistryHost, folder: string, facts: Pick<RuntimeFacts, 'insecureRegistries' | 'addresses'>): Problem | undefined {
+  const file = facts.insecureRegistries?.file ?? 'daemon.json';
+  const why = dockerSkipsClientCert(host, facts.insecureRegistries?.entries ?? [], facts.addresses.get(host.bareHost) ?? []);
+  if (!why) return undefined;
+  const listed = why.includes('insecure-registries');
+  return {
+    code: 'insecure-registry',
+    path: folder,
+    message: listed
+      ? `${host.name} is also listed under insecure-registries in ${file} (${why}): Docker reads no certs.d for it and sends no client certificate`
+      : `${why}: Docker reads no certs.d for ${host.name} and sends no client certificate, so the registry refuses the handshake`,
+    fix: listed
+      ? `remove the entry from insecure-registries in ${file} and restart Docker`
+      : `reach the registry by a host name that does not resolve to 127.0.0.0/8 (e.g. an /etc/hosts entry for another address of this machine), or use another runtime (Podman, containerd)`,
+  };
+}
+
+export const docker: Runtime = {
+  name: 'docker',
+  title: 'Docker Engine (rootful /etc/docker/certs.d, rootless ~/.config/docker/certs.d)',
+  roots: dockerRoots,
+  plan: (host: RegistryHost, m: ClientMaterial, o: PlanOptions): Promise<RuntimePlan> =>
+    certsDirPlan('docker', o.root ?? dockerRoots(o.env)[0]!, host, m, o.env.platform, [`docker pull ${host.name}/IMAGE   (Docker reads certs.d on every pull; no restart needed)`]),
+  check(facts: RuntimeFacts): Problem[] {
+    const out: Problem[] = [];
+    for (const h of facts.hosts) {
+      const folder = facts.dirs.find((d) => d.name === h.name)?.path ?? path.join(dockerRoots(facts.env)[0]!, h.name);
+      const p = insecureRegistryProblem(h, folder, facts);
+      if (p) out.push(p);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,32 @@
+/** Every runtime regcert knows, by name: install-host, doctor and config use only these. */
+import { buildkit } from './buildkit.js';
+import { containerd } from './containerd.js';
+import { contentTrust } from './content-trust.js';
+import { docker } from './docker.js';
+import { dockerDesktop } from './docker-desktop.js';
+import { k3s, rke2 } from './k3s.js';
+import { podman } from './podman.js';
+import { RUNTIME_NAMES, type Runtime, type RuntimeName } from './types.js';
+import { inputError } from '../core/errors.js';
+
+export * from './types.js';
+
+export const RUNTIMES: Readonly<Record<RuntimeName, Runtime>> = {
+  docker,
+  'docker-desktop': dockerDesktop,
+  podman,
+  containerd,
+  buildkit,
+  k3s,
+  rke2,
+  'content-trust': contentTrust,
+};
+
+export function parseRuntimeName(name: string, allowed: readonly RuntimeName[] = RUNTIME_NAMES): RuntimeName {
+  if ((allowed as readonly string[]).includes(name)) return name as RuntimeName;
+  throw inputError('BAD_RUNTIME', `unknown runtime "${name}"`, `use one of: ${allowed.join(', ')}`);
+}
+
+export function runtimeFor(name: RuntimeName): Runtime {
+  return RUNTIMES[name];
+}

@@ -1,0 +1,92 @@
+/**
+ * The one shape every runtime file (src/runtimes/<runtime>.ts) exports, in
+ * the spirit of mkcert's truststore_<os>.go: where the runtime reads a
+ * registry's client certificate (rootful, rootless, platform), what a
+ * host's files and config entries are, and what can be wrong (`check`).
+ * install-host, doctor and `config containerd` only call these.
+ */
+import type { HostDirSnapshot, Problem } from '../core/doctor.js';
+import type { RegistryHost } from '../core/registry-host.js';
+import type { PlannedFile } from '../io/files.js';
+
+export const RUNTIME_NAMES = ['docker', 'docker-desktop', 'podman', 'containerd', 'buildkit', 'k3s', 'rke2', 'content-trust'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+/** Whose runtime, on which OS. */
+export interface RuntimeEnv {
+  home: string;
+  /** $XDG_CONFIG_HOME when set (rootless Docker reads it; containers/image uses $HOME only). */
+  xdgConfigHome?: string | undefined;
+  /** --rootless: the per-user daemon (rootless Docker, rootless Podman, nerdctl, rootless BuildKit/k3s). */
+  rootless: boolean;
+  platform: NodeJS.Platform;
+}
+
+/** What install-host lays out: PEM text, the key always unencrypted (Go's tls.LoadX509KeyPair). */
+export interface ClientMaterial {
+  clientCert: string;
+  clientKey: string;
+  caPem: string;
+}
+
+export interface PlanOptions {
+  env: RuntimeEnv;
+  /** --certs-dir: the root the host folder goes under (replaces the default). */
+  root?: string | undefined;
+}
+
+/** An entry for a daemon's main config file (buildkitd.toml, registries.yaml, containerd config.toml). */
+export interface ConfigEntry {
+  /** The file the daemon reads by default (for this env). */
+  file: string;
+  language: 'toml' | 'yaml';
+  /** The entry alone, as printed. */
+  snippet: string;
+  /**
+   * The whole file with this host's entry merged in; `existing` is the file's
+   * text (undefined: no file yet). Pure. Every other entry and comment is kept
+   * byte for byte; throws an input error when it cannot merge safely.
+   */
+  merge(existing: string | undefined, file: string): string;
+}
+
+export interface RuntimePlan {
+  runtime: RuntimeName;
+  /** The host folder (client.cert, client.key, ca.crt). */
+  dir: string;
+  files: PlannedFile[];
+  config?: ConfigEntry | undefined;
+  /** The runtime reads no certs.d (BuildKit): its files matter only where the config entry names them. */
+  filesOnlyWithConfig?: boolean | undefined;
+  /** What to run next. */
+  next: string[];
+}
+
+/** What doctor and install-host know about this machine, read by src/io. */
+export interface RuntimeFacts {
+  env: RuntimeEnv;
+  /** The registries judged (install-host: the one; doctor: every folder found). */
+  hosts: RegistryHost[];
+  /** The certs.d folders read (doctor). */
+  dirs: HostDirSnapshot[];
+  /** Docker's daemon.json insecure-registries; undefined: no daemon.json. */
+  insecureRegistries?: { file: string; entries: string[] } | undefined;
+  /** The addresses each host name resolves to (Docker matches CIDRs against them). */
+  addresses: ReadonlyMap<string, string[]>;
+  /** The certs.d root the runtime's folders were read from (default: its first root). */
+  certsRoot?: string | undefined;
+  /** The daemon's main config file, when read (containerd config.toml). */
+  config?: { file: string; text: string; missing?: boolean } | undefined;
+}
+
+export interface Runtime {
+  name: RuntimeName;
+  /** One line for help and messages. */
+  title: string;
+  /** The roots a host folder is looked up under, in the runtime's own order. */
+  roots(env: RuntimeEnv): string[];
+  /** A host's files (and config entry) for this runtime. */
+  plan(host: RegistryHost, material: ClientMaterial, opts: PlanOptions): Promise<RuntimePlan>;
+  /** What stops this runtime from presenting the client certificate. Pure. */
+  check(facts: RuntimeFacts): Problem[];
+}
