@@ -13,7 +13,7 @@ vi.mock('../../src/commands/trust-ca.js', () => ({
 vi.mock('../../src/commands/install-host.js', () => ({
   installHost: async (o: unknown) => {
     seen.installHost = o;
-    return { command: 'install-host', host: 'h', runtimes: ['docker'], dryRun: false, files: [], certificate: fakeCert, chainLength: 1, caFrom: 'x', warnings: [], next: [] };
+    return { command: 'install-host', host: 'h', runtimes: ['docker'], dryRun: false, files: [], certificate: fakeCert, chainLength: 1, caFrom: 'x', configs: [], warnings: [], next: [] };
   },
 }));
 vi.mock('../../src/commands/config.js', () => ({
