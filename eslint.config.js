@@ -3,7 +3,6 @@
 // system, network, processes or console: those belong to src/io, src/net, src/cli).
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
-import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const IMPURE = ['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'child_process', 'process', 'os', 'worker_threads', 'cluster', 'readline'];
 
@@ -15,7 +14,7 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     // Resolves './x.js' to './x.ts' as tsc does (NodeNext), so no-cycle sees every edge.
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.test.json' })],
+      'import-x/resolver': { typescript: { project: './tsconfig.test.json' } },
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/extensions': ['.ts', '.js'],
     },
