@@ -212,7 +212,7 @@ export function isSelfSigned(cert: Certificate): boolean {
 
 /** Parses every certificate in PEM (any text around it) or a single DER certificate. */
 export function parseCertificates(data: Uint8Array, source = 'the file'): Certificate[] {
-  const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE');
+  const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE', source);
   const certs: Certificate[] = [];
   for (const b of blocks) {
     try {
@@ -241,11 +241,26 @@ export function keyMatchesCertificate(key: KeyObject, cert: Certificate): boolea
   return Buffer.from(publicKeyDer(key)).equals(Buffer.from(cert.publicKey.rawData));
 }
 
+/**
+ * An issuer's key imported once per signature algorithm (for RSA the hash is
+ * part of the imported key): inspect of a CA and 1,000 leaves imports it once.
+ */
+const verifyKeys = new WeakMap<Certificate, Map<string, Promise<CryptoKey>>>();
+function verifyKey(cert: Certificate, issuer: Certificate): Promise<CryptoKey> {
+  const algorithm = { ...issuer.publicKey.algorithm, ...cert.signatureAlgorithm };
+  const id = JSON.stringify(algorithm);
+  let byAlgorithm = verifyKeys.get(issuer);
+  if (!byAlgorithm) verifyKeys.set(issuer, (byAlgorithm = new Map()));
+  let key = byAlgorithm.get(id);
+  if (!key) byAlgorithm.set(id, (key = issuer.publicKey.export(algorithm, ['verify'], nativeCrypto)));
+  return key;
+}
+
 /** True when `issuer` signed `cert` (names chain and the signature verifies). */
 export async function isSignedBy(cert: Certificate, issuer: Certificate): Promise<boolean> {
   if (!Buffer.from(cert.issuerName.toArrayBuffer()).equals(Buffer.from(issuer.subjectName.toArrayBuffer()))) return false;
   try {
-    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }, nativeCrypto);
+    return await cert.verify({ publicKey: await verifyKey(cert, issuer), signatureOnly: true }, nativeCrypto);
   } catch {
     return false;
   }

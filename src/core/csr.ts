@@ -17,7 +17,7 @@ export interface ParsedCsr {
 }
 
 export function parseCsrBytes(data: Uint8Array, source = 'the CSR'): Csr {
-  const blocks = readBlocks(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CERTIFICATE REQUEST');
+  const blocks = readBlocks(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CERTIFICATE REQUEST', source);
   const block = blocks[0];
   if (!block) {
     throw inputError('NO_CSR', `no certificate signing request found in ${source}`, 'pass a PEM ("BEGIN CERTIFICATE REQUEST") or DER PKCS#10 file');

@@ -77,3 +77,27 @@ export const P12_MODE_FOR = {
   browser: 'modern',
   curl: 'modern',
 } as const;
+
+// ---------------------------------------------------------------------------
+// Parser caps: every file is hostile until parsed. Each cap is far above what
+// a real file holds and low enough that refusing takes no time (exit 2).
+
+/**
+ * PEM blocks in one file. A system CA bundle holds about 150 certificates;
+ * 5,000 leaves room for any real bundle and bounds the work per file.
+ */
+export const MAX_PEM_BLOCKS = 5000;
+
+/**
+ * PBKDF2 and PKCS#12-KDF iterations when reading (PKCS#12 MAC and bags,
+ * encrypted PKCS#8): the bound issue 9 names "as OpenSSL". Writers use
+ * 2,048 (OpenSSL), 10,000 (Java) up to 600,000 (OWASP 2023 for
+ * PBKDF2-SHA256); 10,000,000 rounds still finish in seconds.
+ */
+export const MAX_KDF_ITERATIONS = 10_000_000;
+
+/**
+ * Salt bytes in a PBKDF2/PKCS#12 parameter set: writers use 8 (OpenSSL),
+ * 16 (OpenSSL PBES2) or 20 (Java, NSS); more is garbage or an attack.
+ */
+export const MAX_KDF_SALT_BYTES = 64;

@@ -7,7 +7,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import * as asn1js from 'asn1js';
 import { isCa, isSelfSigned, type Certificate } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
-import { formatSans, sansOf, summarizeCertificate } from './describe.js';
+import { certificatePublicKey, formatSans, sansOf, summarizeCertificate } from './describe.js';
 import { daysUntil } from './time.js';
 import { inputError } from './errors.js';
 import { describeKey } from './keys.js';
@@ -90,7 +90,7 @@ function tryPlainDerKey(der: Uint8Array): boolean {
 export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[] {
   if (looksLikePem(data)) {
     const out: FoundObject[] = [];
-    for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'))) {
+    for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'), source)) {
       // A labelled block that does not parse is a damaged file: say so, never skip it.
       if (CERT_LABELS.includes(b.label)) {
         const cert = tryCertificate(b.der);
@@ -218,6 +218,11 @@ export function keyInfo(key: KeyObject): KeyInfo {
   return { keyType: describeKey(key), keyBits: bits };
 }
 
+function certificateKeyInfo(cert: Certificate): KeyInfo {
+  const key = certificatePublicKey(cert);
+  return key ? keyInfo(key) : { keyType: 'unknown', keyBits: null };
+}
+
 function spkiKeyInfo(spki: ArrayBuffer): KeyInfo {
   try {
     return keyInfo(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
@@ -257,7 +262,7 @@ export function describeCertificate(cert: Certificate, now: Date = new Date()): 
     keyUsage: keyUsageNames(cert),
     pathLen: ca && bc?.pathLength !== undefined ? bc.pathLength : null,
     selfSigned: isSelfSigned(cert),
-    ...spkiKeyInfo(cert.publicKey.rawData),
+    ...certificateKeyInfo(cert),
     sha1: sha1Fingerprint(cert.rawData),
   };
 }

@@ -82,7 +82,7 @@ export function parsePrivateKey(
   let encrypted = false;
   let attempt: () => KeyObject;
   if (looksLikePem(data)) {
-    const block = parsePemBlocks(Buffer.from(data).toString('utf8')).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
+    const block = parsePemBlocks(Buffer.from(data).toString('utf8'), source).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
     if (!block) {
       throw inputError('NO_PRIVATE_KEY', `no private key found in ${source}`, 'pass a PEM file with a "BEGIN PRIVATE KEY" block, or a DER PKCS#8 key');
     }
