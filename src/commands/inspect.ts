@@ -129,7 +129,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
             label,
             type: 'private-key',
             encrypted: obj.encrypted,
-            encryption: obj.encrypted ? describeKeyEncryption(obj.block) : null,
+            encryption: obj.encrypted ? describeKeyEncryption(obj.block, label) : null,
             decrypted: false,
             keyType: null,
             keyBits: null,

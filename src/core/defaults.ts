@@ -101,3 +101,18 @@ export const MAX_KDF_ITERATIONS = 10_000_000;
  * 16 (OpenSSL PBES2) or 20 (Java, NSS); more is garbage or an attack.
  */
 export const MAX_KDF_SALT_BYTES = 64;
+
+/**
+ * All key derivations of one file together (a PKCS#12 MAC and each bag, or an
+ * encrypted key): hash rounds, i.e. iterations times output blocks, or N·r·p
+ * for scrypt. Real files use a few thousand to a few million; one derivation
+ * at the full iteration cap still fits. Without it a file of many bags, each
+ * under the per-derivation cap, would still hold the CPU for minutes.
+ */
+export const MAX_KDF_ROUNDS_PER_FILE = 10_000_000;
+
+/**
+ * scrypt memory (128·N·r bytes) for encrypted PKCS#8: OpenSSL's own default
+ * limit is 32 MiB; `openssl pkcs8 -scrypt` writes N=16384, r=8 (16 MiB).
+ */
+export const MAX_SCRYPT_MEMORY_BYTES = 64 * 1024 * 1024;
