@@ -278,7 +278,8 @@ export function parsePkcs12(data: Uint8Array, password: string, opts: ReadOption
     if (String(pfx.version) !== '3') throw new PbeMalformed('PFX version is not 3');
     if (pfx.authSafe.contentType !== id_data) throw new PbeUnsupported('public-key integrity mode (signed PFX)');
     const authSafe = octets(pfx.authSafe.content, 'authSafe content');
-    if (pfx.macData !== undefined) {
+    // asn1-pfx's PFX initialises macData to an empty MacData: an absent one has no algorithm.
+    if (pfx.macData !== undefined && pfx.macData.mac.digestAlgorithm.algorithm !== '') {
       hasMac = true;
       out.mac = verifyMac(pfx.macData, authSafe, password, budget);
     }

@@ -3,12 +3,13 @@
  * built here (never copied bytes) and run through the built CLI; each refusal
  * is exit 2, names the cap, and comes at once.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateToPem, createLeaf, createRootCa } from '../../src/core/certificates.js';
 import { generatePrivateKey, publicKeyDer } from '../../src/core/keys.js';
 import { cliOk, runCli, type CliResult } from '../helpers/cli.js';
+import { encryptedKeyPem, hostileP12, macIterationsP12, reencryptWithIterations } from '../helpers/hostile.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir('regcert-bounds-');
@@ -20,9 +21,9 @@ const p = (...s: string[]) => path.join(dir, ...s);
  * 2-core machine alone can take a second: the bound is on the parsing.
  */
 let baselineMs = 0;
-async function timed(args: string[]): Promise<CliResult & { ms: number }> {
+async function timed(args: string[], timeoutMs = 20_000): Promise<CliResult & { ms: number }> {
   const t = performance.now();
-  const r = await runCli(args, { cwd: dir, timeoutMs: 120_000 });
+  const r = await runCli(args, { cwd: dir, timeoutMs });
   return { ...r, ms: performance.now() - t - baselineMs };
 }
 
@@ -43,6 +44,18 @@ beforeAll(async () => {
   }
   pems.push(certificateToPem(ca));
   writeFileSync(p('c1000.pem'), pems.join(''));
+  // A real PKI, then the hostile files: every one of them is 1-2 KB.
+  await cliOk(['init-ca', '--dir', 'pki', '--cn', 'Bounds CA'], { cwd: dir });
+  await cliOk(['issue', 'alice', '--client', '--dir', 'pki'], { cwd: dir });
+  writeFileSync(p('pw'), 'secret\n');
+  writeFileSync(p('p12pw'), 'other secret\n');
+  const alice = readFileSync(p('pki/alice.crt'), 'utf8').replace(/-----[^-]+-----|\s/g, '');
+  writeFileSync(p('hostile.p12'), hostileP12(new Uint8Array(Buffer.from(alice, 'base64')), 8_388_607, 8_388_607));
+  writeFileSync(p('mac-20m.p12'), macIterationsP12(20_000_000));
+  writeFileSync(p('key-2e31.pem'), reencryptWithIterations(readFileSync(p('pki/alice.key'), 'utf8'), 'secret', 2 ** 31 - 1));
+  writeFileSync(p('key-len.pem'), encryptedKeyPem(2048, 8_388_607));
+  cpSync(p('pki'), p('hostile-ca'), { recursive: true });
+  writeFileSync(p('hostile-ca/ca.key'), reencryptWithIterations(readFileSync(p('pki/ca.key'), 'utf8'), 'secret', 2 ** 31 - 1), { mode: 0o600 });
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
@@ -71,7 +84,7 @@ describe('finding 5: PEM scanning is linear, covers the whole file, and caps the
   });
 
   it('1,000 valid certificates are inspected, each linked to its CA (linking is no longer quadratic)', async () => {
-    const r = await timed(['inspect', 'c1000.pem', '--json']);
+    const r = await timed(['inspect', 'c1000.pem', '--json'], 120_000);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { items: unknown[]; links: Array<{ signedBy: string | null }> };
     expect(j.items).toHaveLength(1000);
@@ -90,3 +103,51 @@ describe('finding 5: PEM scanning is linear, covers the whole file, and caps the
 function readCa(): string {
   return readFileSync(p('ca.crt'), 'utf8');
 }
+
+describe('finding 2: a file of 1 KB cannot take the CPU (KDF caps, exit 2 naming the cap)', () => {
+  const p12Cases: Array<[string, string[]]> = [
+    ['inspect', ['inspect', 'hostile.p12', '--password-file', 'p12pw']],
+    ['install-host --p12', ['install-host', 'reg.example.com', '--certs-dir', 'certs.d', '--p12', 'hostile.p12', '--password-file', 'p12pw', '--ca', 'pki/ca.crt']],
+    ['verify --p12', ['verify', 'https://127.0.0.1:9/', '--p12', 'hostile.p12', '--password-file', 'p12pw']],
+    ['to-p12 --p12', ['to-p12', '--p12', 'hostile.p12', '--in-password-file', 'p12pw', '--password-file', 'pw', '--out', 'again.p12']],
+  ];
+  it.each(p12Cases)('a PKCS#12 without MAC whose bag asks PBKDF2 for an 8,388,607-byte key at 8,388,607 iterations: %s', async (_name, args) => {
+    const r = await timed(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('8388607-byte derived key for AES-256-CBC, which takes 32 bytes (the key-length cap');
+    expect(r.ms).toBeLessThan(1000);
+  });
+
+  const keyCases: Array<[string, string[]]> = [
+    ['inspect (no passphrase)', ['inspect', 'key-2e31.pem']],
+    ['inspect --key-password-file', ['inspect', 'key-2e31.pem', '--key-password-file', 'pw']],
+    ['install-host --key', ['install-host', 'reg.example.com', '--certs-dir', 'certs.d', '--cert', 'pki/alice.crt', '--key', 'key-2e31.pem', '--key-password-file', 'pw', '--ca', 'pki/ca.crt']],
+    ['to-p12 --key', ['to-p12', '--cert', 'pki/alice.crt', '--key', 'key-2e31.pem', '--key-password-file', 'pw', '--password-file', 'p12pw', '--out', 'alice.p12']],
+    ['issue (as the CA key)', ['issue', 'carol', '--client', '--dir', 'hostile-ca', '--ca-password-file', 'pw']],
+  ];
+  it.each(keyCases)('an encrypted PKCS#8 key with 2^31-1 iterations: %s', async (_name, args) => {
+    const r = await timed(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('2147483647 KDF iterations, over the cap of 10,000,000 iterations');
+    expect(r.ms).toBeLessThan(1000);
+  });
+
+  it('iteration counts >= 2^23 are reported as they are (not "iteration count 0")', async () => {
+    const r = await timed(['inspect', 'mac-20m.p12', '--password-file', 'p12pw']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('20000000 MAC iteration count, over the cap of 10,000,000 iterations');
+    expect(r.ms).toBeLessThan(1000);
+  });
+
+  it('an encrypted key that asks PBKDF2 for a key longer than its cipher takes is refused before any derivation', async () => {
+    const r = await timed(['inspect', 'key-len.pem']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('8388607-byte derived key for AES-256-CBC');
+  });
+
+  it('nothing was written by the refused commands', () => {
+    for (const f of ['certs.d', 'again.p12', 'alice.p12', 'hostile-ca/carol.crt', 'hostile-ca/carol.key']) {
+      expect(() => readFileSync(p(f)), f).toThrow();
+    }
+  });
+});
