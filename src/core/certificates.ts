@@ -210,13 +210,24 @@ export function isSelfSigned(cert: Certificate): boolean {
   return Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer()));
 }
 
+/**
+ * A certificate from DER with the parts @peculiar/x509 parses lazily
+ * (extensions, names, key, signature algorithm) read now: a malformed one
+ * fails here, where the caller reports it as input, not later in describing.
+ */
+export function certificateFromDer(der: Uint8Array<ArrayBuffer>): Certificate {
+  const cert = new x509.X509Certificate(der);
+  void [cert.extensions, cert.subject, cert.issuer, cert.publicKey.algorithm, cert.signatureAlgorithm, cert.notBefore, cert.notAfter, cert.serialNumber];
+  return cert;
+}
+
 /** Parses every certificate in PEM (any text around it) or a single DER certificate. */
 export function parseCertificates(data: Uint8Array, source = 'the file'): Certificate[] {
   const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE', source);
   const certs: Certificate[] = [];
   for (const b of blocks) {
     try {
-      certs.push(new x509.X509Certificate(b.der));
+      certs.push(certificateFromDer(b.der));
     } catch (e) {
       throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate`, 'check that the file is a PEM or DER X.509 certificate', { cause: e });
     }

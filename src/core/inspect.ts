@@ -8,7 +8,7 @@ import { id_data } from '@peculiar/asn1-cms';
 import { PFX } from '@peculiar/asn1-pfx';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
-import { isCa, isSelfSigned, type Certificate } from './certificates.js';
+import { certificateFromDer, isCa, isSelfSigned, type Certificate } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
 import { certificatePublicKey, formatSans, sansOf, summarizeCertificate } from './describe.js';
 import { daysUntil } from './time.js';
@@ -54,7 +54,7 @@ function isEncryptedPkcs8(der: Uint8Array): boolean {
 
 function tryCertificate(der: Uint8Array): Certificate | undefined {
   try {
-    return new x509.X509Certificate(new Uint8Array(der));
+    return certificateFromDer(new Uint8Array(der));
   } catch {
     return undefined;
   }
