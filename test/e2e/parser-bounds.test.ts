@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateToPem, createLeaf, createRootCa } from '../../src/core/certificates.js';
 import { generatePrivateKey, publicKeyDer } from '../../src/core/keys.js';
-import { cliOk, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, cliOk, run, runCli, type CliResult } from '../helpers/cli.js';
 import { encryptedKeyPem, hostileP12, macIterationsP12, reencryptWithIterations } from '../helpers/hostile.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -25,6 +25,20 @@ async function timed(args: string[], timeoutMs = 20_000): Promise<CliResult & { 
   const t = performance.now();
   const r = await runCli(args, { cwd: dir, timeoutMs });
   return { ...r, ms: performance.now() - t - baselineMs };
+}
+
+/** Runs the CLI under bash and reads the child's user+system CPU time from the "times" builtin. */
+async function runWithCpu(args: string[]): Promise<CliResult & { cpuMs: number }> {
+  const out = p('cpu-run.out');
+  const r = await run('bash', ['-c', '"$0" "$@" > "$OUT"; c=$?; times >&2; exit $c', process.execPath, BIN, ...args], {
+    cwd: dir,
+    env: { OUT: out },
+    timeoutMs: 180_000,
+  });
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`no times output: ${r.stderr}`);
+  const cpuMs = (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
+  return { ...r, stdout: readFileSync(out, 'utf8'), cpuMs };
 }
 
 beforeAll(async () => {
@@ -84,8 +98,12 @@ describe('finding 5: PEM scanning is linear, covers the whole file, and caps the
   });
 
   it('1,000 valid certificates are inspected, each linked to its CA (linking is no longer quadratic)', async () => {
-    const r = await timed(['inspect', 'c1000.pem', '--json'], 120_000);
+    // CPU time, not wall time: this machine runs several suites at once. c3c46f8 spent ~54 s of
+    // CPU here (a million name comparisons); now it is linear, ~1.5-3 ms of @peculiar/x509
+    // parsing per certificate. The issue's "< 2 s" is not asserted: see docs/security-parsers.md.
+    const r = await runWithCpu(['inspect', 'c1000.pem', '--json']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.cpuMs).toBeLessThan(15_000);
     const j = JSON.parse(r.stdout) as { items: unknown[]; links: Array<{ signedBy: string | null }> };
     expect(j.items).toHaveLength(1000);
     expect(j.links.slice(0, 999).every((l) => l.signedBy === 'c1000.pem#1000')).toBe(true);
