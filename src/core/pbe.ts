@@ -138,7 +138,7 @@ function checkSalt(salt: ArrayBuffer, source: string): Uint8Array {
 export function chargeKdf(budget: KdfBudget, rounds: number): void {
   budget.left -= rounds;
   if (budget.left < 0) {
-    refuse(budget.source, `more key-derivation work than the cap of ${MAX_KDF_ROUNDS_PER_FILE.toLocaleString('en-US')} KDF rounds per file`);
+    refuse(budget.source, `more key-derivation work than the cap of ${MAX_KDF_ROUNDS_PER_FILE.toLocaleString('en-US')} KDF rounds per file (PBKDF2 rounds; a PKCS#12-KDF round counts ${PKCS12_KDF_ROUND_COST})`);
   }
 }
 
@@ -176,9 +176,15 @@ function repeatTo(src: Uint8Array, v: number): Uint8Array {
   return out;
 }
 
-/** Hash rounds a derivation of n bytes at `iterations` costs. */
-export function kdfRounds(hash: string, iterations: number, n: number): number {
-  return iterations * Math.ceil(n / createHash(hash).digest().length);
+/**
+ * One round of the PKCS#12 KDF (a createHash per round, in JavaScript) costs
+ * about 8 PBKDF2 rounds (native): measured 2.5 µs against 0.33 µs of CPU.
+ */
+const PKCS12_KDF_ROUND_COST = 8;
+
+/** The budget units a derivation of n bytes at `iterations` costs (PBKDF2 rounds, or weighted PKCS#12-KDF rounds). */
+export function kdfRounds(hash: string, iterations: number, n: number, kdf: 'pbkdf2' | 'pkcs12' = 'pkcs12'): number {
+  return iterations * Math.ceil(n / createHash(hash).digest().length) * (kdf === 'pkcs12' ? PKCS12_KDF_ROUND_COST : 1);
 }
 
 /**
@@ -354,7 +360,7 @@ export function pbeDecrypt(s: PbeScheme, data: Uint8Array, password: string, bud
   const pw = Buffer.from(password, 'utf8');
   let key: Uint8Array;
   if (s.kdf.kind === 'pbkdf2') {
-    chargeKdf(budget, kdfRounds(s.kdf.prf.hash, s.kdf.iterations, s.cipher.keyLength));
+    chargeKdf(budget, kdfRounds(s.kdf.prf.hash, s.kdf.iterations, s.cipher.keyLength, 'pbkdf2'));
     key = pbkdf2Sync(pw, s.kdf.salt, s.kdf.iterations, s.cipher.keyLength, s.kdf.prf.hash);
   } else {
     // scrypt work is N·r·p block mixes; counted in the same budget as hash rounds.

@@ -9,7 +9,7 @@ import { describeKeyEncryption } from '../../src/core/inspect.js';
 import { describeKey, exportPrivateKeyPem, generatePrivateKey, parsePrivateKey } from '../../src/core/keys.js';
 import { parsePemBlocks } from '../../src/core/pem.js';
 import { describePkcs12, parsePkcs12 } from '../../src/core/pkcs12.js';
-import { encryptedKeyPem, reencryptWithIterations } from '../helpers/hostile.js';
+import { encryptedKeyPem, macIterationsP12, reencryptWithIterations } from '../helpers/hostile.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'regcert-pbe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,20 @@ describe('finding 2: iteration counts are read exactly and capped', () => {
       expect(e.message).toContain(`a ${len}-byte derived key for AES-256-CBC, which takes 32 bytes`);
     }
     expect(describeKeyEncryption(parsePemBlocks(encryptedKeyPem(2048, 32))[0]!)).toContain('2048 iterations');
+  });
+});
+
+describe('one KDF budget per file', () => {
+  it('a PKCS#12 whose MAC asks for 2,000,000 PKCS#12-KDF iterations (under the per-derivation cap) is refused at once', () => {
+    const t = performance.now();
+    const e = refusal(() => parsePkcs12(macIterationsP12(2_000_000), 'pw', { source: 'm.p12' }));
+    expect(performance.now() - t).toBeLessThan(500);
+    expect([e.code, e.exitCode]).toEqual(['KDF_LIMIT', 2]);
+    expect(e.message).toContain('m.p12 asks for more key-derivation work than the cap of 10,000,000 KDF rounds per file');
+  });
+  it('ordinary files stay far below it: OpenSSL and Java iteration counts', () => {
+    // Java keytool: 10,000 iterations for the SHA-256 MAC and each PBES2 bag; a MAC of 100,000 is computed (and fails).
+    expect(refusal(() => parsePkcs12(macIterationsP12(100_000), 'pw')).code).toBe('P12_BAD_PASSWORD');
   });
 });
 
