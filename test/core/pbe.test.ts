@@ -34,7 +34,7 @@ describe('finding 2: iteration counts are read exactly and capped', () => {
     const pem = reencryptWithIterations(exportPrivateKeyPem(await generatePrivateKey('ecdsa-p256')), 'pw', 10_000_001);
     const t = performance.now();
     const e = refusal(() => parsePrivateKey(Buffer.from(pem), { passphrase: 'pw', source: 'k.pem' }));
-    expect(performance.now() - t).toBeLessThan(500);
+    expect(performance.now() - t).toBeLessThan(1000);
     expect([e.code, e.exitCode]).toEqual(['KDF_LIMIT', 2]);
     expect(e.message).toBe('k.pem asks for 10000001 KDF iterations, over the cap of 10,000,000 iterations');
   });
@@ -51,7 +51,7 @@ describe('one KDF budget per file', () => {
   it('a PKCS#12 whose MAC asks for 2,000,000 PKCS#12-KDF iterations (under the per-derivation cap) is refused at once', () => {
     const t = performance.now();
     const e = refusal(() => parsePkcs12(macIterationsP12(2_000_000), 'pw', { source: 'm.p12' }));
-    expect(performance.now() - t).toBeLessThan(500);
+    expect(performance.now() - t).toBeLessThan(1000);
     expect([e.code, e.exitCode]).toEqual(['KDF_LIMIT', 2]);
     expect(e.message).toContain('m.p12 asks for more key-derivation work than the cap of 10,000,000 KDF rounds per file');
   });
