@@ -32,6 +32,7 @@ import { DigestInfo } from '@peculiar/asn1-rsa';
 import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
+import { MAX_KDF_ROUNDS_PER_FILE } from './defaults.js';
 import { isRegcertError, inputError } from './errors.js';
 import {
   PbeMalformed,
@@ -107,6 +108,19 @@ function bagAttributes(friendlyName: string | undefined, localKeyId: Uint8Array 
   }
   if (localKeyId) attrs.push(attribute(OID.localKeyId, der(new OctetString(localKeyId))));
   return attrs.length ? attrs : undefined;
+}
+
+/**
+ * The highest iteration count a built file may use so that regcert reads it
+ * back within its per-file KDF budget (the MAC and both bags together):
+ * 1,000,000 for modern files, 178,571 for legacy ones.
+ */
+export function maxPkcs12Iterations(mode: Pkcs12Mode): number {
+  const perIteration =
+    mode === 'legacy'
+      ? kdfRounds('sha1', 1, 20) + 2 * (kdfRounds('sha1', 1, 24) + kdfRounds('sha1', 1, 8))
+      : kdfRounds('sha256', 1, 32) + 2 * kdfRounds('sha256', 1, 32, 'pbkdf2');
+  return Math.floor(MAX_KDF_ROUNDS_PER_FILE / perIteration);
 }
 
 /**

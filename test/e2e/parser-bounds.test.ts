@@ -163,8 +163,17 @@ describe('finding 2: a file of 1 KB cannot take the CPU (KDF caps, exit 2 naming
     expect(r.stderr).toContain('8388607-byte derived key for AES-256-CBC');
   });
 
+  it('to-p12 writes no file that regcert would refuse to read back (--iterations within the per-file KDF budget)', async () => {
+    const modern = await runCli(['to-p12', '--cert', 'pki/alice.crt', '--key', 'pki/alice.key', '--password-file', 'p12pw', '--iterations', '1000001', '--out', 'big.p12'], { cwd: dir });
+    expect(modern.code).toBe(2);
+    expect(modern.stderr).toContain('pass a whole number from 2048 to 1000000 (modern encryption)');
+    const legacy = await runCli(['to-p12', '--cert', 'pki/alice.crt', '--key', 'pki/alice.key', '--password-file', 'p12pw', '--legacy', '--iterations', '178572', '--out', 'big.p12'], { cwd: dir });
+    expect(legacy.code).toBe(2);
+    expect(legacy.stderr).toContain('from 2048 to 178571 (legacy encryption)');
+  });
+
   it('nothing was written by the refused commands', () => {
-    for (const f of ['certs.d', 'again.p12', 'alice.p12', 'hostile-ca/carol.crt', 'hostile-ca/carol.key']) {
+    for (const f of ['certs.d', 'again.p12', 'alice.p12', 'big.p12', 'hostile-ca/carol.crt', 'hostile-ca/carol.key']) {
       expect(() => readFileSync(p(f)), f).toThrow();
     }
   });
