@@ -119,11 +119,11 @@ function big(v: number | string | undefined, what: string): bigint {
 }
 
 /** An iteration count within 1..MAX_KDF_ITERATIONS, reported exactly when it is not. */
-export function checkIterations(v: number | string | undefined, source: string, what = 'iteration count'): number {
+export function checkIterations(v: number | string | undefined, source: string, what = 'KDF iterations'): number {
   const n = big(v, what);
-  if (n < 1n) throw new PbeMalformed(`${what} ${n}`);
+  if (n < 1n) throw new PbeMalformed(`${n} ${what}`);
   if (n > BigInt(MAX_KDF_ITERATIONS)) {
-    refuse(source, `${n} ${what === 'iteration count' ? 'KDF iterations' : what}, over the cap of ${MAX_KDF_ITERATIONS.toLocaleString('en-US')} iterations`);
+    refuse(source, `${n} ${what}, over the cap of ${MAX_KDF_ITERATIONS.toLocaleString('en-US')} iterations`);
   }
   return Number(n);
 }

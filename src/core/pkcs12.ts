@@ -263,7 +263,7 @@ function verifyMac(macData: MacData, authSafe: Uint8Array, password: string, bud
   if (!hash) throw new PbeUnsupported(`MAC algorithm ${macOid}`);
   const expected = new Uint8Array(macData.mac.digest.buffer);
   const salt = new Uint8Array(macData.macSalt.buffer);
-  const iterations = checkIterations(macData.iterations, budget.source, 'MAC iteration count');
+  const iterations = checkIterations(macData.iterations, budget.source, 'MAC iterations');
   const len = createHash(hash).digest().length;
   // OpenSSL encodes "" as 00 00; a few writers use no bytes at all for an empty password.
   const candidates = password === '' ? [bmpPassword(''), new Uint8Array(0)] : [bmpPassword(password)];

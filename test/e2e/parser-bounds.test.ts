@@ -153,7 +153,7 @@ describe('finding 2: a file of 1 KB cannot take the CPU (KDF caps, exit 2 naming
   it('iteration counts >= 2^23 are reported as they are (not "iteration count 0")', async () => {
     const r = await timed(['inspect', 'mac-20m.p12', '--password-file', 'p12pw']);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('20000000 MAC iteration count, over the cap of 10,000,000 iterations');
+    expect(r.stderr).toContain('20000000 MAC iterations, over the cap of 10,000,000 iterations');
     expect(r.ms).toBeLessThan(1000);
   });
 
