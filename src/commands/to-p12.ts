@@ -4,7 +4,7 @@ import { parseCertificates, type Certificate } from '../core/certificates.js';
 import { DEFAULT_PBKDF2_ITERATIONS, P12_MODE_FOR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { buildPkcs12, describePkcs12, parsePkcs12, selectPkcs12Identity, type Pkcs12Mode } from '../core/pkcs12.js';
+import { buildPkcs12, describePkcs12, maxPkcs12Iterations, parsePkcs12, selectPkcs12Identity, type Pkcs12Mode } from '../core/pkcs12.js';
 import { readCredentials } from '../io/credentials.js';
 import { readInputFile, refuseExisting, writeFiles, type WrittenFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
@@ -47,8 +47,6 @@ export interface ToP12Result {
   warnings: string[];
 }
 
-const MAX_ITERATIONS = 10_000_000;
-
 /** The certificate path with its extension replaced by .p12 (cli.md). */
 export function defaultP12Path(certPath: string): string {
   const ext = path.extname(certPath);
@@ -84,8 +82,10 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
     mode = P12_MODE_FOR[target];
   }
   const iterations = opts.iterations ?? DEFAULT_PBKDF2_ITERATIONS;
-  if (!Number.isInteger(iterations) || iterations < DEFAULT_PBKDF2_ITERATIONS || iterations > MAX_ITERATIONS) {
-    throw inputError('BAD_ITERATIONS', `invalid --iterations "${iterations}"`, `pass a whole number from ${DEFAULT_PBKDF2_ITERATIONS} to ${MAX_ITERATIONS}`);
+  // Never more than regcert itself reads back within its per-file KDF budget.
+  const maxIterations = maxPkcs12Iterations(mode);
+  if (!Number.isInteger(iterations) || iterations < DEFAULT_PBKDF2_ITERATIONS || iterations > maxIterations) {
+    throw inputError('BAD_ITERATIONS', `invalid --iterations "${iterations}"`, `pass a whole number from ${DEFAULT_PBKDF2_ITERATIONS} to ${maxIterations} (${mode} encryption)`);
   }
   if (opts.p12 !== undefined && opts.out === undefined) {
     throw inputError('MISSING_OUT', '--p12 needs --out', 'pass --out NEW.p12 (the input is never replaced)');

@@ -243,13 +243,24 @@ export function isSelfSigned(cert: Certificate): boolean {
   return Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer()));
 }
 
+/**
+ * A certificate from DER with the parts @peculiar/x509 parses lazily
+ * (extensions, names, key, signature algorithm) read now: a malformed one
+ * fails here, where the caller reports it as input, not later in describing.
+ */
+export function certificateFromDer(der: Uint8Array<ArrayBuffer>): Certificate {
+  const cert = new x509.X509Certificate(der);
+  void [cert.extensions, cert.subject, cert.issuer, cert.publicKey.algorithm, cert.signatureAlgorithm, cert.notBefore, cert.notAfter, cert.serialNumber];
+  return cert;
+}
+
 /** Parses every certificate in PEM (any text around it) or a single DER certificate. */
 export function parseCertificates(data: Uint8Array, source = 'the file'): Certificate[] {
-  const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE');
+  const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE', source);
   const certs: Certificate[] = [];
   for (const b of blocks) {
     try {
-      certs.push(new x509.X509Certificate(b.der));
+      certs.push(certificateFromDer(b.der));
     } catch (e) {
       throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate`, 'check that the file is a PEM or DER X.509 certificate', { cause: e });
     }
@@ -281,11 +292,26 @@ export function assertKeyMatches(key: KeyObject, leaf: Certificate, keySource: s
   }
 }
 
+/**
+ * An issuer's key imported once per signature algorithm (for RSA the hash is
+ * part of the imported key): inspect of a CA and 1,000 leaves imports it once.
+ */
+const verifyKeys = new WeakMap<Certificate, Map<string, Promise<CryptoKey>>>();
+function verifyKey(cert: Certificate, issuer: Certificate): Promise<CryptoKey> {
+  const algorithm = { ...issuer.publicKey.algorithm, ...cert.signatureAlgorithm };
+  const id = JSON.stringify(algorithm);
+  let byAlgorithm = verifyKeys.get(issuer);
+  if (!byAlgorithm) verifyKeys.set(issuer, (byAlgorithm = new Map()));
+  let key = byAlgorithm.get(id);
+  if (!key) byAlgorithm.set(id, (key = issuer.publicKey.export(algorithm, ['verify'], nativeCrypto)));
+  return key;
+}
+
 /** True when `issuer` signed `cert` (names chain and the signature verifies). */
 export async function isSignedBy(cert: Certificate, issuer: Certificate): Promise<boolean> {
   if (!Buffer.from(cert.issuerName.toArrayBuffer()).equals(Buffer.from(issuer.subjectName.toArrayBuffer()))) return false;
   try {
-    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }, nativeCrypto);
+    return await cert.verify({ publicKey: await verifyKey(cert, issuer), signatureOnly: true }, nativeCrypto);
   } catch {
     return false;
   }

@@ -73,13 +73,16 @@ async function verifyCsrSignature(csr: Csr): Promise<boolean> {
 }
 
 export function parseCsrBytes(data: Uint8Array, source = 'the CSR'): Csr {
-  const blocks = readBlocks(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CERTIFICATE REQUEST');
+  const blocks = readBlocks(data, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CERTIFICATE REQUEST', source);
   const block = blocks[0];
   if (!block) {
     throw inputError('NO_CSR', `no certificate signing request found in ${source}`, 'pass a PEM ("BEGIN CERTIFICATE REQUEST") or DER PKCS#10 file');
   }
   try {
-    return new x509.Pkcs10CertificateRequest(block.der);
+    // Read the lazily parsed parts now: a malformed extension is this input error, not a crash later.
+    const csr = new x509.Pkcs10CertificateRequest(block.der);
+    void [csr.extensions, csr.subject, csr.publicKey.algorithm, csr.signatureAlgorithm];
+    return csr;
   } catch (e) {
     throw inputError('BAD_CSR', `${source} is not a valid PKCS#10 request`, 'recreate it with "openssl req -new"', { cause: e });
   }

@@ -183,3 +183,44 @@ export const BUNDLE_LIMITS = {
   entryBytes: 1024 * 1024,
   totalBytes: 4 * 1024 * 1024,
 } as const;
+// ---------------------------------------------------------------------------
+// Parser caps: every file is hostile until parsed. Each cap is far above what
+// a real file holds and low enough that refusing takes no time (exit 2).
+
+/**
+ * PEM blocks in one file. A system CA bundle holds about 150 certificates;
+ * 5,000 leaves room for any real bundle and bounds the work per file.
+ */
+export const MAX_PEM_BLOCKS = 5000;
+
+/**
+ * PBKDF2 and PKCS#12-KDF iterations when reading (PKCS#12 MAC and bags,
+ * encrypted PKCS#8): the bound issue 9 names "as OpenSSL". Writers use
+ * 2,048 (OpenSSL), 10,000 (Java) up to 600,000 (OWASP 2023 for
+ * PBKDF2-SHA256); 10,000,000 rounds still finish in seconds.
+ */
+export const MAX_KDF_ITERATIONS = 10_000_000;
+
+/**
+ * Salt bytes in a PBKDF2/PKCS#12 parameter set: writers use 8 (OpenSSL),
+ * 16 (OpenSSL PBES2) or 20 (Java, NSS); more is garbage or an attack.
+ */
+export const MAX_KDF_SALT_BYTES = 64;
+
+/**
+ * All key derivations of one file together (a PKCS#12 MAC and each bag, or an
+ * encrypted key), in PBKDF2 rounds (iterations times output blocks; a round
+ * of the slower JavaScript PKCS#12 KDF counts 8, scrypt counts N·r·p): about
+ * 3 s of CPU. Real files use well under a million (OpenSSL 2,048 and Java
+ * 10,000 iterations per derivation); one PBKDF2 derivation at the full
+ * iteration cap still fits, a PKCS#12-KDF MAC up to 1,250,000 iterations.
+ * Without it a file of many bags, each under the per-derivation cap, would
+ * hold the CPU for minutes.
+ */
+export const MAX_KDF_ROUNDS_PER_FILE = 10_000_000;
+
+/**
+ * scrypt memory (128·N·r bytes) for encrypted PKCS#8: OpenSSL's own default
+ * limit is 32 MiB; `openssl pkcs8 -scrypt` writes N=16384, r=8 (16 MiB).
+ */
+export const MAX_SCRYPT_MEMORY_BYTES = 64 * 1024 * 1024;

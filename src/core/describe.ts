@@ -1,5 +1,5 @@
 /** What regcert reports about a certificate (the contract's --json fields). */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { describeKey } from './keys.js';
 import type { San, SanType } from './san.js';
@@ -53,12 +53,26 @@ export function formatSans(sans: San[]): string[] {
   return sans.map((s) => `${{ dns: 'DNS', ip: 'IP', email: 'email', uri: 'URI' }[s.type]}:${s.value}`);
 }
 
-export function publicKeyType(cert: Certificate): string {
-  try {
-    return describeKey(createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' }));
-  } catch {
-    return 'unknown';
+/** Parsed once per certificate (OpenSSL's key decoder is the slow step when 1,000 certificates are described). */
+const publicKeys = new WeakMap<Certificate, KeyObject | null>();
+
+/** The certificate's public key as a KeyObject, or null when Node cannot read it. */
+export function certificatePublicKey(cert: Certificate): KeyObject | null {
+  let key = publicKeys.get(cert);
+  if (key === undefined) {
+    try {
+      key = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
+    } catch {
+      key = null;
+    }
+    publicKeys.set(cert, key);
   }
+  return key;
+}
+
+export function publicKeyType(cert: Certificate): string {
+  const key = certificatePublicKey(cert);
+  return key ? describeKey(key) : 'unknown';
 }
 
 export function summarizeCertificate(cert: Certificate): CertificateSummary {

@@ -4,13 +4,16 @@
  * one. Pure: bytes in, descriptions out (the clock is a parameter).
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { isCa, isSelfSigned, type Certificate } from './certificates.js';
+import { id_data } from '@peculiar/asn1-cms';
+import { PFX } from '@peculiar/asn1-pfx';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { certificateFromDer, isCa, isSelfSigned, type Certificate } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
-import { formatSans, sansOf, summarizeCertificate } from './describe.js';
+import { certificatePublicKey, formatSans, sansOf, summarizeCertificate } from './describe.js';
 import { daysUntil } from './time.js';
 import { inputError } from './errors.js';
 import { describeKey, isEncryptedPemBlock, isEncryptedPkcs8Der, PRIVATE_KEY_LABELS } from './keys.js';
+import { PbeMalformed, PbeUnsupported, parseEncryptedPrivateKeyInfo, parsePbeScheme, summarizePbeScheme } from './pbe.js';
 import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
 import { x509 } from './x509.js';
 
@@ -24,19 +27,12 @@ export type FoundObject =
 const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
 const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
 
-const OID_PKCS7_DATA = '1.2.840.113549.1.7.1';
-
 /** PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (pkcs7-data), macData OPTIONAL } */
 export function isPkcs12Der(data: Uint8Array): boolean {
   if (!looksLikeDer(data)) return false;
   try {
-    const { result, offset } = asn1js.fromBER(new Uint8Array(data));
-    if (offset === -1 || !(result instanceof asn1js.Sequence)) return false;
-    const [version, authSafe] = result.valueBlock.value;
-    if (!(version instanceof asn1js.Integer) || version.valueBlock.valueDec !== 3) return false;
-    if (!(authSafe instanceof asn1js.Sequence)) return false;
-    const oid = authSafe.valueBlock.value[0];
-    return oid instanceof asn1js.ObjectIdentifier && oid.valueBlock.toString() === OID_PKCS7_DATA;
+    const pfx = AsnConvert.parse(data, PFX);
+    return String(pfx.version) === '3' && pfx.authSafe.contentType === id_data;
   } catch {
     return false;
   }
@@ -44,7 +40,7 @@ export function isPkcs12Der(data: Uint8Array): boolean {
 
 function tryCertificate(der: Uint8Array): Certificate | undefined {
   try {
-    return new x509.X509Certificate(new Uint8Array(der));
+    return certificateFromDer(new Uint8Array(der));
   } catch {
     return undefined;
   }
@@ -77,7 +73,7 @@ function tryPlainDerKey(der: Uint8Array): boolean {
 export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[] {
   if (looksLikePem(data)) {
     const out: FoundObject[] = [];
-    for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'))) {
+    for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'), source)) {
       // A labelled block that does not parse is a damaged file: say so, never skip it.
       if (CERT_LABELS.includes(b.label)) {
         const cert = tryCertificate(b.der);
@@ -106,63 +102,35 @@ export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[
   return [];
 }
 
-const OIDS: Record<string, string> = {
-  '1.2.840.113549.1.5.13': 'PBES2',
-  '1.2.840.113549.1.5.12': 'PBKDF2',
-  '1.3.6.1.4.1.11591.4.11': 'scrypt',
-  '1.2.840.113549.2.7': 'HMAC-SHA1',
-  '1.2.840.113549.2.8': 'HMAC-SHA224',
-  '1.2.840.113549.2.9': 'HMAC-SHA256',
-  '1.2.840.113549.2.10': 'HMAC-SHA384',
-  '1.2.840.113549.2.11': 'HMAC-SHA512',
-  '2.16.840.1.101.3.4.1.2': 'AES-128-CBC',
-  '2.16.840.1.101.3.4.1.22': 'AES-192-CBC',
-  '2.16.840.1.101.3.4.1.42': 'AES-256-CBC',
-  '1.2.840.113549.3.7': 'DES-EDE3-CBC',
-  '1.3.14.3.2.7': 'DES-CBC',
-  '1.2.840.113549.1.12.1.3': 'pbeWithSHAAnd3-KeyTripleDES-CBC',
-  '1.2.840.113549.1.12.1.6': 'pbeWithSHAAnd40BitRC2-CBC',
+/** Names for the schemes regcert reads no further than their OID. */
+const SCHEME_NAMES: Record<string, string> = {
   '1.2.840.113549.1.5.3': 'pbeWithMD5AndDES-CBC',
   '1.2.840.113549.1.5.10': 'pbeWithSHA1AndDES-CBC',
+  '1.2.840.113549.1.5.13': 'PBES2',
 };
-
-function oidName(node: unknown): string {
-  const oid = node instanceof asn1js.ObjectIdentifier ? node.valueBlock.toString() : '?';
-  return OIDS[oid] ?? oid;
-}
 
 /**
  * What an encrypted key's envelope says without the passphrase, e.g.
- * "PBES2, PBKDF2-HMAC-SHA256, 2048 iterations, AES-256-CBC".
+ * "PBES2, PBKDF2-HMAC-SHA256, 2048 iterations, AES-256-CBC". Parameters over
+ * a cap (iterations, key length, salt) are refused here already (exit 2).
  */
-export function describeKeyEncryption(block: PemBlock): string {
+export function describeKeyEncryption(block: PemBlock, source = 'the key'): string {
   if (block.label !== 'ENCRYPTED PRIVATE KEY') {
     const dek = (block.headers['DEK-Info'] ?? '').split(',')[0];
     return `traditional PEM encryption${dek ? `, ${dek}` : ''}`;
   }
+  let info: ReturnType<typeof parseEncryptedPrivateKeyInfo>;
   try {
-    const { result } = asn1js.fromBER(block.der);
-    const alg = (result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
-    const [oid, params] = alg.valueBlock.value;
-    const scheme = oidName(oid);
-    if (scheme !== 'PBES2' || !(params instanceof asn1js.Sequence)) return scheme;
-    const [kdf, enc] = params.valueBlock.value as asn1js.Sequence[];
-    const [kdfOid, kdfParams] = kdf!.valueBlock.value;
-    const parts = ['PBES2'];
-    if (oidName(kdfOid) === 'PBKDF2' && kdfParams instanceof asn1js.Sequence) {
-      const v = kdfParams.valueBlock.value;
-      const iterations = v[1] instanceof asn1js.Integer ? v[1].valueBlock.valueDec : undefined;
-      const prfNode = v.find((n, i) => i >= 2 && n instanceof asn1js.Sequence) as asn1js.Sequence | undefined;
-      const prf = prfNode ? oidName(prfNode.valueBlock.value[0]) : 'HMAC-SHA1';
-      parts.push(`PBKDF2-${prf}`);
-      if (iterations !== undefined) parts.push(`${iterations} iterations`);
-    } else {
-      parts.push(oidName(kdfOid));
-    }
-    parts.push(oidName(enc!.valueBlock.value[0]));
-    return parts.join(', ');
+    info = parseEncryptedPrivateKeyInfo(block.der);
   } catch {
     return 'unknown scheme';
+  }
+  try {
+    return summarizePbeScheme(parsePbeScheme(info.encryptionAlgorithm, source));
+  } catch (e) {
+    if (e instanceof PbeUnsupported) return `unsupported: ${SCHEME_NAMES[info.encryptionAlgorithm.algorithm] ?? e.message}`;
+    if (e instanceof PbeMalformed) return 'unknown scheme';
+    throw e;
   }
 }
 
@@ -204,6 +172,11 @@ export function keyInfo(key: KeyObject): KeyInfo {
   return { keyType: describeKey(key), keyBits: bits };
 }
 
+function certificateKeyInfo(cert: Certificate): KeyInfo {
+  const key = certificatePublicKey(cert);
+  return key ? keyInfo(key) : { keyType: 'unknown', keyBits: null };
+}
+
 function spkiKeyInfo(spki: ArrayBuffer): KeyInfo {
   try {
     return keyInfo(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
@@ -243,7 +216,7 @@ export function describeCertificate(cert: Certificate, now: Date = new Date()): 
     keyUsage: keyUsageNames(cert),
     pathLen: ca && bc?.pathLength !== undefined ? bc.pathLength : null,
     selfSigned: isSelfSigned(cert),
-    ...spkiKeyInfo(cert.publicKey.rawData),
+    ...certificateKeyInfo(cert),
     sha1: sha1Fingerprint(cert.rawData),
   };
 }

@@ -12,8 +12,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { inputError } from './errors.js';
 import * as asn1js from 'asn1js';
+import { inputError, isRegcertError } from './errors.js';
+import { PbeMalformed, PbeUnsupported, decryptPrivateKeyInfo, newKdfBudget, parseEncryptedPrivateKeyInfo } from './pbe.js';
 import { looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
 
 const generateKeyPairAsync = promisify(nodeGenerateKeyPair);
@@ -83,17 +84,20 @@ export function parsePrivateKey(
   let encrypted = false;
   let attempt: () => KeyObject;
   if (looksLikePem(data)) {
-    const block = parsePemBlocks(Buffer.from(data).toString('utf8')).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
+    const block = parsePemBlocks(Buffer.from(data).toString('utf8'), source).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
     if (!block) {
       throw inputError('NO_PRIVATE_KEY', `no private key found in ${source}`, 'pass a PEM file with a "BEGIN PRIVATE KEY" block, or a DER PKCS#8 key');
     }
     encrypted = isEncryptedPemBlock(block);
-    attempt = () => createPrivateKey({ key: block.text, format: 'pem', passphrase: opts.passphrase ?? '' });
+    attempt =
+      block.label === 'ENCRYPTED PRIVATE KEY'
+        ? () => decryptPkcs8(block.der, opts.passphrase ?? '', source)
+        : () => createPrivateKey({ key: block.text, format: 'pem', passphrase: opts.passphrase ?? '' });
   } else {
     const der = Buffer.from(data);
     encrypted = isEncryptedPkcs8Der(der);
     attempt = () => {
-      if (encrypted) return createPrivateKey({ key: der, format: 'der', type: 'pkcs8', passphrase: opts.passphrase ?? '' });
+      if (encrypted) return decryptPkcs8(der, opts.passphrase ?? '', source);
       for (const type of ['pkcs8', 'sec1', 'pkcs1'] as const) {
         try {
           return createPrivateKey({ key: der, format: 'der', type });
@@ -110,11 +114,34 @@ export function parsePrivateKey(
   try {
     return { key: attempt(), encrypted };
   } catch (e) {
+    if (isRegcertError(e)) throw e; // a KDF cap or an unsupported scheme, already named
     if (encrypted) {
       throw inputError('BAD_PASSPHRASE', `could not decrypt ${source}: wrong passphrase`, `check the passphrase given with ${flag}`, { cause: e });
     }
     throw inputError('BAD_PRIVATE_KEY', `${source} is not a readable private key`, 'pass a PKCS#8, RSA or EC private key in PEM or DER', { cause: e });
   }
+}
+
+/**
+ * Decrypts an encrypted PKCS#8 key (PBES2 or PKCS#12 PBE) with pbe.ts, so its
+ * iterations, key length and salt are checked against the caps before any
+ * key derivation (OpenSSL would run whatever the file asks). A wrong
+ * passphrase throws a plain error that parsePrivateKey reports.
+ */
+function decryptPkcs8(der: Uint8Array, passphrase: string, source: string): KeyObject {
+  let pkcs8: Uint8Array;
+  try {
+    pkcs8 = decryptPrivateKeyInfo(parseEncryptedPrivateKeyInfo(der), passphrase, newKdfBudget(source)).pkcs8;
+  } catch (e) {
+    if (e instanceof PbeUnsupported) {
+      throw inputError('KEY_UNSUPPORTED_ENCRYPTION', `${source} is encrypted with ${e.message}, which regcert cannot read`, 're-encrypt it with "openssl pkcs8 -topk8 -v2 aes-256-cbc"', { cause: e });
+    }
+    if (e instanceof PbeMalformed) {
+      throw inputError('BAD_PRIVATE_KEY', `${source} is not a readable encrypted private key (${e.message})`, 'pass a PKCS#8, RSA or EC private key in PEM or DER', { cause: e });
+    }
+    throw e;
+  }
+  return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
 }
 
 /**

@@ -3,6 +3,7 @@
  * `openssl x509 -text` writes) and several blocks; writing is canonical
  * (64-column base64, LF line endings).
  */
+import { MAX_PEM_BLOCKS } from './defaults.js';
 import { inputError } from './errors.js';
 
 export interface PemBlock {
@@ -15,14 +16,48 @@ export interface PemBlock {
   text: string;
 }
 
-const BLOCK_RE = /-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*?)-----END \1-----/g;
+const BEGIN = '-----BEGIN ';
+/** The rest of a BEGIN line after "-----BEGIN ": the label, five dashes, the line end. */
+const LABEL_AT = /([A-Z0-9 ]+)-----\n/y;
 
-export function parsePemBlocks(input: string): PemBlock[] {
+/** Refuses a text with more than MAX_PEM_BLOCKS BEGIN markers before any block is parsed. */
+function checkBlockCount(text: string, source: string): void {
+  let count = 0;
+  for (let at = text.indexOf(BEGIN); at !== -1; at = text.indexOf(BEGIN, at + BEGIN.length)) {
+    if (++count > MAX_PEM_BLOCKS) {
+      throw inputError(
+        'PEM_TOO_MANY_BLOCKS',
+        `${source} holds more than ${MAX_PEM_BLOCKS} PEM blocks (the cap on PEM blocks per file)`,
+        'split the bundle into smaller files; a real CA bundle holds a few hundred certificates at most',
+      );
+    }
+  }
+}
+
+/**
+ * Every PEM block in a text, in order. One pass over the text (linear in its
+ * length, whatever it holds), at most MAX_PEM_BLOCKS blocks; a BEGIN line
+ * without its END line or a block with broken base64 is an input error.
+ */
+export function parsePemBlocks(input: string, source = 'the file'): PemBlock[] {
   const text = input.replace(/\r\n?/g, '\n');
+  checkBlockCount(text, source);
   const blocks: PemBlock[] = [];
-  for (const m of text.matchAll(BLOCK_RE)) {
+  for (let at = text.indexOf(BEGIN); at !== -1; ) {
+    LABEL_AT.lastIndex = at + BEGIN.length;
+    const m = LABEL_AT.exec(text);
+    if (!m) {
+      at = text.indexOf(BEGIN, at + BEGIN.length); // "-----BEGIN " not followed by a label line: text
+      continue;
+    }
     const label = m[1] as string;
-    const body = m[2] as string;
+    const bodyStart = LABEL_AT.lastIndex;
+    const endLine = `-----END ${label}-----`;
+    const end = text.indexOf(endLine, bodyStart);
+    if (end === -1) {
+      throw inputError('BAD_PEM', `malformed PEM block "${label}" in ${source}: no "END ${label}" line`, 'check that the file was not truncated or edited');
+    }
+    const body = text.slice(bodyStart, end);
     const headers: Record<string, string> = {};
     let b64 = body;
     const split = body.indexOf('\n\n');
@@ -35,9 +70,11 @@ export function parsePemBlocks(input: string): PemBlock[] {
     }
     const clean = b64.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) {
-      throw inputError('BAD_PEM', `malformed PEM block "${label}": invalid base64`, 'check that the file was not truncated or edited');
+      throw inputError('BAD_PEM', `malformed PEM block "${label}" in ${source}: invalid base64`, 'check that the file was not truncated or edited');
     }
-    blocks.push({ label, headers, der: new Uint8Array(Buffer.from(clean, 'base64')), text: m[0] });
+    const next = end + endLine.length;
+    blocks.push({ label, headers, der: new Uint8Array(Buffer.from(clean, 'base64')), text: text.slice(at, next) });
+    at = text.indexOf(BEGIN, next);
   }
   return blocks;
 }
@@ -53,18 +90,18 @@ export function looksLikeDer(data: Uint8Array): boolean {
   return data.length > 2 && data[0] === 0x30;
 }
 
-/** True when the bytes contain a PEM BEGIN line. */
+/** True when the bytes contain a PEM BEGIN marker anywhere (one linear search of the whole input). */
 export function looksLikePem(data: Uint8Array): boolean {
-  return Buffer.from(data.subarray(0, Math.min(data.length, 1 << 20))).toString('latin1').includes('-----BEGIN ');
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).includes(BEGIN);
 }
 
 /**
  * The blocks with one of the given labels from a file's bytes, accepting a
  * single DER object when the file is not PEM (it is then labelled derLabel).
  */
-export function readBlocks(data: Uint8Array, labels: string[], derLabel: string): PemBlock[] {
+export function readBlocks(data: Uint8Array, labels: string[], derLabel: string, source = 'the file'): PemBlock[] {
   if (looksLikePem(data)) {
-    return parsePemBlocks(Buffer.from(data).toString('utf8')).filter((b) => labels.includes(b.label));
+    return parsePemBlocks(Buffer.from(data).toString('utf8'), source).filter((b) => labels.includes(b.label));
   }
   if (looksLikeDer(data)) {
     return [{ label: derLabel, headers: {}, der: new Uint8Array(data), text: toPem(derLabel, data) }];

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parsePemBlocks, toPem } from '../../src/core/pem.js';
+import { looksLikePem, parsePemBlocks, toPem } from '../../src/core/pem.js';
 import {
   describeKey,
   exportPrivateKeyPem,
@@ -78,5 +78,28 @@ describe('keys', () => {
     const der = path.join(dir, 'key.der');
     execFileSync('openssl', ['pkey', '-in', ec, '-outform', 'DER', '-out', der]);
     expect(describeKey(parsePrivateKey(readFileSync(der)).key)).toBe('ecdsa-p256');
+  });
+});
+
+describe('finding 5: PEM parsing is linear and bounded', () => {
+  it('refuses a BEGIN line without its END line instead of skipping it', () => {
+    expect(() => parsePemBlocks('-----BEGIN CERTIFICATE-----\nQUFB\n')).toThrow(/no "END CERTIFICATE" line/);
+  });
+  it('refuses more than MAX_PEM_BLOCKS BEGIN markers, naming the cap, in well under a second', () => {
+    const t = performance.now();
+    expect(() => parsePemBlocks('-----BEGIN CERTIFICATE-----\n'.repeat(40_000), 'big.pem')).toThrow(/big\.pem holds more than 5000 PEM blocks/);
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+  it('finds a block after the first MiB', () => {
+    const pem = toPem('CERTIFICATE', new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]));
+    const data = new Uint8Array(Buffer.from('x'.repeat(2 << 20) + '\n' + pem));
+    expect(looksLikePem(data)).toBe(true);
+    expect(parsePemBlocks(Buffer.from(data).toString('utf8')).map((b) => b.label)).toEqual(['CERTIFICATE']);
+  });
+  it('scans 4,000 label-less BEGIN markers of text in linear time', () => {
+    // "-----BEGIN " without a label line is text, not a block: skipped in one pass.
+    const t = performance.now();
+    expect(parsePemBlocks('-----BEGIN lower-case is not a label\n'.repeat(4000))).toEqual([]);
+    expect(performance.now() - t).toBeLessThan(1000);
   });
 });

@@ -4,7 +4,8 @@ import { createLeaf, createRootCa } from '../../src/core/certificates.js';
 import { isRegcertError, type RegcertError } from '../../src/core/errors.js';
 import { buildName } from '../../src/core/names.js';
 import { generatePrivateKey, KEY_TYPES, publicKeyDer, isRsaKey, type KeyType } from '../../src/core/keys.js';
-import { bmpPassword, buildPkcs12, describePkcs12, parsePkcs12, pkcs12Kdf, selectPkcs12Identity } from '../../src/core/pkcs12.js';
+import { bmpPassword, pkcs12Kdf } from '../../src/core/pbe.js';
+import { buildPkcs12, describePkcs12, parsePkcs12, selectPkcs12Identity } from '../../src/core/pkcs12.js';
 
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 
