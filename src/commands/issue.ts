@@ -1,5 +1,4 @@
 /** `regcert issue`: a server and/or client certificate signed by the CA in --dir. */
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { certificateToPem, createLeaf, validateDays } from '../core/certificates.js';
 import { parseAndVerifyCsr } from '../core/csr.js';
@@ -8,7 +7,8 @@ import { summarizeCertificate, type CertificateSummary } from '../core/describe.
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer } from '../core/keys.js';
 import { buildName, type JsonName } from '../core/names.js';
-import { normalizeHostname, parseSanList, type San } from '../core/san.js';
+import { parseSanList, type San } from '../core/san.js';
+import { requirePurpose, validateCertName, withServerSan } from '../core/leaf-request.js';
 import { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
@@ -47,17 +47,9 @@ export interface IssueResult {
   next: string[];
 }
 
-/** NAME becomes a file name: keep it to a safe, portable set. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-
 export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
-  const name = opts.name;
-  if (!NAME_RE.test(name) || name.includes('..')) {
-    throw inputError('BAD_NAME', `invalid certificate name "${name}"`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
-  }
-  if (!opts.server && !opts.client) {
-    throw inputError('NO_PURPOSE', 'neither --server nor --client given', 'pass --server for a registry, --client for a user or machine, or both');
-  }
+  const name = validateCertName(opts.name);
+  requirePurpose(opts.server, opts.client);
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
   const days = validateDays(opts.days ?? DEFAULT_LEAF_DAYS);
@@ -102,15 +94,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     keyPem = exportPrivateKeyPem(key, passphrase);
   }
 
-  // A server certificate is matched by its SANs only (Go ignores the CN since 1.15).
-  if (opts.server && !sans.some((s) => s.type === 'dns' || s.type === 'ip')) {
-    const host = normalizeHostname(name);
-    if (isIP(name)) sans.unshift({ type: 'ip', value: name });
-    else if (host) sans.unshift({ type: 'dns', value: host });
-    else {
-      throw inputError('SERVER_NEEDS_SAN', `a server certificate needs a DNS or IP SAN and "${name}" is not a host name`, 'pass --san registry.example.com (or an IP address)');
-    }
-  }
+  sans = withServerSan(name, sans, opts.server);
 
   const cert = await createLeaf(
     { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, sans, days },

@@ -223,7 +223,15 @@ function signatureAlgorithm(key: KeyObject): { algorithm: Uint8Array; digest: st
  * Prepares an issuer once and returns the function that builds and signs one
  * leaf (DER). The constant parts are encoded here, once per issuer.
  */
-export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: BuildContext) => Uint8Array {
+export interface SignedLeaf {
+  der: Uint8Array;
+  /** Hex, as createSerial made it. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: BuildContext) => SignedLeaf {
   const sig = signatureAlgorithm(issuer.key);
   const version = der(explicit(0, new asn1js.Integer({ value: 2 })));
   const aki = der(extension(OID.authorityKeyIdentifier, false, new asn1js.Sequence({ value: [implicit(0, issuer.keyId)] })));
@@ -256,11 +264,12 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
       raw(aki),
     ];
     if (req.sans.length > 0) exts.push(extension(OID.subjectAltName, false, new asn1js.Sequence({ value: req.sans.map(generalName) })));
+    const serial = createSerial(ctx.random);
     const tbs = der(
       new asn1js.Sequence({
         value: [
           raw(version),
-          new asn1js.Integer({ valueHex: ab(Buffer.from(createSerial(ctx.random), 'hex')) }),
+          new asn1js.Integer({ valueHex: ab(Buffer.from(serial, 'hex')) }),
           raw(sig.algorithm),
           raw(issuer.nameDer),
           new asn1js.Sequence({ value: [encodeTime(notBefore), encodeTime(notAfter)] }),
@@ -271,10 +280,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
       }),
     );
     const signature = sign(sig.digest, tbs, { key: issuer.key, dsaEncoding: 'der' });
-    return der(
-      new asn1js.Sequence({
-        value: [raw(tbs), raw(sig.algorithm), new asn1js.BitString({ valueHex: ab(signature) })],
-      }),
-    );
+    const cert = der(new asn1js.Sequence({ value: [raw(tbs), raw(sig.algorithm), new asn1js.BitString({ valueHex: ab(signature) })] }));
+    return { der: cert, serial, notBefore, notAfter };
   };
 }

@@ -141,7 +141,7 @@ export function issuerOf(issuer: Issuer): LeafIssuer {
 }
 
 export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
-  const der = createLeafSigner(issuerOf(issuer))(
+  const { der } = createLeafSigner(issuerOf(issuer))(
     {
       subject: p.subject instanceof x509.Name ? new Uint8Array(p.subject.toArrayBuffer()) : encodeName(p.subject),
       spki: p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData),

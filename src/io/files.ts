@@ -161,6 +161,31 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
   return plans.map((p) => ({ path: p.file.path, kind: p.file.kind, mode: modeString(p.file.mode), status: p.status }));
 }
 
+/**
+ * Appends text to a log-like file (created with `mode`, never through a
+ * symbolic link) and syncs it before returning: what a later run reads back
+ * is on disk. Used for the PKCS#12 password manifest of `issue --batch`.
+ */
+export async function appendDurably(file: string, text: string, mode: number): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+  let fh;
+  try {
+    fh = await fsp.open(file, FS.O_WRONLY | FS.O_APPEND | FS.O_CREAT | (FS.O_NOFOLLOW ?? 0), mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw operationError('SYMLINK_TARGET', `refusing to write through the symbolic link ${file}`, 'remove the link or choose another output path');
+    }
+    throw e;
+  }
+  try {
+    await fh.chmod(mode);
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads a whole input file; a missing or unreadable file is an input error naming the flag. */
 export async function readInputFile(file: string, what: string, hint?: string): Promise<Uint8Array> {
   try {
