@@ -269,6 +269,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let manifestChain: Promise<void> = Promise.resolve();
   let lastProgress = 0;
 
+  const issuing = Date.now();
   const onIssued = (entry: IssuedEntry): void => {
     // The one place every issued certificate passes through (an inventory record goes here).
     void entry;
@@ -276,7 +277,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     const now = Date.now();
     if (now - lastProgress >= 100 || issued === toIssue) {
       lastProgress = now;
-      const elapsed = (now - started) / 1000;
+      const elapsed = (now - issuing) / 1000;
       const rate = issued / Math.max(elapsed, 0.001);
       const width = 24;
       const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
