@@ -82,6 +82,8 @@ export interface IssueBatchResult {
 
 /** Rows per file: a million client certificates is far beyond any pool; a bigger file is a mistake. */
 export const MAX_BATCH_ROWS = 1_000_000;
+/** Worker threads at most: each holds a V8 heap (about 10 MiB). */
+const MAX_WORKERS = 64;
 /** Rows handed to a worker at a time: amortises the message passing. */
 const CHUNK = 16;
 /** Entries being written at once: keeps the disk busy (fsync) with bounded memory. */
@@ -179,9 +181,13 @@ function createPool(size: number, init: BatchWorkerInit) {
         p?.reject(e);
       } else p?.resolve(m.entries);
     });
-    w.on('error', (e) => {
+    const failAll = (e: Error) => {
       for (const p of waiting.values()) p.reject(e);
       waiting.clear();
+    };
+    w.on('error', failAll);
+    w.on('exit', (code) => {
+      if (code !== 0) failAll(new Error(`a batch worker thread stopped (exit code ${code})`));
     });
     return w;
   });
@@ -216,6 +222,9 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const p12 = opts.p12 === true;
   const force = opts.force === true;
   const manifestPath = path.join(outDir, P12_MANIFEST);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > MAX_WORKERS)) {
+    throw inputError('BAD_WORKERS', `invalid --workers "${opts.workers}"`, `pass a whole number from 1 to ${MAX_WORKERS}`);
+  }
   const workerCount = opts.workers ?? Math.max(1, availableParallelism());
   const what = opts.batch;
   const rows = async function* () {
@@ -270,8 +279,8 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let lastProgress = 0;
 
   const issuing = Date.now();
-  const onIssued = (entry: IssuedEntry): void => {
-    // The one place every issued certificate passes through (an inventory record goes here).
+  /** The one place every issued certificate of a batch passes through, after its files are on disk (an inventory record goes here). */
+  const onIssued = async (entry: IssuedEntry): Promise<void> => {
     void entry;
     issued++;
     const now = Date.now();
@@ -315,7 +324,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     const isRedo = known.get(e.name) === 'redo';
     await writeFiles(files, { force: isRedo });
     if (isRedo) repaired++;
-    onIssued({ name: e.name, serial: e.serial, notAfter: e.notAfter, certPem: e.certPem, files });
+    await onIssued({ name: e.name, serial: e.serial, notAfter: e.notAfter, certPem: e.certPem, files });
   };
 
   let pending: BatchRequest[] = [];

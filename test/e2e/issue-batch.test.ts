@@ -148,6 +148,21 @@ describe('issue --batch', () => {
     expect(again).toMatchObject({ issued: 0, skipped: many.length });
   }, 600_000);
 
+  it('the tsc build runs the same batch (its own worker file), with --workers 1', async () => {
+    const rows = names.slice(0, 20).map((n) => `${n},,client,`);
+    writeFileSync(path.join(cwd, 'twenty.csv'), `name,sans,profile,days\n${rows.join('\n')}\n`);
+    const r = await cliOk(['issue', '--batch', 'twenty.csv', '--dir', 'pki', '--out-dir', 'tsc', '--workers', '1', '--json'], {
+      cwd,
+      env: { REGCERT_BUNDLE: '0', REGCERT_DEBUG_LOAD: '1' },
+    });
+    expect(r.stderr).toMatch(/load: tsc build/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ issued: 20, workers: 1 });
+    await expectValidPairs(ca, path.join(cwd, 'tsc'), names.slice(0, 20));
+    const bad = await runCli(['issue', '--batch', 'twenty.csv', '--dir', 'pki', '--out-dir', 'tsc0', '--workers', '0'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid --workers "0"/);
+  });
+
   it('a file in the way that this CA did not issue is refused before anything is made; --force replaces it', async () => {
     await cliOk(['init-ca', '--dir', 'other'], { cwd });
     await cliOk(['issue', 'user3', '--client', '--dir', 'other', '--out-dir', 'clash'], { cwd });
