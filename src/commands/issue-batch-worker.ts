@@ -50,8 +50,8 @@ const chainPem = init.intermediates.map((c) => toPem('CERTIFICATE', c)).join('')
 const rsa = init.keyType.startsWith('rsa-');
 
 function issueOne(req: BatchRequest): BatchEntry {
-  const { spki, pkcs8Pem } = generateEncodedKeyPairSync(init.keyType);
-  const { der, serial, notAfter } = signLeaf({ subject: encodeName(req.subject), spki, rsa, server: req.server, client: req.client, sans: req.sans, days: req.days });
+  const { spki, pkcs8Pem, publicKeyBits } = generateEncodedKeyPairSync(init.keyType);
+  const { der, serial, notAfter } = signLeaf({ subject: encodeName(req.subject), spki, publicKeyBits, rsa, server: req.server, client: req.client, sans: req.sans, days: req.days });
   const entry: BatchEntry = { name: req.name, certPem: toPem('CERTIFICATE', der) + chainPem, keyPem: pkcs8Pem, serial, notAfter: notAfter.toISOString() };
   if (init.p12) {
     const key = createPrivateKey(pkcs8Pem);

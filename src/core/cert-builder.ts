@@ -17,6 +17,7 @@
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { BACKDATE_MS, DAY_MS, SERIAL_BYTES } from './defaults.js';
+import { createDerTemplate } from './der-template.js';
 import { inputError } from './errors.js';
 import { signingParamsFor } from './keys.js';
 import type { JsonName } from './names.js';
@@ -95,21 +96,24 @@ const raw = (bytes: Uint8Array): asn1js.BaseBlock => {
 const oid = (value: string) => new asn1js.ObjectIdentifier({ value });
 /** [n] IMPLICIT primitive (GeneralName alternatives). */
 const implicit = (tagNumber: number, bytes: Uint8Array) =>
-  new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber }, valueHex: ab(bytes) });
+  new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber }, valueHex: bytes });
 const explicit = (tagNumber: number, inner: asn1js.BaseBlock) => new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber }, value: [inner] });
 
 /** The characters of an ASN.1 PrintableString. */
 const PRINTABLE_RE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
+/** The attribute types of a Name, encoded once. */
+const NAME_ATTRIBUTES = new Map(['C', 'O', 'OU', 'CN'].map((t) => [t, der(oid(OID[t as 'C' | 'O' | 'OU' | 'CN']))]));
+
 /** A Name (C, O, OU, CN order as given) in DER; each value as given, PrintableString when it fits. */
 export function encodeName(name: JsonName): Uint8Array {
   const rdns = name.flatMap((rdn) =>
     Object.entries(rdn).map(([type, values]) => {
-      const id = OID[type as 'C' | 'O' | 'OU' | 'CN'];
+      const id = NAME_ATTRIBUTES.get(type);
       if (!id) throw new Error(`encodeName: unsupported attribute ${type}`);
       const value = values[0] ?? '';
       const str = PRINTABLE_RE.test(value) ? new asn1js.PrintableString({ value }) : new asn1js.Utf8String({ value });
-      return new asn1js.Set({ value: [new asn1js.Sequence({ value: [oid(id), str] })] });
+      return new asn1js.Set({ value: [new asn1js.Sequence({ value: [raw(id), str] })] });
     }),
   );
   return der(new asn1js.Sequence({ value: rdns }));
@@ -122,7 +126,7 @@ function encodeTime(d: Date): asn1js.BaseBlock {
 
 /** The subjectPublicKey BIT STRING's contents of a SubjectPublicKeyInfo. */
 function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
-  const parsed = asn1js.fromBER(ab(spki));
+  const parsed = asn1js.fromBER(spki);
   const seq = parsed.result;
   if (parsed.offset === -1 || !(seq instanceof asn1js.Sequence)) throw inputError('BAD_PUBLIC_KEY', 'the public key is not a DER SubjectPublicKeyInfo');
   const bits = seq.valueBlock.value[1];
@@ -130,9 +134,9 @@ function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
   return bits.valueBlock.valueHexView;
 }
 
-/** Key identifier, RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
-export function keyIdentifier(spki: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha1').update(subjectPublicKeyBits(spki)).digest());
+/** Key identifier, RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits (of an SPKI, or the bits themselves). */
+export function keyIdentifier(spki: Uint8Array, publicKeyBits = subjectPublicKeyBits(spki)): Uint8Array {
+  return new Uint8Array(createHash('sha1').update(publicKeyBits).digest());
 }
 
 /** An IPv4 or IPv6 address (as parseSan returns it) as the 4 or 16 octets of an iPAddress GeneralName. */
@@ -173,7 +177,7 @@ function generalName(san: San): asn1js.Primitive {
 function extension(id: string, critical: boolean, value: asn1js.BaseBlock): asn1js.Sequence {
   const parts: asn1js.BaseBlock[] = [oid(id)];
   if (critical) parts.push(new asn1js.Boolean({ value: true }));
-  parts.push(new asn1js.OctetString({ valueHex: ab(der(value)) }));
+  parts.push(new asn1js.OctetString({ valueHex: der(value) }));
   return new asn1js.Sequence({ value: parts });
 }
 
@@ -192,6 +196,8 @@ export interface LeafRequest {
   subject: Uint8Array;
   /** The leaf's SubjectPublicKeyInfo, DER. */
   spki: Uint8Array;
+  /** Its subjectPublicKey bits, when the caller has them (saves parsing the SPKI). */
+  publicKeyBits?: Uint8Array | undefined;
   /** An RSA key adds keyEncipherment. */
   rsa: boolean;
   server: boolean;
@@ -234,6 +240,9 @@ export interface SignedLeaf {
 export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: BuildContext) => SignedLeaf {
   const sig = signatureAlgorithm(issuer.key);
   const version = der(explicit(0, new asn1js.Integer({ value: 2 })));
+  // Fixed-size fields as DER templates (der-template.ts): the serial, and the SKI (a SHA-1).
+  const serialTemplate = createDerTemplate([SERIAL_BYTES], (v) => new asn1js.Integer({ valueHex: v }));
+  const skiTemplate = createDerTemplate([20], (v) => extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: v })));
   const aki = der(extension(OID.authorityKeyIdentifier, false, new asn1js.Sequence({ value: [implicit(0, issuer.keyId)] })));
   const constant = new Map<string, Uint8Array>();
   /** basicConstraints, keyUsage and extKeyUsage: three shapes per issuer, encoded once each. */
@@ -260,7 +269,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
     const { notBefore, notAfter } = validity(ctx, req.days, issuer.notAfter);
     const exts = [
       raw(usageExtensions(req.rsa, req.server, req.client)),
-      extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: ab(keyIdentifier(req.spki)) })),
+      raw(skiTemplate(keyIdentifier(req.spki, req.publicKeyBits))),
       raw(aki),
     ];
     if (req.sans.length > 0) exts.push(extension(OID.subjectAltName, false, new asn1js.Sequence({ value: req.sans.map(generalName) })));
@@ -269,7 +278,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
       new asn1js.Sequence({
         value: [
           raw(version),
-          new asn1js.Integer({ valueHex: ab(Buffer.from(serial, 'hex')) }),
+          raw(serialTemplate(Buffer.from(serial, 'hex'))),
           raw(sig.algorithm),
           raw(issuer.nameDer),
           new asn1js.Sequence({ value: [encodeTime(notBefore), encodeTime(notAfter)] }),
@@ -280,7 +289,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
       }),
     );
     const signature = sign(sig.digest, tbs, { key: issuer.key, dsaEncoding: 'der' });
-    const cert = der(new asn1js.Sequence({ value: [raw(tbs), raw(sig.algorithm), new asn1js.BitString({ valueHex: ab(signature) })] }));
+    const cert = der(new asn1js.Sequence({ value: [raw(tbs), raw(sig.algorithm), new asn1js.BitString({ valueHex: signature })] }));
     return { der: cert, serial, notBefore, notAfter };
   };
 }
