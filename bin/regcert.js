@@ -45,7 +45,7 @@ async function loadMain() {
   if (process.env.REGCERT_BUNDLE === '0') return null;
   let source;
   try {
-    source = readFileSync(bundle, 'utf8');
+    source = readFileSync(bundle, 'latin1'); // pure ASCII (scripts/build-bundle.mjs checks): no decoding
   } catch {
     return null;
   }

@@ -51,13 +51,34 @@ const trace = {
   },
 };
 
+// commander requires node:child_process at load time for executable subcommands,
+// which regcert has none of; loading it (and dgram, net's socket list) costs start-up.
+// Inside commander, it becomes a getter that requires it on first use.
+const lazyChildProcess = {
+  name: 'regcert-lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'regcert-lazy' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'regcert-lazy' }, () => ({
+      contents: 'module.exports = { spawn: (...a) => require("node:child_process").spawn(...a) };',
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   legalComments: 'none',
+  // No comments, and esbuild escapes every non-ASCII character (charset ascii): the bundle is
+  // pure ASCII, which bin/regcert.js reads as latin1 (a copy, no UTF-8 decoding) and V8 keeps
+  // as a one-byte string. Names are kept (no identifier minifying) for REGCERT_DEBUG stacks.
+  minifyWhitespace: true,
+  charset: 'ascii',
   logLevel: 'warning',
-  plugins: [trace],
+  plugins: [lazyChildProcess, trace],
 };
 
 const cli = await esbuild.build({
@@ -75,6 +96,7 @@ if (/(?<![.\w$])import\(\s*["'`]/.test(code)) {
   // vm.Script has no dynamic import here: every import() must have become a lazy init.
   console.error('build-bundle: the CLI bundle still contains import(); it cannot run from a code cache');
 }
+if (/[^\x00-\x7f]/.test(code)) throw new Error('build-bundle: the CLI bundle is not pure ASCII');
 const sha = createHash('sha256').update(code).digest('hex');
 writeFileSync(path.join(out, 'cli.cjs'), `// regcert-bundle sha256=${sha}\n${code}`);
 
