@@ -16,7 +16,7 @@
  * issued again.
  */
 import { createHash, createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
+import { lstat, opendir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -164,6 +164,23 @@ async function readManifest(file: string): Promise<Map<string, string>> {
   return map;
 }
 
+/** writeFiles' temporary files (files.ts: ".NAME.crt.<12 hex>.tmp") of this batch's entries. */
+const TEMP_RE = /^\.(.+)\.(crt|key|p12)\.[0-9a-f]{12}\.tmp$/;
+
+async function removeStaleTemporaries(outDir: string, names: Set<string>): Promise<void> {
+  let dir;
+  try {
+    dir = await opendir(outDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for await (const entry of dir) {
+    const m = TEMP_RE.exec(entry.name);
+    if (m && entry.isFile() && names.has(m[1]!.toLowerCase())) await rm(path.join(outDir, entry.name), { force: true });
+  }
+}
+
 /** A pool of worker threads, each answering chunks of rows in order of arrival. */
 function createPool(size: number, init: BatchWorkerInit) {
   const url = new URL('./issue-batch-worker.js', import.meta.url);
@@ -260,6 +277,9 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
+
+  // A run killed between writing an entry's temporary files and renaming them left them behind.
+  await removeStaleTemporaries(outDir, seen);
 
   // Pass 2: issue what is missing, on every core, writing each entry as a set.
   const init: BatchWorkerInit = {

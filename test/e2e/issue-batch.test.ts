@@ -143,6 +143,7 @@ describe('issue --batch', () => {
     expect(summary.skipped).toBeGreaterThan(0);
     expect(summary.skipped + summary.issued).toBe(many.length);
     await expectValidPairs(ca, out, many);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // A third run has nothing left to do.
     const again = JSON.parse((await cliOk(['issue', '--batch', 'runners.csv', '--dir', 'pki', '--out-dir', 'runners', '--json'], { cwd, timeoutMs: 120_000 })).stdout);
     expect(again).toMatchObject({ issued: 0, skipped: many.length });
