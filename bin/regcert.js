@@ -70,4 +70,8 @@ async function loadMain() {
 }
 
 const main = (await loadMain()) ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
+if (process.env.REGCERT_WRITE_CODE_CACHE === '1') {
+  // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
+  for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
+}
 process.exitCode = await main(process.argv.slice(2));
