@@ -167,18 +167,31 @@ async function readManifest(file: string): Promise<Map<string, string>> {
 /** writeFiles' temporary files (files.ts: ".NAME.crt.<12 hex>.tmp") of this batch's entries. */
 const TEMP_RE = /^\.(.+)\.(crt|key|p12)\.[0-9a-f]{12}\.tmp$/;
 
-async function removeStaleTemporaries(outDir: string, names: Set<string>): Promise<void> {
+/**
+ * One pass over OUT: which names have a .crt, .key or .p12 there (lower case:
+ * a prefilter, so a first run makes no per-row lookups), and writeFiles'
+ * temporary files that a killed run left behind.
+ */
+async function scanOutDir(outDir: string): Promise<{ present: Set<string>; temporaries: Array<{ file: string; name: string }> }> {
+  const present = new Set<string>();
+  const temporaries: Array<{ file: string; name: string }> = [];
   let dir;
   try {
     dir = await opendir(outDir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { present, temporaries };
     throw e;
   }
   for await (const entry of dir) {
-    const m = TEMP_RE.exec(entry.name);
-    if (m && entry.isFile() && names.has(m[1]!.toLowerCase())) await rm(path.join(outDir, entry.name), { force: true });
+    const tmp = TEMP_RE.exec(entry.name);
+    if (tmp) {
+      if (entry.isFile()) temporaries.push({ file: path.join(outDir, entry.name), name: tmp[1]!.toLowerCase() });
+      continue;
+    }
+    const m = /^(.+)\.(crt|key|p12)$/.exec(entry.name);
+    if (m) present.add(m[1]!.toLowerCase());
   }
+  return { present, temporaries };
 }
 
 /** A pool of worker threads, each answering chunks of rows in order of arrival. */
@@ -259,6 +272,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
+  const scan = await scanOutDir(outDir);
   const seen = new Set<string>();
   /** Entries that pass 1 found on disk (complete or to redo); the rest are new. */
   const known = new Map<string, EntryState>();
@@ -272,14 +286,14 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const state = await entryState(req.name, outDir, caNative, p12, manifest, force);
+    const state = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : 'new';
     if (state !== 'new') known.set(req.name, state);
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
 
   // A run killed between writing an entry's temporary files and renaming them left them behind.
-  await removeStaleTemporaries(outDir, seen);
+  for (const t of scan.temporaries) if (seen.has(t.name)) await rm(t.file, { force: true });
 
   // Pass 2: issue what is missing, on every core, writing each entry as a set.
   const init: BatchWorkerInit = {
