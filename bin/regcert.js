@@ -1,5 +1,77 @@
 #!/usr/bin/env node
-// Thin shim: the CLI lives in dist/cli/main.js (built by `npm run build`).
-import { main } from '../dist/cli/main.js';
+// The CLI's entry (`node bin/regcert.js`, the package's bin). It runs the
+// bundle dist/bundle/cli.cjs (scripts/build-bundle.mjs) through a V8 code
+// cache when the cache was made for this Node, V8, CPU architecture and this
+// very bundle; any other cache is ignored and the bundle is compiled as
+// usual. Without a bundle (or with REGCERT_BUNDLE=0) it runs the tsc build,
+// dist/cli/main.js. REGCERT_DEBUG_LOAD=1 says on stderr which path was taken.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
+const bundle = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
+const cacheFile = `${bundle}.cache`;
+const debug = process.env.REGCERT_DEBUG_LOAD === '1' ? (m) => process.stderr.write(`regcert: load: ${m}\n`) : () => {};
+
+/** What a cache must have been made for: this runtime and this bundle (its first line names its hash). */
+function cacheKey(source) {
+  const m = /^\/\/ regcert-bundle sha256=([0-9a-f]{64})\n/.exec(source);
+  return m && { node: process.versions.node, v8: process.versions.v8, arch: process.arch, bundle: m[1] };
+}
+
+/** The cache file: one JSON header line (the key it was made for), then V8's bytes. */
+function readCache(key) {
+  let data;
+  try {
+    data = readFileSync(cacheFile);
+  } catch {
+    return { why: 'no code cache' };
+  }
+  const nl = data.indexOf(10);
+  let header;
+  try {
+    header = JSON.parse(data.subarray(0, nl).toString('utf8'));
+  } catch {
+    return { why: 'code cache ignored: unreadable header' };
+  }
+  for (const k of ['node', 'v8', 'arch', 'bundle']) {
+    if (header[k] !== key[k]) return { why: `code cache ignored: made for ${k} ${String(header[k]).slice(0, 16)}, this is ${key[k].slice(0, 16)}` };
+  }
+  return { bytes: data.subarray(nl + 1) };
+}
+
+async function loadMain() {
+  if (process.env.REGCERT_BUNDLE === '0') return null;
+  let source;
+  try {
+    source = readFileSync(bundle, 'latin1'); // pure ASCII (scripts/build-bundle.mjs checks): no decoding
+  } catch {
+    return null;
+  }
+  const key = cacheKey(source);
+  if (!key) return null;
+  const writing = process.env.REGCERT_WRITE_CODE_CACHE === '1';
+  const cache = writing ? { why: 'writing a new code cache' } : readCache(key);
+  const wrapper = `(function (exports, require, module, __filename, __dirname, __regcertUrl) {${source}\n})`;
+  const script = new vm.Script(wrapper, { filename: bundle, cachedData: cache.bytes });
+  if (cache.bytes) debug(script.cachedDataRejected ? 'bundle; code cache rejected by V8' : 'bundle with code cache');
+  else debug(`bundle; ${cache.why}`);
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('.', pathToFileURL(bundle))), pathToFileURL(bundle).href);
+  if (writing) {
+    process.once('beforeExit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(key)}\n`), script.createCachedData()]));
+      renameSync(tmp, cacheFile);
+    });
+  }
+  return module.exports.main;
+}
+
+const main = (await loadMain()) ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
+if (process.env.REGCERT_WRITE_CODE_CACHE === '1') {
+  // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
+  for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -12,6 +12,7 @@ for pair in docker-registry:docker-registry skopeo:skopeo nginx:nginx-light open
             hyperfine:hyperfine tmux:tmux ss:iproute2 /usr/bin/time:time strace:strace zip:zip \
             update-ca-certificates:ca-certificates \
             containerd:containerd ctr:containerd dockerd:docker.io docker:docker.io podman:podman \
+            cfssl:golang-cfssl cfssljson:golang-cfssl \
             nsenter:util-linux unshare:util-linux setpriv:util-linux; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")

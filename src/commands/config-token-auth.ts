@@ -19,11 +19,11 @@ import { isCa } from '../core/certificates.js';
 import { DEFAULT_PKI_DIR, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_SIGNING_NAME } from '../core/defaults.js';
 import { ekuNames } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
+import { validateCertName } from '../core/leaf-request.js';
 import { x509 } from '../core/x509.js';
 import { readServiceKeyPair } from '../io/credentials.js';
 import type { ConfigOptions } from './config.js';
 import type { CommandContext } from './context.js';
-import { parseCertificateName } from './issue.js';
 
 export interface TokenAuthConfig {
   service: string;
@@ -74,7 +74,7 @@ export async function buildTokenAuth(opts: ConfigOptions, ctx: CommandContext): 
   const service = parseLabel(opts.service, '--service', 'registry.example.com');
   const issuer = parseLabel(opts.issuer, '--issuer', '"Acme auth server"');
   const expiration = parseExpiration(opts.expiration);
-  const name = parseCertificateName(opts.cert ?? DEFAULT_TOKEN_SIGNING_NAME);
+  const name = validateCertName(opts.cert ?? DEFAULT_TOKEN_SIGNING_NAME);
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
   const certificate = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);

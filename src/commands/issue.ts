@@ -1,5 +1,4 @@
 /** `regcert issue`: a server and/or client certificate signed by the CA in --dir. */
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { certificateToPem, createLeaf, leafValidityWarnings, validateDays } from '../core/certificates.js';
 import { parseAndVerifyCsr } from '../core/csr.js';
@@ -8,7 +7,8 @@ import { summarizeCertificate, type CertificateSummary } from '../core/describe.
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer } from '../core/keys.js';
 import { buildName, validateSubject, type JsonName } from '../core/names.js';
-import { assertSansFor, normalizeHostname, parseSanList, validateSan, type San } from '../core/san.js';
+import { parseSanList, validateSan, type San } from '../core/san.js';
+import { leafSans, requirePurpose, validateCertName } from '../core/leaf-request.js';
 import { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
@@ -52,22 +52,9 @@ export interface IssueResult {
   next: string[];
 }
 
-/** NAME becomes a file name: keep it to a safe, portable set. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-
-/** A certificate NAME (issue NAME, --cert NAME of config token-auth): the file stem in the PKI directory. */
-export function parseCertificateName(name: string): string {
-  if (!NAME_RE.test(name) || name.includes('..')) {
-    throw inputError('BAD_NAME', `invalid certificate name ${JSON.stringify(name)}`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
-  }
-  return name;
-}
-
 export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
-  const name = parseCertificateName(opts.name);
-  if (!opts.server && !opts.client && !opts.tokenSigning) {
-    throw inputError('NO_PURPOSE', 'neither --server nor --client given (nor --token-signing)', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
-  }
+  const name = validateCertName(opts.name);
+  requirePurpose(opts.server, opts.client, opts.tokenSigning);
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
   const days = validateDays(opts.days ?? DEFAULT_LEAF_DAYS);
@@ -120,17 +107,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     keyPem = exportPrivateKeyPem(key, passphrase);
   }
 
-  // A server certificate is matched by its SANs only (Go ignores the CN since 1.15).
-  if (opts.server && !sans.some((s) => s.type === 'dns' || s.type === 'ip')) {
-    const host = normalizeHostname(name);
-    if (isIP(name)) sans.unshift({ type: 'ip', value: name });
-    else if (host) sans.unshift({ type: 'dns', value: host });
-    else {
-      throw inputError('SERVER_NEEDS_SAN', `a server certificate needs a DNS or IP SAN and "${name}" is not a host name`, 'pass --san registry.example.com (or an IP address)');
-    }
-  }
-
-  assertSansFor(sans, { client: opts.client === true });
+  sans = leafSans(name, sans, opts);
   warnings.push(...leafValidityWarnings(days, ca.cert.notAfter, { server: opts.server === true, now: ctx.now }));
 
   const cert = await createLeaf(

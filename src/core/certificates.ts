@@ -1,9 +1,11 @@
 /**
  * Building certificates: root and intermediate CAs, and leaves for servers
- * and clients. Pure: keys, clock and randomness come in as parameters.
+ * and clients (leaves through cert-builder.ts, the one leaf builder). Pure:
+ * keys, clock and randomness come in as parameters.
  */
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
-import { BACKDATE_MS, DAY_MS, MAX_BROWSER_LEAF_DAYS, SERIAL_BYTES } from './defaults.js';
+import { createHash, type KeyObject } from 'node:crypto';
+import { createLeafSigner, createSerial, encodeName, keyIdentifier, validity, type BuildContext, type LeafIssuer } from './cert-builder.js';
+import { DAY_MS, MAX_BROWSER_LEAF_DAYS } from './defaults.js';
 import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
@@ -11,29 +13,9 @@ import { toPem, readBlocks } from './pem.js';
 import type { San } from './san.js';
 import { nativeCrypto, x509 } from './x509.js';
 
+export { validateDays, type BuildContext } from './cert-builder.js';
+
 export type Certificate = InstanceType<typeof x509.X509Certificate>;
-
-export interface BuildContext {
-  /** The clock: tests pin it. */
-  now?: Date;
-  /** Randomness for serial numbers: tests pin it. */
-  random?: (n: number) => Uint8Array;
-}
-
-/** A random positive serial with SERIAL_BYTES*8-1 bits of entropy, as hex. */
-export function createSerial(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): string {
-  const b = random(SERIAL_BYTES);
-  // Positive (top bit clear) and minimal DER (first byte non-zero).
-  b[0] = ((b[0] ?? 0) & 0x7f) | 0x40;
-  return Buffer.from(b).toString('hex');
-}
-
-export function validateDays(days: number, flag = '--days'): number {
-  if (!Number.isInteger(days) || days < 1 || days > 36500) {
-    throw inputError('BAD_DAYS', `invalid ${flag} "${days}"`, `${flag} takes a whole number of days from 1 to 36500`);
-  }
-  return days;
-}
 
 /**
  * What to tell the user about a leaf's validity before it is issued: that
@@ -53,17 +35,6 @@ export function leafValidityWarnings(days: number, caNotAfter: Date, opts: { ser
     out.push(`a server certificate valid ${effective} days: Apple platforms and browsers refuse TLS server certificates valid longer than ${MAX_BROWSER_LEAF_DAYS} days (container runtimes accept it)`);
   }
   return out;
-}
-
-function validity(ctx: BuildContext, days: number, notAfterLimit?: Date): { notBefore: Date; notAfter: Date } {
-  const now = ctx.now ?? new Date();
-  const notBefore = new Date(now.getTime() - BACKDATE_MS);
-  let notAfter = new Date(now.getTime() + days * DAY_MS);
-  if (notAfterLimit && notAfter > notAfterLimit) notAfter = notAfterLimit;
-  if (notAfter <= now) {
-    throw inputError('CA_EXPIRED', 'the signing CA has expired', 'create a new CA with "regcert init-ca --force"');
-  }
-  return { notBefore, notAfter };
 }
 
 export interface CaParams {
@@ -184,49 +155,34 @@ export interface LeafParams {
   days: number;
 }
 
-export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
+/** What the leaf builder needs of a loaded CA: its name, key identifier, notAfter and key. */
+export function issuerOf(issuer: Issuer): LeafIssuer {
   assertCanSign(issuer.cert);
-  if (p.tokenSigning && (p.server || p.client)) {
-    throw inputError('TOKEN_SIGNING_PURPOSE', '--token-signing cannot be combined with --server or --client', 'issue the token-signing certificate on its own: it signs JWTs, it is not a TLS certificate');
-  }
-  if (!p.server && !p.client && !p.tokenSigning) {
-    throw inputError('NO_PURPOSE', 'a certificate needs --server, --client or both', 'pass --server for a registry, --client for a user or machine');
-  }
-  const ekus: string[] = [];
-  if (p.server) ekus.push(x509.ExtendedKeyUsage.serverAuth);
-  if (p.client) ekus.push(x509.ExtendedKeyUsage.clientAuth);
-  let usage = x509.KeyUsageFlags.digitalSignature;
-  // keyEncipherment is for RSA key transport in TLS; a token-signing key only signs.
-  if (p.rsa && !p.tokenSigning) usage |= x509.KeyUsageFlags.keyEncipherment;
-  const pub = p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData);
-  const extensions: InstanceType<typeof x509.Extension>[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(usage, true),
-  ];
-  if (ekus.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false));
-  extensions.push(
-    await x509.SubjectKeyIdentifierExtension.create(toArrayBuffer(pub), false, nativeCrypto),
-    await authorityKeyId(issuer.cert),
-  );
-  if (p.sans.length > 0) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        p.sans.map((s) => ({ type: (s.type === 'uri' ? 'url' : s.type) as 'dns' | 'ip' | 'email' | 'url', value: s.value })),
-        false,
-      ),
-    );
-  }
-  return sign(
+  const ski = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  return {
+    nameDer: new Uint8Array(issuer.cert.subjectName.toArrayBuffer()),
+    // AKI = the issuer's SKI when it has one, else the SHA-1 of its public key (RFC 5280 4.2.1.1).
+    keyId: ski ? Buffer.from(ski.keyId, 'hex') : keyIdentifier(new Uint8Array(issuer.cert.publicKey.rawData)),
+    notAfter: issuer.cert.notAfter,
+    key: issuer.key,
+  };
+}
+
+export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
+  const { der } = createLeafSigner(issuerOf(issuer))(
     {
-      subject: p.subject,
-      issuerName: issuer.cert.subjectName,
-      publicKey: pub,
-      signer: issuer.key,
-      extensions,
-      ...validity(ctx, p.days, issuer.cert.notAfter),
+      subject: p.subject instanceof x509.Name ? new Uint8Array(p.subject.toArrayBuffer()) : encodeName(p.subject),
+      spki: p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData),
+      rsa: p.rsa,
+      server: p.server,
+      client: p.client,
+      tokenSigning: p.tokenSigning === true,
+      sans: p.sans,
+      days: p.days,
     },
     ctx,
   );
+  return new x509.X509Certificate(toArrayBuffer(der));
 }
 
 export function isCa(cert: Certificate): boolean {

@@ -5,17 +5,20 @@
  * PEM, optionally encrypted with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC).
  */
 import {
+  createECDH,
   createPrivateKey,
   createPublicKey,
   generateKeyPair as nodeGenerateKeyPair,
+  generateKeyPairSync,
   webcrypto,
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
+import { createDerTemplate, type DerTemplate } from './der-template.js';
 import { inputError, isRegcertError } from './errors.js';
 import { PbeMalformed, PbeUnsupported, decryptPrivateKeyInfo, newKdfBudget, parseEncryptedPrivateKeyInfo } from './pbe.js';
-import { looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
+import { looksLikePem, parsePemBlocks, toPem, type PemBlock } from './pem.js';
 
 const generateKeyPairAsync = promisify(nodeGenerateKeyPair);
 
@@ -28,21 +31,89 @@ export function parseKeyType(value: string): KeyType {
   throw inputError('BAD_KEY_TYPE', `unknown key type "${value}"`, `use one of: ${KEY_TYPES.join(', ')}`);
 }
 
-export async function generatePrivateKey(type: KeyType): Promise<KeyObject> {
+/** node:crypto's generateKeyPair arguments for each key type of the contract. */
+function keyGenParams(type: KeyType): ['ec', { namedCurve: string }] | ['rsa', { modulusLength: number; publicExponent: number }] | ['ed25519', object] {
   switch (type) {
     case 'ecdsa-p256':
-      return (await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' })).privateKey;
+      return ['ec', { namedCurve: 'prime256v1' }];
     case 'ecdsa-p384':
-      return (await generateKeyPairAsync('ec', { namedCurve: 'secp384r1' })).privateKey;
+      return ['ec', { namedCurve: 'secp384r1' }];
     case 'rsa-2048':
     case 'rsa-3072':
-    case 'rsa-4096': {
-      const modulusLength = Number(type.slice(4));
-      return (await generateKeyPairAsync('rsa', { modulusLength, publicExponent: 0x10001 })).privateKey;
-    }
+    case 'rsa-4096':
+      return ['rsa', { modulusLength: Number(type.slice(4)), publicExponent: 0x10001 }];
     case 'ed25519':
-      return (await generateKeyPairAsync('ed25519')).privateKey;
+      return ['ed25519', {}];
   }
+}
+
+export async function generatePrivateKey(type: KeyType): Promise<KeyObject> {
+  const [alg, params] = keyGenParams(type);
+  return (await generateKeyPairAsync(alg as 'ec', params as { namedCurve: string })).privateKey;
+}
+
+/** The named curves of the contract's ECDSA key types: OpenSSL name, OID, size of a coordinate. */
+const EC_CURVES = {
+  'ecdsa-p256': { name: 'prime256v1', oid: '1.2.840.10045.3.1.7', size: 32 },
+  'ecdsa-p384': { name: 'secp384r1', oid: '1.3.132.0.34', size: 48 },
+} as const;
+
+const ecTemplates = new Map<string, { spki: DerTemplate; pkcs8: DerTemplate }>();
+
+/**
+ * SubjectPublicKeyInfo and PKCS#8 PrivateKeyInfo for one curve as DER
+ * templates: per key only the private scalar and the public point (fixed
+ * sizes, RFC 5915 and SEC 1) are filled in. The result is byte for byte what
+ * OpenSSL exports (test/core/cert-builder.test.ts).
+ */
+function ecTemplate(type: keyof typeof EC_CURVES) {
+  let t = ecTemplates.get(type);
+  if (t) return t;
+  const { oid, size } = EC_CURVES[type];
+  const alg = () => new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.10045.2.1' }), new asn1js.ObjectIdentifier({ value: oid })] });
+  t = {
+    spki: createDerTemplate([1 + 2 * size], (point) => new asn1js.Sequence({ value: [alg(), new asn1js.BitString({ valueHex: point })] })),
+    pkcs8: createDerTemplate([size, 1 + 2 * size], (d, point) => {
+      const ecPrivateKey = new asn1js.Sequence({
+        value: [
+          new asn1js.Integer({ value: 1 }),
+          new asn1js.OctetString({ valueHex: d }),
+          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.BitString({ valueHex: point })] }),
+        ],
+      });
+      return new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 }), alg(), new asn1js.OctetString({ valueHex: ecPrivateKey.toBER(false) })] });
+    }),
+  };
+  ecTemplates.set(type, t);
+  return t;
+}
+
+/**
+ * A new key, encoded: the SPKI DER and the unencrypted PKCS#8 PEM (what
+ * exportPrivateKeyPem writes). ECDSA keys come from OpenSSL's EC key
+ * generation (createECDH) and are placed in the templates above: OpenSSL 3's
+ * encoders cost five times the key generation itself, which matters for
+ * batches. Other types go through generateKeyPairSync. Synchronous: it is for
+ * worker threads, where the shared libuv pool (busy with fsync) only adds waiting.
+ */
+export function generateEncodedKeyPairSync(type: KeyType): { spki: Uint8Array; pkcs8Pem: string; publicKeyBits?: Uint8Array } {
+  if (type === 'ecdsa-p256' || type === 'ecdsa-p384') {
+    const { name, size } = EC_CURVES[type];
+    const t = ecTemplate(type);
+    const ecdh = createECDH(name);
+    const point = ecdh.generateKeys();
+    const raw = ecdh.getPrivateKey();
+    const d = Buffer.alloc(size);
+    raw.copy(d, size - raw.length); // the scalar at its full size, leading zeros kept (RFC 5915)
+    return { spki: t.spki(point), pkcs8Pem: toPem('PRIVATE KEY', t.pkcs8(d, point)), publicKeyBits: point };
+  }
+  const [alg, params] = keyGenParams(type);
+  const { publicKey, privateKey } = generateKeyPairSync(alg as 'ec', {
+    ...(params as { namedCurve: string }),
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { spki: new Uint8Array(publicKey), pkcs8Pem: privateKey };
 }
 
 /** A human and machine name for a key: "ecdsa-p256", "rsa-2048", "ed25519", "ec-secp521r1"… */

@@ -346,6 +346,31 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
 /** Every input file is read here, bounded by kind (see read.ts). */
 export { readInputFile, type InputKind } from './read.js';
 
+/**
+ * Appends text to a log-like file (created with `mode`, never through a
+ * symbolic link) and syncs it before returning: what a later run reads back
+ * is on disk. Used for the PKCS#12 password manifest of `issue --batch`.
+ */
+export async function appendDurably(file: string, text: string, mode: number): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+  let fh;
+  try {
+    fh = await fsp.open(file, FS.O_WRONLY | FS.O_APPEND | FS.O_CREAT | (FS.O_NOFOLLOW ?? 0), mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw operationError('SYMLINK_TARGET', `refusing to write through the symbolic link ${file}`, 'remove the link or choose another output path');
+    }
+    throw e;
+  }
+  try {
+    await fh.chmod(mode);
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function pathExists(p: string): Promise<boolean> {
   try {
     await fsp.lstat(p);

@@ -1,4 +1,4 @@
-/** The start-up path loads only what the chosen command needs. */
+/** The start-up path loads only what the chosen command needs, in the bundle (the default) and in the tsc build. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,27 +6,37 @@ import { BIN, ROOT, run } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir();
-// core/errors.js is tiny and main.ts needs it to classify errors; everything else in core is PKI.
-const HEAVY = ['@peculiar/x509', 'pkijs', 'asn1js', '@inquirer', 'reflect-metadata', '/dist/net/', '/dist/commands/', '/dist/core/x509', '/dist/core/certificates', '/dist/core/keys'];
+// core/errors is tiny and main.ts needs it to classify errors; everything else in core is PKI.
+// The tsc build shows up as dist/… URLs, the bundle's modules as bundle:/src/… and bundle:/node_modules/….
+const HEAVY = ['@peculiar/x509', 'pkijs', 'asn1js', '@inquirer', 'reflect-metadata', '/net/', '/commands/', '/core/x509', '/core/certificates', '/core/keys', '/core/cert-builder'];
+const BUILDS = [
+  ['bundle', { REGCERT_BUNDLE: undefined }, '/src/cli/main.ts'],
+  ['tsc build', { REGCERT_BUNDLE: '0' }, '/dist/cli/main.js'],
+] as const;
 
-async function loaded(args: string[]): Promise<string[]> {
-  const trace = path.join(dir, `${args.join('_').replace(/\W/g, '')}.txt`);
+async function loaded(args: string[], env: Record<string, string | undefined>): Promise<string[]> {
+  const trace = path.join(dir, `${args.join('_').replace(/\W/g, '')}-${env.REGCERT_BUNDLE ?? 'bundle'}.txt`);
   const r = await run(process.execPath, ['--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), BIN, ...args], {
-    env: { REGCERT_TRACE_IMPORTS: trace },
+    env: { ...env, REGCERT_TRACE_IMPORTS: trace },
   });
   expect(r.code).toBe(0);
-  return readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  // Only regcert's own modules and its dependencies: /src/cli/commands/ registers commands and is light.
+  return readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((u) => u.replace(/\/(dist|src)\/cli\/commands\//, '/$1/cli/command-wiring/'));
 }
 
-describe('lazy loading', () => {
+describe.each(BUILDS)('lazy loading (%s)', (_name, env, mainModule) => {
   it.each([[['--version']], [['--help']], [['issue', '--help']], [['init-ca', '--help']]])('regcert %j loads no PKI, prompt or network code', async (args) => {
-    const urls = await loaded(args);
-    expect(urls.some((u) => u.includes('/dist/cli/main.js'))).toBe(true);
+    const urls = await loaded(args, env);
+    expect(urls.some((u) => u.includes(mainModule))).toBe(true);
     for (const heavy of HEAVY) expect(urls.filter((u) => u.includes(heavy))).toEqual([]);
   });
 
   it('a real command does load the PKI code (the trace works)', async () => {
-    const urls = await loaded(['init-ca', '--dir', path.join(dir, 'pki')]);
+    const urls = await loaded(['init-ca', '--dir', path.join(dir, `pki-${env.REGCERT_BUNDLE ?? 'bundle'}`)], env);
     expect(urls.some((u) => u.includes('@peculiar/x509'))).toBe(true);
+    expect(urls.some((u) => u.includes('/commands/init-ca'))).toBe(true);
   });
 });

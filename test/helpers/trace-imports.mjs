@@ -1,5 +1,8 @@
-// A module hook that records every module URL that gets loaded into the
-// file named by REGCERT_TRACE_IMPORTS (used to prove lazy loading).
+// Records every module that gets loaded into the file named by
+// REGCERT_TRACE_IMPORTS (used to prove lazy loading): module URLs that the
+// ESM loader resolves (the tsc build), and "bundle:/src/…" for each module of
+// dist/bundle/cli.cjs when it is evaluated (the bundle calls
+// globalThis.__regcertTrace, see scripts/build-bundle.mjs).
 import { register } from 'node:module';
 import { appendFileSync } from 'node:fs';
 
@@ -14,4 +17,4 @@ register(
         return r;
       }`),
 );
-void appendFileSync;
+globalThis.__regcertTrace = (id) => appendFileSync(out, `bundle:${id}\n`);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { IssueBatchOptions, IssueBatchResult } from '../../commands/issue-batch.js';
 import type { IssueOptions, IssueResult } from '../../commands/issue.js';
+import { inputError } from '../../core/errors.js';
 import { renderCertificate, renderFiles, renderNext } from '../render-common.js';
 import type { Out } from '../output.js';
 import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
@@ -14,12 +16,32 @@ export function renderIssue(r: IssueResult, out: Out): void {
   renderNext(out, r.next);
 }
 
+export function renderIssueBatch(r: IssueBatchResult, out: Out): void {
+  const repaired = r.repaired > 0 ? `, ${r.repaired} of them left incomplete by an earlier run` : '';
+  out.line(`${out.style.green(out.style.ok)} Issued ${r.issued} of ${r.rows} certificates from ${r.batch}${repaired}; ${r.skipped} already complete`);
+  for (const f of r.files) out.line(`  ${f.path}  ${f.mode}  ${f.kind} (${f.count})`);
+  if (r.manifest) out.line(`  ${r.manifest}  0600  PKCS#12 passwords`);
+  out.line(`  ${out.style.dim('time'.padEnd(8))} ${r.elapsedSeconds.toFixed(1)} s, ${r.perSecond}/s on ${r.workers} worker thread(s)`);
+  renderNext(out, r.next);
+}
+
+/** What --batch cannot be combined with: each row carries these. */
+const NOT_WITH_BATCH: Array<[Exclude<keyof IssueOptions, 'name'>, string]> = [
+  ['server', '--server'],
+  ['client', '--client'],
+  ['san', '--san'],
+  ['cn', '--cn'],
+  ['csr', '--csr'],
+  ['keyPasswordFile', '--key-password-file'],
+  ['keyPasswordEnv', '--key-password-env'],
+];
+
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
     .command('issue')
     .summary('issue a server and/or client certificate')
     .description('Issue a certificate signed by the CA in --dir: OUT/NAME.crt (leaf + intermediates) and OUT/NAME.key (0600).\nWith --csr, sign an existing PKCS#10 request instead and write only OUT/NAME.crt.')
-    .argument('<name>', 'file name of the certificate; also the CN, and the DNS SAN of a server certificate when no SAN is given')
+    .argument('[name]', 'file name of the certificate; also the CN, and the DNS SAN of a server certificate when no SAN is given')
     .option('--dir <dir>', 'CA directory (ca.crt, ca.key)', 'pki')
     .option('--out-dir <dir>', 'where to write NAME.crt and NAME.key (default: --dir)')
     .option('--server', 'TLS server certificate (EKU serverAuth)')
@@ -33,7 +55,10 @@ export function register(program: Command, rt: Runtime): void {
     .option('--days <n>', 'validity in days (default 397, never past the CA)', parseInteger)
     .option('--key-type <type>', 'ecdsa-p256 (default), ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519')
     .option('--csr <file>', 'sign this PKCS#10 request instead of making a key')
-    .option('--allow-weak', 'with --csr: sign a request with an RSA key under 2048 bits or a SHA-1/MD5 signature (with a warning)');
+    .option('--allow-weak', 'with --csr: sign a request with an RSA key under 2048 bits or a SHA-1/MD5 signature (with a warning)')
+    .option('--batch <file>', 'one certificate per row of FILE: CSV with the header name,sans,profile,days (profile client, server or client+server) or JSON lines with those fields')
+    .option('--p12', 'with --batch: also write OUT/NAME.p12, each with a generated password listed in OUT/p12-passwords.tsv (0600)')
+    .option('--workers <n>', 'with --batch: worker threads (default: one per core)', parseInteger);
   addSecretOptions(cmd, 'key-password', 'encrypt the new key with the passphrase');
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addForceOption(addCommonOptions(cmd));
@@ -44,9 +69,21 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert issue alice --client --san alice@example.com', 'a client certificate for the user alice'],
       ['regcert issue build-bot --client --csr bot.csr', 'sign a CSR made elsewhere (openssl req -new)'],
       ['regcert issue token-signing --token-signing', 'the key and certificate a token server signs JWTs with (see "regcert config token-auth")'],
+      ['regcert issue --batch users.csv --out-dir users --p12', 'a certificate, key and .p12 for every row; rerun to finish an interrupted run'],
     ]),
   );
-  cmd.action(async (name: string, o: Omit<IssueOptions, 'name'>) => {
+  cmd.action(async (name: string | undefined, o: Omit<IssueOptions, 'name'> & Omit<IssueBatchOptions, 'batch'> & { batch?: string }) => {
+    if (o.batch !== undefined) {
+      const batch = o.batch;
+      if (name !== undefined) throw inputError('USAGE', 'NAME and --batch cannot be combined', 'each row of the --batch file names its certificate');
+      for (const [k, flag] of NOT_WITH_BATCH) {
+        if (o[k] !== undefined) throw inputError('USAGE', `${flag} cannot be combined with --batch`, 'each row gives its name, SANs, profile and days; keys are written unencrypted (use --p12 for protected copies)');
+      }
+      await runCommand(rt, cmd, async (ctx) => (await import('../../commands/issue-batch.js')).issueBatch({ ...o, batch }, ctx), renderIssueBatch);
+      return;
+    }
+    if (name === undefined) throw inputError('USAGE', "missing required argument 'name'", 'run "regcert issue --help"');
+    if (o.p12 || o.workers !== undefined) throw inputError('USAGE', `${o.p12 ? '--p12' : '--workers'} needs --batch`, 'for one certificate use "regcert to-p12" after "regcert issue"');
     await runCommand(rt, cmd, async (ctx) => (await import('../../commands/issue.js')).issue({ ...o, name }, ctx), renderIssue);
   });
 }

@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// `npm run bench` (issue 12): one run, side by side, medians and ratios.
+//
+//   regcert --version               vs node -e 0
+//   regcert issue --client (P-256)  vs openssl req -new + openssl x509 -req
+//   regcert quickstart              vs the same steps as 8 openssl processes
+//   batch of 1,000 P-256 clients    vs an openssl loop and a cfssl loop
+//                                   (the loops run BENCH_LOOP_ROWS rows, default 100, scaled to 1,000)
+//   batch of 10,000 (BENCH_BIG_ROWS) peak RSS, and time per certificate vs the 1,000 batch
+//   RSA-2048 batch                  certificates per second
+//
+// Process rows use hyperfine (median of BENCH_RUNS runs, default 15); batch
+// rows time whole runs (median of BENCH_BATCH_RUNS, default 3), each into a
+// fresh directory, files written and fsynced as `issue` writes them. Rows that
+// cannot run say why. The load average is printed before and after: numbers
+// from a busy machine are not comparable.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'regcert.js');
+const node = process.execPath;
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const BATCH_RUNS = Number(process.env.BENCH_BATCH_RUNS ?? 3);
+const LOOP_ROWS = Number(process.env.BENCH_LOOP_ROWS ?? 100);
+const BIG = Number(process.env.BENCH_BIG_ROWS ?? 10_000);
+process.env.BENCH_PW = 'bench-secret';
+const work = mkdtempSync(path.join(tmpdir(), 'regcert-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const sh = (script, opts = {}) => execFileSync('bash', ['-c', script], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], ...opts }).toString();
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const rows = [];
+const row = (what, ours, ref, refName, note = '') => rows.push({ what, ours, ref, refName, note });
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** hyperfine medians (seconds) of several commands, in one run. */
+function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
+  const out = path.join(work, 'hf.json');
+  const args = ['--warmup', '2', '--runs', String(runs), '--export-json', out, '--style', 'none'];
+  if (!shell) args.push('-N');
+  if (prepare) args.push('--prepare', prepare);
+  for (const [name, cmd] of commands) args.push('--command-name', name, cmd);
+  execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = JSON.parse(readFileSync(out, 'utf8')).results;
+  return Object.fromEntries(r.map((x) => [x.command, x.median]));
+}
+
+/** Median wall time (s) and peak RSS (KiB) of a command run `runs` times, `prepare` before each. */
+const hasTime = has('/usr/bin/time');
+function timed(cmd, args, { prepare, runs = BATCH_RUNS } = {}) {
+  const times = [];
+  const rss = [];
+  for (let i = 0; i < runs; i++) {
+    if (prepare) prepare();
+    const t = process.hrtime.bigint();
+    const r = hasTime
+      ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawnSync(cmd, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    const s = Number(process.hrtime.bigint() - t) / 1e9;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+    times.push(s);
+    rss.push(Number(r.stderr.toString().trim().split('\n').pop()));
+  }
+  return { seconds: median(times), rssKiB: Math.max(...rss) };
+}
+
+function csv(file, n, prefix = 'user') {
+  const lines = ['name,sans,profile,days'];
+  for (let i = 1; i <= n; i++) lines.push(`${prefix}${i},${prefix}${i}@example.com,client,`);
+  writeFileSync(path.join(work, file), `${lines.join('\n')}\n`);
+}
+
+console.log(`regcert bench: ${availableParallelism()} cores, node ${process.versions.node}, load average ${load()} (1/5/15 min)`);
+if (!has('hyperfine')) {
+  console.log('hyperfine is missing (scripts/setup.sh installs it): no rows can run');
+  process.exit(2);
+}
+execFileSync(node, [bin, 'init-ca', '--dir', 'pki'], { cwd: work, stdio: 'ignore' });
+writeFileSync(
+  path.join(work, 'client.cnf'),
+  '[v3]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nsubjectAltName = email:alice@example.com\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n',
+);
+writeFileSync(
+  path.join(work, 'server.cnf'),
+  '[v3]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost, IP:127.0.0.1\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n',
+);
+const opensslLeaf = (dir, name, ext, ca = 'pki') =>
+  `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ${dir}/${name}.key -subj /CN=${name} -out ${dir}/${name}.csr 2>/dev/null && ` +
+  `openssl x509 -req -in ${dir}/${name}.csr -CA ${ca}/ca.crt -CAkey ${ca}/ca.key -set_serial 0x$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n') -days 397 -sha256 -extfile ${ext} -extensions v3 -out ${dir}/${name}.crt 2>/dev/null`;
+
+// 1. Start-up.
+{
+  const m = hyperfine([
+    ['node -e 0', `${node} -e 0`],
+    ['regcert --version', `${node} ${bin} --version`],
+  ]);
+  row('regcert --version', m['regcert --version'], m['node -e 0'], 'node -e 0', 'target <= 1.15x');
+}
+
+// 2. One client certificate.
+{
+  mkdirSync(path.join(work, 'one-r'));
+  mkdirSync(path.join(work, 'one-o'));
+  writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
+  const m = hyperfine(
+    [
+      ['regcert issue', `${node} ${bin} issue alice --dir pki --out-dir one-r --client --san alice@example.com --force`],
+      ['openssl', 'bash one-openssl.sh'],
+      ['node -e 0', `${node} -e 0`],
+    ],
+    {},
+  );
+  row('issue alice --client (P-256)', m['regcert issue'], m.openssl, 'openssl req + x509 -req', `= ${(m['regcert issue'] / m['node -e 0']).toFixed(2)}x node -e 0 (target <= 1.5x)`);
+}
+
+// 3. quickstart vs 8 openssl processes: CA, server, client (2 each), .p12, s_server + s_client.
+{
+  const port = 20000 + (process.pid % 20000);
+  const steps = [
+    'set -e; rm -rf qs-o; mkdir qs-o; cd qs-o',
+    'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=CA -days 3650 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null',
+    opensslLeaf('.', 'localhost', '../server.cnf', '.'),
+    opensslLeaf('.', 'alice', '../client.cnf', '.'),
+    'openssl pkcs12 -export -in alice.crt -inkey alice.key -out alice.p12 -passout pass:secret',
+    `(openssl s_server -accept 127.0.0.1:${port} -cert localhost.crt -key localhost.key -CAfile ca.crt -Verify 1 -verify_return_error -naccept 1 -quiet </dev/null >/dev/null 2>&1 &)`,
+    `for i in $(seq 100); do echo | openssl s_client -connect 127.0.0.1:${port} -cert alice.crt -key alice.key -CAfile ca.crt -verify_return_error -quiet >/dev/null 2>&1 && break; sleep 0.01; done`,
+  ].join('\n');
+  writeFileSync(path.join(work, 'qs-openssl.sh'), steps);
+  const m = hyperfine(
+    [
+      ['regcert quickstart', `${node} ${bin} quickstart --dir qs-r --user alice --yes --password-env BENCH_PW`],
+      ['openssl steps', 'bash qs-openssl.sh'],
+    ],
+    { prepare: 'rm -rf qs-r', runs: Math.max(5, Math.round(RUNS / 2)) },
+  );
+  row('quickstart', m['regcert quickstart'], m['openssl steps'], '8 openssl processes', 'target <= 1x');
+}
+
+// 4. Batch of 1,000 P-256 client certificates vs loops.
+csv('b1000.csv', 1000);
+const b1000 = timed(node, [bin, 'issue', '--batch', 'b1000.csv', '--dir', 'pki', '--out-dir', 'b1000'], { prepare: () => rmSync(path.join(work, 'b1000'), { recursive: true, force: true }) });
+{
+  const loop = (script) => {
+    rmSync(path.join(work, 'loop'), { recursive: true, force: true });
+    mkdirSync(path.join(work, 'loop'));
+    const t = process.hrtime.bigint();
+    sh(script);
+    return ((Number(process.hrtime.bigint() - t) / 1e9) * 1000) / LOOP_ROWS;
+  };
+  const ossl = loop(`for i in $(seq ${LOOP_ROWS}); do ${opensslLeaf('loop', 'user$i', 'client.cnf')}; done`);
+  row(`batch 1,000 P-256 (${Math.round(1000 / b1000.seconds)}/s)`, b1000.seconds, ossl, `openssl loop (${LOOP_ROWS} rows x${1000 / LOOP_ROWS})`, `${(ossl / b1000.seconds).toFixed(0)}x faster (target 170x, >= 3000/s); openssl ${Math.round(1000 / ossl)}/s`);
+  if (has('cfssl') && has('cfssljson')) {
+    writeFileSync(path.join(work, 'cfssl.json'), JSON.stringify({ signing: { default: { expiry: '9528h', usages: ['digital signature', 'client auth'] } } }));
+    const req = (i) => JSON.stringify({ CN: `user${i}`, hosts: [`user${i}@example.com`], key: { algo: 'ecdsa', size: 256 } });
+    for (let i = 1; i <= LOOP_ROWS; i++) writeFileSync(path.join(work, `csr${i}.json`), req(i));
+    try {
+      const cf = loop(`for i in $(seq ${LOOP_ROWS}); do cfssl gencert -loglevel 5 -ca pki/ca.crt -ca-key pki/ca.key -config cfssl.json csr$i.json | cfssljson -bare loop/user$i; done`);
+      row('batch 1,000 P-256', b1000.seconds, cf, `cfssl loop (${LOOP_ROWS} rows x${1000 / LOOP_ROWS})`, `${(cf / b1000.seconds).toFixed(0)}x faster (target 40x); cfssl ${Math.round(1000 / cf)}/s`);
+    } catch (e) {
+      row('batch 1,000 P-256 vs cfssl', b1000.seconds, null, 'cfssl loop', `cfssl failed: ${String(e.stderr ?? e.message).split('\n')[0]}`);
+    }
+  } else row('batch 1,000 P-256 vs cfssl', b1000.seconds, null, 'cfssl loop', 'cannot run: cfssl/cfssljson missing (apt-get install golang-cfssl)');
+}
+
+// 5. Batch of 10,000: peak RSS, time per certificate vs the 1,000 batch.
+{
+  csv('big.csv', BIG);
+  const b = timed(node, [bin, 'issue', '--batch', 'big.csv', '--dir', 'pki', '--out-dir', 'big'], { runs: 1, prepare: () => rmSync(path.join(work, 'big'), { recursive: true, force: true }) });
+  rmSync(path.join(work, 'big'), { recursive: true, force: true });
+  const per10k = b.seconds / BIG;
+  const per1k = b1000.seconds / 1000;
+  rows.push({
+    what: `batch ${BIG.toLocaleString('en')} P-256 (${Math.round(BIG / b.seconds)}/s)`,
+    text: `${hasTime ? `peak RSS ${(b.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS not measured: /usr/bin/time missing (apt-get install time)'} (target <= 200); ${(per10k * 1000).toFixed(3)} ms/cert vs ${(per1k * 1000).toFixed(3)} ms/cert at 1,000: ${((per10k / per1k - 1) * 100).toFixed(0)}% (target within 10%)`,
+  });
+}
+
+// 6. RSA-2048 batch throughput.
+{
+  csv('rsa.csv', 100, 'rsa');
+  const r = timed(node, [bin, 'issue', '--batch', 'rsa.csv', '--dir', 'pki', '--out-dir', 'rsa', '--key-type', 'rsa-2048'], { runs: 1, prepare: () => rmSync(path.join(work, 'rsa'), { recursive: true, force: true }) });
+  rows.push({ what: 'batch 100 RSA-2048', text: `${r.seconds.toFixed(2)} s: ${Math.round(100 / r.seconds)} certificates/s (key generation bound)` });
+}
+
+const fmt = (s) => (s === null ? '-' : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);
+console.log('\n| what | regcert | reference | ratio | note |\n|---|---|---|---|---|');
+for (const r of rows) {
+  if (r.text) console.log(`| ${r.what} | ${r.text} | | | |`);
+  else console.log(`| ${r.what} | ${fmt(r.ours)} | ${r.refName}: ${fmt(r.ref)} | ${r.ref ? `${(r.ours / r.ref).toFixed(2)}x` : '-'} | ${r.note} |`);
+}
+console.log(`\nload average after: ${load()}`);

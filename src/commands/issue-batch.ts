@@ -1,0 +1,428 @@
+/**
+ * `regcert issue --batch FILE`: one certificate and key per row of a CSV or
+ * JSON-lines file, signed by the CA in --dir.
+ *
+ * Pass 1 streams the file and checks every row with the rules `issue NAME`
+ * uses (core/batch-rows.ts), and every target: nothing is generated or
+ * written when a row is bad (exit 2, naming its line) or a file that is not
+ * ours is in the way (exit 1). Pass 2 streams the file again and hands the
+ * rows to worker threads (one per core: key, certificate, PKCS#12), while
+ * this thread writes each entry as one set through writeFiles (temporary
+ * files, fsync, rename). Memory stays flat: rows are never all held.
+ *
+ * Rerun after an interruption, complete entries (certificate issued by
+ * this CA, the matching key, and with --p12 the .p12 whose SHA-256 the
+ * manifest records) are skipped; an entry of ours left incomplete is
+ * issued again.
+ */
+import { createHash, createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
+import { lstat, opendir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
+import { issuerOf } from '../core/certificates.js';
+import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { inputError, operationError } from '../core/errors.js';
+import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
+import { validateDays } from '../core/cert-builder.js';
+import { appendDurably, pathExists, readInputFile, writeFiles, type FileKind, type PlannedFile } from '../io/files.js';
+import { readLines } from '../io/lines.js';
+import { readCa, type LoadedCa } from '../io/pki.js';
+import type { CommandContext } from './context.js';
+import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batch-worker.js';
+
+export interface IssueBatchOptions {
+  batch: string;
+  dir?: string | undefined;
+  outDir?: string | undefined;
+  keyType?: string | undefined;
+  days?: number | undefined;
+  org?: string | undefined;
+  ou?: string | undefined;
+  country?: string | undefined;
+  p12?: boolean | undefined;
+  caPasswordFile?: string | undefined;
+  caPasswordEnv?: string | undefined;
+  force?: boolean | undefined;
+  /** Worker threads (default: one per core). */
+  workers?: number | undefined;
+}
+
+export interface BatchFileSummary {
+  /** The pattern of the files, e.g. out/<name>.crt (one per entry). */
+  path: string;
+  kind: FileKind;
+  mode: string;
+  count: number;
+}
+
+export interface IssueBatchResult {
+  command: 'issue';
+  batch: string;
+  format: 'csv' | 'jsonl';
+  /** Rows in the file. */
+  rows: number;
+  /** Entries issued by this run (new, and incomplete ones issued again). */
+  issued: number;
+  /** Of those, entries that an interrupted run had left incomplete. */
+  repaired: number;
+  /** Complete entries from an earlier run, left as they were. */
+  skipped: number;
+  outDir: string;
+  files: BatchFileSummary[];
+  /** The PKCS#12 password manifest (0600), with --p12. */
+  manifest: string | null;
+  workers: number;
+  elapsedSeconds: number;
+  /** Entries issued per second. */
+  perSecond: number;
+  next: string[];
+}
+
+/** Rows per file: a million client certificates is far beyond any pool; a bigger file is a mistake. */
+export const MAX_BATCH_ROWS = 1_000_000;
+/** Worker threads at most: each holds a V8 heap (about 10 MiB). */
+const MAX_WORKERS = 64;
+/** Rows handed to a worker at a time: amortises the message passing. */
+const CHUNK = 16;
+/** Entries being written at once: keeps the disk busy (fsync) with bounded memory. */
+const MAX_WRITES = 32;
+/** The manifest of PKCS#12 passwords, in OUT: name, password, file, SHA-256 of the file. */
+export const P12_MANIFEST = 'p12-passwords.tsv';
+const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
+/** The manifest is read whole on a rerun: bound it (about 200 bytes a line). */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+type EntryState = 'new' | 'complete' | 'redo';
+
+function paths(outDir: string, name: string) {
+  return { cert: path.join(outDir, `${name}.crt`), key: path.join(outDir, `${name}.key`), p12: path.join(outDir, `${name}.p12`) };
+}
+
+async function readIfExists(file: string): Promise<Uint8Array | undefined> {
+  try {
+    const st = await lstat(file);
+    if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, 'remove it or choose another --out-dir');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return readInputFile(file, 'file');
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Is this entry new, complete (skip), or ours but incomplete (issue again)?
+ * Anything else in the way is refused unless --force.
+ */
+async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<EntryState> {
+  const p = paths(outDir, name);
+  const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
+  if (!cert && !key && !pfx) return 'new';
+  if (force) return 'redo';
+  const refuse = (file: string) =>
+    operationError('FILE_EXISTS', `${file} already exists and is not an entry this batch made with this CA`, 'pass --force to replace it, or choose another --out-dir', { details: { path: file } });
+  // Entries are written certificate first: a key or .p12 without its certificate is not ours.
+  if (!cert) throw refuse(key ? p.key : p.p12);
+  let leaf: NodeX509;
+  try {
+    leaf = new NodeX509(Buffer.from(cert));
+  } catch {
+    throw refuse(p.cert);
+  }
+  if (!leaf.checkIssued(caNative) || !leaf.verify(caNative.publicKey)) throw refuse(p.cert);
+  let pair = false;
+  if (key) {
+    let k: KeyObject | undefined;
+    try {
+      k = createPrivateKey(Buffer.from(key));
+    } catch {
+      k = undefined;
+    }
+    pair = k !== undefined && leaf.checkPrivateKey(k);
+  }
+  if (!pair) return 'redo';
+  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return 'redo';
+  return 'complete';
+}
+
+/** name → SHA-256 of its .p12, the last line for a name winning. */
+async function readManifest(file: string): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  const data = await readIfExists(file);
+  if (!data) return map;
+  if (data.byteLength > MAX_MANIFEST_BYTES) throw inputError('MANIFEST_TOO_BIG', `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, 'move it away and run again with --force');
+  for (const line of Buffer.from(data).toString('utf8').split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [name, , , sha] = line.split('\t');
+    if (name && sha) map.set(name, sha);
+  }
+  return map;
+}
+
+/** writeFiles' temporary files (files.ts: ".NAME.crt.<12 hex>.tmp") of this batch's entries. */
+const TEMP_RE = /^\.(.+)\.(crt|key|p12)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * One pass over OUT: which names have a .crt, .key or .p12 there (lower case:
+ * a prefilter, so a first run makes no per-row lookups), and writeFiles'
+ * temporary files that a killed run left behind.
+ */
+async function scanOutDir(outDir: string): Promise<{ present: Set<string>; temporaries: Array<{ file: string; name: string }> }> {
+  const present = new Set<string>();
+  const temporaries: Array<{ file: string; name: string }> = [];
+  let dir;
+  try {
+    dir = await opendir(outDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { present, temporaries };
+    throw e;
+  }
+  for await (const entry of dir) {
+    const tmp = TEMP_RE.exec(entry.name);
+    if (tmp) {
+      if (entry.isFile()) temporaries.push({ file: path.join(outDir, entry.name), name: tmp[1]!.toLowerCase() });
+      continue;
+    }
+    const m = /^(.+)\.(crt|key|p12)$/.exec(entry.name);
+    if (m) present.add(m[1]!.toLowerCase());
+  }
+  return { present, temporaries };
+}
+
+/** A pool of worker threads, each answering chunks of rows in order of arrival. */
+function createPool(size: number, init: BatchWorkerInit) {
+  const url = new URL('./issue-batch-worker.js', import.meta.url);
+  const waiting = new Map<number, { resolve: (e: BatchEntry[]) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  let next = 0;
+  const workers = Array.from({ length: size }, () => {
+    const w = new Worker(url, { workerData: init });
+    w.on('message', (m: BatchWorkerReply) => {
+      const p = waiting.get(m.seq);
+      waiting.delete(m.seq);
+      if ('error' in m) {
+        const e = new Error(m.error.message);
+        if (m.error.stack) e.stack = m.error.stack;
+        p?.reject(e);
+      } else p?.resolve(m.entries);
+    });
+    const failAll = (e: Error) => {
+      for (const p of waiting.values()) p.reject(e);
+      waiting.clear();
+    };
+    w.on('error', failAll);
+    w.on('exit', (code) => {
+      if (code !== 0) failAll(new Error(`a batch worker thread stopped (exit code ${code})`));
+    });
+    return w;
+  });
+  return {
+    submit(rows: BatchRequest[]): Promise<BatchEntry[]> {
+      const id = seq++;
+      const w = workers[next++ % workers.length]!;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        w.postMessage({ seq: id, rows });
+      });
+    },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
+/** What each issued certificate goes through, once: the one place to record it (an inventory, an audit log). */
+export interface IssuedEntry {
+  name: string;
+  serial: string;
+  notAfter: string;
+  certPem: string;
+  files: PlannedFile[];
+}
+
+export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): Promise<IssueBatchResult> {
+  const started = Date.now();
+  const dir = opts.dir ?? DEFAULT_PKI_DIR;
+  const outDir = opts.outDir ?? dir;
+  const keyType = parseKeyType(opts.keyType ?? DEFAULT_KEY_TYPE);
+  const defaults: BatchDefaults = { days: validateDays(opts.days ?? DEFAULT_LEAF_DAYS), org: opts.org, ou: opts.ou, country: opts.country };
+  const p12 = opts.p12 === true;
+  const force = opts.force === true;
+  const manifestPath = path.join(outDir, P12_MANIFEST);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > MAX_WORKERS)) {
+    throw inputError('BAD_WORKERS', `invalid --workers "${opts.workers}"`, `pass a whole number from 1 to ${MAX_WORKERS}`);
+  }
+  const workerCount = opts.workers ?? Math.max(1, availableParallelism());
+  const what = opts.batch;
+  const rows = async function* () {
+    const parser = createBatchParser();
+    for await (const { line, no } of readLines(opts.batch, { maxLine: MAX_BATCH_LINE, maxLines: MAX_BATCH_ROWS + 1, what })) {
+      const req = parseBatchLine(parser, line, `${what} line ${no}`, defaults);
+      if (req) yield { req, no, format: parser.format! };
+    }
+  };
+
+  // Pass 1: every row valid, no name twice, nothing foreign in the way. Nothing is generated yet.
+  ctx.progress?.(`checking ${what}`);
+  const ca: LoadedCa = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
+  const caNative = new NodeX509(Buffer.from(ca.cert.rawData));
+  const issuer = issuerOf(ca);
+  const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
+  let manifestStarted = await pathExists(manifestPath);
+  const scan = await scanOutDir(outDir);
+  const seen = new Set<string>();
+  /** Entries that pass 1 found on disk (complete or to redo); the rest are new. */
+  const known = new Map<string, EntryState>();
+  let total = 0;
+  let toIssue = 0;
+  let format: 'csv' | 'jsonl' = 'csv';
+  for await (const { req, no, format: f } of rows()) {
+    format = f;
+    // Two names that differ only in case would be one file on a case-insensitive disk.
+    const key = req.name.toLowerCase();
+    if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
+    seen.add(key);
+    total++;
+    const state = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : 'new';
+    if (state !== 'new') known.set(req.name, state);
+    if (state !== 'complete') toIssue++;
+  }
+  if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
+
+  // A run killed between writing an entry's temporary files and renaming them left them behind.
+  for (const t of scan.temporaries) if (seen.has(t.name)) await rm(t.file, { force: true });
+
+  // Pass 2: issue what is missing, on every core, writing each entry as a set.
+  const init: BatchWorkerInit = {
+    issuer: { nameDer: issuer.nameDer, keyId: issuer.keyId, notAfter: issuer.notAfter.getTime(), keyDer: exportPrivateKeyDer(ca.key) },
+    intermediates: ca.intermediates.map((c) => new Uint8Array(c.rawData)),
+    keyType,
+    p12,
+  };
+  const pool = toIssue > 0 ? createPool(Math.min(workerCount, Math.ceil(toIssue / CHUNK)), init) : undefined;
+  let issued = 0;
+  let repaired = 0;
+  let skipped = 0;
+  let failure: unknown;
+  const inFlight = new Set<Promise<unknown>>();
+  let chunksInFlight = 0;
+  let manifestChain: Promise<void> = Promise.resolve();
+  let lastProgress = 0;
+
+  const issuing = Date.now();
+  /** The one place every issued certificate of a batch passes through, after its files are on disk (an inventory record goes here). */
+  const onIssued = async (entry: IssuedEntry): Promise<void> => {
+    void entry;
+    issued++;
+    const now = Date.now();
+    if (now - lastProgress >= 100 || issued === toIssue) {
+      lastProgress = now;
+      const elapsed = (now - issuing) / 1000;
+      const rate = issued / Math.max(elapsed, 0.001);
+      const width = 24;
+      const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
+      const eta = Math.ceil((toIssue - issued) / Math.max(rate, 0.001));
+      ctx.progress?.(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${issued}/${toIssue}  ${Math.round(rate)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`);
+    }
+  };
+
+  const track = (p: Promise<unknown>) => {
+    const t: Promise<unknown> = p.catch((e: unknown) => {
+      failure ??= e;
+    });
+    inFlight.add(t);
+    void t.finally(() => inFlight.delete(t));
+    return t;
+  };
+
+  const writeEntry = async (e: BatchEntry): Promise<void> => {
+    const p = paths(outDir, e.name);
+    const files: PlannedFile[] = [
+      { path: p.cert, data: e.certPem, mode: 0o644, kind: 'certificate' },
+      { path: p.key, data: e.keyPem, mode: 0o600, kind: 'private-key' },
+    ];
+    if (e.p12 && e.password !== undefined) {
+      files.push({ path: p.p12, data: e.p12, mode: 0o600, kind: 'pkcs12' });
+      // The password is on disk before the file it opens: a .p12 never exists without its line.
+      const line = `${e.name}\t${e.password}\t${path.basename(p.p12)}\t${sha256Hex(e.p12)}\n`;
+      manifestChain = manifestChain.then(async () => {
+        const header = manifestStarted ? '' : MANIFEST_HEADER;
+        await appendDurably(manifestPath, header + line, 0o600);
+        manifestStarted = true;
+      });
+      await manifestChain;
+    }
+    const isRedo = known.get(e.name) === 'redo';
+    await writeFiles(files, { force: isRedo });
+    if (isRedo) repaired++;
+    await onIssued({ name: e.name, serial: e.serial, notAfter: e.notAfter, certPem: e.certPem, files });
+  };
+
+  let pending: BatchRequest[] = [];
+  const dispatch = async (chunk: BatchRequest[]) => {
+    while (failure === undefined && (chunksInFlight >= workerCount * 2 || inFlight.size >= MAX_WRITES + workerCount * 2)) {
+      await Promise.race(inFlight);
+    }
+    if (failure !== undefined) return;
+    chunksInFlight++;
+    track(
+      pool!.submit(chunk).then((entries) => {
+        chunksInFlight--;
+        for (const e of entries) track(writeEntry(e));
+      }, (e: unknown) => {
+        chunksInFlight--;
+        throw e;
+      }),
+    );
+  };
+
+  try {
+    let seenRows = 0;
+    for await (const { req, no } of rows()) {
+      if (failure !== undefined) break;
+      if (++seenRows > total) throw inputError('BATCH_CHANGED', `${what} changed while it was being issued (line ${no})`, 'run again: complete entries are skipped');
+      const state = known.get(req.name) ?? 'new';
+      if (state === 'complete') {
+        skipped++;
+        continue;
+      }
+      pending.push(req);
+      if (pending.length === CHUNK) {
+        await dispatch(pending);
+        pending = [];
+      }
+    }
+    if (pending.length > 0 && failure === undefined) await dispatch(pending);
+    while (inFlight.size > 0) await Promise.race(inFlight);
+    await manifestChain;
+  } finally {
+    await pool?.close();
+  }
+  if (failure !== undefined) throw failure;
+
+  const elapsedSeconds = (Date.now() - started) / 1000;
+  const files: BatchFileSummary[] = [
+    { path: path.join(outDir, '<name>.crt'), kind: 'certificate', mode: '0644', count: issued },
+    { path: path.join(outDir, '<name>.key'), kind: 'private-key', mode: '0600', count: issued },
+  ];
+  if (p12) files.push({ path: path.join(outDir, '<name>.p12'), kind: 'pkcs12', mode: '0600', count: issued });
+  return {
+    command: 'issue',
+    batch: what,
+    format,
+    rows: total,
+    issued,
+    repaired,
+    skipped,
+    outDir,
+    files,
+    manifest: p12 ? manifestPath : null,
+    workers: pool ? Math.min(workerCount, Math.ceil(toIssue / CHUNK)) : 0,
+    elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
+    perSecond: Math.round(issued / Math.max(elapsedSeconds, 0.001)),
+    next: [`regcert install-host registry.example.com --cert ${path.join(outDir, 'NAME.crt')} --key ${path.join(outDir, 'NAME.key')} --ca ${path.join(dir, 'ca.crt')}`],
+  };
+}
