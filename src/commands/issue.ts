@@ -7,10 +7,12 @@ import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/de
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer } from '../core/keys.js';
-import { buildName, type JsonName } from '../core/names.js';
+import { buildName, isCertName, type JsonName } from '../core/names.js';
 import { normalizeHostname, parseSanList, type San } from '../core/san.js';
 import { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { recordIssued } from '../io/inventory.js';
+import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
@@ -47,12 +49,9 @@ export interface IssueResult {
   next: string[];
 }
 
-/** NAME becomes a file name: keep it to a safe, portable set. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-
 export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
   const name = opts.name;
-  if (!NAME_RE.test(name) || name.includes('..')) {
+  if (!isCertName(name)) {
     throw inputError('BAD_NAME', `invalid certificate name "${name}"`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
   }
   if (!opts.server && !opts.client) {
@@ -121,7 +120,12 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const chain = [cert, ...ca.intermediates];
   const files: PlannedFile[] = [{ path: certPath, data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
-  const written = await writeFiles(files, { force: opts.force ?? false });
+  // Files first, then the inventory record, both under the CA directory's lock (a crash between leaves a .crt the next load reconciles).
+  const written = await withDirLock(dir, async () => {
+    const w = await writeFiles(files, { force: opts.force ?? false });
+    await recordIssued(dir, [{ cert, name, certPath, keyPath: keyPem !== undefined ? keyPath : undefined, source: opts.csr ? 'csr' : 'issue', days }], ctx.now);
+    return w;
+  });
 
   const next: string[] = [];
   if (opts.server) {
