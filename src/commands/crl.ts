@@ -3,7 +3,8 @@
  * inventory marks revoked, with a CRL number one above the last.
  */
 import path from 'node:path';
-import { buildCrl, crlToPem, parseCrl, parseCrlFile } from '../core/crl.js';
+import { buildCrl, checkCrlFreshness, crlToPem, parseCrl, parseCrlFile } from '../core/crl.js';
+import type { Problem } from '../core/doctor.js';
 import { CRL_FILE, DEFAULT_CRL_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import type { InventoryEntry, RevocationReason } from '../core/inventory.js';
@@ -105,4 +106,15 @@ export async function crl(opts: CrlOptions, ctx: CommandContext): Promise<CrlRes
       `refresh it before ${summary.nextUpdate} (regcert config systemd --dir ${dir} runs it daily), and reload the server that reads it`,
     ],
   };
+}
+
+/**
+ * doctor's CRL check (--crl FILE): past nextUpdate is a problem (verifiers
+ * refuse every client), within CRL_WARNING_DAYS a warning.
+ */
+export async function examineCrl(file: string, now: Date = new Date()): Promise<{ problems: Problem[]; warnings: string[] }> {
+  const info = parseCrlFile(await readInputFile(file, 'CRL', 'check the path given to --crl'), file);
+  const fresh = checkCrlFreshness(info, file, path.dirname(file), now);
+  if (fresh.level === 'expired') return { problems: [{ code: 'crl-stale', path: file, message: fresh.message, fix: fresh.fix }], warnings: [] };
+  return { problems: [], warnings: fresh.level === 'warning' ? [`${fresh.message}; fix: ${fresh.fix}`] : [] };
 }

@@ -16,6 +16,7 @@ export interface DoctorOptions {
   runtime?: string | undefined;
   certsDir?: string[] | undefined;
   daemonJson?: string | undefined;
+  crl?: string | undefined;
 }
 
 export interface DoctorHost {
@@ -113,6 +114,8 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
       fix: `run "regcert install-host ${filter.name} --cert CLIENT.crt --key CLIENT.key --ca ca.crt"`,
     });
   }
+  const crl = opts.crl === undefined ? undefined : await (await import('./crl.js')).examineCrl(opts.crl, ctx.now); // the CRL rule: core/crl.ts
+  if (crl) general.push(...crl.problems), warnings.push(...crl.warnings);
   const problemCount = general.length + hosts.reduce((n, h) => n + h.problems.length, 0);
   return {
     command: 'doctor',

@@ -54,7 +54,8 @@ export type ProblemCode =
   | 'hosts-toml-missing-file'
   | 'shadowed'
   | 'stray-ca-key'
-  | 'not-installed';
+  | 'not-installed'
+  | 'crl-stale';
 
 export interface Problem {
   code: ProblemCode;
