@@ -213,6 +213,11 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     notes,
     next: [],
   };
+  if (window !== undefined) {
+    for (const e of due) {
+      if (e.days * DAY_MS <= window) notes.push(`${e.name} is valid for ${e.days} days, not longer than the ${window / DAY_MS}-day window: every run renews it again (issue it with a longer --days, or use a shorter --if-expiring)`);
+    }
+  }
   if (due.length === 0) return result;
 
   const plans: Plan[] = due.map((entry) => {
