@@ -33,6 +33,7 @@ export function register(program: Command, rt: Runtime): void {
     'after',
     examples([
       ['regcert crl --dir pki', 'a fresh pki/crl.pem, valid for 7 days'],
+      ['regcert crl --dir pki --days 2 --ca-password-file /root/ca.pass', 'a CRL for two days, the CA key encrypted'],
       ['openssl crl -in pki/crl.pem -CAfile pki/ca.crt -verify -noout -text', 'check it with openssl'],
     ]),
   );
