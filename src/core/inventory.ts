@@ -186,10 +186,12 @@ function checkEntry(v: unknown, line: number, source: string): InventoryEntry {
     files.length > 8 ||
     !files.every((f: unknown) => {
       const o = f as Record<string, unknown> | null;
-      return typeof o === 'object' && o !== null && isStr(o.path) && o.path !== '' && !o.path.includes('\0') && (o.kind === 'certificate' || o.kind === 'private-key');
+      // renew writes to these paths: only certificate and key file names, never anything else.
+      if (typeof o !== 'object' || o === null || !isStr(o.path) || o.path.includes('\0')) return false;
+      return (o.kind === 'certificate' && /[^/]\.(crt|pem|cer)$/.test(o.path)) || (o.kind === 'private-key' && /[^/]\.key$/.test(o.path));
     })
   ) {
-    throw bad(line, source, 'files is not a list of {path, kind}');
+    throw bad(line, source, 'files is not a list of {path, kind} naming .crt/.pem/.cer certificates and .key keys');
   }
   if (!/^[A-Za-z0-9+/]+=*$/.test(e.der as string)) throw bad(line, source, 'der is not base64');
   return { ...(e as unknown as InventoryEntry), serial: normalizeSerial(e.serial) };

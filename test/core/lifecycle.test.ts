@@ -73,7 +73,9 @@ describe('inventory entries', async () => {
     ['a bad status', (e) => (e.status = 'gone'), /line 1: status is not one of/],
     ['revoked without a reason', (e) => (e.status = 'revoked'), /needs revokedAt and reason/],
     ['a serial that is not hex', (e) => (e.serial = 'xyz'), /serial is not a hex serial number/],
-    ['a file entry with a bad kind', (e) => (e.files = [{ path: 'a', kind: 'secret' }]), /files is not a list/],
+    ['a file entry with a bad kind', (e) => (e.files = [{ path: 'a.crt', kind: 'secret' }]), /files is not a list/],
+    ['a certificate path that is not a certificate file', (e) => (e.files = [{ path: '/etc/passwd', kind: 'certificate' }]), /files is not a list/],
+    ['a key path that is not a key file', (e) => (e.files = [{ path: 'alice.crt', kind: 'private-key' }]), /files is not a list/],
   ])('parseInventory refuses %s', (_what, mutate, msg) => {
     const e = JSON.parse(JSON.stringify(alice)) as Record<string, unknown>;
     mutate(e);
