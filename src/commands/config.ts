@@ -10,7 +10,7 @@ import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { parsePrivateKey } from '../core/keys.js';
 import { isNginxSafe, nginxString, renderJsonTemplate, renderTemplate, shellWord, yamlString } from '../core/template.js';
-import { readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
+import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
 import type { ScheduleOptions } from './config-schedule.js';
 import type { CommandContext } from './context.js';
@@ -165,6 +165,7 @@ export async function config(opts: ConfigOptions, _ctx: CommandContext): Promise
         upstream,
       });
       next.push('put the server block in the http { } context, then run "nginx -t" and reload nginx');
+      if (opts.crl && !(await pathExists(path.join(dir, CRL_FILE)))) warnings.push(`${path.join(dir, CRL_FILE)} does not exist yet: nginx will not start until "regcert crl --dir ${dir}" has written it`);
       if (opts.crl) next.push(`keep ${path.join(dir, CRL_FILE)} fresh: "regcert config systemd --dir ${dir} --crl" refreshes it daily (reload nginx after); a CRL past its nextUpdate makes nginx refuse every client`);
       break;
     }

@@ -11,7 +11,8 @@ import { buildCrl, crlToPem } from '../../src/core/crl.js';
 import { parseCertificates } from '../../src/core/certificates.js';
 import { parsePrivateKey } from '../../src/core/keys.js';
 import { cliOk, run, runCli, runOk } from '../helpers/cli.js';
-import { freePort, requireBinary, startServer, waitForPort, type Server } from '../helpers/proc.js';
+import { startNginx, writeNginxConf } from '../helpers/nginx.js';
+import { freePort, requireBinary, waitForPort, type Server } from '../helpers/proc.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const T = tmpDir('regcert-crl-');
@@ -88,34 +89,21 @@ describe('revoke + crl', () => {
   }, 60_000);
 
   it('nginx with ssl_verify_client on and the ssl_crl line of "config nginx --crl" refuses alice and accepts bob', async () => {
-    const NGINX = requireBinary('nginx');
     const CURL = requireBinary('curl');
     const [port, upstream] = [await freePort(), await freePort()];
     const block = (await cliOk(['config', 'nginx', '--dir', dir, '--host', '127.0.0.1', '--port', String(port), '--upstream', `http://127.0.0.1:${upstream}`, '--crl'])).stdout;
     expect(block).toMatch(new RegExp(`\\n\\s*ssl_crl\\s+"${crlPem.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}";`));
     expect(block).toMatch(/ssl_verify_client\s+on;/);
     const prefix = path.join(T, 'nginx');
-    mkdirSync(path.join(prefix, 'logs'), { recursive: true });
+    mkdirSync(prefix, { recursive: true });
     // The generated block listens on all addresses: keep the test on 127.0.0.1.
     writeFileSync(path.join(prefix, 'server.conf'), block.replace(`listen ${port} ssl;`, `listen 127.0.0.1:${port} ssl;`));
-    writeFileSync(
-      path.join(prefix, 'nginx.conf'),
-      `user root root;
-daemon off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log info;
-events { worker_connections 64; }
-http {
-  access_log ${prefix}/logs/access.log;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
-  include ${prefix}/server.conf;
-}
-`,
+    writeNginxConf(
+      prefix,
+      `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
+  include ${prefix}/server.conf;`,
     );
-    servers.push(await startServer(NGINX, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], port));
+    servers.push(await startNginx(prefix, port));
     await waitForPort(upstream);
     const curl = (who: string) =>
       run(CURL, ['-sS', '--max-time', '10', '--cacert', ca, '--cert', path.join(dir, `${who}.crt`), '--key', path.join(dir, `${who}.key`), `https://127.0.0.1:${port}/v2/`]);

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { freePort, requireBinary, startServer, waitForPort, type Server } from '../helpers/proc.js';
+import { startNginx, writeNginxConf } from '../helpers/nginx.js';
 import { issue, makeLeafAt, makePki, type Pki } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const T = tmpDir('regcert-verify-');
-const NGINX = requireBinary('nginx');
+requireBinary('nginx');
 const servers: Server[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop();
@@ -169,21 +170,11 @@ describe('nginx', () => {
   beforeAll(async () => {
     const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
     const prefix = path.join(T, 'nginx');
-    mkdirSync(path.join(prefix, 'logs'), { recursive: true });
     const tls = `ssl_certificate ${path.join(pki.dir, 'nginx.crt')}; ssl_certificate_key ${path.join(pki.dir, 'nginx.key')};`;
     const basicInfo = `location = /basic_info { default_type application/json; return 200 '{"CurrentVersion":"2.7.0","User":{"name":"$client_cn","id":"x","fullName":"","isOrg":false,"isAdmin":false,"isActive":true,"isImported":false},"IsAdmin":false,"AuthnMethod":"$authn_method"}'; }`;
-    const conf = `
-user root root;
-daemon off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log info;
-events { worker_connections 64; }
-http {
-  access_log ${prefix}/logs/access.log;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  map $ssl_client_verify $authn_method { SUCCESS "TLSClientCertificate"; default "None"; }
+    writeNginxConf(
+      prefix,
+      `  map $ssl_client_verify $authn_method { SUCCESS "TLSClientCertificate"; default "None"; }
   map $ssl_client_s_dn $client_cn { "~CN=(?<cn>[^,]+)" $cn; default ""; }
   server {
     listen 127.0.0.1:${p1} ssl; ${tls}
@@ -198,11 +189,9 @@ http {
   server {
     listen 127.0.0.1:${p3} ssl; ${tls}
     ${basicInfo}
-  }
-}
-`;
-    writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-    servers.push(await startServer(NGINX, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], p1));
+  }`,
+    );
+    servers.push(await startNginx(prefix, p1));
     await waitForPort(p2);
     await waitForPort(p3);
     url = `https://127.0.0.1:${p1}`;
