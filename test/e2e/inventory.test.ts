@@ -6,7 +6,7 @@
  * certificate that does not exist.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliOk, runCli, runOk } from '../helpers/cli.js';
@@ -195,6 +195,26 @@ function runAndKill(args: string[], ms: number): Promise<void> {
   });
 }
 
+/**
+ * Starts the built CLI and SIGKILLs it the moment `file` is renamed into
+ * `dir` (inotify): between "certificate written" and "inventory recorded",
+ * the window a crash must not corrupt.
+ */
+function runAndKillOnFile(args: string[], dir: string, file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    const w = watch(dir, (_event, name) => {
+      if (name === file) child.kill('SIGKILL');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      w.close();
+      resolve();
+    });
+  });
+}
+
 /** Runs `list` (which reconciles under the lock) and checks the inventory against every .crt file. */
 async function expectConsistent(dir: string): Promise<Entry[]> {
   const r = await runCli(['list', '--dir', dir, '--all', '--json']);
@@ -216,19 +236,39 @@ describe('SIGKILL during issue or renew', () => {
     await cliOk(['issue', 'steady', '--client', '--dir', dir]);
     // Every fingerprint a certificate file has ever held: an entry may only describe one of these.
     const written = new Set<string>([await fingerprint(path.join(dir, 'steady.crt'))]);
-    const delays = [150, 300, 450, 600, 750, 900, 1100, 1300, 1600, 2000, 2600, 3500];
-    for (const [i, ms] of delays.entries()) {
-      await runAndKill(['issue', `k${i}`, '--client', '--dir', dir], ms);
-      await runAndKill(['renew', 'steady', '--dir', dir], ms);
-      // Raw file right after the kill, before any reader reconciles it.
+    const checkRaw = async () => {
+      // The raw file right after a kill, before any reader reconciles it.
       const raw = readInventoryLines(dir);
       for (const n of certFiles(dir)) written.add(await fingerprint(path.join(dir, n)));
-      for (const e of raw) expect(written.has(e.sha256), `entry ${e.name} ${e.serial} describes a certificate never written`).toBe(true);
       for (const e of raw) {
+        expect(written.has(e.sha256), `entry ${e.name} ${e.serial} describes a certificate never written`).toBe(true);
         const crt = e.files.find((f) => f.kind === 'certificate')!.path;
         expect(existsSync(path.join(dir, crt)), `${crt} of entry ${e.serial}`).toBe(true);
       }
+      return raw;
+    };
+    // Kills at spread-out moments (before, during, after the locked write)...
+    const delays = [150, 400, 700, 1000, 1400, 1900, 2600, 3500];
+    for (const [i, ms] of delays.entries()) {
+      await runAndKill(['issue', `k${i}`, '--client', '--dir', dir], ms);
+      await checkRaw();
+      await runAndKill(['renew', 'steady', '--dir', dir], ms);
+      await checkRaw();
     }
+    // ...and exactly between "certificate file renamed into place" and "inventory recorded".
+    let unrecorded = 0;
+    let renewUnrecorded = 0;
+    for (let i = 0; i < 4; i++) {
+      await runAndKillOnFile(['issue', `w${i}`, '--client', '--dir', dir], dir, `w${i}.crt`);
+      const raw = await checkRaw();
+      if (existsSync(path.join(dir, `w${i}.crt`)) && !raw.some((e) => e.name === `w${i}`)) unrecorded++;
+      await runAndKillOnFile(['renew', 'steady', '--dir', dir], dir, 'steady.crt');
+      const after = await checkRaw();
+      const now = await fingerprint(path.join(dir, 'steady.crt'));
+      if (!after.some((e) => e.sha256 === now)) renewUnrecorded++;
+    }
+    // The window was really hit: some certificate existed without its entry before the next run reconciled it.
+    expect(unrecorded + renewUnrecorded).toBeGreaterThan(0);
     const entries = await expectConsistent(dir);
     // Whatever the kills interrupted, the current steady.crt is the one valid steady entry and it still verifies.
     expect(entries.filter((e) => e.name === 'steady' && e.status === 'valid')).toHaveLength(1);
