@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { certificateToPem, createLeaf, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
-import { sansOf } from '../core/describe.js';
+import { sansOf, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
 import { exportPrivateKeyPem, generatePrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
@@ -48,6 +48,8 @@ export interface RenewedItem {
   notAfter: string;
   keyKept: boolean;
   files: WrittenFile[];
+  /** The new certificate (cli.md: what write commands report). */
+  certificate: CertificateSummary;
 }
 
 export interface RenewResult {
@@ -141,13 +143,12 @@ async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, 
   const server = ekus.includes('serverAuth');
   const client = ekus.includes('clientAuth');
   let publicKey: Uint8Array | InstanceType<typeof x509.PublicKey> = old.publicKey;
-  let rsa = entry.keyType.startsWith('rsa');
+  const rsa = entry.keyType.startsWith('rsa');
   let keyPem: string | undefined;
   let keyPath = p.keyPath;
   if (opts.rekey) {
     const key = await generatePrivateKey(keyTypeOf(entry));
     publicKey = publicKeyDer(key);
-    rsa = entry.keyType.startsWith('rsa');
     keyPem = exportPrivateKeyPem(key, passphrase);
     keyPath ??= path.join(path.dirname(p.certPath), `${entry.name}.key`);
   }
@@ -160,7 +161,15 @@ async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, 
     await recordIssued(dir, [{ cert, name: entry.name, certPath: p.certPath, keyPath, source: 'renew', days: entry.days, renewedFrom: entry.serial }], now);
     return w;
   });
-  return { name: entry.name, oldSerial: entry.serial, serial: normalizeSerial(cert.serialNumber), notAfter: cert.notAfter.toISOString(), keyKept: !opts.rekey, files: written };
+  return {
+    name: entry.name,
+    oldSerial: entry.serial,
+    serial: normalizeSerial(cert.serialNumber),
+    notAfter: cert.notAfter.toISOString(),
+    keyKept: !opts.rekey,
+    files: written,
+    certificate: summarizeCertificate(cert),
+  };
 }
 
 /** The kept key must still belong to the certificate (fail closed before anything is written). */

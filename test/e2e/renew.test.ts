@@ -43,7 +43,8 @@ describe('renew', () => {
     const [pubBefore, serialBefore, textBefore] = [await pubkey(crt), await serialOf(crt), await text(crt)];
     const r = await cliOk(['renew', 'alice', '--dir', dir, '--json']);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ ok: true, command: 'renew', renewed: [{ name: 'alice', keyKept: true }] });
+    expect(doc).toMatchObject({ ok: true, command: 'renew', renewed: [{ name: 'alice', keyKept: true, certificate: { subject: 'O=ACME, CN=alice', sans: ['email:alice@example.com'], ekus: ['clientAuth'] } }] });
+    expect(doc.renewed[0].certificate.serial).toBe(doc.renewed[0].serial);
     expect(await pubkey(crt)).toBe(pubBefore);
     expect(readFileSync(path.join(dir, 'alice.key'), 'utf8')).toBe(keyBefore);
     expect(await serialOf(crt)).not.toBe(serialBefore);
