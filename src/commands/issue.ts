@@ -11,7 +11,7 @@ import { buildName, isCertName, type JsonName } from '../core/names.js';
 import { normalizeHostname, parseSanList, type San } from '../core/san.js';
 import { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { recordIssued } from '../io/inventory.js';
+import { checkInventory, recordIssued } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
@@ -122,6 +122,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
   // Files first, then the inventory record, both under the CA directory's lock (a crash between leaves a .crt the next load reconciles).
   const written = await withDirLock(dir, async () => {
+    await checkInventory(dir);
     const w = await writeFiles(files, { force: opts.force ?? false });
     await recordIssued(dir, [{ cert, name, certPath, keyPath: keyPem !== undefined ? keyPath : undefined, source: opts.csr ? 'csr' : 'issue', days }], ctx.now);
     return w;

@@ -135,6 +135,12 @@ describe('list', () => {
     const r = await runCli(['list', '--dir', d]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/inventory\.jsonl line 2: not valid JSON/);
+    // issue refuses before writing anything (exit != 0 means nothing written).
+    const i = await runCli(['issue', 'bob', '--client', '--dir', d]);
+    expect(i.code).toBe(2);
+    expect(i.stderr).toMatch(/inventory\.jsonl line 2: not valid JSON/);
+    expect(existsSync(path.join(d, 'bob.crt'))).toBe(false);
+    expect(existsSync(path.join(d, 'bob.key'))).toBe(false);
   }, 60_000);
 });
 
