@@ -130,6 +130,28 @@ describe('renew', () => {
     expect(r.stderr).toMatch(/is revoked/);
   }, 120_000);
 
+  it('a certificate signed from a CSR is recorded without a key and renews with the requester\'s key', async () => {
+    const d = path.join(T, 'csr');
+    await cliOk(['init-ca', '--dir', d]);
+    const key = path.join(T, 'ivan.key');
+    const csr = path.join(T, 'ivan.csr');
+    await runOk(OPENSSL, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=ivan']);
+    await cliOk(['issue', 'ivan', '--client', '--csr', csr, '--dir', d]);
+    const entry = JSON.parse((await cliOk(['list', '--dir', d, '--json'])).stdout).certificates[0];
+    expect(entry).toMatchObject({ name: 'ivan', source: 'csr', files: [{ path: 'ivan.crt', kind: 'certificate' }] });
+    await cliOk(['renew', 'ivan', '--dir', d]);
+    const keyPub = (await runOk(OPENSSL, ['pkey', '-in', key, '-pubout'])).stdout;
+    expect(await pubkey(path.join(d, 'ivan.crt'))).toBe(keyPub);
+    // --install needs a key file, and --all --install needs exactly one client certificate.
+    const noKey = await runCli(['renew', 'ivan', '--dir', d, '--install', '127.0.0.1:5000', '--certs-dir', path.join(T, 'unused')]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/no key file in the inventory/);
+    await cliOk(['issue', 'judy', '--client', '--dir', d]);
+    const two = await runCli(['renew', '--all', '--if-expiring', '500d', '--dir', d, '--install', '127.0.0.1:5000', '--certs-dir', path.join(T, 'unused')]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/--install needs exactly one client certificate to renew, and 2 are due/);
+  }, 120_000);
+
   it('--exec runs after a renewal with REGCERT_RENEWED, and a failing command is exit 1 (the renewal stays)', async () => {
     const d = path.join(T, 'exec');
     await cliOk(['init-ca', '--dir', d]);

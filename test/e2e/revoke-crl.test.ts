@@ -118,6 +118,33 @@ describe('revoke + crl', () => {
   }, 120_000);
 });
 
+describe('revoke by NAME after a renewal', () => {
+  it('revokes the renewed certificate and the superseded one that shares its key; by SERIAL only that one', async () => {
+    const d = path.join(T, 'renewed');
+    await cliOk(['init-ca', '--dir', d]);
+    await cliOk(['issue', 'gina', '--client', '--dir', d]);
+    const oldPem = readFileSync(path.join(d, 'gina.crt'), 'utf8');
+    writeFileSync(path.join(T, 'gina-old.crt'), oldPem);
+    await cliOk(['renew', 'gina', '--dir', d]);
+    await cliOk(['issue', 'hank', '--client', '--dir', d]);
+    const r = JSON.parse((await cliOk(['revoke', 'gina', '--dir', d, '--reason', 'affiliationChanged', '--json'])).stdout);
+    expect(r.revoked).toHaveLength(2);
+    expect(r.crl.revoked.map((x: { name: string }) => x.name)).toEqual(['gina', 'gina']);
+    // The superseded certificate (same key, still within its validity) is refused too.
+    for (const f of [path.join(T, 'gina-old.crt'), path.join(d, 'gina.crt')]) {
+      const v = await run(OPENSSL, ['verify', '-crl_check', '-CRLfile', path.join(d, 'crl.pem'), '-CAfile', path.join(d, 'ca.crt'), f]);
+      expect(v.code, f).not.toBe(0);
+      expect(v.stdout + v.stderr).toMatch(/certificate revoked/);
+    }
+    const hankSerial = JSON.parse((await cliOk(['list', '--dir', d, '--json'])).stdout).certificates.find((c: { name: string }) => c.name === 'hank').serial;
+    const one = JSON.parse((await cliOk(['revoke', hankSerial, '--dir', d, '--json'])).stdout);
+    expect(one.revoked.map((x: { serial: string; reason: string }) => [x.serial, x.reason])).toEqual([[hankSerial, 'unspecified']]);
+    const unknown = await runCli(['revoke', 'nobody', '--dir', d]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no certificate named or numbered "nobody"/);
+  }, 120_000);
+});
+
 describe('a CRL past its nextUpdate', () => {
   it('makes list and doctor warn (doctor: a problem, exit 1); a fresh one does not', async () => {
     const d = path.join(T, 'stale');
