@@ -118,6 +118,31 @@ describe('revoke + crl', () => {
   }, 120_000);
 });
 
+describe('nginx with a CRL past its nextUpdate', () => {
+  it('refuses a client certificate that was never revoked (the outage list and doctor warn about)', async () => {
+    const CURL = requireBinary('curl');
+    const caCert = parseCertificates(new Uint8Array(readFileSync(ca)))[0]!;
+    const { key } = parsePrivateKey(new Uint8Array(readFileSync(path.join(dir, 'ca.key'))));
+    const stalePem = path.join(T, 'stale-crl.pem');
+    writeFileSync(stalePem, crlToPem(buildCrl({ issuer: { cert: caCert, key }, revoked: [], number: 500n, thisUpdate: new Date(Date.now() - 10 * 86_400_000), days: 7 })));
+    const [port, upstream] = [await freePort(), await freePort()];
+    const block = (await cliOk(['config', 'nginx', '--dir', dir, '--host', '127.0.0.1', '--port', String(port), '--upstream', `http://127.0.0.1:${upstream}`, '--crl'])).stdout;
+    const prefix = path.join(T, 'nginx-stale');
+    mkdirSync(prefix, { recursive: true });
+    writeFileSync(path.join(prefix, 'server.conf'), block.replace(`listen ${port} ssl;`, `listen 127.0.0.1:${port} ssl;`).replace(`"${crlPem}"`, `"${stalePem}"`));
+    writeNginxConf(
+      prefix,
+      `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
+  include ${prefix}/server.conf;`,
+    );
+    servers.push(await startNginx(prefix, port));
+    const bob = await run(CURL, ['-sS', '--max-time', '10', '--cacert', ca, '--cert', path.join(dir, 'bob.crt'), '--key', path.join(dir, 'bob.key'), `https://127.0.0.1:${port}/v2/`]);
+    expect(bob.stdout).not.toContain('upstream ok');
+    expect(bob.stdout).toMatch(/400 The SSL certificate error/);
+    expect(readFileSync(path.join(prefix, 'logs', 'error.log'), 'utf8')).toMatch(/CRL has expired/);
+  }, 120_000);
+});
+
 describe('revoke by NAME after a renewal', () => {
   it('revokes the renewed certificate and the superseded one that shares its key; by SERIAL only that one', async () => {
     const d = path.join(T, 'renewed');
