@@ -17,11 +17,19 @@ import { register as serve } from './commands/serve.js';
 import { register as inspect } from './commands/inspect.js';
 import { register as doctor } from './commands/doctor.js';
 import { register as config } from './commands/config.js';
+import { register as list } from './commands/list.js';
+import { register as renew } from './commands/renew.js';
+import { register as revoke } from './commands/revoke.js';
+import { register as crl } from './commands/crl.js';
 
 export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   quickstart,
   initCa,
   issue,
+  list,
+  renew,
+  revoke,
+  crl,
   toP12,
   installHost,
   fetchCa,

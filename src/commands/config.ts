@@ -4,18 +4,19 @@
  */
 import path from 'node:path';
 import { certificateToPem, isSignedBy } from '../core/certificates.js';
-import { CERTS_DIRS, CONFIG_FILES, DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { CERTS_DIRS, CONFIG_FILES, CRL_FILE, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { sansOf } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { isNginxSafe, nginxString, renderJsonTemplate, renderTemplate, shellWord, yamlString } from '../core/template.js';
 import { readCertificateFile, readServiceKeyPair } from '../io/credentials.js';
-import { readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
+import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
 import { configPathLines, renderHostsToml } from '../runtimes/containerd.js';
+import type { ScheduleOptions } from './config-schedule.js';
 import type { CommandContext } from './context.js';
 
-export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth'] as const;
+export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd'] as const;
 export type ConfigTarget = (typeof CONFIG_TARGETS)[number];
 
 const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
@@ -24,9 +25,11 @@ const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
   containerd: 'containerd-hosts.toml',
   'mke-trust': 'mke-trust.json',
   'msr-enable': 'msr-enable.sh',
+  cron: 'regcert-renew.cron',
+  systemd: 'regcert-renew.service',
 };
 
-export interface ConfigOptions {
+export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'> {
   target: string;
   dir?: string | undefined;
   host?: string | undefined;
@@ -42,12 +45,15 @@ export interface ConfigOptions {
   expiration?: number | undefined;
   out?: string | undefined;
   force?: boolean | undefined;
+  /** nginx: add ssl_crl DIR/crl.pem (see "regcert crl"). */
+  crl?: boolean | undefined;
 }
 
 export interface ConfigResult {
   command: 'config';
   target: ConfigTarget;
-  host: string;
+  /** The registry host (null for cron and systemd, which are about the CA directory). */
+  host: string | null;
   /** The rendered document. */
   content: string;
   files: WrittenFile[];
@@ -103,11 +109,24 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost, ctx:
   return { certificate, key, clientca, warnings };
 }
 
+/** nginx's ssl_crl line: on with --crl, else a comment saying how to turn it on. */
+function crlDirective(dir: string, on: boolean): string {
+  const file = path.join(dir, CRL_FILE);
+  if (!isNginxSafe(file)) throw inputError('BAD_PATH', `the path ${file} cannot be written safely in nginx.conf`, 'use a --dir without "$", ";", braces or line breaks');
+  return on
+    ? `ssl_crl                 ${nginxString(file)};   # refused: certificates revoked with "regcert revoke"; refresh daily with "regcert crl"`
+    : `# ssl_crl               ${nginxString(file)};   # enable with "regcert config nginx --crl" once "regcert crl" has written it`;
+}
+
 export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<ConfigResult> {
   const target = parseTarget(opts.target);
   if (target === 'token-auth') {
     const t = await (await import('./config-token-auth.js')).buildTokenAuth(opts, ctx);
     return { command: 'config', target, host: t.service, content: t.content, files: await writeConfig(opts, t.content, 0o644), warnings: t.warnings, next: t.next };
+  }
+  if (target === 'cron' || target === 'systemd') {
+    const { configSchedule } = await import('./config-schedule.js');
+    return { command: 'config', target, host: null, warnings: [], ...(await configSchedule(target, opts)) };
   }
   const hp = parseHost(opts);
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
@@ -148,9 +167,12 @@ export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<
         certificate: nginxString(f.certificate),
         key: nginxString(f.key),
         clientca: nginxString(f.clientca),
+        crl: crlDirective(dir, opts.crl === true),
         upstream,
       });
       next.push('put the server block in the http { } context, then run "nginx -t" and reload nginx');
+      if (opts.crl && !(await pathExists(path.join(dir, CRL_FILE)))) warnings.push(`${path.join(dir, CRL_FILE)} does not exist yet: nginx will not start until "regcert crl --dir ${dir}" has written it`);
+      if (opts.crl) next.push(`keep ${path.join(dir, CRL_FILE)} fresh: "regcert config systemd --dir ${dir} --crl" refreshes it daily (reload nginx after); a CRL past its nextUpdate makes nginx refuse every client`);
       break;
     }
     case 'containerd': {

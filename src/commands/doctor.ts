@@ -23,6 +23,7 @@ export interface DoctorOptions {
   certsDir?: string[] | undefined;
   daemonJson?: string | undefined;
   containerdConfig?: string | undefined;
+  crl?: string | undefined;
 }
 
 export interface DoctorHost {
@@ -152,6 +153,11 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
       message: `no certs.d folder for ${filter.name} in ${roots.map((r) => r.path).join(', ')}`,
       fix: `run "regcert install-host ${filter.name} --cert CLIENT.crt --key CLIENT.key --ca ca.crt"`,
     });
+  }
+  const crl = opts.crl === undefined ? undefined : await (await import('./crl.js')).examineCrl(opts.crl, ctx.now); // the CRL rule: core/crl.ts
+  if (crl) {
+    general.push(...crl.problems);
+    warnings.push(...crl.warnings);
   }
   const problemCount = general.length + hosts.reduce((n, h) => n + h.problems.length, 0);
   const bad = hosts.filter((h) => h.problems.length).length;

@@ -21,16 +21,24 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
-import { issuerOf } from '../core/certificates.js';
+import { issuerOf, parseCertificates } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
 import { appendDurably, pathExists, readInputFile, writeFiles, type FileKind, type PlannedFile } from '../io/files.js';
+import { recordIssued, type IssuedCertificate } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
 import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batch-worker.js';
+
+/**
+ * Batch entries are recorded in the CA's inventory this many at a time: the
+ * inventory is rewritten whole (atomically) on each record, so one record per
+ * certificate would make a large batch quadratic.
+ */
+const INVENTORY_GROUP = 500;
 
 export interface IssueBatchOptions {
   batch: string;
@@ -314,8 +322,20 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
 
   const issuing = Date.now();
   /** The one place every issued certificate of a batch passes through, after its files are on disk (an inventory record goes here). */
+  // Recorded in the CA's inventory (io/inventory.ts recordIssued) in groups after the files are on disk,
+  // so a crash leaves an entry only for a certificate that exists; the rest is flushed at the end.
+  let unrecorded: IssuedCertificate[] = [];
+  const flushInventory = async (): Promise<void> => {
+    if (unrecorded.length === 0) return;
+    const group = unrecorded;
+    unrecorded = [];
+    await recordIssued(dir, group, ctx.now);
+  };
   const onIssued = async (entry: IssuedEntry): Promise<void> => {
-    void entry;
+    const [cert] = parseCertificates(new TextEncoder().encode(entry.certPem), entry.name);
+    const key = entry.files.find((f) => f.kind === 'private-key');
+    unrecorded.push({ cert: cert!, name: entry.name, certPath: entry.files.find((f) => f.kind === 'certificate')!.path, keyPath: key?.path, source: 'batch' });
+    if (unrecorded.length >= INVENTORY_GROUP) await flushInventory();
     issued++;
     const now = Date.now();
     if (now - lastProgress >= 100 || issued === toIssue) {
@@ -400,6 +420,8 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     await manifestChain;
   } finally {
     await pool?.close();
+    // What was written is recorded even when the run failed part-way.
+    await flushInventory();
   }
   if (failure !== undefined) throw failure;
 

@@ -11,6 +11,8 @@ import { parseSanList, validateSan, type San } from '../core/san.js';
 import { leafSans, requirePurpose, validateCertName } from '../core/leaf-request.js';
 import { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { checkInventory, recordIssued } from '../io/inventory.js';
+import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
@@ -119,7 +121,13 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const chain = [cert, ...ca.intermediates];
   const files: PlannedFile[] = [{ path: certPath, data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
-  const written = await writeFiles(files, { force: opts.force ?? false });
+  // Files first, then the inventory record, both under the CA directory's lock (a crash between leaves a .crt the next load reconciles).
+  const written = await withDirLock(dir, async () => {
+    await checkInventory(dir);
+    const w = await writeFiles(files, { force: opts.force ?? false });
+    await recordIssued(dir, [{ cert, name, certPath, keyPath: keyPem !== undefined ? keyPath : undefined, source: opts.csr ? 'csr' : 'issue', days }], ctx.now);
+    return w;
+  });
 
   const next: string[] = [];
   if (opts.server) {

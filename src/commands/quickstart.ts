@@ -6,6 +6,7 @@
  * Nothing is left running.
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inputError } from '../core/errors.js';
@@ -56,7 +57,11 @@ export async function quickstart(opts: QuickstartOptions, ctx: CommandContext): 
     result = await run(dir, opts, ctx, files);
     return result;
   } finally {
-    if (!result?.ok) await removeWrittenFiles(files, dir, { keepRoot: dirExisted });
+    if (!result?.ok) {
+      // A directory this run created holds only this run's inventory records: they go with the files.
+      if (!dirExisted) await rm(path.join(dir, (await import('../io/inventory.js')).INVENTORY_FILE), { force: true });
+      await removeWrittenFiles(files, dir, { keepRoot: dirExisted });
+    }
   }
 }
 

@@ -224,3 +224,20 @@ export const MAX_KDF_ROUNDS_PER_FILE = 10_000_000;
  * limit is 32 MiB; `openssl pkcs8 -scrypt` writes N=16384, r=8 (16 MiB).
  */
 export const MAX_SCRYPT_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * CRLs: `regcert crl` makes one valid for a week (nextUpdate), refreshed by
+ * every `revoke` and by the daily timer; a week outlasts a long weekend with
+ * a broken timer, and a revocation reaches verifiers within a day.
+ */
+export const DEFAULT_CRL_DAYS = 7;
+
+/**
+ * doctor and list warn this many days before a CRL's nextUpdate: once it has
+ * passed, nginx (ssl_crl), HAProxy and Envoy refuse every client certificate
+ * (the outages in hashicorp/vault#3827 and Nyr/openvpn-install#352).
+ */
+export const CRL_WARNING_DAYS = 2;
+
+/** Where `crl` writes the CRL in the CA directory (and `config nginx --crl` points ssl_crl). */
+export const CRL_FILE = 'crl.pem';

@@ -60,7 +60,8 @@ export type ProblemCode =
   | 'not-installed'
   | 'unreadable'
   | 'containerd-config'
-  | 'containerd-config-path';
+  | 'containerd-config-path'
+  | 'crl-stale';
 
 export interface Problem {
   code: ProblemCode;

@@ -6,14 +6,12 @@
  */
 import { inputError } from './errors.js';
 import { isIP } from './ip.js';
+import { isCertName } from './names.js';
 import { assertSansFor, normalizeHostname, type San } from './san.js';
-
-/** NAME becomes a file name: keep it to a safe, portable set. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
 /** A certificate NAME (issue NAME, a --batch row, --cert NAME of config token-auth): the file stem in the PKI directory. */
 export function validateCertName(name: string): string {
-  if (!NAME_RE.test(name) || name.includes('..')) {
+  if (!isCertName(name)) {
     throw inputError('BAD_NAME', `invalid certificate name ${JSON.stringify(name)}`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
   }
   return name;

@@ -9,6 +9,16 @@ export interface NameParts {
   c?: string | undefined;
 }
 
+/**
+ * A certificate NAME becomes a file name (NAME.crt, NAME.key) and an
+ * inventory key: a safe, portable set, never a path.
+ */
+const CERT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+
+export function isCertName(name: string): boolean {
+  return CERT_NAME_RE.test(name) && !name.includes('..');
+}
+
 /** The JsonName shape that @peculiar/x509 takes: one attribute per RDN. */
 export type JsonName = Array<Record<string, string[]>>;
 

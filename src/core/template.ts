@@ -46,3 +46,22 @@ export function renderJsonTemplate(text: string, vars: Record<string, string>): 
   };
   return `${JSON.stringify(fill(JSON.parse(text)), null, 2)}\n`;
 }
+
+/**
+ * One argument of a systemd Exec= line: "%" starts a specifier and "$" a
+ * variable in every word, so both are doubled; a word with anything but
+ * plain characters is double-quoted with C escapes (systemd.service(5),
+ * "Command lines"). Callers refuse line breaks first.
+ */
+export function systemdWord(s: string): string {
+  const w = s.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/**
+ * A crontab command from shell words: each single-quoted, and every "%"
+ * escaped, since cron turns an unescaped "%" into a line break (crontab(5)).
+ */
+export function cronCommand(words: string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_@+=:,./-]+$/.test(w) ? w : shellWord(w))).join(' ').replace(/%/g, '\\%');
+}

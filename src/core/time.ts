@@ -5,3 +5,17 @@ import { DAY_MS } from './defaults.js';
 export function daysUntil(date: Date | string, now: Date = new Date()): number {
   return Math.floor((new Date(date).getTime() - now.getTime()) / DAY_MS);
 }
+
+const DURATION_UNITS_MS: Record<string, number> = { h: DAY_MS / 24, d: DAY_MS, w: 7 * DAY_MS };
+
+/**
+ * A window such as "30d" (also "12h", "2w"; a bare number is days) in
+ * milliseconds, for --expiring and --if-expiring. Up to 100 years.
+ * Returns undefined for anything else; the caller names its flag.
+ */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,6})([hdw]?)$/.exec(text.trim().toLowerCase());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2] || 'd']!;
+  return ms <= 36500 * DAY_MS ? ms : undefined;
+}

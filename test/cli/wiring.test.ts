@@ -15,6 +15,24 @@ vi.mock('../../src/commands/issue.js', () => ({
     return { command: 'issue', name: 'x', files: [], certificate: fakeCert, chainLength: 1, fromCsr: false, keyEncrypted: false, warnings: [], next: [] };
   },
 }));
+vi.mock('../../src/commands/renew.js', () => ({
+  renew: async (o: unknown) => {
+    seen.renew = o;
+    return { command: 'renew', ok: true, dir: 'pki', windowDays: null, renewed: [], notDue: [], installed: null, exec: null, notes: [], next: [] };
+  },
+}));
+vi.mock('../../src/commands/revoke.js', () => ({
+  revoke: async (o: unknown) => {
+    seen.revoke = o;
+    return { command: 'revoke', dir: 'pki', revoked: [], alreadyRevoked: [], skippedExpired: [], crl: null, enforcement: [], next: [] };
+  },
+}));
+vi.mock('../../src/commands/list.js', () => ({
+  list: async (o: unknown) => {
+    seen.list = o;
+    return { command: 'list', ok: true, dir: 'pki', expiringWithinDays: null, certificates: [], expiring: [], crl: null, rebuilt: false, warnings: [], notes: [] };
+  },
+}));
 const fakeCert = { subject: 'CN=x', issuer: 'CN=x', serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', sans: [], ekus: [], isCa: false, keyType: 'ecdsa-p256', sha256: 'AA' };
 
 const { main } = await import('../../src/cli/main.js');
@@ -38,6 +56,10 @@ describe('argv → options', () => {
     [['init-ca', '--intermediate', '--parent-dir', 'root', '--ca-password-env', 'P'], 'initCa', { intermediate: true, parentDir: 'root', caPasswordEnv: 'P' }],
     [['issue', 'alice', '--client', '--san', 'a@b.c', '--san', 'x.example,1.2.3.4'], 'issue', { name: 'alice', client: true, san: ['a@b.c', 'x.example,1.2.3.4'], dir: 'pki' }],
     [['issue', 'reg', '--server', '--csr', 'r.csr', '--out-dir', 'o', '--ca-password-file', 'pw'], 'issue', { name: 'reg', server: true, csr: 'r.csr', outDir: 'o', caPasswordFile: 'pw' }],
+    [['renew', 'alice', '--if-expiring', '30d', '--install', 'reg:5000', '--runtime', 'docker', '--runtime', 'podman', '--exec', 'x y'], 'renew', { target: 'alice', ifExpiring: '30d', install: 'reg:5000', runtime: ['docker', 'podman'], exec: 'x y', dir: 'pki' }],
+    [['renew', '--all', '--rekey', '--dir', 'd', '--ca-password-file', 'pw'], 'renew', { target: undefined, all: true, rekey: true, dir: 'd', caPasswordFile: 'pw' }],
+    [['revoke', '4a:0b', '--reason', 'keyCompromise', '--crl-days', '3'], 'revoke', { target: '4a:0b', reason: 'keyCompromise', crlDays: 3, dir: 'pki' }],
+    [['list', '--expiring', '30d', '--client', '--revoked', '--all'], 'list', { expiring: '30d', client: true, revoked: true, all: true, dir: 'pki' }],
   ])('%j', async (argv, fn, expected) => {
     const r = await call(argv);
     expect(r.code, r.stderr).toBe(0);

@@ -31,8 +31,9 @@ describe('init-ca + issue (the README flow)', () => {
     await cliOk(['issue', 'registry.example.com', '--dir', 'pki', '--server', '--san', '127.0.0.1'], { cwd });
     await cliOk(['issue', 'alice', '--dir', 'pki', '--client', '--san', 'alice@example.com'], { cwd });
     expect(readdirSync(path.join(cwd, 'pki')).sort()).toEqual(
-      ['alice.crt', 'alice.key', 'ca.crt', 'ca.key', 'registry.example.com.crt', 'registry.example.com.key'].sort(),
+      ['alice.crt', 'alice.key', 'ca.crt', 'ca.key', 'inventory.jsonl', 'registry.example.com.crt', 'registry.example.com.key'].sort(),
     );
+    expect(mode(path.join(cwd, 'pki', 'inventory.jsonl'))).toBe('644');
     for (const k of ['ca.key', 'alice.key', 'registry.example.com.key']) expect(mode(path.join(cwd, 'pki', k))).toBe('600');
     for (const c of ['ca.crt', 'alice.crt', 'registry.example.com.crt']) expect(mode(path.join(cwd, 'pki', c))).toBe('644');
   });

@@ -48,7 +48,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--runtime <runtime>', 'docker, podman or containerd (default: all)')
     .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
     .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)")
-    .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)");
+    .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)")
+    .option('--crl <file>', 'also check this CRL (e.g. pki/crl.pem): a problem once its nextUpdate has passed, a warning within 2 days');
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import type { ListOptions, ListResult } from '../../commands/list.js';
+import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
+import type { Out } from '../output.js';
+import { displaySafe } from '../render-common.js';
+import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
+
+export function renderList(r: ListResult, out: Out): void {
+  const s = out.style;
+  for (const n of r.notes) out.note(`${s.dim('note:')} ${displaySafe(n)}`);
+  if (r.certificates.length === 0) {
+    out.line(r.expiringWithinDays !== null ? `${s.green(s.ok)} nothing expires within ${r.expiringWithinDays} days in ${displaySafe(r.dir)}` : `No certificates in ${displaySafe(r.dir)}.`);
+  } else {
+    const rows = r.certificates.map((c) => [displaySafe(c.name), c.serial.slice(0, 16), c.profile, c.status, c.notAfter.slice(0, 10), String(c.daysLeft)]);
+    const head = ['NAME', 'SERIAL', 'PROFILE', 'STATUS', 'NOT AFTER', 'DAYS LEFT'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    out.line(s.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ')));
+    r.certificates.forEach((c, n) => {
+      const cells = rows[n]!.map((v, i) => v.padEnd(widths[i]!));
+      // Colours as inspect has them: red once expired, yellow within the warning window.
+      const days = c.status === 'expired' || c.daysLeft < 0 ? s.red(cells[5]!) : c.daysLeft <= EXPIRY_WARNING_DAYS ? s.yellow(cells[5]!) : s.green(cells[5]!);
+      const status = c.status === 'revoked' || c.status === 'expired' ? s.red(cells[3]!) : c.status === 'superseded' ? s.dim(cells[3]!) : cells[3]!;
+      out.line([cells[0], cells[1], cells[2], status, cells[4], days].join('  ').trimEnd());
+    });
+  }
+  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${displaySafe(w)}`);
+  if (r.expiring.length > 0) out.note(`${s.red(s.fail)} ${r.expiring.length} certificate(s) expire within ${r.expiringWithinDays} days: ${r.expiring.map((e) => displaySafe(e.name)).join(', ')}`);
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('list')
+    .summary('list the certificates a CA issued, with days left; --expiring for monitoring')
+    .description(
+      'List the inventory of the CA in --dir (DIR/inventory.jsonl): name, serial, profile, status (valid, expired, revoked,\n' +
+        'superseded) and days left. A CA directory without an inventory (regcert 0.1.0, openssl) gets one rebuilt from its .crt files.\n' +
+        '--expiring WINDOW shows only current certificates that expire within WINDOW (30d, 12h, 2w) and exits 1 when there is any,\n' +
+        'so cron or a monitoring system can alert. Warns when DIR/crl.pem is past or within 2 days of its nextUpdate.',
+    )
+    .option('--dir <dir>', 'CA directory', 'pki')
+    .option('--expiring <window>', 'only certificates expiring within WINDOW (e.g. 30d); exit 1 when any')
+    .option('--revoked', 'only revoked certificates')
+    .option('--client', 'only client certificates (clientAuth)')
+    .option('--server', 'only server certificates (serverAuth)')
+    .option('--all', 'include superseded (renewed) certificates');
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['regcert list --dir pki', 'every current certificate with its days left'],
+      ['regcert list --dir pki --expiring 30d || mail -s "renew certificates" admin', 'alert from cron when anything expires within 30 days'],
+      ['regcert list --dir pki --revoked --json', 'revoked certificates as one JSON document'],
+    ]).replace('  1  the operation ran and failed', '  1  --expiring: at least one certificate expires within the window'),
+  );
+  cmd.action(async (o: ListOptions) => {
+    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/list.js')).list(o, ctx), renderList);
+  });
+}

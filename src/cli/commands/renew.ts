@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { RenewOptions, RenewResult } from '../../commands/renew.js';
+import type { Out } from '../output.js';
+import { displaySafe, renderFiles, renderNext } from '../render-common.js';
+import { addCommonOptions, addSecretOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
+
+export function renderRenew(r: RenewResult, out: Out): void {
+  const s = out.style;
+  for (const n of r.notes) out.note(`${s.dim('note:')} ${displaySafe(n)}`);
+  for (const x of r.renewed) {
+    out.line(`${s.green(s.ok)} Renewed ${displaySafe(x.name)}: serial ${x.serial} until ${x.notAfter.slice(0, 10)} (${x.keyKept ? 'same key' : 'new key'}; replaces ${x.oldSerial})`);
+    renderFiles(out, x.files);
+  }
+  for (const x of r.notDue) out.line(`${s.dim('=')} ${displaySafe(x.name)} is not due: ${x.daysLeft} days left (window ${r.windowDays} days); nothing changed`);
+  if (r.renewed.length === 0 && r.notDue.length === 0) out.line('Nothing to renew.');
+  if (r.installed) {
+    out.line(`${s.green(s.ok)} Installed for ${displaySafe(r.installed.host)} (${r.installed.runtimes.join(', ')})`);
+    renderFiles(out, r.installed.files);
+    for (const w of r.installed.warnings) out.note(`${s.yellow(s.warn)} ${displaySafe(w)}`);
+  }
+  if (r.exec) {
+    const mark = r.exec.exitCode === 0 ? s.green(s.ok) : s.red(s.fail);
+    out.line(`${mark} ran ${displaySafe(r.exec.command)} (exit ${r.exec.exitCode ?? 'none'})`);
+    for (const line of r.exec.output.trimEnd().split('\n')) if (line) out.note(`  ${displaySafe(line)}`);
+  }
+  renderNext(out, r.next);
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('renew')
+    .summary('renew a certificate (same subject, SANs, EKUs, key) or every due one')
+    .description(
+      'Issue a new certificate with the same subject, SANs, EKUs and validity length and a new serial, and mark the old one\n' +
+        'superseded. The key is kept (installed client.key files stay valid) unless --rekey. --if-expiring WINDOW does nothing\n' +
+        '(exit 0) until the certificate is due, so it can run daily; --all renews every certificate due within --if-expiring\n' +
+        '(default 30d). --install re-runs "install-host --force" for the new pair; --exec runs a reload command afterwards.\n' +
+        'The CA itself is not renewed: create a new CA, trust both while clients move over, then retire the old one.',
+    )
+    .argument('[name|serial]', 'certificate NAME or SERIAL')
+    .option('--dir <dir>', 'CA directory', 'pki')
+    .option('--all', 'every current certificate due within --if-expiring (default 30d)')
+    .option('--if-expiring <window>', 'only when it expires within WINDOW (e.g. 30d); otherwise exit 0 and change nothing')
+    .option('--rekey', 'make a new key instead of keeping the old one')
+    .option('--install <host>', 'then run install-host --force HOST[:PORT] with the new pair')
+    .option('--runtime <runtime>', 'with --install: docker (default), podman, containerd, buildkit; repeatable', collect)
+    .option('--certs-dir <root>', 'with --install: the certs.d root (one --runtime)')
+    .option('--exec <command>', 'run COMMAND with /bin/sh after a renewal (REGCERT_RENEWED holds the names)');
+  addSecretOptions(cmd, 'key-password', 'passphrase of the kept key (or for the new key with --rekey)');
+  addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['regcert renew alice --dir pki', 'a new certificate for alice with the same key'],
+      ['regcert renew --all --if-expiring 30d --dir /etc/regcert/pki', 'daily from cron: renew what expires within 30 days'],
+      ['regcert renew alice --if-expiring 30d --install registry.example.com:5000', 'renew and re-install into /etc/docker/certs.d'],
+      ['regcert renew registry.example.com --rekey --exec "systemctl reload nginx"', 'a new key for the server, then reload'],
+    ]),
+  );
+  cmd.action(async (target: string | undefined, o: Omit<RenewOptions, 'target'>) => {
+    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/renew.js')).renew({ ...o, target }, ctx), renderRenew);
+  });
+}

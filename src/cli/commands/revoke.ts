@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import type { RevokeOptions, RevokeResult } from '../../commands/revoke.js';
+import type { Out } from '../output.js';
+import { displaySafe, renderNext } from '../render-common.js';
+import { renderCrlSummary } from './crl.js';
+import { addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+
+export function renderRevoke(r: RevokeResult, out: Out): void {
+  const s = out.style;
+  for (const x of r.revoked) out.line(`${s.green(s.ok)} Revoked ${displaySafe(x.name)} (serial ${x.serial}, ${x.reason})`);
+  for (const x of r.alreadyRevoked) out.line(`${s.dim('=')} ${displaySafe(x.name)} (serial ${x.serial}) was already revoked on ${x.revokedAt} (${x.reason}): nothing changed`);
+  if (r.skippedExpired.length) out.line(s.dim(`  left alone (already expired): ${r.skippedExpired.join(', ')}`));
+  if (r.revoked.length === 0 && r.alreadyRevoked.length === 0) out.line('Nothing to revoke: every certificate of that name has expired.');
+  if (r.crl) renderCrlSummary(out, r.crl);
+  if (r.revoked.length) {
+    out.note(s.bold('Who checks the CRL:'));
+    for (const e of r.enforcement) out.note(`  ${e.checks ? s.green('checks    ') : s.red('IGNORES IT')} ${e.server}: ${e.how}`);
+  }
+  renderNext(out, r.next);
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('revoke')
+    .summary('revoke a certificate and refresh the CRL')
+    .description(
+      'Mark a certificate revoked in the inventory of --dir and refresh DIR/crl.pem. By NAME, every unexpired certificate of\n' +
+        'that name (a renewed one shares the key of the old); by SERIAL, exactly that one. Revoking twice changes nothing.\n' +
+        'Only servers that check the CRL refuse it: nginx (ssl_crl), HAProxy, Envoy. CNCF distribution 2.x, MKE/MSR and\n' +
+        'Harbor do not: front them with one that does.',
+    )
+    .argument('<name|serial>', 'certificate NAME or SERIAL (hex, as "regcert list" shows it)')
+    .option('--dir <dir>', 'CA directory', 'pki')
+    .option('--reason <reason>', 'unspecified (default), keyCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn')
+    .option('--crl-days <n>', 'days until the refreshed CRL\'s nextUpdate (default 7)', parseInteger);
+  addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['regcert revoke alice --dir pki --reason keyCompromise', 'revoke alice and write pki/crl.pem'],
+      ['regcert revoke 4f1c2a… --dir pki --reason superseded', 'revoke one certificate by serial'],
+      ['regcert config nginx --dir pki --host registry.example.com --crl', 'an nginx front end that enforces the CRL'],
+    ]),
+  );
+  cmd.action(async (target: string, o: Omit<RevokeOptions, 'target'>) => {
+    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/revoke.js')).revoke({ ...o, target }, ctx), renderRevoke);
+  });
+}

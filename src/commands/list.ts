@@ -1,0 +1,101 @@
+/**
+ * `regcert list`: the inventory of the CA in --dir, with days left, filters,
+ * and --expiring WINDOW (exit 1 when any current certificate falls inside it,
+ * for cron and monitoring). Also checks DIR/crl.pem's nextUpdate.
+ */
+import path from 'node:path';
+import { checkCrlFreshness, parseCrlFile } from '../core/crl.js';
+import { CRL_FILE, DAY_MS, DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { inputError } from '../core/errors.js';
+import { isDue, statusOf, type InventoryEntry, type Status } from '../core/inventory.js';
+import { daysUntil, parseDuration } from '../core/time.js';
+import { pathExists, readInputFile } from '../io/files.js';
+import { entryCertPath, readInventory } from '../io/inventory.js';
+import type { CommandContext } from './context.js';
+
+export interface ListOptions {
+  dir?: string | undefined;
+  expiring?: string | undefined;
+  revoked?: boolean | undefined;
+  client?: boolean | undefined;
+  server?: boolean | undefined;
+  all?: boolean | undefined;
+}
+
+export type ListItem = Omit<InventoryEntry, 'der' | 'status'> & { status: Status; daysLeft: number };
+
+export interface ListResult {
+  command: 'list';
+  ok: boolean;
+  exitCode?: number;
+  dir: string;
+  /** --expiring window in days, or null. */
+  expiringWithinDays: number | null;
+  certificates: ListItem[];
+  /** With --expiring: the current certificates inside the window (these make the exit code 1). */
+  expiring: Array<{ name: string; serial: string; notAfter: string; daysLeft: number }>;
+  crl: { file: string; nextUpdate: string | null; level: 'ok' | 'warning' | 'expired' } | null;
+  rebuilt: boolean;
+  warnings: string[];
+  notes: string[];
+}
+
+async function crlStatus(dir: string, entries: InventoryEntry[], now: Date, warnings: string[]): Promise<ListResult['crl']> {
+  const file = path.join(dir, CRL_FILE);
+  const revoked = entries.filter((e) => e.status === 'revoked');
+  if (!(await pathExists(file))) {
+    if (revoked.length) warnings.push(`${revoked.length} certificate(s) are revoked but there is no ${file}: run "regcert crl --dir ${dir}"`);
+    return null;
+  }
+  const info = parseCrlFile(await readInputFile(file, 'CRL'), file);
+  const fresh = checkCrlFreshness(info, file, dir, now);
+  if (fresh.level !== 'ok') warnings.push(`${fresh.message}; fix: ${fresh.fix}`);
+  const listed = new Set(info.revokedSerials);
+  const missing = revoked.filter((e) => !listed.has(e.serial));
+  if (missing.length) warnings.push(`${file} does not list ${missing.map((e) => e.name).join(', ')} (revoked after it was made): run "regcert crl --dir ${dir}"`);
+  return { file, nextUpdate: info.nextUpdate?.toISOString() ?? null, level: fresh.level };
+}
+
+export async function list(opts: ListOptions, ctx: CommandContext): Promise<ListResult> {
+  const dir = opts.dir ?? DEFAULT_PKI_DIR;
+  let window: number | undefined;
+  if (opts.expiring !== undefined) {
+    window = parseDuration(opts.expiring);
+    if (window === undefined) throw inputError('BAD_DURATION', `invalid --expiring "${opts.expiring}"`, '--expiring takes a number of days such as 30d (also 12h, 2w)');
+  }
+  const now = ctx.now ?? new Date();
+  const view = await readInventory(dir, now);
+  const warnings: string[] = [];
+  const crl = await crlStatus(dir, view.entries, now, warnings);
+  for (const e of view.entries) {
+    const file = e.status === 'valid' ? entryCertPath(dir, e) : undefined;
+    if (file !== undefined && !(await pathExists(file))) {
+      warnings.push(`${e.name} (serial ${e.serial}): ${file} is gone; the certificate may still be in use elsewhere: "regcert revoke ${e.serial} --dir ${dir}" if it is not wanted`);
+    }
+  }
+
+  let shown = view.entries;
+  if (opts.revoked) shown = shown.filter((e) => e.status === 'revoked');
+  else if (!opts.all) shown = shown.filter((e) => e.status !== 'superseded');
+  if (opts.client) shown = shown.filter((e) => e.ekus.includes('clientAuth'));
+  if (opts.server) shown = shown.filter((e) => e.ekus.includes('serverAuth'));
+  if (window !== undefined) shown = shown.filter((e) => isDue(e, window!, now));
+  const certificates = shown
+    .map(({ der: _der, ...e }) => ({ ...e, status: statusOf(e, now), daysLeft: daysUntil(e.notAfter, now) }))
+    .sort((a, b) => a.notAfter.localeCompare(b.notAfter) || a.name.localeCompare(b.name));
+  const expiring = window === undefined ? [] : certificates.map((c) => ({ name: c.name, serial: c.serial, notAfter: c.notAfter, daysLeft: c.daysLeft }));
+  const ok = expiring.length === 0;
+  return {
+    command: 'list',
+    ok,
+    ...(ok ? {} : { exitCode: 1 }),
+    dir,
+    expiringWithinDays: window === undefined ? null : window / DAY_MS,
+    certificates,
+    expiring,
+    crl,
+    rebuilt: view.rebuilt,
+    warnings,
+    notes: view.notes,
+  };
+}

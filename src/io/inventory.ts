@@ -1,0 +1,233 @@
+/**
+ * DIR/inventory.jsonl: the record of every certificate the CA in DIR issued.
+ *
+ * Every change happens under DIR's lock (io/lock.ts) and replaces the whole
+ * file atomically (temporary file, rename), so concurrent `issue` runs all
+ * land and a reader never sees half a file. A command writes its certificate
+ * files first and records them second; a crash in between leaves a .crt the
+ * inventory does not know yet, and every load reconciles: a certificate in
+ * DIR signed by this CA but missing from the inventory is added (and takes
+ * over from the entry that wrote the same file before). A directory without
+ * an inventory (regcert 0.1.0, or the openssl CLI) gets one rebuilt that way.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { inputError, operationError } from '../core/errors.js';
+import {
+  addEntries,
+  buildEntry,
+  INVENTORY_MAX_BYTES,
+  isInventoriable,
+  parseInventory,
+  serializeInventory,
+  type EntrySource,
+  type InventoryEntry,
+  type InventoryFile,
+} from '../core/inventory.js';
+import { isCertName } from '../core/names.js';
+import { writeFiles } from './files.js';
+import { withDirLock } from './lock.js';
+import { readCaCertificate } from './pki.js';
+
+export const INVENTORY_FILE = 'inventory.jsonl';
+
+/** Files in DIR that are never issued certificates. */
+const NOT_ISSUED = new Set(['ca.crt', 'ca-chain.crt', 'crl.pem']);
+/** Bounds for the scan of DIR: how many candidate files, and how large each may be. */
+const SCAN_MAX_FILES = 20_000;
+const SCAN_MAX_FILE_BYTES = 1024 * 1024;
+
+/** What a rebuilt entry cannot know (said in its "unknown" field and by list). */
+const REBUILT_UNKNOWN = [
+  'profile and validity length as asked for (taken from the certificate itself)',
+  'revocations made outside regcert (an openssl index.txt is not read)',
+  'copies of the certificate or key outside this directory',
+];
+
+export interface IssuedCertificate {
+  cert: Certificate;
+  name: string;
+  /** The files written: NAME.crt and, when a key was made, NAME.key. */
+  certPath: string;
+  keyPath?: string | undefined;
+  source: EntrySource;
+  days?: number | undefined;
+  renewedFrom?: string | undefined;
+}
+
+export interface InventoryView {
+  dir: string;
+  entries: InventoryEntry[];
+  /** True when DIR had no inventory file and it was rebuilt from the .crt files. */
+  rebuilt: boolean;
+  /** Certificates found in DIR that were missing from the inventory (now added). */
+  reconciled: string[];
+  /** Whether the reconciled view was saved (false when DIR is not writable). */
+  saved: boolean;
+  notes: string[];
+}
+
+/** Where an entry records a file: relative to the CA directory when inside it. */
+function recordedPath(caDir: string, file: string): string {
+  const rel = path.relative(path.resolve(caDir), path.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(file);
+}
+
+/** The file an entry names, as a path usable from here. */
+export function entryFilePath(caDir: string, f: InventoryFile): string {
+  return path.isAbsolute(f.path) ? f.path : path.join(caDir, f.path);
+}
+
+export function entryCertPath(caDir: string, e: InventoryEntry): string | undefined {
+  const f = e.files.find((x) => x.kind === 'certificate');
+  return f ? entryFilePath(caDir, f) : undefined;
+}
+
+export function entryKeyPath(caDir: string, e: InventoryEntry): string | undefined {
+  const f = e.files.find((x) => x.kind === 'private-key');
+  return f ? entryFilePath(caDir, f) : undefined;
+}
+
+async function readInventoryText(dir: string): Promise<string | undefined> {
+  const file = path.join(dir, INVENTORY_FILE);
+  let st;
+  try {
+    st = await fsp.lstat(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
+  if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
+  return fsp.readFile(file, 'utf8');
+}
+
+function toEntry(caDir: string, c: IssuedCertificate, now: Date, unknown?: string[]): InventoryEntry {
+  const files: InventoryFile[] = [{ path: recordedPath(caDir, c.certPath), kind: 'certificate' }];
+  if (c.keyPath !== undefined) files.push({ path: recordedPath(caDir, c.keyPath), kind: 'private-key' });
+  return buildEntry(c.cert, { name: c.name, files, source: c.source, now, days: c.days, renewedFrom: c.renewedFrom, unknown });
+}
+
+/** Certificates in DIR signed by `ca` whose fingerprint is not in `known`, oldest first. */
+async function scanUnrecorded(dir: string, ca: Certificate, known: Set<string>, notes: string[]): Promise<Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }>> {
+  const names = (await fsp.readdir(dir)).filter((n) => !n.startsWith('.') && /\.(crt|pem|cer)$/.test(n) && !NOT_ISSUED.has(n));
+  if (names.length > SCAN_MAX_FILES) {
+    throw operationError('TOO_MANY_FILES', `${dir} holds more than ${SCAN_MAX_FILES} certificate files`, 'move old certificates to another directory');
+  }
+  const all = new Set(await fsp.readdir(dir));
+  const found: Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }> = [];
+  for (const n of names.sort()) {
+    const file = path.join(dir, n);
+    const st = await fsp.lstat(file);
+    if (!st.isFile() || st.size > SCAN_MAX_FILE_BYTES) continue;
+    const data = new Uint8Array(await fsp.readFile(file));
+    let leaf: Certificate;
+    try {
+      leaf = parseCertificates(data, file)[0]!;
+    } catch {
+      continue; // a key or some other PEM: not a certificate
+    }
+    if (known.has(sha256Fingerprint(leaf.rawData)) || !isInventoriable(leaf) || !(await isSignedBy(leaf, ca))) continue;
+    const name = n.replace(/\.(crt|pem|cer)$/, '');
+    if (!isCertName(name)) {
+      notes.push(`${JSON.stringify(n)} is not listed: its name is not a certificate NAME`);
+      continue;
+    }
+    const keyName = `${name}.key`;
+    found.push({ cert: leaf, name, certPath: file, ...(all.has(keyName) ? { keyPath: path.join(dir, keyName) } : {}) });
+  }
+  return found.sort((a, b) => a.cert.notBefore.getTime() - b.cert.notBefore.getTime());
+}
+
+interface Loaded {
+  text: string | undefined;
+  view: InventoryView;
+}
+
+async function load(dir: string, now: Date, added: IssuedCertificate[]): Promise<Loaded> {
+  const text = await readInventoryText(dir);
+  const file = path.join(dir, INVENTORY_FILE);
+  let entries = text === undefined ? [] : parseInventory(text, file);
+  entries = addEntries(entries, added.map((c) => toEntry(dir, c, now)));
+  const notes: string[] = [];
+  const ca = await readCaCertificate(dir);
+  const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), notes);
+  const unknown = text === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
+  entries = addEntries(
+    entries,
+    missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
+  );
+  if (text === undefined) {
+    notes.push(`${file} did not exist: rebuilt from the ${missing.length} certificate file(s) in ${dir}; not known for these: ${REBUILT_UNKNOWN.join('; ')}`);
+  } else if (missing.length > 0) {
+    notes.push(`${missing.length} certificate file(s) in ${dir} were not in ${file} and were added: ${missing.map((m) => m.name).join(', ')}`);
+  }
+  return { text, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes } };
+}
+
+async function save(dir: string, l: Loaded): Promise<void> {
+  const next = serializeInventory(l.view.entries);
+  if (next === l.text) return;
+  await writeFiles([{ path: path.join(dir, INVENTORY_FILE), data: next, mode: 0o644, kind: 'other' }], { force: true });
+}
+
+/**
+ * Fails (as recordIssued would) when DIR's inventory cannot be read: call it
+ * under the lock before writing certificate files, so a broken inventory
+ * refuses the run before anything is written.
+ */
+export async function checkInventory(caDir: string): Promise<void> {
+  const text = await readInventoryText(caDir);
+  if (text !== undefined) parseInventory(text, path.join(caDir, INVENTORY_FILE));
+}
+
+/**
+ * Records newly issued certificates in the CA directory's inventory — the one
+ * way every command (issue, renew, batches) records what it issued. Call it
+ * after the certificate files are written, inside withDirLock(caDir) around
+ * both, so a crash never leaves an entry for a certificate that does not exist.
+ */
+export async function recordIssued(caDir: string, issued: IssuedCertificate[], now: Date = new Date()): Promise<InventoryView> {
+  return withDirLock(caDir, async () => {
+    const l = await load(caDir, now, issued);
+    await save(caDir, l);
+    return l.view;
+  });
+}
+
+/**
+ * Loads, reconciles, lets `change` edit the entries (revoke), and saves, all
+ * under the lock. `change` returns the new entries.
+ */
+export async function updateInventory<T>(
+  caDir: string,
+  change: (entries: InventoryEntry[]) => { entries: InventoryEntry[]; result: T },
+  now: Date = new Date(),
+): Promise<{ view: InventoryView; result: T }> {
+  return withDirLock(caDir, async () => {
+    const l = await load(caDir, now, []);
+    const { entries, result } = change(l.view.entries);
+    l.view.entries = entries;
+    await save(caDir, l);
+    return { view: l.view, result };
+  });
+}
+
+const READ_ONLY_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * The inventory for reading (list): reconciled and saved under the lock; in
+ * a directory this user cannot write, reconciled in memory only, with a note.
+ */
+export async function readInventory(caDir: string, now: Date = new Date()): Promise<InventoryView> {
+  try {
+    return (await updateInventory(caDir, (entries) => ({ entries, result: undefined }), now)).view;
+  } catch (e) {
+    if (!READ_ONLY_CODES.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    const l = await load(caDir, now, []);
+    if (l.view.rebuilt || l.view.reconciled.length) l.view.notes.push(`${caDir} is not writable: the reconciled inventory was not saved`);
+    l.view.saved = false;
+    return l.view;
+  }
+}
