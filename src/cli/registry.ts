@@ -16,6 +16,7 @@ import { register as serve } from './commands/serve.js';
 import { register as inspect } from './commands/inspect.js';
 import { register as doctor } from './commands/doctor.js';
 import { register as config } from './commands/config.js';
+import { register as exportFleet } from './commands/export.js';
 
 export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   quickstart,
@@ -29,4 +30,5 @@ export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   inspect,
   doctor,
   config,
+  exportFleet,
 ];

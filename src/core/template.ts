@@ -46,3 +46,6 @@ export function renderJsonTemplate(text: string, vars: Record<string, string>): 
   };
   return `${JSON.stringify(fill(JSON.parse(text)), null, 2)}\n`;
 }
+
+/** Text for a comment line (YAML, shell, TOML): control characters shown as \xNN, so outside text cannot end the comment. */
+export const commentText = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
