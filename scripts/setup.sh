@@ -8,7 +8,7 @@ need=()
 for pair in docker-registry:docker-registry skopeo:skopeo nginx:nginx-light openssl:openssl certtool:gnutls-bin \
             pk12util:libnss3-tools certutil:libnss3-tools keytool:openjdk-17-jre-headless curl:curl jq:jq \
             hyperfine:hyperfine tmux:tmux ss:iproute2 \
-            ansible-playbook:ansible-core cloud-init:cloud-init containerd:containerd ctr:containerd; do
+            ansible-playbook:ansible-core cloud-init:cloud-init containerd:containerd ctr:containerd busybox:busybox; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -59,7 +59,7 @@ function volumeDir(to: string, data: Record<string, string>, base64: boolean): s
   return to;
 }
 
-/** The DaemonSet's container, as the node would run it: its own command, with sh, once. */
+/** The DaemonSet's container, as the node would run it: its own command, with busybox sh, once. */
 async function runNodeInstaller(ds: K8s, dirs: { secret: string; config: string; hostRoot: string }) {
   const c = (ds as unknown as { spec: { template: { spec: { containers: Array<{ command: string[]; env: Array<{ name: string; value: string }>; volumeMounts: Array<{ name: string; mountPath: string }> }> } } } }).spec.template.spec.containers[0]!;
   expect(c.command.slice(0, 2)).toEqual(['sh', '-c']);
@@ -69,8 +69,9 @@ async function runNodeInstaller(ds: K8s, dirs: { secret: string; config: string;
   expect(env.REGCERT_SECRET_DIR).toBe(mounts.secret);
   if (mounts.config) expect(env.REGCERT_CONFIG_DIR).toBe(mounts.config);
   for (const [name, at] of Object.entries(mounts)) if (name.startsWith('host-')) expect(at.startsWith(`${env.REGCERT_HOST_ROOT}/`)).toBe(true);
-  return run(requireBinary('sh'), ['-c', c.command[2]!], {
-    env: { REGCERT_SECRET_DIR: dirs.secret, REGCERT_CONFIG_DIR: dirs.config, REGCERT_HOST_ROOT: dirs.hostRoot, REGCERT_ONCE: '1' },
+  // Under busybox's sh with only busybox's tools on PATH, as in the default image (busybox:1.36).
+  return run(p('busybox', 'sh'), ['-c', c.command[2]!], {
+    env: { PATH: p('busybox'), REGCERT_SECRET_DIR: dirs.secret, REGCERT_CONFIG_DIR: dirs.config, REGCERT_HOST_ROOT: dirs.hostRoot, REGCERT_ONCE: '1' },
     timeoutMs: 30_000,
   });
 }
@@ -80,6 +81,8 @@ const ctrPull = (hostsDir: string, ref = `${host}/test/hello:v1`) => containerd.
 beforeAll(async () => {
   requireRoot('the export test');
   for (const b of ['ansible-playbook', 'cloud-init', 'skopeo', 'containerd']) requireBinary(b);
+  mkdirSync(p('busybox'));
+  await runOk(requireBinary('busybox'), ['--install', '-s', p('busybox')]);
   await cliOk(['init-ca', '--dir', p('root'), '--cn', 'Fleet Root']);
   await cliOk(['issue', 'registry', '--server', '--san', '127.0.0.1', '--dir', p('root')]);
   // The cluster's own intermediate: client certificates carry it (client.cert = leaf + intermediate).
