@@ -15,6 +15,12 @@ vi.mock('../../src/commands/issue.js', () => ({
     return { command: 'issue', name: 'x', files: [], certificate: fakeCert, chainLength: 1, fromCsr: false, keyEncrypted: false, next: [] };
   },
 }));
+vi.mock('../../src/commands/export.js', () => ({
+  exportFleet: async (o: unknown) => {
+    seen.exportFleet = o;
+    return { command: 'export', target: 'k3s', host: 'r', runtimes: ['k3s'], files: [], documents: [], holdsKey: false, certificate: fakeCert, warnings: [], notes: [], next: [], content: 'configs: {}\n' };
+  },
+}));
 const fakeCert = { subject: 'CN=x', issuer: 'CN=x', serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', sans: [], ekus: [], isCa: false, keyType: 'ecdsa-p256', sha256: 'AA' };
 
 const { main } = await import('../../src/cli/main.js');
@@ -38,6 +44,8 @@ describe('argv → options', () => {
     [['init-ca', '--intermediate', '--parent-dir', 'root', '--ca-password-env', 'P'], 'initCa', { intermediate: true, parentDir: 'root', caPasswordEnv: 'P' }],
     [['issue', 'alice', '--client', '--san', 'a@b.c', '--san', 'x.example,1.2.3.4'], 'issue', { name: 'alice', client: true, san: ['a@b.c', 'x.example,1.2.3.4'], dir: 'pki' }],
     [['issue', 'reg', '--server', '--csr', 'r.csr', '--out-dir', 'o', '--ca-password-file', 'pw'], 'issue', { name: 'reg', server: true, csr: 'r.csr', outDir: 'o', caPasswordFile: 'pw' }],
+    [['export', 'kubernetes', '--host', 'r:5000', '--p12', 'n.p12', '--password-env', 'P', '--ca', 'ca.crt', '--runtime', 'containerd', '--runtime', 'docker', '--containerd-config-path', '--namespace', 'ns', '--image', 'img:1'], 'exportFleet', { target: 'kubernetes', host: 'r:5000', p12: 'n.p12', passwordEnv: 'P', ca: 'ca.crt', runtime: ['containerd', 'docker'], containerdConfigPath: true, namespace: 'ns', image: 'img:1' }],
+    [['export', 'cert-manager', '--host', 'r', '--ca-dir', 'pki-c', '--ca-password-file', 'pw', '--pool', 'a', '--pool', 'b', '--pool-label', 'k', '--days', '30', '--cn', 'nodes', '--out', 'o'], 'exportFleet', { target: 'cert-manager', caDir: 'pki-c', caPasswordFile: 'pw', pool: ['a', 'b'], poolLabel: 'k', days: 30, cn: 'nodes', out: 'o' }],
   ])('%j', async (argv, fn, expected) => {
     const r = await call(argv);
     expect(r.code, r.stderr).toBe(0);
