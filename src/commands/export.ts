@@ -196,7 +196,7 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
   const plans = await planAll(host, runtimes, material, opts.certsDir);
   const certificate = summarizeCertificate(id.creds.leaf);
   const who = `client ${commentText(certificate.subject)}, expires ${certificate.notAfter.slice(0, 10)}`;
-  const renewal = `After renewing the client certificate (regcert renew, or a new one from regcert issue), export again and apply the result the same way.`;
+  const renewal = `After renewing the client certificate (regcert renew, or a new one from regcert issue), export again (--force replaces the files) and apply the result the same way.`;
   const cfg = configPathNote(plans, opts.containerdConfigPath === true);
   notes.push(...cfg.notes);
 

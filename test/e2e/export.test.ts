@@ -122,7 +122,7 @@ describe('export kubernetes', () => {
     const Model = { Namespace, Secret, ConfigMap, DaemonSet } as Record<string, new (o: unknown) => { validate(): void }>;
     for (const o of [...install, ...secret]) expect(() => new Model[o.kind]!(o).validate(), o.kind).not.toThrow();
     // The validator is real: a DaemonSet without its selector is refused.
-    const broken = structuredClone(install[2]!) as { spec: Record<string, unknown> };
+    const broken = structuredClone(install[2]!) as unknown as { spec: Record<string, unknown> };
     delete broken.spec.selector;
     expect(() => new DaemonSet(broken as never).validate()).toThrow(/selector/);
 

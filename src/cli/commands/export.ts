@@ -33,18 +33,25 @@ export function register(program: Command, rt: Runtime): void {
     .command('export')
     .summary('roll a client certificate out to many nodes: Kubernetes, cert-manager, k3s/RKE2, Ansible, cloud-init')
     .description(
-      'Print (or write with --out) what a fleet engine needs to lay out HOST\'s client certificate on every node, in the\n' +
-        'same files and modes as install-host (the runtime layouts of --runtime):\n' +
-        '  kubernetes    Namespace, Secret (tls.crt, tls.key, ca.crt), ConfigMap (hosts.toml) and a DaemonSet that copies\n' +
-        '                them into each node\'s certs.d through a hostPath, re-copies when the Secret changes, restarts nothing\n' +
-        '  cert-manager  a CA ClusterIssuer (its Secret holds --ca-dir\'s key), a Certificate per node pool (client auth,\n' +
-        '                digital signature), and the DaemonSet copying tls.crt/tls.key/ca.crt to client.cert/client.key/ca.crt\n' +
-        '  k3s, rke2     the registries.yaml entry (--out DIR: a node tree with the files it names)\n' +
-        '  ansible       an idempotent playbook (vars regcert_root, regcert_owner, regcert_group; key in secrets.yml with --out)\n' +
-        '  cloud-init    #cloud-config write_files with the same files and modes\n' +
-        'Private keys go only into outputs meant to carry them (written 0600); --json never prints one.\n' +
-        'Renewal: after "regcert renew" (or a new "regcert issue"), run export again and apply it the same way;\n' +
-        'the DaemonSet picks up the changed Secret by itself. cert-manager renews its certificates on its own.',
+      [
+        "Print (or write with --out) what a fleet engine needs to lay out HOST's client",
+        'certificate on every node, in the files and modes install-host writes:',
+        '  kubernetes    Namespace, Secret (tls.crt, tls.key, ca.crt), ConfigMap',
+        '                (hosts.toml), and a DaemonSet copying them into each',
+        "                node's certs.d (hostPath); it re-copies when the Secret",
+        '                changes and restarts nothing',
+        "  cert-manager  a CA ClusterIssuer (its Secret holds --ca-dir's key), a",
+        '                Certificate per node pool (client auth, digital',
+        '                signature) and DaemonSets mapping tls.crt/tls.key/ca.crt',
+        '                to client.cert/client.key/ca.crt',
+        '  k3s, rke2     the registries.yaml entry (--out: a node tree with files)',
+        '  ansible       an idempotent playbook (vars regcert_root, regcert_owner,',
+        '                regcert_group; the key in secrets.yml with --out)',
+        '  cloud-init    #cloud-config write_files with the same files and modes',
+        'Private keys go only into outputs meant for them (0600); --json never',
+        'prints one. Renewal: after "regcert renew", run export again (--force)',
+        'and apply it; cert-manager renews on its own.',
+      ].join('\n'),
     )
     .argument('<target>', 'kubernetes, cert-manager, k3s, rke2, ansible or cloud-init')
     .option('--host <host>', 'the registry as in image references: HOST[:PORT]')
