@@ -170,7 +170,10 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
   const host = parseRegistryHost(opts.host);
   const runtimes = parseRuntimes(target, opts.runtime);
   if (opts.certsDir !== undefined && runtimes.length > 1) throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'export once per runtime, each with its --certs-dir');
-  if (opts.certsDir !== undefined && !path.isAbsolute(opts.certsDir)) throw inputError('CERTS_DIR_RELATIVE', `--certs-dir ${opts.certsDir} is not an absolute path`, 'give the folder as the nodes see it, e.g. /etc/containerd/certs.d');
+  // The path lands in shell, YAML, Jinja and comments on every node: a plain absolute path only.
+  if (opts.certsDir !== undefined && (!path.posix.isAbsolute(opts.certsDir) || !/^[A-Za-z0-9._/@:+-]+$/.test(opts.certsDir) || opts.certsDir.split('/').includes('..'))) {
+    throw inputError('BAD_CERTS_DIR', `--certs-dir "${commentText(opts.certsDir)}" is not a plain absolute path`, 'give the folder as the nodes see it, e.g. /etc/containerd/certs.d (letters, digits, . _ - + @ : and /)');
+  }
   const kube = target === 'kubernetes' || target === 'cert-manager';
   if (!kube) {
     for (const [flag, v] of [['--namespace', opts.namespace], ['--image', opts.image], ['--name', opts.name]] as const) {

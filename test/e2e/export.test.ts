@@ -319,6 +319,9 @@ describe('export refuses', () => {
     [['kubernetes', '--namespace', 'Bad_NS'], /--namespace "Bad_NS" is not a valid Kubernetes name/],
     [['cloud-init', '--image', 'x'], /--image applies to the kubernetes and cert-manager targets only/],
     [['nodes', '--runtime', 'docker'], /unknown export target "nodes"/],
+    [['ansible', '--certs-dir', '/srv/{{ lookup("pipe", "id") }}'], /--certs-dir ".*" is not a plain absolute path/],
+    [['kubernetes', '--certs-dir', 'relative/certs.d'], /is not a plain absolute path/],
+    [['cloud-init', '--certs-dir', '/etc/x\n#cloud-config'], /is not a plain absolute path/],
   ])('%j (exit 2, nothing written)', async (args, msg) => {
     const r = await runCli(['export', ...args.slice(0, 1), '--host', host, ...ident(), ...args.slice(1), '--out', p('refused')]);
     expect(r.code).toBe(2);
