@@ -13,7 +13,7 @@ for pair in docker-registry:docker-registry skopeo:skopeo nginx:nginx-light open
             update-ca-certificates:ca-certificates \
             containerd:containerd ctr:containerd dockerd:docker.io docker:docker.io podman:podman \
             cfssl:golang-cfssl cfssljson:golang-cfssl \
-            systemd-analyze:systemd \
+            systemd-analyze:systemd ansible-playbook:ansible-core cloud-init:cloud-init busybox:busybox \
             nsenter:util-linux unshare:util-linux setpriv:util-linux; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")

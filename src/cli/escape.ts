@@ -7,20 +7,13 @@
  * become visible escapes (ESC → \x1b, U+202E → \u202e) and long values are
  * cut. --json output is not escaped here: JSON.stringify escapes controls.
  */
-import { UNSAFE_CHARACTER } from '../core/text.js';
+import { showUnsafeCharacters } from '../core/text.js';
 
 /** One printed value (a subject, a user name, a message) at most this long. */
 export const MAX_PRINTED_CHARS = 2000;
 
 /** Multi-line text regcert itself renders (config snippets) at most this long. */
 export const MAX_PRINTED_BLOCK_CHARS = 200_000;
-
-const UNSAFE_ALL = new RegExp(UNSAFE_CHARACTER.source, 'g');
-
-function visible(ch: string): string {
-  const code = ch.codePointAt(0)!;
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
 
 /**
  * `s` with every control/bidi character escaped and the length capped.
@@ -29,7 +22,7 @@ function visible(ch: string): string {
 export function escapeText(s: string, opts: { multiline?: boolean; max?: number } = {}): string {
   const max = opts.max ?? (opts.multiline ? MAX_PRINTED_BLOCK_CHARS : MAX_PRINTED_CHARS);
   const cut = s.length > max ? s.slice(0, max) : s;
-  const escaped = cut.replace(UNSAFE_ALL, (ch) => (opts.multiline && (ch === '\n' || ch === '\t') ? ch : visible(ch)));
+  const escaped = showUnsafeCharacters(cut, opts.multiline ? (ch) => ch === '\n' || ch === '\t' : undefined);
   return s.length > max ? `${escaped}… (${s.length - max} more characters)` : escaped;
 }
 

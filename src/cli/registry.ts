@@ -21,6 +21,7 @@ import { register as list } from './commands/list.js';
 import { register as renew } from './commands/renew.js';
 import { register as revoke } from './commands/revoke.js';
 import { register as crl } from './commands/crl.js';
+import { register as exportFleet } from './commands/export.js';
 
 export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   quickstart,
@@ -39,4 +40,5 @@ export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
   inspect,
   doctor,
   config,
+  exportFleet,
 ];

@@ -49,11 +49,3 @@ export function renderNext(out: Out, next: string[]): void {
   for (const n of next) out.line(`  ${out.style.cyan(n)}`);
 }
 
-/**
- * Text from files (an inventory, a certificate's subject) made safe for a
- * terminal: control characters, DEL, C1 and bidirectional overrides are
- * shown as \u escapes instead of being sent to the terminal.
- */
-export function displaySafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

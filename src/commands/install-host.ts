@@ -12,7 +12,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
-import { certificateToPem, parseCertificates } from '../core/certificates.js';
+import { certificateToPem, parseCertificates, type Certificate } from '../core/certificates.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
@@ -85,6 +85,29 @@ function plannedSnapshot(plan: RuntimePlan, kind: RootKind): HostDirSnapshot {
   };
 }
 
+/** The client identity install-host and export lay out: key matches, clientAuth EKU, leaf + intermediates as PEM, key unencrypted. */
+export async function readClientIdentity(opts: CredentialOptions, ctx: CommandContext) {
+  const creds = await readCredentials(opts, ctx);
+  const ekus = ekuNames(creds.leaf);
+  if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
+    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
+  }
+  const chain = leafAndIntermediates(creds.chain);
+  return { creds, chain, clientCert: chain.map(certificateToPem).join(''), clientKey: exportPrivateKeyPem(creds.key) };
+}
+
+/** The registry CA file (--ca) as PEM; warns when the client chain does not reach it. */
+export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[]): Promise<string> {
+  const certs = parseCertificates(await readInputFile(file, 'CA certificate', 'check the path given to --ca'), file);
+  // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
+  if (!(await chainsTo(chain, certs)).ok) {
+    warnings.push(
+      `${certLabel} does not chain to ${file}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
+    );
+  }
+  return certs.map(certificateToPem).join('');
+}
+
 export async function installHost(opts: InstallHostOptions, ctx: CommandContext): Promise<InstallHostResult> {
   const reg = parseRegistryHost(opts.host);
   const runtimes = [...new Set(opts.runtime && opts.runtime.length ? opts.runtime : ['docker'])].map((r) => parseRuntimeName(r));
@@ -108,29 +131,14 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     warnings.push(`"${reg.name}" and "${reg.host}" are different certs.d folders: runtimes use ${reg.name} only for images written as ${reg.name}/..., and ${reg.host} for ${reg.host}/...`);
   }
 
-  // The client identity: key must match, certificate must be for clients.
-  const creds = await readCredentials(opts, ctx);
-  const ekus = ekuNames(creds.leaf);
-  if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
-    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
-  }
-  const chain = leafAndIntermediates(creds.chain);
-  const clientCert = chain.map(certificateToPem).join('');
-  const clientKey = exportPrivateKeyPem(creds.key);
+  const { creds, chain, clientCert, clientKey } = await readClientIdentity(opts, ctx);
 
   // The registry CA.
   let caPem: string;
   let caFrom: string;
   if (opts.ca !== undefined) {
-    const certs = parseCertificates(await readInputFile(opts.ca, 'CA certificate', 'check the path given to --ca'), opts.ca);
-    caPem = certs.map(certificateToPem).join('');
+    caPem = await readRegistryCa(opts.ca, chain, creds.source, warnings);
     caFrom = opts.ca;
-    // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
-    if (!(await chainsTo(chain, certs)).ok) {
-      warnings.push(
-        `${creds.source} does not chain to ${opts.ca}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
-      );
-    }
   } else if (opts.fetchCa !== true && creds.ca !== undefined) {
     caPem = creds.ca.map(certificateToPem).join('');
     caFrom = `the ca.pem of ${creds.source}`;

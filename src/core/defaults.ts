@@ -241,3 +241,28 @@ export const CRL_WARNING_DAYS = 2;
 
 /** Where `crl` writes the CRL in the CA directory (and `config nginx --crl` points ssl_crl). */
 export const CRL_FILE = 'crl.pem';
+
+/**
+ * `export kubernetes|cert-manager`: the DaemonSet's image. It only needs a
+ * POSIX sh with sha256sum, cmp, cp, chmod, mv, stat and sleep; busybox is a
+ * Docker Official Image published for amd64, arm64, arm/v5-v7, 386, ppc64le,
+ * riscv64 and s390x, about 2 MB. Pinned to a release so every node runs the
+ * same tools; --image overrides it (a mirror, a digest).
+ */
+export const FLEET_IMAGE = 'busybox:1.36';
+
+/** `export kubernetes|cert-manager`: the namespace the DaemonSet, its Secret and ConfigMap live in. */
+export const FLEET_NAMESPACE = 'regcert';
+
+/**
+ * The DaemonSet compares the node's files with the mounted Secret this
+ * often. Kubelet refreshes a mounted Secret within about a minute of a
+ * change (its sync period plus cache TTL), so 30 s adds little to that.
+ */
+export const FLEET_INTERVAL_SECONDS = 30;
+
+/** cert-manager's own namespace: a ClusterIssuer reads its Secret from there (the "cluster resource namespace"). */
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+
+/** cert-manager Certificates: 90 days (cert-manager's own default), renewed EXPIRY_WARNING_DAYS before the end. */
+export const CERT_MANAGER_DURATION_DAYS = 90;

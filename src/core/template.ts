@@ -2,6 +2,7 @@
  * Config snippets: `{{name}}` placeholders filled with values already quoted
  * for the target syntax (YAML, nginx, TOML, shell). Pure: text in, text out.
  */
+import { showUnsafeCharacters } from './text.js';
 
 /** Replaces every {{name}}; a placeholder without a value is a bug in the caller. */
 export function renderTemplate(text: string, vars: Record<string, string>): string {
@@ -65,3 +66,6 @@ export function systemdWord(s: string): string {
 export function cronCommand(words: string[]): string {
   return words.map((w) => (/^[A-Za-z0-9_@+=:,./-]+$/.test(w) ? w : shellWord(w))).join(' ').replace(/%/g, '\\%');
 }
+
+/** Text for a comment line (YAML, shell, TOML): control and bidi characters (core/text.ts) shown as escapes, so outside text cannot end the comment. */
+export const commentText = (s: string): string => showUnsafeCharacters(s);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cliOk, runCli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-const COMMANDS = ['quickstart', 'init-ca', 'issue', 'list', 'renew', 'revoke', 'crl', 'to-p12', 'install-host', 'fetch-ca', 'verify', 'serve', 'inspect', 'doctor', 'config'];
+const COMMANDS = ['quickstart', 'init-ca', 'issue', 'list', 'renew', 'revoke', 'crl', 'to-p12', 'install-host', 'fetch-ca', 'verify', 'serve', 'inspect', 'doctor', 'config', 'export'];
 
 describe('help', () => {
   it.each(COMMANDS)('regcert %s --help ends with two or more examples and the exit codes', async (cmd) => {

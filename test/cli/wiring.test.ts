@@ -33,6 +33,12 @@ vi.mock('../../src/commands/list.js', () => ({
     return { command: 'list', ok: true, dir: 'pki', expiringWithinDays: null, certificates: [], expiring: [], crl: null, rebuilt: false, warnings: [], notes: [] };
   },
 }));
+vi.mock('../../src/commands/export.js', () => ({
+  exportFleet: async (o: unknown) => {
+    seen.exportFleet = o;
+    return { command: 'export', target: 'k3s', host: 'r', runtimes: ['k3s'], files: [], documents: [], holdsKey: false, certificate: fakeCert, warnings: [], notes: [], next: [], content: 'configs: {}\n' };
+  },
+}));
 const fakeCert = { subject: 'CN=x', issuer: 'CN=x', serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', sans: [], ekus: [], isCa: false, keyType: 'ecdsa-p256', sha256: 'AA' };
 
 const { main } = await import('../../src/cli/main.js');
@@ -60,6 +66,8 @@ describe('argv → options', () => {
     [['renew', '--all', '--rekey', '--dir', 'd', '--ca-password-file', 'pw'], 'renew', { target: undefined, all: true, rekey: true, dir: 'd', caPasswordFile: 'pw' }],
     [['revoke', '4a:0b', '--reason', 'keyCompromise', '--crl-days', '3'], 'revoke', { target: '4a:0b', reason: 'keyCompromise', crlDays: 3, dir: 'pki' }],
     [['list', '--expiring', '30d', '--client', '--revoked', '--all'], 'list', { expiring: '30d', client: true, revoked: true, all: true, dir: 'pki' }],
+    [['export', 'kubernetes', '--host', 'r:5000', '--p12', 'n.p12', '--password-env', 'P', '--ca', 'ca.crt', '--runtime', 'containerd', '--runtime', 'docker', '--containerd-config-path', '--namespace', 'ns', '--image', 'img:1'], 'exportFleet', { target: 'kubernetes', host: 'r:5000', p12: 'n.p12', passwordEnv: 'P', ca: 'ca.crt', runtime: ['containerd', 'docker'], containerdConfigPath: true, namespace: 'ns', image: 'img:1' }],
+    [['export', 'cert-manager', '--host', 'r', '--ca-dir', 'pki-c', '--ca-password-file', 'pw', '--pool', 'a', '--pool', 'b', '--pool-label', 'k', '--days', '30', '--cn', 'nodes', '--out', 'o'], 'exportFleet', { target: 'cert-manager', caDir: 'pki-c', caPasswordFile: 'pw', pool: ['a', 'b'], poolLabel: 'k', days: 30, cn: 'nodes', out: 'o' }],
   ])('%j', async (argv, fn, expected) => {
     const r = await call(argv);
     expect(r.code, r.stderr).toBe(0);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliOk, run, runCli, runOk } from '../helpers/cli.js';
-import { privateMounts, requireRoot, startDaemon, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
+import { containerdConfig, privateMounts, requireRoot, startDaemon, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
 import { requireBinary, type Server } from '../helpers/proc.js';
 import { makeOciLayout, startDistribution } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -24,21 +24,7 @@ const before = systemFootprint();
 
 const ctr = (args: string[]) => run(requireBinary('ctr'), ['--address', sock, ...args], { timeoutMs: 90_000 });
 
-function daemonConfig(extra = '', cri = false): string {
-  return [
-    'version = 2',
-    `root = "${p('c', 'root')}"`,
-    `state = "${p('c', 'state')}"`,
-    ...(cri ? [] : ['disabled_plugins = ["io.containerd.grpc.v1.cri"]']),
-    '[grpc]',
-    `  address = "${sock}"`,
-    '[ttrpc]',
-    `  address = "${sock}.ttrpc"`,
-    '[debug]',
-    `  address = "${p('c', 'debug.sock')}"`,
-    extra,
-  ].join('\n');
-}
+const daemonConfig = (extra = '', cri = false) => containerdConfig(p('c'), extra, cri);
 
 beforeAll(async () => {
   requireRoot('the containerd test');

@@ -5,7 +5,8 @@
  * scripts/setup.sh); nothing is skipped. `systemFootprint` lets a test check
  * that no daemon, mount or file outside its temp dir was left behind.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { run } from './cli.js';
 import { requireBinary, spawnStoppable, type Server } from './proc.js';
 
@@ -109,4 +110,38 @@ export async function stopAndCheckClean(dir: string, before: Record<string, stri
   const after = systemFootprint();
   if (mounts.length > 0) throw new Error(`mounts left behind:\n${mounts.join('\n')}`);
   for (const [k, v] of Object.entries(before)) if (after[k] !== v) throw new Error(`${k} changed outside the test's temp dir: ${v} → ${after[k]}`);
+}
+
+/** A containerd 1.6 config with root, state and every socket under dir (CRI off unless asked). */
+export function containerdConfig(dir: string, extra = '', cri = false): string {
+  const p = (...s: string[]) => path.join(dir, ...s);
+  return [
+    'version = 2',
+    `root = "${p('root')}"`,
+    `state = "${p('state')}"`,
+    ...(cri ? [] : ['disabled_plugins = ["io.containerd.grpc.v1.cri"]']),
+    '[grpc]',
+    `  address = "${p('c.sock')}"`,
+    '[ttrpc]',
+    `  address = "${p('c.sock')}.ttrpc"`,
+    '[debug]',
+    `  address = "${p('debug.sock')}"`,
+    extra,
+  ].join('\n');
+}
+
+/** A private containerd daemon in dir (see containerdConfig), ready for `ctr`; stop it with daemon.stop(). */
+export async function startContainerd(dir: string): Promise<{ daemon: Daemon; sock: string; ctr: (args: string[]) => ReturnType<typeof run> }> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'config.toml'), containerdConfig(dir));
+  const sock = path.join(dir, 'c.sock');
+  const ctr = (args: string[]) => run(requireBinary('ctr'), ['--address', sock, ...args], { timeoutMs: 90_000 });
+  const daemon = startDaemon('containerd', ['--config', path.join(dir, 'config.toml')]);
+  try {
+    await waitFor('containerd', async () => (await ctr(['version'])).code === 0);
+  } catch (e) {
+    await daemon.stop();
+    throw e;
+  }
+  return { daemon, sock, ctr };
 }

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import type { CrlOptions, CrlResult, CrlSummary } from '../../commands/crl.js';
 import type { Out } from '../output.js';
-import { displaySafe, renderFiles, renderNext } from '../render-common.js';
+import { renderFiles, renderNext } from '../render-common.js';
 import { addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderCrlSummary(out: Out, c: CrlSummary): void {
   const s = out.style;
   out.line(`${s.green(s.ok)} CRL number ${c.number}, ${c.revoked.length} revoked certificate(s), next update ${c.nextUpdate}`);
   renderFiles(out, c.files);
-  for (const r of c.revoked) out.line(`  ${s.dim('revoked'.padEnd(8))} ${displaySafe(r.name)} ${r.serial} (${r.reason}, ${r.revokedAt})`);
+  for (const r of c.revoked) out.line(`  ${s.dim('revoked'.padEnd(8))} ${r.name} ${r.serial} (${r.reason}, ${r.revokedAt})`);
 }
 
 export function renderCrl(r: CrlResult, out: Out): void {

@@ -2,16 +2,15 @@ import type { Command } from 'commander';
 import type { ListOptions, ListResult } from '../../commands/list.js';
 import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
 import type { Out } from '../output.js';
-import { displaySafe } from '../render-common.js';
 import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderList(r: ListResult, out: Out): void {
   const s = out.style;
-  for (const n of r.notes) out.note(`${s.dim('note:')} ${displaySafe(n)}`);
+  for (const n of r.notes) out.note(`${s.dim('note:')} ${n}`);
   if (r.certificates.length === 0) {
-    out.line(r.expiringWithinDays !== null ? `${s.green(s.ok)} nothing expires within ${r.expiringWithinDays} days in ${displaySafe(r.dir)}` : `No certificates in ${displaySafe(r.dir)}.`);
+    out.line(r.expiringWithinDays !== null ? `${s.green(s.ok)} nothing expires within ${r.expiringWithinDays} days in ${r.dir}` : `No certificates in ${r.dir}.`);
   } else {
-    const rows = r.certificates.map((c) => [displaySafe(c.name), c.serial.slice(0, 16), c.profile, c.status, c.notAfter.slice(0, 10), String(c.daysLeft)]);
+    const rows = r.certificates.map((c) => [c.name, c.serial.slice(0, 16), c.profile, c.status, c.notAfter.slice(0, 10), String(c.daysLeft)]);
     const head = ['NAME', 'SERIAL', 'PROFILE', 'STATUS', 'NOT AFTER', 'DAYS LEFT'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     out.line(s.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ')));
@@ -23,8 +22,8 @@ export function renderList(r: ListResult, out: Out): void {
       out.line([cells[0], cells[1], cells[2], status, cells[4], days].join('  ').trimEnd());
     });
   }
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${displaySafe(w)}`);
-  if (r.expiring.length > 0) out.note(`${s.red(s.fail)} ${r.expiring.length} certificate(s) expire within ${r.expiringWithinDays} days: ${r.expiring.map((e) => displaySafe(e.name)).join(', ')}`);
+  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  if (r.expiring.length > 0) out.note(`${s.red(s.fail)} ${r.expiring.length} certificate(s) expire within ${r.expiringWithinDays} days: ${r.expiring.map((e) => e.name).join(', ')}`);
 }
 
 export function register(program: Command, rt: Runtime): void {

@@ -1,27 +1,27 @@
 import type { Command } from 'commander';
 import type { RenewOptions, RenewResult } from '../../commands/renew.js';
 import type { Out } from '../output.js';
-import { displaySafe, renderFiles, renderNext } from '../render-common.js';
+import { renderFiles, renderNext } from '../render-common.js';
 import { addCommonOptions, addSecretOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderRenew(r: RenewResult, out: Out): void {
   const s = out.style;
-  for (const n of r.notes) out.note(`${s.dim('note:')} ${displaySafe(n)}`);
+  for (const n of r.notes) out.note(`${s.dim('note:')} ${n}`);
   for (const x of r.renewed) {
-    out.line(`${s.green(s.ok)} Renewed ${displaySafe(x.name)}: serial ${x.serial} until ${x.notAfter.slice(0, 10)} (${x.keyKept ? 'same key' : 'new key'}; replaces ${x.oldSerial})`);
+    out.line(`${s.green(s.ok)} Renewed ${x.name}: serial ${x.serial} until ${x.notAfter.slice(0, 10)} (${x.keyKept ? 'same key' : 'new key'}; replaces ${x.oldSerial})`);
     renderFiles(out, x.files);
   }
-  for (const x of r.notDue) out.line(`${s.dim('=')} ${displaySafe(x.name)} is not due: ${x.daysLeft} days left (window ${r.windowDays} days); nothing changed`);
+  for (const x of r.notDue) out.line(`${s.dim('=')} ${x.name} is not due: ${x.daysLeft} days left (window ${r.windowDays} days); nothing changed`);
   if (r.renewed.length === 0 && r.notDue.length === 0) out.line('Nothing to renew.');
   if (r.installed) {
-    out.line(`${s.green(s.ok)} Installed for ${displaySafe(r.installed.host)} (${r.installed.runtimes.join(', ')})`);
+    out.line(`${s.green(s.ok)} Installed for ${r.installed.host} (${r.installed.runtimes.join(', ')})`);
     renderFiles(out, r.installed.files);
-    for (const w of r.installed.warnings) out.note(`${s.yellow(s.warn)} ${displaySafe(w)}`);
+    for (const w of r.installed.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
   }
   if (r.exec) {
     const mark = r.exec.exitCode === 0 ? s.green(s.ok) : s.red(s.fail);
-    out.line(`${mark} ran ${displaySafe(r.exec.command)} (exit ${r.exec.exitCode ?? 'none'})`);
-    for (const line of r.exec.output.trimEnd().split('\n')) if (line) out.note(`  ${displaySafe(line)}`);
+    out.line(`${mark} ran ${r.exec.command} (exit ${r.exec.exitCode ?? 'none'})`);
+    for (const line of r.exec.output.trimEnd().split('\n')) if (line) out.note(`  ${line}`);
   }
   renderNext(out, r.next);
 }

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import type { RevokeOptions, RevokeResult } from '../../commands/revoke.js';
 import type { Out } from '../output.js';
-import { displaySafe, renderNext } from '../render-common.js';
+import { renderNext } from '../render-common.js';
 import { renderCrlSummary } from './crl.js';
 import { addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderRevoke(r: RevokeResult, out: Out): void {
   const s = out.style;
-  for (const x of r.revoked) out.line(`${s.green(s.ok)} Revoked ${displaySafe(x.name)} (serial ${x.serial}, ${x.reason})`);
-  for (const x of r.alreadyRevoked) out.line(`${s.dim('=')} ${displaySafe(x.name)} (serial ${x.serial}) was already revoked on ${x.revokedAt} (${x.reason}): nothing changed`);
+  for (const x of r.revoked) out.line(`${s.green(s.ok)} Revoked ${x.name} (serial ${x.serial}, ${x.reason})`);
+  for (const x of r.alreadyRevoked) out.line(`${s.dim('=')} ${x.name} (serial ${x.serial}) was already revoked on ${x.revokedAt} (${x.reason}): nothing changed`);
   if (r.skippedExpired.length) out.line(s.dim(`  left alone (already expired): ${r.skippedExpired.join(', ')}`));
   if (r.revoked.length === 0 && r.alreadyRevoked.length === 0) out.line('Nothing to revoke: every certificate of that name has expired.');
   if (r.crl) renderCrlSummary(out, r.crl);
