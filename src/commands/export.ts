@@ -8,10 +8,11 @@
  */
 import path from 'node:path';
 import { certificateToPem, isSelfSigned } from '../core/certificates.js';
-import { CERT_MANAGER_DURATION_DAYS, CERT_MANAGER_NAMESPACE, DEFAULT_LEAF_DAYS, EXPIRY_WARNING_DAYS, FLEET_IMAGE, FLEET_INTERVAL_SECONDS, FLEET_NAMESPACE } from '../core/defaults.js';
+import { CERT_MANAGER_DURATION_DAYS, CERT_MANAGER_NAMESPACE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, FLEET_IMAGE, FLEET_INTERVAL_SECONDS, FLEET_NAMESPACE } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
+import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { commentText } from '../core/template.js';
 import type { CredentialOptions } from '../io/credentials.js';
@@ -90,6 +91,9 @@ export interface ExportOptions extends CredentialOptions {
   cn?: string | undefined;
   days?: number | undefined;
   certManagerNamespace?: string | undefined;
+  /** A client certificate NAME in the PKI directory --dir: DIR/NAME.crt and DIR/NAME.key (CA: DIR/ca.crt unless --ca). */
+  client?: string | undefined;
+  dir?: string | undefined;
 }
 
 export interface ExportResult {
@@ -192,9 +196,12 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
   if (target === 'cert-manager') return exportCertManager(opts, host, runtimes, warnings, notes, ctx);
 
   // The client identity and the registry CA, checked as install-host checks them.
-  if (opts.ca === undefined) throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s server certificate)');
-  const id = await readClientIdentity(opts, ctx);
-  const caPem = await readRegistryCa(opts.ca, id.chain, opts.cert ?? opts.p12 ?? 'the client certificate', warnings);
+  const input = withPkiClient(opts);
+  const id = await readClientIdentity(input, ctx);
+  let caPem: string;
+  if (input.ca !== undefined) caPem = await readRegistryCa(input.ca, id.chain, id.creds.source, warnings);
+  else if (id.creds.ca !== undefined) caPem = id.creds.ca.map(certificateToPem).join(''); // a client bundle's ca.pem
+  else throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s server certificate)');
   const material: ClientMaterial = { clientCert: id.clientCert, clientKey: id.clientKey, caPem };
   const plans = await planAll(host, runtimes, material, opts.certsDir);
   const certificate = summarizeCertificate(id.creds.leaf);
@@ -293,8 +300,22 @@ async function kubernetesObjects(
   return { objects, secret: secret!, namespace, name: names[0]!, names, secretName, base, labels };
 }
 
+/**
+ * --client NAME [--dir PKI]: the certificate and key `regcert issue NAME --client` wrote in the PKI
+ * directory, and its ca.crt as the registry CA unless --ca names another (one PKI issuing both is usual).
+ */
+function withPkiClient(opts: ExportOptions): ExportOptions {
+  if (opts.client === undefined) return opts;
+  if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined || opts.bundle !== undefined) {
+    throw inputError('CLIENT_AND_FILES', '--client cannot be combined with --cert/--key/--p12/--bundle', 'pass either --client NAME (with --dir PKI) or the files');
+  }
+  const name = validateCertName(opts.client);
+  const dir = opts.dir ?? DEFAULT_PKI_DIR;
+  return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: opts.ca ?? path.join(dir, 'ca.crt') };
+}
+
 async function exportCertManager(opts: ExportOptions, host: RegistryHost, runtimes: RuntimeName[], warnings: string[], notes: string[], ctx: CommandContext): Promise<ExportResult> {
-  for (const [flag, v] of [['--cert', opts.cert], ['--key', opts.key], ['--p12', opts.p12], ['--ca', opts.ca]] as const) {
+  for (const [flag, v] of [['--cert', opts.cert], ['--key', opts.key], ['--p12', opts.p12], ['--bundle', opts.bundle], ['--client', opts.client], ['--ca', opts.ca]] as const) {
     if (v !== undefined) throw inputError('OPTION_NOT_FOR_TARGET', `${flag} does not apply to "export cert-manager": cert-manager issues each pool's client certificate and writes its ca.crt`, 'pass --ca-dir DIR (the CA cert-manager signs with, best an intermediate: regcert init-ca --intermediate)');
   }
   if (opts.caDir === undefined) throw inputError('MISSING_CA_DIR', 'no --ca-dir given', 'pass --ca-dir DIR with ca.crt and ca.key (make one for the cluster: regcert init-ca --intermediate --parent-dir pki --dir pki-cluster)');

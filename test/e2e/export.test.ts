@@ -311,6 +311,20 @@ describe('export k3s / rke2', () => {
     expect(Object.keys(t).sort()).toEqual([`etc/rancher/rke2/certs.d/${host}/ca.crt`, `etc/rancher/rke2/certs.d/${host}/client.cert`, `etc/rancher/rke2/certs.d/${host}/client.key`, 'etc/rancher/rke2/registries.yaml']);
     expect(t[`etc/rancher/rke2/certs.d/${host}/client.key`]!.mode).toBe('600');
   });
+
+  it('takes the identity from the PKI directory (--client NAME --dir) or an MKE bundle folder (--bundle), giving the same node tree', async () => {
+    await cliOk(['export', 'rke2', '--host', host, '--client', 'nodes', '--dir', p('inter'), '--ca', p('root', 'ca.crt'), '--out', p('rke2-pki')]);
+    expect(tree(p('rke2-pki'))).toEqual(tree(p('rke2')));
+    mkdirSync(p('bundle'), { recursive: true });
+    writeFileSync(p('bundle', 'cert.pem'), readFileSync(p('inter', 'nodes.crt')));
+    writeFileSync(p('bundle', 'key.pem'), readFileSync(p('inter', 'nodes.key')), { mode: 0o600 });
+    writeFileSync(p('bundle', 'ca.pem'), readFileSync(p('root', 'ca.crt')));
+    await cliOk(['export', 'rke2', '--host', host, '--bundle', p('bundle'), '--out', p('rke2-bundle')]);
+    expect(tree(p('rke2-bundle'))).toEqual(tree(p('rke2')));
+    const both = await runCli(['export', 'rke2', '--host', host, '--client', 'nodes', '--cert', p('inter', 'nodes.crt')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--client cannot be combined/);
+  });
 });
 
 describe('export refuses', () => {

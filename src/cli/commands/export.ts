@@ -56,6 +56,8 @@ export function register(program: Command, rt: Runtime): void {
     .argument('<target>', 'kubernetes, cert-manager, k3s, rke2, ansible or cloud-init')
     .option('--host <host>', 'the registry as in image references: HOST[:PORT]')
     .option('--ca <file>', 'the CA that issued the registry\'s server certificate (ca.crt on the nodes)')
+    .option('--client <name>', 'instead of --cert/--key: the client certificate NAME in the PKI directory (--dir): NAME.crt, NAME.key, and ca.crt unless --ca')
+    .option('--dir <dir>', 'with --client: the PKI directory (default ./pki)')
     .option('--runtime <name>', 'the node runtime layout: containerd (default), docker or podman (CRI-O); ansible/cloud-init also k3s, rke2; repeatable', collect)
     .option('--certs-dir <root>', 'the certs.d root on the nodes (absolute; only with a single --runtime)')
     .option('--out <dir>', 'write the files into DIR instead of printing one document')
@@ -80,6 +82,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert export k3s --host registry.example.com:5000 --cert nodes.crt --key nodes.key --ca ca.crt', 'print the registries.yaml entry'],
       ['regcert export ansible --host registry.example.com --runtime containerd --runtime docker --cert nodes.crt --key nodes.key --ca ca.crt --out play/', 'play/playbook.yml and play/secrets.yml (vault-ready)'],
       ['regcert export cloud-init --host registry.example.com --cert nodes.crt --key nodes.key --ca ca.crt --out seed/', 'seed/user-data with write_files'],
+      ['regcert export cloud-init --host registry.example.com --client nodes --dir pki', 'the same from the PKI directory: pki/nodes.crt, pki/nodes.key and pki/ca.crt'],
     ]),
   );
   cmd.action(async (target: string, o: Omit<ExportOptions, 'target'>) => {
