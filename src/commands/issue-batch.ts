@@ -38,7 +38,7 @@ import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batc
  * inventory is rewritten whole (atomically) on each record, so one record per
  * certificate would make a large batch quadratic.
  */
-const INVENTORY_GROUP = 500;
+const INVENTORY_GROUP = 2000;
 
 export interface IssueBatchOptions {
   batch: string;
@@ -324,17 +324,21 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   /** The one place every issued certificate of a batch passes through, after its files are on disk (an inventory record goes here). */
   // Recorded in the CA's inventory (io/inventory.ts recordIssued) in groups after the files are on disk,
   // so a crash leaves an entry only for a certificate that exists; the rest is flushed at the end.
-  let unrecorded: IssuedCertificate[] = [];
+  // Held as PEM (a few hundred bytes each) and parsed only when recorded, so memory stays flat.
+  let unrecorded: Array<Omit<IssuedCertificate, 'cert'> & { certPem: string }> = [];
   const flushInventory = async (): Promise<void> => {
     if (unrecorded.length === 0) return;
     const group = unrecorded;
     unrecorded = [];
-    await recordIssued(dir, group, ctx.now);
+    await recordIssued(
+      dir,
+      group.map(({ certPem, ...rest }) => ({ ...rest, cert: parseCertificates(new TextEncoder().encode(certPem), rest.certPath)[0]! })),
+      ctx.now,
+    );
   };
   const onIssued = async (entry: IssuedEntry): Promise<void> => {
-    const [cert] = parseCertificates(new TextEncoder().encode(entry.certPem), entry.name);
     const key = entry.files.find((f) => f.kind === 'private-key');
-    unrecorded.push({ cert: cert!, name: entry.name, certPath: entry.files.find((f) => f.kind === 'certificate')!.path, keyPath: key?.path, source: 'batch' });
+    unrecorded.push({ certPem: entry.certPem, name: entry.name, certPath: entry.files.find((f) => f.kind === 'certificate')!.path, keyPath: key?.path, source: 'batch' });
     if (unrecorded.length >= INVENTORY_GROUP) await flushInventory();
     issued++;
     const now = Date.now();
