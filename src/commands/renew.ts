@@ -6,14 +6,13 @@
  * it can run daily; --install re-runs install-host --force for the new pair;
  * --exec runs a reload command after success. The CA itself is not renewed.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { certificateToPem, createLeaf, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { sansOf, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
-import { exportPrivateKeyPem, generatePrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
+import { exportPrivateKeyPem, generatePrivateKey, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { daysUntil, parseDuration } from '../core/time.js';
 import { x509 } from '../core/x509.js';
@@ -22,6 +21,7 @@ import { entryCertPath, entryKeyPath, readInventory, recordIssued } from '../io/
 import { withDirLock } from '../io/lock.js';
 import { readCa, readCaCertificate, type LoadedCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
+import { runTool } from '../io/tool.js';
 import type { CommandContext } from './context.js';
 import type { InstallHostResult } from './install-host.js';
 
@@ -106,28 +106,14 @@ function keyTypeOf(e: InventoryEntry): KeyType {
   return (KEY_TYPES as readonly string[]).includes(e.keyType) ? (e.keyType as KeyType) : DEFAULT_KEY_TYPE;
 }
 
+/** --exec COMMAND through /bin/sh, run as every external program is (io/tool.ts: time limit, capped output). */
 async function runExec(command: string, renewed: RenewedItem[]): Promise<{ exitCode: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, REGCERT_RENEWED: renewed.map((r) => r.name).join(' ') },
-    });
-    let output = '';
-    const add = (d: Buffer) => {
-      if (output.length < EXEC_OUTPUT_MAX) output += d.toString('utf8').slice(0, EXEC_OUTPUT_MAX - output.length);
-    };
-    child.stdout.on('data', add);
-    child.stderr.on('data', add);
-    const timer = setTimeout(() => child.kill('SIGKILL'), EXEC_TIMEOUT_MS);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ exitCode: null, output: e.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code, output });
-    });
-  });
+  try {
+    const r = await runTool('/bin/sh', ['-c', command], { env: { REGCERT_RENEWED: renewed.map((x) => x.name).join(' ') }, timeoutMs: EXEC_TIMEOUT_MS });
+    return { exitCode: r.code, output: `${r.stdout}${r.stderr}`.slice(0, EXEC_OUTPUT_MAX) };
+  } catch (e) {
+    return { exitCode: null, output: (e as Error).message };
+  }
 }
 
 interface Plan {
@@ -175,8 +161,8 @@ async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, 
 /** The kept key must still belong to the certificate (fail closed before anything is written). */
 async function checkKeptKey(p: Plan, passphrase: string | undefined, notes: string[]): Promise<void> {
   if (p.keyPath === undefined || !(await pathExists(p.keyPath))) return;
-  const data = await readInputFile(p.keyPath, 'private key');
-  const encrypted = Buffer.from(data).toString('latin1').includes('ENCRYPTED');
+  const data = await readInputFile(p.keyPath, 'private key', undefined, 'key');
+  const encrypted = isEncryptedPrivateKey(data); // the one detector (PEM and DER)
   if (encrypted && passphrase === undefined) {
     notes.push(`${p.keyPath} is encrypted: not checked against the certificate (pass --key-password-file to check it)`);
     return;
