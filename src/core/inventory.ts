@@ -5,7 +5,7 @@
  * Reading and writing DIR/inventory.jsonl lives in src/io/inventory.ts.
  */
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
-import { BACKDATE_MS, DAY_MS } from './defaults.js';
+import { BACKDATE_MS, DAY_MS, MAX_INPUT_BYTES } from './defaults.js';
 import { summarizeCertificate } from './describe.js';
 import { inputError } from './errors.js';
 import { isCertName } from './names.js';
@@ -69,7 +69,7 @@ export interface InventoryEntry {
 }
 
 /** Bounds on what is read back (fail closed on a hostile or broken file). */
-export const INVENTORY_MAX_BYTES = 64 * 1024 * 1024;
+export const INVENTORY_MAX_BYTES = MAX_INPUT_BYTES.inventory;
 export const INVENTORY_MAX_ENTRIES = 100_000;
 const LINE_MAX_CHARS = 64 * 1024;
 

@@ -26,7 +26,7 @@ import {
   type InventoryFile,
 } from '../core/inventory.js';
 import { isCertName } from '../core/names.js';
-import { writeFiles } from './files.js';
+import { readInputFile, writeFiles } from './files.js';
 import { withDirLock } from './lock.js';
 import { readCaCertificate } from './pki.js';
 
@@ -100,7 +100,7 @@ async function readInventoryText(dir: string): Promise<string | undefined> {
   }
   if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
   if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
-  return fsp.readFile(file, 'utf8');
+  return Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8');
 }
 
 function toEntry(caDir: string, c: IssuedCertificate, now: Date, unknown?: string[]): InventoryEntry {
@@ -121,7 +121,7 @@ async function scanUnrecorded(dir: string, ca: Certificate, known: Set<string>, 
     const file = path.join(dir, n);
     const st = await fsp.lstat(file);
     if (!st.isFile() || st.size > SCAN_MAX_FILE_BYTES) continue;
-    const data = new Uint8Array(await fsp.readFile(file));
+    const data = await readInputFile(file, 'certificate file', undefined, 'certificate');
     let leaf: Certificate;
     try {
       leaf = parseCertificates(data, file)[0]!;
