@@ -17,6 +17,7 @@
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { BACKDATE_MS, DAY_MS, SERIAL_BYTES } from './defaults.js';
+import { requirePurpose } from './leaf-request.js';
 import { createDerTemplate } from './der-template.js';
 import { inputError } from './errors.js';
 import { signingParamsFor } from './keys.js';
@@ -267,12 +268,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
     return v;
   };
   return (req, ctx = {}) => {
-    if (req.tokenSigning && (req.server || req.client)) {
-      throw inputError('TOKEN_SIGNING_PURPOSE', '--token-signing cannot be combined with --server or --client', 'issue the token-signing certificate on its own: it signs JWTs, it is not a TLS certificate');
-    }
-    if (!req.server && !req.client && !req.tokenSigning) {
-      throw inputError('NO_PURPOSE', 'a certificate needs --server, --client or both', 'pass --server for a registry, --client for a user or machine');
-    }
+    requirePurpose(req.server, req.client, req.tokenSigning);
     const { notBefore, notAfter } = validity(ctx, req.days, issuer.notAfter);
     const exts = [
       raw(usageExtensions(req.rsa, req.server, req.client)),

@@ -17,7 +17,11 @@ export function validateCertName(name: string): string {
   return name;
 }
 
+/** What a leaf is for: serverAuth and/or clientAuth, or a token-signing certificate alone (no EKU). */
 export function requirePurpose(server: boolean | undefined, client: boolean | undefined, tokenSigning?: boolean | undefined): void {
+  if (tokenSigning && (server || client)) {
+    throw inputError('TOKEN_SIGNING_PURPOSE', '--token-signing cannot be combined with --server or --client', 'issue the token-signing certificate on its own: it signs JWTs, it is not a TLS certificate');
+  }
   if (!server && !client && !tokenSigning) {
     throw inputError('NO_PURPOSE', 'neither --server nor --client given (nor --token-signing)', 'pass --server for a registry, --client for a user or machine, or both (--token-signing for a token server)');
   }
