@@ -4,7 +4,8 @@
 //    lazy: esbuild wraps them in init functions that run on first import, so
 //    `--help` still evaluates no PKI, prompt or network code. Its first line
 //    names the SHA-256 of the rest, which keys the code cache.
-//  - dist/bundle/issue-batch-worker.js: the batch worker thread (ESM).
+//  - dist/bundle/issue-batch-worker.js, inspect-worker.js: the worker threads of
+//    `issue --batch` and `inspect` (ESM).
 //  - dist/bundle/cli.cjs.cache: a V8 code cache for this bundle and this Node
 //    (made by running `regcert --help` once with REGCERT_WRITE_CODE_CACHE=1).
 //    bin/regcert.js uses it only when its header names this Node, V8, CPU
@@ -101,12 +102,14 @@ if (/[^\x00-\x7f]/.test(code)) throw new Error('build-bundle: the CLI bundle is 
 const sha = createHash('sha256').update(code).digest('hex');
 writeFileSync(path.join(out, 'cli.cjs'), `// regcert-bundle sha256=${sha}\n${code}`);
 
-await esbuild.build({
-  ...common,
-  entryPoints: [path.join(root, 'src/commands/issue-batch-worker.ts')],
-  format: 'esm',
-  outfile: path.join(out, 'issue-batch-worker.js'),
-});
+for (const worker of ['issue-batch-worker', 'inspect-worker']) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(root, `src/commands/${worker}.ts`)],
+    format: 'esm',
+    outfile: path.join(out, `${worker}.js`),
+  });
+}
 
 // The code cache: one process runs init-ca and issue (in a temporary directory), then
 // --help, and V8's compiled code is saved. Measured: it makes `issue` ~45 ms (CPU)

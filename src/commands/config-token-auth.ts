@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { Document } from 'yaml';
-import { isCa } from '../core/certificates.js';
+import { certificateExtensions, isCa } from '../core/certificates.js';
 import { DEFAULT_PKI_DIR, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_SIGNING_NAME } from '../core/defaults.js';
 import { ekuNames } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -83,8 +83,8 @@ export async function buildTokenAuth(opts: ConfigOptions, ctx: CommandContext): 
   if (isCa(leaf)) {
     throw inputError('SIGNER_IS_CA', `${certificate} is a CA certificate; a token server must not sign tokens with a CA key`, hint);
   }
-  const usage = leaf.getExtension(x509.KeyUsagesExtension);
-  if (usage && (usage.usages & x509.KeyUsageFlags.digitalSignature) === 0) {
+  const usage = certificateExtensions(leaf).keyUsage;
+  if (usage !== undefined && (usage & x509.KeyUsageFlags.digitalSignature) === 0) {
     throw inputError('NOT_SIGNING_CERT', `${certificate} lacks the digitalSignature key usage: it cannot sign tokens`, hint);
   }
   const ekus = ekuNames(leaf);

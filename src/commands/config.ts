@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { certificateToPem, isSignedBy } from '../core/certificates.js';
 import { CERTS_DIRS, CONFIG_FILES, CRL_FILE, DEFAULT_PKI_DIR } from '../core/defaults.js';
-import { sansOf } from '../core/describe.js';
+import { certificateSans } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { isNginxSafe, nginxString, renderJsonTemplate, renderTemplate, shellWord, yamlString } from '../core/template.js';
@@ -102,7 +102,7 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost, ctx:
   let signed = false;
   for (const s of signers) if (await isSignedBy(leaf, s)) signed = true;
   if (!signed) warnings.push(`${certificate} is not signed by ${clientca} (or an intermediate in its file): clients that trust only this CA will refuse the server`);
-  const sans = sansOf(leaf.extensions).map((s) => s.value.toLowerCase());
+  const sans = certificateSans(leaf).map((s) => s.value.toLowerCase());
   const host = hp.bareHost.toLowerCase();
   const covered = sans.some((s) => s === host || (s.startsWith('*.') && host.endsWith(s.slice(1)) && host.split('.').length === s.split('.').length));
   if (!covered) warnings.push(`${certificate} does not name ${hp.bareHost} in its SANs (${sans.join(', ') || 'none'}): clients will refuse it; reissue with --san ${hp.bareHost}`);

@@ -3,15 +3,20 @@
  * CSRs, private keys, PKCS#12), and which certificate signed which.
  */
 import type { KeyObject } from 'node:crypto';
-import { isSignedBy, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, verifySignedData } from '../core/certificates.js';
 import { inputError } from '../core/errors.js';
 import {
-  describeCertificate,
+  certificateFacts,
   describeCsr,
   describeKeyEncryption,
-  findObjects,
+  factsOf,
   keyInfo,
+  malformedCertificateBlock,
+  scanObjects,
   type CertificateDetails,
+  type CertificateFacts,
   type CsrDetails,
   type KeyInfo,
 } from '../core/inspect.js';
@@ -87,11 +92,47 @@ export interface InspectResult {
   links: InspectLink[];
 }
 
+/**
+ * From this many certificate blocks on, a worker thread parses a share of
+ * them while the main thread parses the rest: parsing (@peculiar/x509 on
+ * asn1js, ~1 ms a certificate) is most of the work, and a worker costs ~0.2 s
+ * to start (its own copy of the code).
+ */
+const PARALLEL_FROM = 200;
+/** The main thread's share: more than half, as the worker starts later. */
+const MAIN_SHARE = 0.55;
+
+/** The facts of each certificate block, in order (null: it does not parse). */
+async function factsOfBlocks(ders: Uint8Array<ArrayBuffer>[], now: Date): Promise<Array<CertificateFacts | null>> {
+  if (ders.length < PARALLEL_FROM || availableParallelism() < 2) return ders.map((d) => certificateFacts(d, now));
+  const split = Math.ceil(ders.length * MAIN_SHARE);
+  const worker = new Worker(new URL('./inspect-worker.js', import.meta.url), { workerData: { ders: ders.slice(split), now: now.getTime() } });
+  const theirs = new Promise<Array<CertificateFacts | null>>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the inspect worker thread stopped (exit code ${code})`)));
+  });
+  try {
+    const mine = ders.slice(0, split).map((d) => certificateFacts(d, now));
+    return [...mine, ...(await theirs)];
+  } finally {
+    void worker.terminate();
+  }
+}
+
 export async function inspect(opts: InspectOptions, ctx: CommandContext): Promise<InspectResult> {
   if (opts.files.length === 0 && opts.bundle === undefined) throw inputError('NO_FILES', 'no file given', 'pass one or more files: regcert inspect ca.crt alice.crt');
   const now = ctx.now ?? new Date();
   const items: InspectItem[] = [];
-  const certs: Array<{ label: string; cert: Certificate; set: (by: string | null) => void }> = [];
+  interface LinkedCertificate {
+    label: string;
+    facts?: CertificateFacts;
+    key?: KeyObject | null;
+    set: (by: string | null) => void;
+  }
+  const certs: LinkedCertificate[] = [];
+  // PEM certificate blocks are parsed after the scan, all at once (factsOfBlocks).
+  const blocks: Array<{ der: Uint8Array<ArrayBuffer>; source: string; blockLabel: string; fill: (f: CertificateFacts) => void }> = [];
   const keys: Array<{ item: KeyItem; key: KeyObject }> = [];
   let keyPassphrase: string | undefined | null = null; // null: not read yet
 
@@ -103,7 +144,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   }
   for (const { file, data: given } of inputs) {
     const data = given ?? (await readInputFile(file, 'file', 'check the path'));
-    const found = findObjects(data, file);
+    const found = scanObjects(data, file);
     if (found.length === 0) {
       throw inputError(
         'UNRECOGNIZED_FILE',
@@ -115,10 +156,20 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
     for (const [i, obj] of found.entries()) {
       const label = labelOf(i);
       switch (obj.kind) {
-        case 'certificate': {
-          const item: CertificateItem = { file, label, type: 'certificate', ...describeCertificate(obj.cert, now), signedBy: null };
-          items.push(item);
-          certs.push({ label, cert: obj.cert, set: (by) => (item.signedBy = by) });
+        case 'certificate':
+        case 'certificate-block': {
+          const at = items.length;
+          items.push(undefined as unknown as InspectItem); // filled in order below
+          const linked: LinkedCertificate = { label, set: () => undefined };
+          certs.push(linked);
+          const fill = (facts: CertificateFacts) => {
+            const item: CertificateItem = { file, label, type: 'certificate', ...facts.details, signedBy: null };
+            items[at] = item;
+            linked.facts = facts;
+            linked.set = (by) => (item.signedBy = by);
+          };
+          if (obj.kind === 'certificate') fill(factsOf(obj.cert, now));
+          else blocks.push({ der: obj.der, source: file, blockLabel: obj.blockLabel, fill });
           break;
         }
         case 'csr': {
@@ -174,9 +225,10 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
             keyMatchesCertificate: keyMatchesCertificate(cred.key, cred.leaf),
           };
           for (const [j, cert] of cred.chain.entries()) {
-            const entry = { label: `${file}#${j + 1}`, ...describeCertificate(cert, now), signedBy: null as string | null };
+            const facts = factsOf(cert, now);
+            const entry = { label: `${file}#${j + 1}`, ...facts.details, signedBy: null as string | null };
             item.certificates.push(entry);
-            certs.push({ label: entry.label, cert, set: (by) => (entry.signedBy = by) });
+            certs.push({ label: entry.label, facts, set: (by) => (entry.signedBy = by) });
           }
           items.push(item);
           break;
@@ -184,22 +236,32 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
       }
     }
   }
+  const parsed = await factsOfBlocks(
+    blocks.map((b) => b.der),
+    now,
+  );
+  for (const [i, b] of blocks.entries()) {
+    const facts = parsed[i];
+    if (!facts) throw malformedCertificateBlock(b.source, b.blockLabel);
+    b.fill(facts);
+  }
 
   // Which inspected certificate signed which (the signature is checked, not just the names).
   // Only a certificate whose subject is this one's issuer name can have signed it: index the
   // subjects once, so 1,000 certificates cost 1,000 look-ups, not a million name comparisons.
-  const nameKey = (name: { toArrayBuffer(): ArrayBuffer }) => Buffer.from(name.toArrayBuffer()).toString('hex');
-  const bySubject = new Map<string, typeof certs>();
-  for (const c of certs) {
-    const k = nameKey(c.cert.subjectName);
+  const all = certs as Array<LinkedCertificate & { facts: CertificateFacts }>;
+  const hex = (der: Uint8Array) => Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('hex');
+  const bySubject = new Map<string, typeof all>();
+  for (const c of all) {
+    const k = hex(c.facts.subjectDer);
     const list = bySubject.get(k);
     if (list) list.push(c);
     else bySubject.set(k, [c]);
   }
   // Hostile input: many certificates sharing one subject name would make this quadratic.
   // A real set needs one or two checks per certificate; refuse beyond four.
-  let checksLeft = 4 * certs.length + 16;
-  const signedBy = async (cert: Certificate, issuer: Certificate): Promise<boolean> => {
+  let checksLeft = 4 * all.length + 16;
+  const signedBy = (cert: (typeof all)[number], issuer: (typeof all)[number]): boolean => {
     if (--checksLeft < 0) {
       throw inputError(
         'TOO_MANY_SAME_NAME',
@@ -207,15 +269,17 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
         'inspect fewer files at once, or the files that belong to one chain',
       );
     }
-    return isSignedBy(cert, issuer);
+    if (issuer.key === undefined) issuer.key = publicKeyFromSpki(issuer.facts.spki);
+    return issuer.key !== null && verifySignedData(cert.facts.signed, issuer.key);
   };
   const links: InspectLink[] = [];
-  for (const c of certs) {
-    const candidates = bySubject.get(nameKey(c.cert.issuerName)) ?? [];
-    const selfSigned = candidates.includes(c) && (await signedBy(c.cert, c.cert));
+  for (const c of all) {
+    // Candidates share the DER of their subject with this issuer name: the names chain.
+    const candidates = bySubject.get(hex(c.facts.issuerDer)) ?? [];
+    const selfSigned = candidates.includes(c) && signedBy(c, c);
     let by: string | null = selfSigned ? c.label : null;
     for (const issuer of selfSigned ? [] : candidates) {
-      if (issuer !== c && (await signedBy(c.cert, issuer.cert))) {
+      if (issuer !== c && signedBy(c, issuer)) {
         by = issuer.label;
         break;
       }
@@ -223,13 +287,13 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
     c.set(by);
     links.push({
       certificate: c.label,
-      subject: c.cert.subject,
-      issuer: c.cert.issuer,
+      subject: c.facts.details.subject,
+      issuer: c.facts.details.issuer,
       signedBy: by,
       selfSigned,
     });
   }
-  for (const k of keys) k.item.matches = certs.filter((c) => keyMatchesCertificate(k.key, c.cert)).map((c) => c.label);
+  for (const k of keys) k.item.matches = all.filter((c) => keyMatchesSpki(k.key, c.facts.spki)).map((c) => c.label);
 
   return { command: 'inspect', items, links };
 }

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { certificateToPem, createLeaf, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
-import { sansOf, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { certificateSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
 import { exportPrivateKeyPem, generatePrivateKey, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
@@ -138,7 +138,7 @@ async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, 
     keyPem = exportPrivateKeyPem(key, passphrase);
     keyPath ??= path.join(path.dirname(p.certPath), `${entry.name}.key`);
   }
-  const cert = await createLeaf({ subject: old.subjectName, publicKey, rsa, server, client, sans: sansOf(old.extensions), days: entry.days }, ca, { now });
+  const cert = await createLeaf({ subject: old.subjectName, publicKey, rsa, server, client, sans: certificateSans(old), days: entry.days }, ca, { now });
   const files: PlannedFile[] = [{ path: p.certPath, data: [cert, ...ca.intermediates].map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath!, data: keyPem, mode: 0o600, kind: 'private-key' });
   // Files first, then the record (which marks the old entry superseded), under the CA directory's lock.

@@ -7,13 +7,12 @@
 import { sign as nodeSign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { toArrayBuffer, type Certificate } from './certificates.js';
+import { certificateExtensions, toArrayBuffer, type Certificate } from './certificates.js';
 import { CRL_WARNING_DAYS, DAY_MS } from './defaults.js';
 import { inputError } from './errors.js';
 import { REVOCATION_REASONS, type RevocationReason } from './inventory.js';
 import { signingParamsFor } from './keys.js';
 import { readBlocks, toPem } from './pem.js';
-import { x509 } from './x509.js';
 
 const OID = {
   authorityKeyIdentifier: '2.5.29.35',
@@ -92,9 +91,9 @@ export function buildCrl(p: CrlParams): Uint8Array {
   if (nextUpdate > p.issuer.cert.notAfter) {
     throw inputError('CRL_PAST_CA', `a CRL valid for ${p.days} days would outlive the CA (notAfter ${p.issuer.cert.notAfter.toISOString()})`, 'pass a smaller --days, or create a new CA');
   }
-  const ski = p.issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (!ski) throw inputError('CA_WITHOUT_SKI', 'the CA certificate has no subjectKeyIdentifier', 'a CRL needs one for its authorityKeyIdentifier: create the CA with "regcert init-ca"');
-  const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(ski.keyId, 'hex') }) });
+  const ski = certificateExtensions(p.issuer.cert).subjectKeyId;
+  if (ski === undefined) throw inputError('CA_WITHOUT_SKI', 'the CA certificate has no subjectKeyIdentifier', 'a CRL needs one for its authorityKeyIdentifier: create the CA with "regcert init-ca"');
+  const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(ski, 'hex') }) });
   const { algorithm, hash } = signatureAlgorithm(p.issuer.key);
 
   const crl = new pkijs.CertificateRevocationList({

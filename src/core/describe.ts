@@ -1,7 +1,9 @@
 /** What regcert reports about a certificate (the contract's --json fields). */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
-import { describeKey } from './keys.js';
+import { certificateExtensions, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
+
+export { certificatePublicKey };
+import type { KeyObject } from 'node:crypto';
+import { keyBits, keyTypeName, type KeyShape } from './keys.js';
 import type { San, SanType } from './san.js';
 import { x509 } from './x509.js';
 
@@ -29,20 +31,27 @@ const EKU_NAMES: Record<string, string> = {
 };
 
 export function ekuNames(cert: Certificate): string[] {
-  const ext = cert.getExtension(x509.ExtendedKeyUsageExtension);
-  return ext ? ext.usages.map((u) => EKU_NAMES[String(u)] ?? String(u)) : [];
+  return (certificateExtensions(cert).ekus ?? []).map((u) => EKU_NAMES[u] ?? u);
 }
 
 const SAN_TYPES: Record<string, SanType> = { dns: 'dns', ip: 'ip', email: 'email', url: 'uri' };
 
-/** The SANs of a certificate or CSR extension list (other name forms are skipped). */
+/** The SANs of a CSR's extension list (other name forms are skipped). */
 export function sansOf(extensions: readonly InstanceType<typeof x509.Extension>[]): San[] {
   const ext = extensions.find((e) => e instanceof x509.SubjectAlternativeNameExtension) as
     | InstanceType<typeof x509.SubjectAlternativeNameExtension>
     | undefined;
-  if (!ext) return [];
+  return ext ? sansOfNames(ext.names.items) : [];
+}
+
+/** The SANs of a certificate (other name forms are skipped). */
+export function certificateSans(cert: Certificate): San[] {
+  return sansOfNames(certificateExtensions(cert).subjectAltNames);
+}
+
+function sansOfNames(names: readonly InstanceType<typeof x509.GeneralName>[]): San[] {
   const out: San[] = [];
-  for (const n of ext.names.items) {
+  for (const n of names) {
     const type = SAN_TYPES[n.type];
     if (type) out.push({ type, value: n.value });
   }
@@ -53,26 +62,41 @@ export function formatSans(sans: San[]): string[] {
   return sans.map((s) => `${{ dns: 'DNS', ip: 'IP', email: 'email', uri: 'URI' }[s.type]}:${s.value}`);
 }
 
-/** Parsed once per certificate (OpenSSL's key decoder is the slow step when 1,000 certificates are described). */
-const publicKeys = new WeakMap<Certificate, KeyObject | null>();
+export interface KeyInfo {
+  keyType: string;
+  keyBits: number | null;
+}
 
-/** The certificate's public key as a KeyObject, or null when Node cannot read it. */
-export function certificatePublicKey(cert: Certificate): KeyObject | null {
-  let key = publicKeys.get(cert);
-  if (key === undefined) {
-    try {
-      key = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
-    } catch {
-      key = null;
-    }
-    publicKeys.set(cert, key);
-  }
-  return key;
+/** The type and size of a key (a KeyObject: Node's view of it). */
+export function keyInfo(key: KeyObject): KeyInfo {
+  return keyInfoOf({ type: key.asymmetricKeyType, ...(key.asymmetricKeyDetails ?? {}) });
+}
+
+function keyInfoOf(shape: KeyShape): KeyInfo {
+  return { keyType: keyTypeName(shape.type, shape), keyBits: keyBits(shape) };
+}
+
+const WEBCRYPTO_CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+
+/**
+ * The type and size of a certificate's key. EC keys on the NIST curves and
+ * Ed25519 keys are named by their SubjectPublicKeyInfo's algorithm
+ * identifier alone, as @peculiar/x509 has read it: OpenSSL's decoding of the
+ * key (0.3 ms, most of it checking the point) would not change the name, and
+ * inspecting 1,000 certificates would pay it 1,000 times. Other keys (RSA:
+ * its exact bit length) are decoded.
+ */
+export function certificateKeyInfo(cert: Certificate): KeyInfo {
+  const alg = cert.publicKey.algorithm as Algorithm & { namedCurve?: string };
+  const curve = alg.name === 'ECDSA' ? WEBCRYPTO_CURVES[alg.namedCurve ?? ''] : undefined;
+  if (curve !== undefined) return keyInfoOf({ type: 'ec', namedCurve: curve });
+  if (alg.name === 'Ed25519') return keyInfoOf({ type: 'ed25519' });
+  const key = certificatePublicKey(cert);
+  return key ? keyInfo(key) : { keyType: 'unknown', keyBits: null };
 }
 
 export function publicKeyType(cert: Certificate): string {
-  const key = certificatePublicKey(cert);
-  return key ? describeKey(key) : 'unknown';
+  return certificateKeyInfo(cert).keyType;
 }
 
 export function summarizeCertificate(cert: Certificate): CertificateSummary {
@@ -82,7 +106,7 @@ export function summarizeCertificate(cert: Certificate): CertificateSummary {
     serial: cert.serialNumber,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
-    sans: formatSans(sansOf(cert.extensions)),
+    sans: formatSans(certificateSans(cert)),
     ekus: ekuNames(cert),
     isCa: isCa(cert),
     keyType: publicKeyType(cert),

@@ -3,19 +3,21 @@
  * (plain or encrypted) or a PKCS#12 bundle, and what can be told about each
  * one. Pure: bytes in, descriptions out (the clock is a parameter).
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { id_data } from '@peculiar/asn1-cms';
 import { PFX } from '@peculiar/asn1-pfx';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { certificateFromDer, isCa, isSelfSigned, type Certificate } from './certificates.js';
+import { certificateExtensions, certificateFromDer, isCa, isSelfSigned, nameDer, publicKeyFromSpki, signedDataOf, type Certificate, type SignedData } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
-import { certificatePublicKey, formatSans, sansOf, summarizeCertificate } from './describe.js';
+import { certificateKeyInfo, formatSans, keyInfo, sansOf, summarizeCertificate, type KeyInfo } from './describe.js';
 import { daysUntil } from './time.js';
 import { inputError } from './errors.js';
-import { describeKey, isEncryptedPemBlock, isEncryptedPkcs8Der, PRIVATE_KEY_LABELS } from './keys.js';
+import { isEncryptedPemBlock, isEncryptedPkcs8Der, PRIVATE_KEY_LABELS } from './keys.js';
 import { PbeMalformed, PbeUnsupported, parseEncryptedPrivateKeyInfo, parsePbeScheme, summarizePbeScheme } from './pbe.js';
 import { looksLikeDer, looksLikePem, parsePemBlocks, type PemBlock } from './pem.js';
 import { x509 } from './x509.js';
+
+export { keyInfo, type KeyInfo };
 
 /** One object found in a file, before any decryption. */
 export type FoundObject =
@@ -23,6 +25,16 @@ export type FoundObject =
   | { kind: 'csr'; csr: Csr }
   | { kind: 'private-key'; block: PemBlock; encrypted: boolean; der: boolean }
   | { kind: 'pkcs12' };
+
+/**
+ * As FoundObject, but a PEM certificate block is not parsed yet: parsing is
+ * most of the work of inspecting 1,000 certificates, and `inspect` shares
+ * it among threads (certificateFacts). A DER file is parsed to tell what it is.
+ */
+export type ScannedObject =
+  | Exclude<FoundObject, { kind: 'certificate' }>
+  | { kind: 'certificate'; cert: Certificate }
+  | { kind: 'certificate-block'; der: Uint8Array<ArrayBuffer>; blockLabel: string };
 
 const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
 const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
@@ -66,19 +78,23 @@ function tryPlainDerKey(der: Uint8Array): boolean {
   return false;
 }
 
+/** The refusal of a labelled certificate block that does not parse: a damaged file, never skipped. */
+export function malformedCertificateBlock(source: string, blockLabel: string): Error {
+  return inputError('BAD_CERTIFICATE', `${source} holds a malformed "${blockLabel}" block`, 'the file was truncated or edited: get a fresh copy');
+}
+
 /**
- * Everything recognisable in a file, in order. An empty list means the file
- * is none of the things regcert reads.
+ * Everything recognisable in a file, in order, PEM certificate blocks not
+ * parsed yet (see ScannedObject). An empty list means the file is none of
+ * the things regcert reads.
  */
-export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[] {
+export function scanObjects(data: Uint8Array, source = 'the file'): ScannedObject[] {
   if (looksLikePem(data)) {
-    const out: FoundObject[] = [];
+    const out: ScannedObject[] = [];
     for (const b of parsePemBlocks(Buffer.from(data).toString('utf8'), source)) {
       // A labelled block that does not parse is a damaged file: say so, never skip it.
       if (CERT_LABELS.includes(b.label)) {
-        const cert = tryCertificate(b.der);
-        if (!cert) throw inputError('BAD_CERTIFICATE', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
-        out.push({ kind: 'certificate', cert });
+        out.push({ kind: 'certificate-block', der: b.der, blockLabel: b.label });
       } else if (CSR_LABELS.includes(b.label)) {
         const csr = tryCsr(b.der);
         if (!csr) throw inputError('BAD_CSR', `${source} holds a malformed "${b.label}" block`, 'the file was truncated or edited: get a fresh copy');
@@ -100,6 +116,16 @@ export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[
   if (isEncryptedPkcs8Der(der)) return [{ kind: 'private-key', block: { ...block, label: 'ENCRYPTED PRIVATE KEY' }, encrypted: true, der: true }];
   if (tryPlainDerKey(der)) return [{ kind: 'private-key', block, encrypted: false, der: true }];
   return [];
+}
+
+/** Everything recognisable in a file, in order, certificates parsed. An empty list means the file is none of the things regcert reads. */
+export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[] {
+  return scanObjects(data, source).map((o) => {
+    if (o.kind !== 'certificate-block') return o;
+    const cert = tryCertificate(o.der);
+    if (!cert) throw malformedCertificateBlock(source, o.blockLabel);
+    return { kind: 'certificate', cert };
+  });
 }
 
 /** Names for the schemes regcert reads no further than their OID. */
@@ -147,42 +173,18 @@ const KEY_USAGE_NAMES: [number, string][] = [
 ];
 
 export function keyUsageNames(cert: Certificate): string[] {
-  const ext = cert.getExtension(x509.KeyUsagesExtension);
-  if (!ext) return [];
-  return KEY_USAGE_NAMES.filter(([flag]) => (ext.usages & flag) !== 0).map(([, n]) => n);
+  const usages = certificateExtensions(cert).keyUsage;
+  if (usages === undefined) return [];
+  return KEY_USAGE_NAMES.filter(([flag]) => (usages & flag) !== 0).map(([, n]) => n);
 }
 
 export function sha1Fingerprint(der: ArrayBuffer | Uint8Array): string {
   return createHash('sha1').update(new Uint8Array(der)).digest('hex').toUpperCase().match(/../g)!.join(':');
 }
 
-export interface KeyInfo {
-  keyType: string;
-  keyBits: number | null;
-}
-
-export function keyInfo(key: KeyObject): KeyInfo {
-  const d = key.asymmetricKeyDetails ?? {};
-  const t = key.asymmetricKeyType;
-  let bits: number | null = null;
-  if (t === 'rsa' || t === 'rsa-pss') bits = d.modulusLength ?? null;
-  else if (t === 'ec') bits = ({ prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 } as Record<string, number>)[d.namedCurve ?? ''] ?? null;
-  else if (t === 'ed25519') bits = 256;
-  else if (t === 'ed448') bits = 456;
-  return { keyType: describeKey(key), keyBits: bits };
-}
-
-function certificateKeyInfo(cert: Certificate): KeyInfo {
-  const key = certificatePublicKey(cert);
-  return key ? keyInfo(key) : { keyType: 'unknown', keyBits: null };
-}
-
 function spkiKeyInfo(spki: ArrayBuffer): KeyInfo {
-  try {
-    return keyInfo(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
-  } catch {
-    return { keyType: 'unknown', keyBits: null };
-  }
+  const key = publicKeyFromSpki(spki);
+  return key ? keyInfo(key) : { keyType: 'unknown', keyBits: null };
 }
 
 export interface CertificateDetails extends KeyInfo {
@@ -205,7 +207,7 @@ export interface CertificateDetails extends KeyInfo {
 }
 
 export function describeCertificate(cert: Certificate, now: Date = new Date()): CertificateDetails {
-  const bc = cert.getExtension(x509.BasicConstraintsExtension);
+  const bc = certificateExtensions(cert).basicConstraints;
   const ca = isCa(cert);
   const left = daysUntil(cert.notAfter, now);
   // The write commands' summary, plus what only inspect shows.
@@ -228,4 +230,33 @@ export interface CsrDetails extends KeyInfo {
 
 export function describeCsr(csr: Csr): CsrDetails {
   return { subject: csr.subject, sans: formatSans(sansOf(csr.extensions)), ...spkiKeyInfo(csr.publicKey.rawData) };
+}
+
+/**
+ * What inspect reports of a certificate, and what linking it to its issuer
+ * needs, as plain data (it crosses worker threads): the details, the DER of
+ * its subject and issuer names, its SubjectPublicKeyInfo and its signature.
+ */
+export interface CertificateFacts {
+  details: CertificateDetails;
+  subjectDer: Uint8Array;
+  issuerDer: Uint8Array;
+  spki: Uint8Array;
+  signed: SignedData;
+}
+
+export function factsOf(cert: Certificate, now: Date): CertificateFacts {
+  return {
+    details: describeCertificate(cert, now),
+    subjectDer: new Uint8Array(nameDer(cert, 'subject')),
+    issuerDer: new Uint8Array(nameDer(cert, 'issuer')),
+    spki: new Uint8Array(cert.publicKey.rawData),
+    signed: signedDataOf(cert),
+  };
+}
+
+/** The facts of a certificate block, or null when it does not parse (the caller names the block). */
+export function certificateFacts(der: Uint8Array<ArrayBuffer>, now: Date): CertificateFacts | null {
+  const cert = tryCertificate(der);
+  return cert ? factsOf(cert, now) : null;
 }

@@ -118,8 +118,28 @@ export function generateEncodedKeyPairSync(type: KeyType): { spki: Uint8Array; p
 
 /** A human and machine name for a key: "ecdsa-p256", "rsa-2048", "ed25519", "ec-secp521r1"… */
 export function describeKey(key: KeyObject): string {
-  const t = key.asymmetricKeyType;
-  const d = key.asymmetricKeyDetails ?? {};
+  return keyTypeName(key.asymmetricKeyType, key.asymmetricKeyDetails ?? {});
+}
+
+/** What describeKey and keyBits read of a key: Node's key type and details. */
+export interface KeyShape {
+  type: string | undefined;
+  namedCurve?: string | undefined;
+  modulusLength?: number | undefined;
+}
+
+/** The key's size in bits as reported (null when regcert does not know it). */
+export function keyBits(shape: KeyShape): number | null {
+  const t = shape.type;
+  if (t === 'rsa' || t === 'rsa-pss') return shape.modulusLength ?? null;
+  if (t === 'ec') return ({ prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 } as Record<string, number>)[shape.namedCurve ?? ''] ?? null;
+  if (t === 'ed25519') return 256;
+  if (t === 'ed448') return 456;
+  return null;
+}
+
+/** regcert's name of a key type ("ecdsa-p256", "rsa-2048", "ed25519"): the one naming rule. */
+export function keyTypeName(t: string | undefined, d: { namedCurve?: string | undefined; modulusLength?: number | undefined }): string {
   if (t === 'ec') {
     if (d.namedCurve === 'prime256v1') return 'ecdsa-p256';
     if (d.namedCurve === 'secp384r1') return 'ecdsa-p384';
