@@ -1,4 +1,4 @@
-/** Renderers shared by the write commands: files written, the certificate, the next step. */
+/** Renderers shared by the commands: files written, the certificate, warnings, the next step. */
 import type { CertificateSummary } from '../core/describe.js';
 import { daysUntil } from '../core/time.js';
 import type { WrittenFile } from '../io/files.js';
@@ -49,3 +49,8 @@ export function renderNext(out: Out, next: string[]): void {
   for (const n of next) out.line(`  ${out.style.cyan(n)}`);
 }
 
+
+/** Warnings go to stderr (out.note), one a line, after the result. */
+export function renderWarnings(out: Out, warnings: readonly string[]): void {
+  for (const w of warnings) out.note(`${out.style.yellow(out.style.warn)} warning: ${w}`);
+}

@@ -1,6 +1,6 @@
 /** `regcert init-ca`: a root CA, or an intermediate signed by a parent CA directory. */
 import path from 'node:path';
-import { certificateToPem, createIntermediateCa, createRootCa, validateDays } from '../core/certificates.js';
+import { certificateToPem, createIntermediateCa, createRootCa, daysCapWarning, validateDays } from '../core/certificates.js';
 import { DEFAULT_INTERMEDIATE_DAYS, DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, DEFAULT_ROOT_DAYS } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -36,6 +36,8 @@ export interface InitCaResult {
   files: WrittenFile[];
   certificate: CertificateSummary;
   keyEncrypted: boolean;
+  /** E.g. that --days was cut at the parent CA's expiry. */
+  warnings: string[];
   next: string[];
 }
 
@@ -67,6 +69,9 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
   const keyPath = path.join(dir, 'ca.key');
   await refuseExisting([certPath, keyPath], opts.force, `pass --force to replace the CA in ${dir} (certificates it issued will stop verifying), or choose another --dir`);
   const parent = intermediate ? await readCa(opts.parentDir!, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx) : undefined;
+  const warnings: string[] = [];
+  const cap = parent && daysCapWarning(days, parent.cert.notAfter, ctx.now ?? new Date(), { issuer: "the parent CA's", what: 'the intermediate CA' });
+  if (cap) warnings.push(cap.warning);
   const passphrase = await readSecret(
     { file: opts.keyPasswordFile, env: opts.keyPasswordEnv },
     { flag: '--key-password-file', label: 'passphrase for the new CA key', required: false },
@@ -95,6 +100,7 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
     files: written,
     certificate: summarizeCertificate(cert),
     keyEncrypted: passphrase !== undefined,
+    warnings,
     next: [
       `regcert issue registry.example.com --dir ${dir} --server --san 10.0.0.5`,
       `regcert issue alice --dir ${dir} --client`,

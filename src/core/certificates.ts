@@ -28,15 +28,31 @@ export type Certificate = InstanceType<typeof x509.X509Certificate>;
 export function leafValidityWarnings(days: number, caNotAfter: Date, opts: { server: boolean; now?: Date | undefined }): string[] {
   const now = opts.now ?? new Date();
   const out: string[] = [];
-  let effective = days;
-  if (now.getTime() + days * DAY_MS > caNotAfter.getTime()) {
-    effective = Math.floor((caNotAfter.getTime() - now.getTime()) / DAY_MS);
-    out.push(`--days ${days} is capped at the CA's own expiry: the certificate ends on ${caNotAfter.toISOString().slice(0, 10)} (${effective} days)`);
-  }
+  const cap = daysCapWarning(days, caNotAfter, now, { issuer: "the CA's", what: 'the certificate' });
+  const effective = cap ? cap.effective : days;
+  if (cap) out.push(cap.warning);
   if (opts.server && effective > MAX_BROWSER_LEAF_DAYS) {
     out.push(`a server certificate valid ${effective} days: Apple platforms and browsers refuse TLS server certificates valid longer than ${MAX_BROWSER_LEAF_DAYS} days (container runtimes accept it)`);
   }
   return out;
+}
+
+/**
+ * validity() ends a certificate at its issuer's notAfter: what to say when
+ * `days` is cut by that, and the days left (undefined when it is not cut).
+ */
+export function daysCapWarning(
+  days: number,
+  issuerNotAfter: Date,
+  now: Date,
+  names: { issuer: string; what: string },
+): { effective: number; warning: string } | undefined {
+  if (now.getTime() + days * DAY_MS <= issuerNotAfter.getTime()) return undefined;
+  const effective = Math.floor((issuerNotAfter.getTime() - now.getTime()) / DAY_MS);
+  return {
+    effective,
+    warning: `--days ${days} is capped at ${names.issuer} own expiry: ${names.what} ends on ${issuerNotAfter.toISOString().slice(0, 10)} (${effective} days)`,
+  };
 }
 
 export interface CaParams {

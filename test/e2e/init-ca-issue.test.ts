@@ -150,6 +150,21 @@ describe('intermediate CA', () => {
     expect(it).toMatch(/CA:TRUE/);
     expect(it).toMatch(/Issuer: CN ?= ?regcert Root CA/);
   });
+
+  it('an intermediate asked to outlive its parent is cut at the parent\'s expiry, and says so (issue 9, finding 7)', async () => {
+    await cliOk(['init-ca', '--dir', 'short-root', '--days', '100'], { cwd });
+    const r = await cliOk(['init-ca', '--intermediate', '--parent-dir', 'short-root', '--dir', 'short-int', '--days', '1825', '--json'], { cwd });
+    const doc = JSON.parse(r.stdout) as { warnings: string[]; certificate: { notAfter: string } };
+    const rootEnd = (await runOk('openssl', ['x509', '-in', path.join(cwd, 'short-root/ca.crt'), '-noout', '-enddate'])).stdout;
+    const intEnd = (await runOk('openssl', ['x509', '-in', path.join(cwd, 'short-int/ca.crt'), '-noout', '-enddate'])).stdout;
+    expect(intEnd).toBe(rootEnd);
+    expect(doc.warnings).toHaveLength(1);
+    expect(doc.warnings[0]).toMatch(/^--days 1825 is capped at the parent CA's own expiry: the intermediate CA ends on \d{4}-\d\d-\d\d \((99|100) days\)$/);
+    const human = await cliOk(['init-ca', '--intermediate', '--parent-dir', 'short-root', '--dir', 'short-int2', '--days', '1825'], { cwd });
+    expect(human.stderr).toMatch(/warning: --days 1825 is capped at the parent CA's own expiry/);
+    const fits = await cliOk(['init-ca', '--intermediate', '--parent-dir', 'short-root', '--dir', 'short-int3', '--days', '30', '--json'], { cwd });
+    expect((JSON.parse(fits.stdout) as { warnings: string[] }).warnings).toEqual([]);
+  });
 });
 
 describe('CSR signing', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfigOptions, ConfigResult } from '../../commands/config.js';
 import type { Out } from '../output.js';
-import { renderFiles } from '../render-common.js';
+import { renderFiles, renderWarnings } from '../render-common.js';
 import { addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderConfig(r: ConfigResult, out: Out): void {
@@ -12,7 +12,7 @@ export function renderConfig(r: ConfigResult, out: Out): void {
     out.line(`${s.green(s.ok)} Wrote the ${r.target} configuration${r.host === null ? '' : ` for ${r.host}`}`);
     renderFiles(out, r.files);
   }
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  renderWarnings(out, r.warnings);
   if (r.next.length) {
     out.note(s.bold('Next:'));
     for (const n of r.next) out.note(`  ${n}`);

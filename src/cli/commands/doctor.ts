@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
 import type { Problem } from '../../core/doctor.js';
 import type { Out } from '../output.js';
+import { renderWarnings } from '../render-common.js';
 import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
 const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', containerd: 'containerd' };
@@ -22,7 +23,7 @@ export function renderDoctor(r: DoctorResult, out: Out): void {
     for (const p of h.problems) renderProblem(out, p);
   }
   for (const p of r.problems) renderProblem(out, p);
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  renderWarnings(out, r.warnings);
   out.line();
   if (r.problemCount === 0) {
     out.line(r.hosts.length ? `${s.green(s.ok)} ${r.hosts.length} folder(s) checked, no problems` : 'No registry folders found.');

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { ExportOptions, ExportResult } from '../../commands/export.js';
 import type { Out } from '../output.js';
-import { renderFiles, renderNext } from '../render-common.js';
+import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import { addCommonOptions, addCredentialOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderExport(r: ExportResult, out: Out): void {
   const s = out.style;
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  renderWarnings(out, r.warnings);
   if (r.holdsKey) {
     const what = r.target === 'cert-manager' ? 'the CA key cert-manager signs with' : 'the client private key';
     const where = r.files.length ? `in ${r.files.filter((f) => f.mode === '0600').map((f) => f.path).join(', ')} (mode 0600)` : 'in the output above';

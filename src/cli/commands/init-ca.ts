@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { InitCaOptions, InitCaResult } from '../../commands/init-ca.js';
-import { renderCertificate, renderFiles, renderNext } from '../render-common.js';
+import { renderCertificate, renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
 import { addSecretOptions, addCommonOptions, addForceOption, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
@@ -8,6 +8,7 @@ export function renderInitCa(r: InitCaResult, out: Out): void {
   out.line(`${out.style.green(out.style.ok)} ${r.intermediate ? 'Intermediate' : 'Root'} CA created in ${r.dir}${r.keyEncrypted ? ' (key encrypted)' : ''}`);
   renderFiles(out, r.files);
   renderCertificate(out, r.certificate);
+  renderWarnings(out, r.warnings);
   renderNext(out, r.next);
 }
 

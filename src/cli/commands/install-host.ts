@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { InstallHostOptions, InstallHostResult } from '../../commands/install-host.js';
 import type { Out } from '../output.js';
-import { renderFiles, renderNext } from '../render-common.js';
+import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import { addCredentialOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
 import { addAllowExtraOption, parseSeconds } from './fetch-ca.js';
 
 export function renderInstallHost(r: InstallHostResult, out: Out): void {
   const s = out.style;
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  renderWarnings(out, r.warnings);
   if (r.files.length === 0 && r.configs.length > 0) {
     out.line(`${s.green(s.ok)} ${r.runtimes.join(', ')} entries for ${r.host} (nothing written; pass --certs-dir to write the files, --config FILE to merge the entry; CA from ${r.caFrom})`);
   } else {

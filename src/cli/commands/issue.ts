@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import type { IssueBatchOptions, IssueBatchResult } from '../../commands/issue-batch.js';
 import type { IssueOptions, IssueResult } from '../../commands/issue.js';
 import { inputError } from '../../core/errors.js';
-import { renderCertificate, renderFiles, renderNext } from '../render-common.js';
+import { renderCertificate, renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
 import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderIssue(r: IssueResult, out: Out): void {
   const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ') || 'token signing, no EKU';
-  for (const w of r.warnings) out.note(`${out.style.yellow(out.style.warn)} ${w}`);
+  renderWarnings(out, r.warnings);
   out.line(`${out.style.green(out.style.ok)} Issued ${r.name} (${what})${r.fromCsr ? ' from CSR' : ''}${r.keyEncrypted ? ', key encrypted' : ''}`);
   renderFiles(out, r.files);
   renderCertificate(out, r.certificate);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ListOptions, ListResult } from '../../commands/list.js';
 import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
 import type { Out } from '../output.js';
+import { renderWarnings } from '../render-common.js';
 import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderList(r: ListResult, out: Out): void {
@@ -22,7 +23,7 @@ export function renderList(r: ListResult, out: Out): void {
       out.line([cells[0], cells[1], cells[2], status, cells[4], days].join('  ').trimEnd());
     });
   }
-  for (const w of r.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+  renderWarnings(out, r.warnings);
   if (r.expiring.length > 0) out.note(`${s.red(s.fail)} ${r.expiring.length} certificate(s) expire within ${r.expiringWithinDays} days: ${r.expiring.map((e) => e.name).join(', ')}`);
 }
 

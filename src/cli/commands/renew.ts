@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RenewOptions, RenewResult } from '../../commands/renew.js';
 import type { Out } from '../output.js';
-import { renderFiles, renderNext } from '../render-common.js';
+import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import { addCommonOptions, addSecretOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderRenew(r: RenewResult, out: Out): void {
@@ -16,7 +16,7 @@ export function renderRenew(r: RenewResult, out: Out): void {
   if (r.installed) {
     out.line(`${s.green(s.ok)} Installed for ${r.installed.host} (${r.installed.runtimes.join(', ')})`);
     renderFiles(out, r.installed.files);
-    for (const w of r.installed.warnings) out.note(`${s.yellow(s.warn)} ${w}`);
+    renderWarnings(out, r.installed.warnings);
   }
   if (r.exec) {
     const mark = r.exec.exitCode === 0 ? s.green(s.ok) : s.red(s.fail);

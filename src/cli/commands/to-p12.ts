@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { ToP12Options, ToP12Result } from '../../commands/to-p12.js';
-import { renderCertificate, renderFiles } from '../render-common.js';
+import { renderCertificate, renderFiles, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
 import { addBundleOption, addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 const MODE_LABEL = { modern: 'modern (PBES2, AES-256-CBC, HMAC-SHA256)', legacy: 'legacy (3DES, SHA-1 MAC)' } as const;
 
 export function renderToP12(r: ToP12Result, out: Out): void {
-  for (const w of r.warnings) out.note(`${out.style.yellow(out.style.warn)} warning: ${w}`);
+  renderWarnings(out, r.warnings);
   const forWhat = r.target ? ` for ${r.target}` : '';
   out.line(`${out.style.green(out.style.ok)} Wrote PKCS#12${forWhat}: ${MODE_LABEL[r.mode]}, "${r.friendlyName}", ${r.chainLength} certificate(s)`);
   renderFiles(out, r.files);
