@@ -1,8 +1,6 @@
 /** What regcert reports about a certificate (the contract's --json fields). */
-import { certificateExtensions, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
-
-export { certificatePublicKey };
 import type { KeyObject } from 'node:crypto';
+import { certificateExtensions, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { keyBits, keyTypeName, type KeyShape } from './keys.js';
 import type { San, SanType } from './san.js';
 import { x509 } from './x509.js';

@@ -31,10 +31,7 @@ export type FoundObject =
  * most of the work of inspecting 1,000 certificates, and `inspect` shares
  * it among threads (certificateFacts). A DER file is parsed to tell what it is.
  */
-export type ScannedObject =
-  | Exclude<FoundObject, { kind: 'certificate' }>
-  | { kind: 'certificate'; cert: Certificate }
-  | { kind: 'certificate-block'; der: Uint8Array<ArrayBuffer>; blockLabel: string };
+export type ScannedObject = FoundObject | { kind: 'certificate-block'; der: Uint8Array<ArrayBuffer>; blockLabel: string };
 
 const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
 const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
