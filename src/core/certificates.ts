@@ -180,7 +180,7 @@ export function issuerOf(issuer: Issuer): LeafIssuer {
   return {
     nameDer: new Uint8Array(issuer.cert.subjectName.toArrayBuffer()),
     // AKI = the issuer's SKI when it has one, else the SHA-1 of its public key (RFC 5280 4.2.1.1).
-    keyId: ski !== undefined ? Buffer.from(ski, 'hex') : keyIdentifier(new Uint8Array(issuer.cert.publicKey.rawData)),
+    keyId: ski !== undefined ? Buffer.from(ski, 'hex') : keyIdentifier(spkiDer(issuer.cert)),
     notAfter: issuer.cert.notAfter,
     key: issuer.key,
   };
@@ -279,20 +279,29 @@ function assertCanSign(cert: Certificate): void {
   }
 }
 
-const encodedNames = new WeakMap<Certificate, { subject: Buffer; issuer: Buffer }>();
+/** The TBSCertificate fields whose bytes x509.ts has the parser keep. */
+interface RawTbsFields {
+  issuerRaw?: Uint8Array;
+  subjectRaw?: Uint8Array;
+  subjectPublicKeyInfoRaw?: Uint8Array;
+}
 
 /**
- * The DER of a certificate's subject and issuer names, encoded once per
- * certificate (@peculiar/x509 re-encodes a Name on every toArrayBuffer()).
- * Names chain when these bytes are equal, as regcert has always compared them.
+ * The DER of a certificate's subject or issuer name, as it stands in the
+ * certificate (as Go's RawSubject/RawIssuer). Names chain when these bytes
+ * are equal.
  */
 export function nameDer(cert: Certificate, which: 'subject' | 'issuer'): Buffer {
-  let names = encodedNames.get(cert);
-  if (!names) {
-    names = { subject: Buffer.from(cert.subjectName.toArrayBuffer()), issuer: Buffer.from(cert.issuerName.toArrayBuffer()) };
-    encodedNames.set(cert, names);
-  }
-  return names[which];
+  const tbs = certificateAsn(cert).tbsCertificate as asn1X509.TBSCertificate & RawTbsFields;
+  const raw = which === 'subject' ? tbs.subjectRaw : tbs.issuerRaw;
+  if (raw) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return Buffer.from(AsnConvert.serialize(which === 'subject' ? tbs.subject : tbs.issuer));
+}
+
+/** The certificate's SubjectPublicKeyInfo DER, as it stands in the certificate. */
+export function spkiDer(cert: Certificate): Uint8Array {
+  const raw = (certificateAsn(cert).tbsCertificate as asn1X509.TBSCertificate & RawTbsFields).subjectPublicKeyInfoRaw;
+  return raw ? new Uint8Array(raw) : new Uint8Array(cert.publicKey.rawData);
 }
 
 export function isSelfSigned(cert: Certificate): boolean {
@@ -340,7 +349,7 @@ export function sha256Fingerprint(der: ArrayBuffer | Uint8Array): string {
 
 /** True when the private key's public half is the certificate's public key. */
 export function keyMatchesCertificate(key: KeyObject, cert: Certificate): boolean {
-  return keyMatchesSpki(key, new Uint8Array(cert.publicKey.rawData));
+  return keyMatchesSpki(key, spkiDer(cert));
 }
 
 /** True when the private key's public half is this SubjectPublicKeyInfo (DER). */
@@ -371,7 +380,7 @@ const publicKeys = new WeakMap<Certificate, KeyObject | null>();
 export function certificatePublicKey(cert: Certificate): KeyObject | null {
   let key = publicKeys.get(cert);
   if (key === undefined) {
-    key = publicKeyFromSpki(cert.publicKey.rawData);
+    key = publicKeyFromSpki(spkiDer(cert));
     publicKeys.set(cert, key);
   }
   return key;

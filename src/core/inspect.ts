@@ -7,7 +7,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { id_data } from '@peculiar/asn1-cms';
 import { PFX } from '@peculiar/asn1-pfx';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { certificateExtensions, certificateFromDer, isCa, isSelfSigned, nameDer, publicKeyFromSpki, signedDataOf, type Certificate, type SignedData } from './certificates.js';
+import { certificateExtensions, certificateFromDer, isCa, isSelfSigned, nameDer, publicKeyFromSpki, signedDataOf, spkiDer, type Certificate, type SignedData } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
 import { certificateKeyInfo, formatSans, keyInfo, sansOf, summarizeCertificate, type KeyInfo } from './describe.js';
 import { daysUntil } from './time.js';
@@ -247,7 +247,7 @@ export function factsOf(cert: Certificate, now: Date): CertificateFacts {
     details: describeCertificate(cert, now),
     subjectDer: new Uint8Array(nameDer(cert, 'subject')),
     issuerDer: new Uint8Array(nameDer(cert, 'issuer')),
-    spki: new Uint8Array(cert.publicKey.rawData),
+    spki: spkiDer(cert),
     signed: signedDataOf(cert),
   };
 }
