@@ -7,8 +7,10 @@
  * written when a row is bad (exit 2, naming its line) or a file that is not
  * ours is in the way (exit 1). Pass 2 streams the file again and hands the
  * rows to worker threads (one per core: key, certificate, PKCS#12), while
- * this thread writes each entry as one set through writeFiles (temporary
- * files, fsync, rename). Memory stays flat: rows are never all held.
+ * this thread writes the entries in chunks of sets through writeFileSets
+ * (temporary files, one flush, one journal, renames) and appends their
+ * inventory records. Memory stays flat: rows are never all held, and at most
+ * a few chunks of entries wait to be written.
  *
  * Rerun after an interruption, complete entries (certificate issued by
  * this CA, the matching key, and with --p12 the .p12 whose SHA-256 the
@@ -26,19 +28,13 @@ import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/de
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
-import { appendDurably, pathExists, readInputFile, writeFiles, type FileKind, type PlannedFile } from '../io/files.js';
-import { recordIssued, type IssuedCertificate } from '../io/inventory.js';
+import { buildEntry, buildEntryFromFacts, builtLeafFacts, type InventoryEntry } from '../core/inventory.js';
+import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
+import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
 import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batch-worker.js';
-
-/**
- * Batch entries are recorded in the CA's inventory this many at a time: the
- * inventory is rewritten whole (atomically) on each record, so one record per
- * certificate would make a large batch quadratic.
- */
-const INVENTORY_GROUP = 2000;
 
 export interface IssueBatchOptions {
   batch: string;
@@ -94,8 +90,14 @@ export const MAX_BATCH_ROWS = 1_000_000;
 const MAX_WORKERS = 64;
 /** Rows handed to a worker at a time: amortises the message passing. */
 const CHUNK = 16;
-/** Entries being written at once: keeps the disk busy (fsync) with bounded memory. */
-const MAX_WRITES = 32;
+/**
+ * Entries written as one chunk (io/files.ts writeFileSets: one lock, one
+ * journal, one flush): at least MIN_COMMIT unless the batch is ending, at most
+ * MAX_COMMIT (three files each with --p12, within MAX_SET_FILES). The fixed
+ * cost of a chunk (lock, journal, syncs: about 10 ms) is spread over them.
+ */
+const MIN_COMMIT = 128;
+const MAX_COMMIT = 512;
 /** The manifest of PKCS#12 passwords, in OUT: name, password, file, SHA-256 of the file. */
 export const P12_MANIFEST = 'p12-passwords.tsv';
 const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
@@ -242,15 +244,6 @@ function createPool(size: number, init: BatchWorkerInit) {
   };
 }
 
-/** What each issued certificate goes through, once: the one place to record it (an inventory, an audit log). */
-export interface IssuedEntry {
-  name: string;
-  serial: string;
-  notAfter: string;
-  certPem: string;
-  files: PlannedFile[];
-}
-
 export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): Promise<IssueBatchResult> {
   const started = Date.now();
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
@@ -280,6 +273,8 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
+  // A killed run may have left a chunk's journal: completed first, so every entry is whole when looked at.
+  await completeInterruptedWrites(outDir);
   const scan = await scanOutDir(outDir);
   const seen = new Set<string>();
   /** Entries that pass 1 found on disk (complete or to redo); the rest are new. */
@@ -315,95 +310,121 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let repaired = 0;
   let skipped = 0;
   let failure: unknown;
-  const inFlight = new Set<Promise<unknown>>();
   let chunksInFlight = 0;
-  let manifestChain: Promise<void> = Promise.resolve();
+  const replies = new Set<Promise<void>>();
+  /** Entries made by the workers, waiting to be written: at most about 2 × MAX_COMMIT (backpressure in dispatch). */
+  const ready: BatchEntry[] = [];
+  let writer: Promise<void> | undefined;
   let lastProgress = 0;
-
   const issuing = Date.now();
-  /** The one place every issued certificate of a batch passes through, after its files are on disk (an inventory record goes here). */
-  // Recorded in the CA's inventory (io/inventory.ts recordIssued) in groups after the files are on disk,
-  // so a crash leaves an entry only for a certificate that exists; the rest is flushed at the end.
-  // Held as PEM (a few hundred bytes each) and parsed only when recorded, so memory stays flat.
-  let unrecorded: Array<Omit<IssuedCertificate, 'cert'> & { certPem: string }> = [];
-  const flushInventory = async (): Promise<void> => {
-    if (unrecorded.length === 0) return;
-    const group = unrecorded;
-    unrecorded = [];
-    await recordIssued(
-      dir,
-      group.map(({ certPem, ...rest }) => ({ ...rest, cert: parseCertificates(new TextEncoder().encode(certPem), rest.certPath)[0]! })),
-      ctx.now,
-    );
+  const inventory = createInventoryAppender(dir);
+  let factsChecked = false;
+  /** Wakes the reading loop when a reply arrives or a commit ends. */
+  let notify: (() => void) | undefined;
+  const changed = () => {
+    const n = notify;
+    notify = undefined;
+    n?.();
   };
-  const onIssued = async (entry: IssuedEntry): Promise<void> => {
-    const key = entry.files.find((f) => f.kind === 'private-key');
-    unrecorded.push({ certPem: entry.certPem, name: entry.name, certPath: entry.files.find((f) => f.kind === 'certificate')!.path, keyPath: key?.path, source: 'batch' });
-    if (unrecorded.length >= INVENTORY_GROUP) await flushInventory();
-    issued++;
+
+  const progress = () => {
     const now = Date.now();
-    if (now - lastProgress >= 100 || issued === toIssue) {
-      lastProgress = now;
-      const elapsed = (now - issuing) / 1000;
-      const rate = issued / Math.max(elapsed, 0.001);
-      const width = 24;
-      const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
-      const eta = Math.ceil((toIssue - issued) / Math.max(rate, 0.001));
-      ctx.progress?.(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${issued}/${toIssue}  ${Math.round(rate)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`);
-    }
+    if (now - lastProgress < 100 && issued !== toIssue) return;
+    lastProgress = now;
+    const elapsed = (now - issuing) / 1000;
+    const rate = issued / Math.max(elapsed, 0.001);
+    const width = 24;
+    const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
+    const eta = Math.ceil((toIssue - issued) / Math.max(rate, 0.001));
+    ctx.progress?.(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${issued}/${toIssue}  ${Math.round(rate)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`);
   };
 
-  const track = (p: Promise<unknown>) => {
-    const t: Promise<unknown> = p.catch((e: unknown) => {
-      failure ??= e;
-    });
-    inFlight.add(t);
-    void t.finally(() => inFlight.delete(t));
-    return t;
-  };
-
-  const writeEntry = async (e: BatchEntry): Promise<void> => {
+  const filesOf = (e: BatchEntry): PlannedFile[] => {
     const p = paths(outDir, e.name);
     const files: PlannedFile[] = [
       { path: p.cert, data: e.certPem, mode: 0o644, kind: 'certificate' },
       { path: p.key, data: e.keyPem, mode: 0o600, kind: 'private-key' },
     ];
-    if (e.p12 && e.password !== undefined) {
-      files.push({ path: p.p12, data: e.p12, mode: 0o600, kind: 'pkcs12' });
-      // The password is on disk before the file it opens: a .p12 never exists without its line.
-      const line = `${e.name}\t${e.password}\t${path.basename(p.p12)}\t${sha256Hex(e.p12)}\n`;
-      manifestChain = manifestChain.then(async () => {
-        const header = manifestStarted ? '' : MANIFEST_HEADER;
-        await appendDurably(manifestPath, header + line, 0o600);
-        manifestStarted = true;
-      });
-      await manifestChain;
-    }
-    const isRedo = known.get(e.name) === 'redo';
-    await writeFiles(files, { force: isRedo });
-    if (isRedo) repaired++;
-    await onIssued({ name: e.name, serial: e.serial, notAfter: e.notAfter, certPem: e.certPem, files });
+    if (e.p12) files.push({ path: p.p12, data: e.p12, mode: 0o600, kind: 'pkcs12' });
+    return files;
   };
 
-  let pending: BatchRequest[] = [];
+  /** The inventory entry of a batch certificate, from the builder's facts (no certificate parsed; the first one checked against a parse). */
+  const inventoryEntry = (e: BatchEntry, now: Date): InventoryEntry => {
+    const p = paths(outDir, e.name);
+    const params = { name: e.name, files: entryFiles(dir, p.cert, p.key), source: 'batch' as const, now, days: e.req.days };
+    const entry = buildEntryFromFacts(
+      builtLeafFacts({ der: e.der, subject: e.req.subject, subjectDer: e.subjectDer, serial: e.serial, notBefore: e.notBefore, notAfter: e.notAfter, sans: e.req.sans, server: e.req.server, client: e.req.client, keyType }),
+      params,
+    );
+    if (!factsChecked) {
+      const parsed = buildEntry(parseCertificates(e.der, p.cert)[0]!, params);
+      if (JSON.stringify(parsed) !== JSON.stringify(entry)) throw new Error(`issue --batch: the inventory entry built for ${e.name} differs from its certificate's`);
+      factsChecked = true;
+    }
+    return entry;
+  };
+
+  /**
+   * Writes a group of entries: the PKCS#12 passwords first (a .p12 never
+   * exists without its manifest line), then every entry's files as one chunk
+   * of sets (io/files.ts writeFileSets), then their inventory records (after
+   * the files: an entry never describes a certificate that is not there).
+   */
+  const commit = async (group: BatchEntry[]): Promise<void> => {
+    if (p12) {
+      const lines = group.map((e) => `${e.name}\t${e.password}\t${path.basename(paths(outDir, e.name).p12)}\t${sha256Hex(e.p12!)}\n`).join('');
+      await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + lines, 0o600);
+      manifestStarted = true;
+    }
+    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'redo' })));
+    repaired += group.filter((e) => known.get(e.name) === 'redo').length;
+    const now = ctx.now ?? new Date();
+    await inventory.append(group.map((e) => inventoryEntry(e, now)), now);
+    issued += group.length;
+    progress();
+  };
+
+  const startWriter = () => {
+    if (writer !== undefined || failure !== undefined || ready.length < MIN_COMMIT) return;
+    writer = (async () => {
+      while (failure === undefined && ready.length >= MIN_COMMIT) await commit(ready.splice(0, MAX_COMMIT));
+    })()
+      .catch((e: unknown) => {
+        failure ??= e;
+      })
+      .finally(() => {
+        writer = undefined;
+        changed();
+        startWriter();
+      });
+  };
+
   const dispatch = async (chunk: BatchRequest[]) => {
-    while (failure === undefined && (chunksInFlight >= workerCount * 2 || inFlight.size >= MAX_WRITES + workerCount * 2)) {
-      await Promise.race(inFlight);
+    while (failure === undefined && (chunksInFlight >= workerCount * 2 || ready.length >= 2 * MAX_COMMIT)) {
+      await new Promise<void>((r) => (notify = r));
     }
     if (failure !== undefined) return;
     chunksInFlight++;
-    track(
-      pool!.submit(chunk).then((entries) => {
+    const reply = pool!.submit(chunk).then(
+      (entries) => {
         chunksInFlight--;
-        for (const e of entries) track(writeEntry(e));
-      }, (e: unknown) => {
+        ready.push(...entries);
+        startWriter();
+        changed();
+      },
+      (e: unknown) => {
         chunksInFlight--;
-        throw e;
-      }),
+        failure ??= e;
+        changed();
+      },
     );
+    replies.add(reply);
+    void reply.finally(() => replies.delete(reply));
   };
 
   try {
+    let pending: BatchRequest[] = [];
     let seenRows = 0;
     for await (const { req, no } of rows()) {
       if (failure !== undefined) break;
@@ -420,12 +441,14 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
       }
     }
     if (pending.length > 0 && failure === undefined) await dispatch(pending);
-    while (inFlight.size > 0) await Promise.race(inFlight);
-    await manifestChain;
+    while (replies.size > 0) await Promise.all(replies);
+    while (writer !== undefined) await writer;
+    while (failure === undefined && ready.length > 0) await commit(ready.splice(0, MAX_COMMIT));
   } finally {
+    // What is written is recorded chunk by chunk: a failure part-way leaves no written entry unrecorded by this run.
+    await Promise.allSettled(replies);
+    while (writer !== undefined) await writer.catch(() => {});
     await pool?.close();
-    // What was written is recorded even when the run failed part-way.
-    await flushInventory();
   }
   if (failure !== undefined) throw failure;
 
