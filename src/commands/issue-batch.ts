@@ -28,7 +28,7 @@ import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/de
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
-import { buildEntry, buildEntryFromFacts, builtLeafFacts, type InventoryEntry } from '../core/inventory.js';
+import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
 import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
 import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
@@ -73,6 +73,8 @@ export interface IssueBatchResult {
   repaired: number;
   /** Complete entries from an earlier run, left as they were. */
   skipped: number;
+  /** Of those, entries an interrupted run had written but not yet recorded in the CA's inventory (recorded now). */
+  recorded: number;
   outDir: string;
   files: BatchFileSummary[];
   /** The PKCS#12 password manifest (0600), with --p12. */
@@ -88,6 +90,12 @@ export interface IssueBatchResult {
 export const MAX_BATCH_ROWS = 1_000_000;
 /** Worker threads at most: each holds a V8 heap (about 10 MiB). */
 const MAX_WORKERS = 64;
+/**
+ * A worker's young generation (V8's default is about 16–32 MiB): a worker's
+ * garbage is small and short-lived (a key, a certificate), so a small nursery
+ * costs nothing in speed and keeps each worker's memory flat.
+ */
+const WORKER_YOUNG_MB = 4;
 /** Rows handed to a worker at a time: amortises the message passing. */
 const CHUNK = 16;
 /**
@@ -129,11 +137,11 @@ function sha256Hex(data: Uint8Array): string {
  * Is this entry new, complete (skip), or ours but incomplete (issue again)?
  * Anything else in the way is refused unless --force.
  */
-async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<EntryState> {
+async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<{ state: EntryState; serial?: string }> {
   const p = paths(outDir, name);
   const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
-  if (!cert && !key && !pfx) return 'new';
-  if (force) return 'redo';
+  if (!cert && !key && !pfx) return { state: 'new' };
+  if (force) return { state: 'redo' };
   const refuse = (file: string) =>
     operationError('FILE_EXISTS', `${file} already exists and is not an entry this batch made with this CA`, 'pass --force to replace it, or choose another --out-dir', { details: { path: file } });
   // Entries are written certificate first: a key or .p12 without its certificate is not ours.
@@ -155,9 +163,9 @@ async function entryState(name: string, outDir: string, caNative: NodeX509, p12:
     }
     pair = k !== undefined && leaf.checkPrivateKey(k);
   }
-  if (!pair) return 'redo';
-  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return 'redo';
-  return 'complete';
+  if (!pair) return { state: 'redo' };
+  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return { state: 'redo' };
+  return { state: 'complete', serial: normalizeSerial(leaf.serialNumber) };
 }
 
 /** name → SHA-256 of its .p12, the last line for a name winning. */
@@ -211,7 +219,7 @@ function createPool(size: number, init: BatchWorkerInit) {
   let seq = 0;
   let next = 0;
   const workers = Array.from({ length: size }, () => {
-    const w = new Worker(url, { workerData: init });
+    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     w.on('message', (m: BatchWorkerReply) => {
       const p = waiting.get(m.seq);
       waiting.delete(m.seq);
@@ -279,6 +287,8 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const seen = new Set<string>();
   /** Entries that pass 1 found on disk (complete or to redo); the rest are new. */
   const known = new Map<string, EntryState>();
+  /** Serials of the complete entries (name → serial): those missing from the inventory are recorded before pass 2. */
+  const completeSerials = new Map<string, string>();
   let total = 0;
   let toIssue = 0;
   let format: 'csv' | 'jsonl' = 'csv';
@@ -289,14 +299,36 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const state = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : 'new';
+    const { state, serial } = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
     if (state !== 'new') known.set(req.name, state);
+    if (serial !== undefined) completeSerials.set(req.name, serial);
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
 
   // A run killed between writing an entry's temporary files and renaming them left them behind.
   for (const t of scan.temporaries) if (seen.has(t.name)) await rm(t.file, { force: true });
+
+  // Files are written first and recorded second: complete entries that a killed run wrote but had not
+  // recorded yet are recorded now (parsed from their files: only these few).
+  const inventory = createInventoryAppender(dir);
+  let recordedLate = 0;
+  if (completeSerials.size > 0) {
+    const recorded = await inventory.recorded();
+    const missing = [...completeSerials.keys()].filter((name) => !recorded.has(completeSerials.get(name)!));
+    for (let i = 0; i < missing.length; i += MAX_COMMIT) {
+      const now = ctx.now ?? new Date();
+      const entries: InventoryEntry[] = [];
+      for (const name of missing.slice(i, i + MAX_COMMIT)) {
+        const p = paths(outDir, name);
+        const cert = parseCertificates(await readInputFile(p.cert, 'certificate file', undefined, 'certificate'), p.cert)[0]!;
+        entries.push(buildEntry(cert, { name, files: entryFiles(dir, p.cert, p.key), source: 'batch', now }));
+      }
+      await inventory.append(entries, now);
+    }
+    recordedLate = missing.length;
+  }
+  completeSerials.clear();
 
   // Pass 2: issue what is missing, on every core, writing each entry as a set.
   const init: BatchWorkerInit = {
@@ -317,7 +349,6 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let writer: Promise<void> | undefined;
   let lastProgress = 0;
   const issuing = Date.now();
-  const inventory = createInventoryAppender(dir);
   let factsChecked = false;
   /** Wakes the reading loop when a reply arrives or a commit ends. */
   let notify: (() => void) | undefined;
@@ -401,7 +432,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   };
 
   const dispatch = async (chunk: BatchRequest[]) => {
-    while (failure === undefined && (chunksInFlight >= workerCount * 2 || ready.length >= 2 * MAX_COMMIT)) {
+    while (failure === undefined && chunksInFlight * CHUNK + ready.length >= 2 * MAX_COMMIT) {
       await new Promise<void>((r) => (notify = r));
     }
     if (failure !== undefined) return;
@@ -466,6 +497,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     issued,
     repaired,
     skipped,
+    recorded: recordedLate,
     outDir,
     files,
     manifest: p12 ? manifestPath : null,

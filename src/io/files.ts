@@ -45,7 +45,7 @@
  * old (or absent) or rolled forward by the journal, never half of a set.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as FS, promises as fsp } from 'node:fs';
+import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
@@ -140,21 +140,27 @@ const JOURNAL_RE = /^\.regcert-journal\.[0-9a-f]{12}$/;
 /** Temporaries and journals this process is writing right now: never "stale". */
 const live = new Set<string>();
 
+/** A fresh temporary name beside `target` (absolute: `live` is matched against absolute paths). */
+function tempPath(target: string): string {
+  const abs = path.resolve(target);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+const TEMP_FLAGS = FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0);
+
 /**
  * Phase 1: the content in a temporary file beside the target, with the exact
- * mode, synced (unless the caller flushes many at once: writeFileSets).
- * dirMode undefined: the directory is known to exist.
+ * mode, synced. dirMode undefined: the directory is known to exist.
  */
-async function writeTemp(target: string, data: string | Uint8Array, mode: number, dirMode: number | undefined, sync = true): Promise<string> {
-  const dir = path.dirname(path.resolve(target)); // absolute: `live` is matched against absolute paths
-  if (dirMode !== undefined) await fsp.mkdir(dir, { recursive: true, mode: dirMode });
-  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+async function writeTemp(target: string, data: string | Uint8Array, mode: number, dirMode: number | undefined): Promise<string> {
+  if (dirMode !== undefined) await fsp.mkdir(path.dirname(path.resolve(target)), { recursive: true, mode: dirMode });
+  const tmp = tempPath(target);
   live.add(tmp);
-  const fh = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0), mode);
+  const fh = await fsp.open(tmp, TEMP_FLAGS, mode);
   try {
     await fh.writeFile(data);
     await fh.chmod(mode); // the umask never weakens (or strengthens) the mode we promise
-    if (sync) await fh.sync();
+    await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});
     await fsp.rm(tmp, { force: true });
@@ -162,6 +168,29 @@ async function writeTemp(target: string, data: string | Uint8Array, mode: number
     throw e;
   }
   await fh.close();
+  return tmp;
+}
+
+/**
+ * writeTemp for writeFileSets: the same file, by direct system calls (no
+ * thread-pool round trip per call: thousands of small files), not synced
+ * (the caller flushes the whole chunk at once: syncFiles).
+ */
+function writeTempNow(target: string, data: string | Uint8Array, mode: number): string {
+  const tmp = tempPath(target);
+  live.add(tmp);
+  const fd = openSync(tmp, TEMP_FLAGS, mode);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+    fchmodSync(fd, mode); // as writeTemp
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    live.delete(tmp);
+    throw e;
+  }
+  closeSync(fd);
   return tmp;
 }
 
@@ -222,11 +251,14 @@ async function readJournal(file: string): Promise<JournalEntry[]> {
  */
 async function applyJournal(dir: string, journal: string, entries: JournalEntry[], fresh?: { existing: ReadonlySet<string> }): Promise<void> {
   const pending = async (e: JournalEntry) => fresh !== undefined || (await fsp.lstat(path.join(dir, e.tmp)).catch(() => undefined))?.isFile() === true;
+  // Fresh: by direct system calls (a chunk of writeFileSets renames thousands; no thread-pool round trips).
+  const rm = fresh ? async (p: string) => rmSync(p, { force: true }) : (p: string) => fsp.rm(p, { force: true });
+  const rename = fresh ? async (a: string, b: string) => renameSync(a, b) : fsp.rename;
   for (const e of entries) {
-    if (e.withdraw && (fresh === undefined || fresh.existing.has(e.target)) && (await pending(e))) await fsp.rm(path.join(dir, e.target), { force: true });
+    if (e.withdraw && (fresh === undefined || fresh.existing.has(e.target)) && (await pending(e))) await rm(path.join(dir, e.target));
   }
   for (const withdraw of [false, true]) {
-    for (const e of entries) if (e.withdraw === withdraw && (await pending(e))) await fsp.rename(path.join(dir, e.tmp), path.join(dir, e.target));
+    for (const e of entries) if (e.withdraw === withdraw && (await pending(e))) await rename(path.join(dir, e.tmp), path.join(dir, e.target));
   }
   await syncDir(dir);
   await fsp.rm(journal, { force: true });
@@ -293,7 +325,7 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
   if (failure) throw failure.e;
 }
 
-/** Temporary files written (or synced) at once: keeps the thread pool busy without flooding it. */
+/** Files fsynced at once (syncFiles without syncfs): keeps the thread pool busy without flooding it. */
 const WRITE_CONCURRENCY = 16;
 /**
  * From this many files, one sync of the file system (coreutils `sync
@@ -341,11 +373,11 @@ async function commitDir(dir: string, plans: Plan[], dirMode: number, many = fal
   try {
     if (many) {
       await fsp.mkdir(dir, { recursive: true, mode: dirMode });
-      await forEachLimit(plans, WRITE_CONCURRENCY, async ({ file }) => {
-        const tmp = await writeTemp(file.path, file.data, file.mode, undefined, false);
+      for (const { file } of plans) {
+        const tmp = writeTempNow(file.path, file.data, file.mode);
         mine.push(tmp);
         temps.push({ tmp, file });
-      });
+      }
       await syncFiles(dir, temps.map((t) => t.tmp));
     } else {
       for (const { file } of plans) {
@@ -367,7 +399,9 @@ async function commitDir(dir: string, plans: Plan[], dirMode: number, many = fal
     const jtmp = await writeTemp(journal, `${JSON.stringify({ regcert: 'journal/1', pid: process.pid, entries }, null, many ? undefined : 1)}\n`, 0o600, dirMode);
     mine.push(jtmp);
     try {
-      await fsp.rename(jtmp, journal); // the commit point: from here on the new set is rolled forward
+      // The commit point: from here on the new set is rolled forward (direct in a chunk, as its other renames).
+      if (many) renameSync(jtmp, journal);
+      else await fsp.rename(jtmp, journal);
     } catch (e) {
       await fsp.rm(jtmp, { force: true });
       throw e;
@@ -475,7 +509,8 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
       const todo: Plan[] = [];
       for (const set of sets) {
         for (const f of set.files) {
-          const p = await planOne(f, { force: set.force === true });
+          // Nothing there (the usual case) is known from one direct lstat; anything else is planned as writeFiles plans it.
+          const p = lstatSync(f.path, { throwIfNoEntry: false }) === undefined ? { file: f, status: 'written' as const, existed: false } : await planOne(f, { force: set.force === true });
           if (p.status === 'written') todo.push(p);
         }
       }

@@ -254,7 +254,11 @@ function indexOf(entries: InventoryEntry[], st: Stats): AppendIndex {
  * full load-reconcile-rewrite of recordIssued. Entries built by the caller
  * (core/inventory.ts buildEntry or buildEntryFromFacts, files from entryFiles).
  */
-export function createInventoryAppender(caDir: string): { append(added: InventoryEntry[], now?: Date): Promise<void> } {
+export function createInventoryAppender(caDir: string): {
+  append(added: InventoryEntry[], now?: Date): Promise<void>;
+  /** The serials recorded now (read under the lock; empty when there is no inventory yet). */
+  recorded(): Promise<ReadonlySet<string>>;
+} {
   const file = path.join(caDir, INVENTORY_FILE);
   let index: AppendIndex | undefined;
   const statFile = () =>
@@ -267,15 +271,20 @@ export function createInventoryAppender(caDir: string): { append(added: Inventor
     await save(caDir, l);
     index = indexOf(l.view.entries, (await fsp.lstat(file)) as Stats);
   };
-  const append = async (added: InventoryEntry[], now: Date = new Date()): Promise<void> => {
-    if (added.length === 0) return;
+  /** The index of the file as it is now (read again only when another run changed it); undefined when there is no file. */
+  const current = async (): Promise<AppendIndex | undefined> => {
     const st = await statFile();
-    if (st === undefined || !st.isFile()) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
+    if (st === undefined || !st.isFile()) return undefined;
     if (index?.seen !== statKey(st)) {
       const text = (await readInventoryText(caDir)) ?? '';
       index = indexOf(parseInventory(text, file), st);
     }
-    const idx = index;
+    return index;
+  };
+  const append = async (added: InventoryEntry[], now: Date = new Date()): Promise<void> => {
+    if (added.length === 0) return;
+    const idx = await current();
+    if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
     if (added.some((a) => idx.serials.has(a.serial) || idx.current.has(certPathOf(a) ?? ''))) return rewrite(added, now);
     if (idx.count + added.length > INVENTORY_MAX_ENTRIES) {
       throw inputError('INVENTORY_TOO_LARGE', `${file} would hold more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');
@@ -310,7 +319,10 @@ export function createInventoryAppender(caDir: string): { append(added: Inventor
       await fh.close();
     }
   };
-  return { append: (added, now) => withDirLock(caDir, () => append(added, now)) };
+  return {
+    append: (added, now) => withDirLock(caDir, () => append(added, now)),
+    recorded: () => withDirLock(caDir, async () => new Set((await current())?.serials ?? [])),
+  };
 }
 
 /**
