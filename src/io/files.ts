@@ -140,10 +140,22 @@ const JOURNAL_RE = /^\.regcert-journal\.[0-9a-f]{12}$/;
 /** Temporaries and journals this process is writing right now: never "stale". */
 const live = new Set<string>();
 
+/** Random hex for temporary names, drawn 6 bytes at a time from a pool (a batch names thousands). */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+function randomHex12(): string {
+  if (randomAt + 6 > randomPool.length) {
+    randomPool = randomBytes(6 * 256);
+    randomAt = 0;
+  }
+  randomAt += 6;
+  return randomPool.toString('hex', randomAt - 6, randomAt);
+}
+
 /** A fresh temporary name beside `target` (absolute: `live` is matched against absolute paths). */
 function tempPath(target: string): string {
   const abs = path.resolve(target);
-  return path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.tmp`);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.${randomHex12()}.tmp`);
 }
 
 const TEMP_FLAGS = FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0);
@@ -246,8 +258,9 @@ async function readJournal(file: string): Promise<JournalEntry[]> {
 
 /**
  * Steps 3–4 (idempotent): withdraw, rename keys, rename the rest, sync, drop
- * the journal. `fresh`: the caller wrote these temporaries under the lock just
- * now (all pending), and names the targets that existed (the only ones to withdraw).
+ * the journal. `fresh` (writeFileSets): the caller wrote these temporaries
+ * under the lock just now (all pending), and names the targets that existed
+ * (the only ones to withdraw).
  */
 async function applyJournal(dir: string, journal: string, entries: JournalEntry[], fresh?: { existing: ReadonlySet<string> }): Promise<void> {
   const pending = async (e: JournalEntry) => fresh !== undefined || (await fsp.lstat(path.join(dir, e.tmp)).catch(() => undefined))?.isFile() === true;
@@ -364,8 +377,9 @@ async function syncFiles(dir: string, files: string[]): Promise<void> {
 }
 
 /**
- * Steps 1–4 for the files of one directory (held under its lock). many: the
- * temporaries are written concurrently and flushed together (writeFileSets).
+ * Steps 1–4 for the files of one directory (held under its lock). many
+ * (writeFileSets): the temporaries are written and renamed by direct system
+ * calls and flushed to disk together (syncFiles), not one by one.
  */
 async function commitDir(dir: string, plans: Plan[], dirMode: number, many = false): Promise<void> {
   const mine: string[] = []; // every temporary and journal name this call adds to `live`
@@ -408,7 +422,7 @@ async function commitDir(dir: string, plans: Plan[], dirMode: number, many = fal
     }
     temps.length = 0; // owned by the journal now
     await syncDir(dir);
-    await applyJournal(dir, journal, entries, { existing: new Set(plans.filter((p) => p.existed).map((p) => path.basename(p.file.path))) });
+    await applyJournal(dir, journal, entries, many ? { existing: new Set(plans.filter((p) => p.existed).map((p) => path.basename(p.file.path))) } : undefined);
   } finally {
     await Promise.all(temps.map(({ tmp }) => fsp.rm(tmp, { force: true })));
     for (const n of mine) live.delete(n);
