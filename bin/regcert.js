@@ -69,9 +69,18 @@ async function loadMain() {
   return module.exports.main;
 }
 
+// `regcert --version` alone needs none of the CLI: the version is package.json's, as the CLI's
+// own --version prints it (src/cli/main.ts), without compiling the bundle (issue 12: start-up).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V') && process.env.REGCERT_WRITE_CODE_CACHE !== '1') {
+  debug('--version without the CLI');
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.exit(0);
+}
+
 const main = (await loadMain()) ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
 if (process.env.REGCERT_WRITE_CODE_CACHE === '1') {
   // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
   for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);

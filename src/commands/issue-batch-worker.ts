@@ -22,12 +22,17 @@ export interface BatchWorkerInit {
 }
 
 export interface BatchEntry {
+  /** The row it answers (the main thread records it in the inventory from these facts). */
+  req: BatchRequest;
   name: string;
+  der: Uint8Array;
+  subjectDer: Uint8Array;
   certPem: string;
   keyPem: string;
   p12?: Uint8Array | undefined;
   password?: string | undefined;
   serial: string;
+  notBefore: string;
   notAfter: string;
 }
 
@@ -51,8 +56,19 @@ const rsa = init.keyType.startsWith('rsa-');
 
 function issueOne(req: BatchRequest): BatchEntry {
   const { spki, pkcs8Pem, publicKeyBits } = generateEncodedKeyPairSync(init.keyType);
-  const { der, serial, notAfter } = signLeaf({ subject: encodeName(req.subject), spki, publicKeyBits, rsa, server: req.server, client: req.client, sans: req.sans, days: req.days });
-  const entry: BatchEntry = { name: req.name, certPem: toPem('CERTIFICATE', der) + chainPem, keyPem: pkcs8Pem, serial, notAfter: notAfter.toISOString() };
+  const subjectDer = encodeName(req.subject);
+  const { der, serial, notBefore, notAfter } = signLeaf({ subject: subjectDer, spki, publicKeyBits, rsa, server: req.server, client: req.client, sans: req.sans, days: req.days });
+  const entry: BatchEntry = {
+    req,
+    der,
+    subjectDer,
+    name: req.name,
+    certPem: toPem('CERTIFICATE', der) + chainPem,
+    keyPem: pkcs8Pem,
+    serial,
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+  };
   if (init.p12) {
     const key = createPrivateKey(pkcs8Pem);
     entry.password = createP12Password();

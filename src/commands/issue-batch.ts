@@ -7,8 +7,10 @@
  * written when a row is bad (exit 2, naming its line) or a file that is not
  * ours is in the way (exit 1). Pass 2 streams the file again and hands the
  * rows to worker threads (one per core: key, certificate, PKCS#12), while
- * this thread writes each entry as one set through writeFiles (temporary
- * files, fsync, rename). Memory stays flat: rows are never all held.
+ * this thread writes the entries in chunks of sets through writeFileSets
+ * (temporary files, one flush, one journal, renames) and appends their
+ * inventory records. Memory stays flat: rows are never all held, and at most
+ * a few chunks of entries wait to be written.
  *
  * Rerun after an interruption, complete entries (certificate issued by
  * this CA, the matching key, and with --p12 the .p12 whose SHA-256 the
@@ -26,19 +28,13 @@ import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/de
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
-import { appendDurably, pathExists, readInputFile, writeFiles, type FileKind, type PlannedFile } from '../io/files.js';
-import { recordIssued, type IssuedCertificate } from '../io/inventory.js';
+import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
+import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
+import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
 import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batch-worker.js';
-
-/**
- * Batch entries are recorded in the CA's inventory this many at a time: the
- * inventory is rewritten whole (atomically) on each record, so one record per
- * certificate would make a large batch quadratic.
- */
-const INVENTORY_GROUP = 2000;
 
 export interface IssueBatchOptions {
   batch: string;
@@ -77,6 +73,8 @@ export interface IssueBatchResult {
   repaired: number;
   /** Complete entries from an earlier run, left as they were. */
   skipped: number;
+  /** Of those, entries an interrupted run had written but not yet recorded in the CA's inventory (recorded now). */
+  recorded: number;
   outDir: string;
   files: BatchFileSummary[];
   /** The PKCS#12 password manifest (0600), with --p12. */
@@ -92,10 +90,22 @@ export interface IssueBatchResult {
 export const MAX_BATCH_ROWS = 1_000_000;
 /** Worker threads at most: each holds a V8 heap (about 10 MiB). */
 const MAX_WORKERS = 64;
+/**
+ * A worker's young generation (V8's default is about 16–32 MiB): a worker's
+ * garbage is small and short-lived (a key, a certificate), so a small nursery
+ * costs nothing in speed and keeps each worker's memory flat.
+ */
+const WORKER_YOUNG_MB = 4;
 /** Rows handed to a worker at a time: amortises the message passing. */
 const CHUNK = 16;
-/** Entries being written at once: keeps the disk busy (fsync) with bounded memory. */
-const MAX_WRITES = 32;
+/**
+ * Entries written as one chunk (io/files.ts writeFileSets: one lock, one
+ * journal, one flush): at least MIN_COMMIT unless the batch is ending, at most
+ * MAX_COMMIT (three files each with --p12, within MAX_SET_FILES). The fixed
+ * cost of a chunk (lock, journal, syncs: about 10 ms) is spread over them.
+ */
+const MIN_COMMIT = 128;
+const MAX_COMMIT = 512;
 /** The manifest of PKCS#12 passwords, in OUT: name, password, file, SHA-256 of the file. */
 export const P12_MANIFEST = 'p12-passwords.tsv';
 const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
@@ -127,11 +137,11 @@ function sha256Hex(data: Uint8Array): string {
  * Is this entry new, complete (skip), or ours but incomplete (issue again)?
  * Anything else in the way is refused unless --force.
  */
-async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<EntryState> {
+async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<{ state: EntryState; serial?: string }> {
   const p = paths(outDir, name);
   const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
-  if (!cert && !key && !pfx) return 'new';
-  if (force) return 'redo';
+  if (!cert && !key && !pfx) return { state: 'new' };
+  if (force) return { state: 'redo' };
   const refuse = (file: string) =>
     operationError('FILE_EXISTS', `${file} already exists and is not an entry this batch made with this CA`, 'pass --force to replace it, or choose another --out-dir', { details: { path: file } });
   // Entries are written certificate first: a key or .p12 without its certificate is not ours.
@@ -153,9 +163,9 @@ async function entryState(name: string, outDir: string, caNative: NodeX509, p12:
     }
     pair = k !== undefined && leaf.checkPrivateKey(k);
   }
-  if (!pair) return 'redo';
-  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return 'redo';
-  return 'complete';
+  if (!pair) return { state: 'redo' };
+  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return { state: 'redo' };
+  return { state: 'complete', serial: normalizeSerial(leaf.serialNumber) };
 }
 
 /** name → SHA-256 of its .p12, the last line for a name winning. */
@@ -209,7 +219,7 @@ function createPool(size: number, init: BatchWorkerInit) {
   let seq = 0;
   let next = 0;
   const workers = Array.from({ length: size }, () => {
-    const w = new Worker(url, { workerData: init });
+    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     w.on('message', (m: BatchWorkerReply) => {
       const p = waiting.get(m.seq);
       waiting.delete(m.seq);
@@ -242,15 +252,6 @@ function createPool(size: number, init: BatchWorkerInit) {
   };
 }
 
-/** What each issued certificate goes through, once: the one place to record it (an inventory, an audit log). */
-export interface IssuedEntry {
-  name: string;
-  serial: string;
-  notAfter: string;
-  certPem: string;
-  files: PlannedFile[];
-}
-
 export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): Promise<IssueBatchResult> {
   const started = Date.now();
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
@@ -280,10 +281,14 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
+  // A killed run may have left a chunk's journal: completed first, so every entry is whole when looked at.
+  await completeInterruptedWrites(outDir);
   const scan = await scanOutDir(outDir);
   const seen = new Set<string>();
   /** Entries that pass 1 found on disk (complete or to redo); the rest are new. */
   const known = new Map<string, EntryState>();
+  /** Serials of the complete entries (name → serial): those missing from the inventory are recorded before pass 2. */
+  const completeSerials = new Map<string, string>();
   let total = 0;
   let toIssue = 0;
   let format: 'csv' | 'jsonl' = 'csv';
@@ -294,14 +299,36 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const state = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : 'new';
+    const { state, serial } = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
     if (state !== 'new') known.set(req.name, state);
+    if (serial !== undefined) completeSerials.set(req.name, serial);
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
 
   // A run killed between writing an entry's temporary files and renaming them left them behind.
   for (const t of scan.temporaries) if (seen.has(t.name)) await rm(t.file, { force: true });
+
+  // Files are written first and recorded second: complete entries that a killed run wrote but had not
+  // recorded yet are recorded now (parsed from their files: only these few).
+  const inventory = createInventoryAppender(dir);
+  let recordedLate = 0;
+  if (completeSerials.size > 0) {
+    const recorded = await inventory.recorded();
+    const missing = [...completeSerials.keys()].filter((name) => !recorded.has(completeSerials.get(name)!));
+    for (let i = 0; i < missing.length; i += MAX_COMMIT) {
+      const now = ctx.now ?? new Date();
+      const entries: InventoryEntry[] = [];
+      for (const name of missing.slice(i, i + MAX_COMMIT)) {
+        const p = paths(outDir, name);
+        const cert = parseCertificates(await readInputFile(p.cert, 'certificate file', undefined, 'certificate'), p.cert)[0]!;
+        entries.push(buildEntry(cert, { name, files: entryFiles(dir, p.cert, p.key), source: 'batch', now }));
+      }
+      await inventory.append(entries, now);
+    }
+    recordedLate = missing.length;
+  }
+  completeSerials.clear();
 
   // Pass 2: issue what is missing, on every core, writing each entry as a set.
   const init: BatchWorkerInit = {
@@ -315,95 +342,120 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let repaired = 0;
   let skipped = 0;
   let failure: unknown;
-  const inFlight = new Set<Promise<unknown>>();
   let chunksInFlight = 0;
-  let manifestChain: Promise<void> = Promise.resolve();
+  const replies = new Set<Promise<void>>();
+  /** Entries made by the workers, waiting to be written: at most about 2 × MAX_COMMIT (backpressure in dispatch). */
+  const ready: BatchEntry[] = [];
+  let writer: Promise<void> | undefined;
   let lastProgress = 0;
-
   const issuing = Date.now();
-  /** The one place every issued certificate of a batch passes through, after its files are on disk (an inventory record goes here). */
-  // Recorded in the CA's inventory (io/inventory.ts recordIssued) in groups after the files are on disk,
-  // so a crash leaves an entry only for a certificate that exists; the rest is flushed at the end.
-  // Held as PEM (a few hundred bytes each) and parsed only when recorded, so memory stays flat.
-  let unrecorded: Array<Omit<IssuedCertificate, 'cert'> & { certPem: string }> = [];
-  const flushInventory = async (): Promise<void> => {
-    if (unrecorded.length === 0) return;
-    const group = unrecorded;
-    unrecorded = [];
-    await recordIssued(
-      dir,
-      group.map(({ certPem, ...rest }) => ({ ...rest, cert: parseCertificates(new TextEncoder().encode(certPem), rest.certPath)[0]! })),
-      ctx.now,
-    );
+  let factsChecked = false;
+  /** Wakes the reading loop when a reply arrives or a commit ends. */
+  let notify: (() => void) | undefined;
+  const changed = () => {
+    const n = notify;
+    notify = undefined;
+    n?.();
   };
-  const onIssued = async (entry: IssuedEntry): Promise<void> => {
-    const key = entry.files.find((f) => f.kind === 'private-key');
-    unrecorded.push({ certPem: entry.certPem, name: entry.name, certPath: entry.files.find((f) => f.kind === 'certificate')!.path, keyPath: key?.path, source: 'batch' });
-    if (unrecorded.length >= INVENTORY_GROUP) await flushInventory();
-    issued++;
+
+  const progress = () => {
     const now = Date.now();
-    if (now - lastProgress >= 100 || issued === toIssue) {
-      lastProgress = now;
-      const elapsed = (now - issuing) / 1000;
-      const rate = issued / Math.max(elapsed, 0.001);
-      const width = 24;
-      const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
-      const eta = Math.ceil((toIssue - issued) / Math.max(rate, 0.001));
-      ctx.progress?.(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${issued}/${toIssue}  ${Math.round(rate)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`);
-    }
+    if (now - lastProgress < 100 && issued !== toIssue) return;
+    lastProgress = now;
+    const elapsed = (now - issuing) / 1000;
+    const rate = issued / Math.max(elapsed, 0.001);
+    const width = 24;
+    const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
+    const eta = Math.ceil((toIssue - issued) / Math.max(rate, 0.001));
+    ctx.progress?.(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${issued}/${toIssue}  ${Math.round(rate)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`);
   };
 
-  const track = (p: Promise<unknown>) => {
-    const t: Promise<unknown> = p.catch((e: unknown) => {
-      failure ??= e;
-    });
-    inFlight.add(t);
-    void t.finally(() => inFlight.delete(t));
-    return t;
-  };
-
-  const writeEntry = async (e: BatchEntry): Promise<void> => {
+  const filesOf = (e: BatchEntry): PlannedFile[] => {
     const p = paths(outDir, e.name);
     const files: PlannedFile[] = [
       { path: p.cert, data: e.certPem, mode: 0o644, kind: 'certificate' },
       { path: p.key, data: e.keyPem, mode: 0o600, kind: 'private-key' },
     ];
-    if (e.p12 && e.password !== undefined) {
-      files.push({ path: p.p12, data: e.p12, mode: 0o600, kind: 'pkcs12' });
-      // The password is on disk before the file it opens: a .p12 never exists without its line.
-      const line = `${e.name}\t${e.password}\t${path.basename(p.p12)}\t${sha256Hex(e.p12)}\n`;
-      manifestChain = manifestChain.then(async () => {
-        const header = manifestStarted ? '' : MANIFEST_HEADER;
-        await appendDurably(manifestPath, header + line, 0o600);
-        manifestStarted = true;
-      });
-      await manifestChain;
-    }
-    const isRedo = known.get(e.name) === 'redo';
-    await writeFiles(files, { force: isRedo });
-    if (isRedo) repaired++;
-    await onIssued({ name: e.name, serial: e.serial, notAfter: e.notAfter, certPem: e.certPem, files });
+    if (e.p12) files.push({ path: p.p12, data: e.p12, mode: 0o600, kind: 'pkcs12' });
+    return files;
   };
 
-  let pending: BatchRequest[] = [];
+  /** The inventory entry of a batch certificate, from the builder's facts (no certificate parsed; the first one checked against a parse). */
+  const inventoryEntry = (e: BatchEntry, now: Date): InventoryEntry => {
+    const p = paths(outDir, e.name);
+    const params = { name: e.name, files: entryFiles(dir, p.cert, p.key), source: 'batch' as const, now, days: e.req.days };
+    const entry = buildEntryFromFacts(
+      builtLeafFacts({ der: e.der, subject: e.req.subject, subjectDer: e.subjectDer, serial: e.serial, notBefore: e.notBefore, notAfter: e.notAfter, sans: e.req.sans, server: e.req.server, client: e.req.client, keyType }),
+      params,
+    );
+    if (!factsChecked) {
+      const parsed = buildEntry(parseCertificates(e.der, p.cert)[0]!, params);
+      if (JSON.stringify(parsed) !== JSON.stringify(entry)) throw new Error(`issue --batch: the inventory entry built for ${e.name} differs from its certificate's`);
+      factsChecked = true;
+    }
+    return entry;
+  };
+
+  /**
+   * Writes a group of entries: the PKCS#12 passwords first (a .p12 never
+   * exists without its manifest line), then every entry's files as one chunk
+   * of sets (io/files.ts writeFileSets), then their inventory records (after
+   * the files: an entry never describes a certificate that is not there).
+   */
+  const commit = async (group: BatchEntry[]): Promise<void> => {
+    if (p12) {
+      const lines = group.map((e) => `${e.name}\t${e.password}\t${path.basename(paths(outDir, e.name).p12)}\t${sha256Hex(e.p12!)}\n`).join('');
+      await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + lines, 0o600);
+      manifestStarted = true;
+    }
+    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'redo' })));
+    repaired += group.filter((e) => known.get(e.name) === 'redo').length;
+    const now = ctx.now ?? new Date();
+    await inventory.append(group.map((e) => inventoryEntry(e, now)), now);
+    issued += group.length;
+    progress();
+  };
+
+  const startWriter = () => {
+    if (writer !== undefined || failure !== undefined || ready.length < MIN_COMMIT) return;
+    writer = (async () => {
+      while (failure === undefined && ready.length >= MIN_COMMIT) await commit(ready.splice(0, MAX_COMMIT));
+    })()
+      .catch((e: unknown) => {
+        failure ??= e;
+      })
+      .finally(() => {
+        writer = undefined;
+        changed();
+        startWriter();
+      });
+  };
+
   const dispatch = async (chunk: BatchRequest[]) => {
-    while (failure === undefined && (chunksInFlight >= workerCount * 2 || inFlight.size >= MAX_WRITES + workerCount * 2)) {
-      await Promise.race(inFlight);
+    while (failure === undefined && chunksInFlight * CHUNK + ready.length >= 2 * MAX_COMMIT) {
+      await new Promise<void>((r) => (notify = r));
     }
     if (failure !== undefined) return;
     chunksInFlight++;
-    track(
-      pool!.submit(chunk).then((entries) => {
+    const reply = pool!.submit(chunk).then(
+      (entries) => {
         chunksInFlight--;
-        for (const e of entries) track(writeEntry(e));
-      }, (e: unknown) => {
+        ready.push(...entries);
+        startWriter();
+        changed();
+      },
+      (e: unknown) => {
         chunksInFlight--;
-        throw e;
-      }),
+        failure ??= e;
+        changed();
+      },
     );
+    replies.add(reply);
+    void reply.finally(() => replies.delete(reply));
   };
 
   try {
+    let pending: BatchRequest[] = [];
     let seenRows = 0;
     for await (const { req, no } of rows()) {
       if (failure !== undefined) break;
@@ -420,12 +472,14 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
       }
     }
     if (pending.length > 0 && failure === undefined) await dispatch(pending);
-    while (inFlight.size > 0) await Promise.race(inFlight);
-    await manifestChain;
+    while (replies.size > 0) await Promise.all(replies);
+    while (writer !== undefined) await writer;
+    while (failure === undefined && ready.length > 0) await commit(ready.splice(0, MAX_COMMIT));
   } finally {
+    // What is written is recorded chunk by chunk: a failure part-way leaves no written entry unrecorded by this run.
+    await Promise.allSettled(replies);
+    while (writer !== undefined) await writer.catch(() => {});
     await pool?.close();
-    // What was written is recorded even when the run failed part-way.
-    await flushInventory();
   }
   if (failure !== undefined) throw failure;
 
@@ -443,6 +497,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     issued,
     repaired,
     skipped,
+    recorded: recordedLate,
     outDir,
     files,
     manifest: p12 ? manifestPath : null,

@@ -86,7 +86,8 @@ const der = (node: asn1js.BaseBlock): Uint8Array => new Uint8Array(node.toBER(fa
  * its bytes the way asn1js nodes do (to the writer the container passes).
  */
 const raw = (bytes: Uint8Array): asn1js.BaseBlock => {
-  const buf = ab(bytes);
+  // An array that is its whole ArrayBuffer (what der() returns) is used as it is; a view is copied.
+  const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : ab(bytes);
   return {
     toBER(_sizeOnly?: boolean, writer?: { write(b: ArrayBuffer): void }) {
       writer?.write(buf);
@@ -106,17 +107,31 @@ const PRINTABLE_RE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 /** The attribute types of a Name, encoded once. */
 const NAME_ATTRIBUTES = new Map(['C', 'O', 'OU', 'CN'].map((t) => [t, der(oid(OID[t as 'C' | 'O' | 'OU' | 'CN']))]));
 
+/**
+ * Encoded RDNs by attribute and value: a batch's O, OU and C are the same on
+ * every row, so each is encoded once. Bounded: emptied when full.
+ */
+const rdnCache = new Map<string, Uint8Array>();
+const RDN_CACHE_MAX = 256;
+
+/** One RDN (a SET of one attribute) in DER; each value as given, PrintableString when it fits. */
+function encodeRdn(type: string, value: string): Uint8Array {
+  const key = `${type}\0${value}`;
+  let rdn = rdnCache.get(key);
+  if (!rdn) {
+    const id = NAME_ATTRIBUTES.get(type);
+    if (!id) throw new Error(`encodeName: unsupported attribute ${type}`);
+    const str = PRINTABLE_RE.test(value) ? new asn1js.PrintableString({ value }) : new asn1js.Utf8String({ value });
+    rdn = der(new asn1js.Set({ value: [new asn1js.Sequence({ value: [raw(id), str] })] }));
+    if (rdnCache.size >= RDN_CACHE_MAX) rdnCache.clear();
+    rdnCache.set(key, rdn);
+  }
+  return rdn;
+}
+
 /** A Name (C, O, OU, CN order as given) in DER; each value as given, PrintableString when it fits. */
 export function encodeName(name: JsonName): Uint8Array {
-  const rdns = name.flatMap((rdn) =>
-    Object.entries(rdn).map(([type, values]) => {
-      const id = NAME_ATTRIBUTES.get(type);
-      if (!id) throw new Error(`encodeName: unsupported attribute ${type}`);
-      const value = values[0] ?? '';
-      const str = PRINTABLE_RE.test(value) ? new asn1js.PrintableString({ value }) : new asn1js.Utf8String({ value });
-      return new asn1js.Set({ value: [new asn1js.Sequence({ value: [raw(id), str] })] });
-    }),
-  );
+  const rdns = name.flatMap((rdn) => Object.entries(rdn).map(([type, values]) => raw(encodeRdn(type, values[0] ?? ''))));
   return der(new asn1js.Sequence({ value: rdns }));
 }
 
@@ -267,6 +282,14 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
     }
     return v;
   };
+  /** The last Validity encoded: a batch makes hundreds a second with the same times (whole seconds). */
+  let lastValidity: { notBefore: number; notAfter: number; der: Uint8Array } | undefined;
+  const encodeValidity = (notBefore: Date, notAfter: Date): Uint8Array => {
+    if (lastValidity?.notBefore !== notBefore.getTime() || lastValidity.notAfter !== notAfter.getTime()) {
+      lastValidity = { notBefore: notBefore.getTime(), notAfter: notAfter.getTime(), der: der(new asn1js.Sequence({ value: [encodeTime(notBefore), encodeTime(notAfter)] })) };
+    }
+    return lastValidity.der;
+  };
   return (req, ctx = {}) => {
     requirePurpose(req.server, req.client, req.tokenSigning);
     const { notBefore, notAfter } = validity(ctx, req.days, issuer.notAfter);
@@ -284,7 +307,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
           raw(serialTemplate(Buffer.from(serial, 'hex'))),
           raw(sig.algorithm),
           raw(issuer.nameDer),
-          new asn1js.Sequence({ value: [encodeTime(notBefore), encodeTime(notAfter)] }),
+          raw(encodeValidity(notBefore, notAfter)),
           raw(req.subject),
           raw(req.spki),
           explicit(3, new asn1js.Sequence({ value: exts })),

@@ -36,14 +36,22 @@
  * files. A set with one file in a directory needs no journal: its rename is
  * atomic. A set spread over several directories (install-host for several
  * runtimes) is atomic per directory.
+ *
+ * Many sets at once (writeFileSets, for `issue --batch`): the sets of one
+ * directory are committed together, with the same steps — one lock, one
+ * journal naming every temporary of every set, one flush of the temporaries
+ * to disk (a file-system sync where the system has one, else an fsync per
+ * file), one directory fsync per step. A kill leaves every set of the chunk
+ * old (or absent) or rolled forward by the journal, never half of a set.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as FS, promises as fsp } from 'node:fs';
+import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
 import { readInputFile } from './read.js';
 import { assertSafeWriteDir } from './safe-path.js';
+import { findTool, runTool } from './tool.js';
 
 export type FileKind =
   | 'ca-certificate'
@@ -87,7 +95,8 @@ export function modeString(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
-type Plan = { file: PlannedFile; status: WrittenFile['status'] };
+/** existed: a file was at the target when planned (so a commit withdraws it). */
+type Plan = { file: PlannedFile; status: WrittenFile['status']; existed: boolean };
 
 /** Is the existing regular file at p byte-for-byte `wanted`? Reads at most wanted.length + 1 bytes. */
 async function sameContent(p: string, size: number, wanted: Buffer): Promise<boolean> {
@@ -107,7 +116,7 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
   try {
     st = await fsp.lstat(file.path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, status: opts.dryRun ? 'planned' : 'written' };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, status: opts.dryRun ? 'planned' : 'written', existed: false };
     if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') {
       throw inputError('NOT_A_DIRECTORY', `cannot write ${file.path}: a parent is not a directory`, 'choose another output directory');
     }
@@ -120,9 +129,9 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
     throw operationError('NOT_A_FILE', `${file.path} exists and is not a regular file`, 'remove it or choose another output path');
   }
   const wanted = typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : Buffer.from(file.data);
-  if ((st.mode & 0o777) === file.mode && (await sameContent(file.path, st.size, wanted))) return { file, status: 'unchanged' };
+  if ((st.mode & 0o777) === file.mode && (await sameContent(file.path, st.size, wanted))) return { file, status: 'unchanged', existed: true };
   if (!opts.force) throw existsError(file.path, 'pass --force to replace it, or choose another directory');
-  return { file, status: opts.dryRun ? 'planned' : 'written' };
+  return { file, status: opts.dryRun ? 'planned' : 'written', existed: true };
 }
 
 /** `.NAME.<12 hex>.tmp`: a temporary file of this writer (a journal's own temporary included). */
@@ -131,13 +140,35 @@ const JOURNAL_RE = /^\.regcert-journal\.[0-9a-f]{12}$/;
 /** Temporaries and journals this process is writing right now: never "stale". */
 const live = new Set<string>();
 
-/** Phase 1: the content in a temporary file beside the target, synced, with the exact mode. */
-async function writeTemp(target: string, data: string | Uint8Array, mode: number, dirMode: number): Promise<string> {
-  const dir = path.dirname(path.resolve(target)); // absolute: `live` is matched against absolute paths
-  await fsp.mkdir(dir, { recursive: true, mode: dirMode });
-  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+/** Random hex for temporary names, drawn 6 bytes at a time from a pool (a batch names thousands). */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+function randomHex12(): string {
+  if (randomAt + 6 > randomPool.length) {
+    randomPool = randomBytes(6 * 256);
+    randomAt = 0;
+  }
+  randomAt += 6;
+  return randomPool.toString('hex', randomAt - 6, randomAt);
+}
+
+/** A fresh temporary name beside `target` (absolute: `live` is matched against absolute paths). */
+function tempPath(target: string): string {
+  const abs = path.resolve(target);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.${randomHex12()}.tmp`);
+}
+
+const TEMP_FLAGS = FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0);
+
+/**
+ * Phase 1: the content in a temporary file beside the target, with the exact
+ * mode, synced. dirMode undefined: the directory is known to exist.
+ */
+async function writeTemp(target: string, data: string | Uint8Array, mode: number, dirMode: number | undefined): Promise<string> {
+  if (dirMode !== undefined) await fsp.mkdir(path.dirname(path.resolve(target)), { recursive: true, mode: dirMode });
+  const tmp = tempPath(target);
   live.add(tmp);
-  const fh = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | (FS.O_NOFOLLOW ?? 0), mode);
+  const fh = await fsp.open(tmp, TEMP_FLAGS, mode);
   try {
     await fh.writeFile(data);
     await fh.chmod(mode); // the umask never weakens (or strengthens) the mode we promise
@@ -149,6 +180,29 @@ async function writeTemp(target: string, data: string | Uint8Array, mode: number
     throw e;
   }
   await fh.close();
+  return tmp;
+}
+
+/**
+ * writeTemp for writeFileSets: the same file, by direct system calls (no
+ * thread-pool round trip per call: thousands of small files), not synced
+ * (the caller flushes the whole chunk at once: syncFiles).
+ */
+function writeTempNow(target: string, data: string | Uint8Array, mode: number): string {
+  const tmp = tempPath(target);
+  live.add(tmp);
+  const fd = openSync(tmp, TEMP_FLAGS, mode);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+    fchmodSync(fd, mode); // as writeTemp
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    live.delete(tmp);
+    throw e;
+  }
+  closeSync(fd);
   return tmp;
 }
 
@@ -171,6 +225,14 @@ interface JournalEntry {
   withdraw: boolean;
 }
 
+/**
+ * Files one journal may name: a writeFileSets chunk (MAX_SET_FILES) with room
+ * to spare; its journal stays far below the 1 MiB read cap of a 'config' file.
+ */
+const MAX_JOURNAL_ENTRIES = 4096;
+/** Files writeFileSets commits under one journal at most (callers split bigger batches). */
+export const MAX_SET_FILES = 2048;
+
 /** Keys and secrets go in first; what pairs with them (certificates, bundles, configs) is withdrawn, then goes in last. */
 const FIRST_KINDS: ReadonlySet<FileKind> = new Set(['ca-key', 'private-key', 'client-key', 'password']);
 
@@ -187,19 +249,29 @@ async function readJournal(file: string): Promise<JournalEntry[]> {
     throw bad();
   }
   const entries = (doc as { regcert?: unknown; entries?: unknown })?.entries;
-  if ((doc as { regcert?: unknown })?.regcert !== 'journal/1' || !Array.isArray(entries) || entries.length > 64) throw bad();
+  if ((doc as { regcert?: unknown })?.regcert !== 'journal/1' || !Array.isArray(entries) || entries.length > MAX_JOURNAL_ENTRIES) throw bad();
   for (const e of entries as Array<Partial<JournalEntry>>) {
     if (!isPlainName(e?.target) || !isPlainName(e?.tmp) || !TEMP_RE.test(e.tmp) || typeof e.withdraw !== 'boolean') throw bad();
   }
   return entries as JournalEntry[];
 }
 
-/** Steps 3–4 (idempotent): withdraw, rename keys, rename the rest, sync, drop the journal. */
-async function applyJournal(dir: string, journal: string, entries: JournalEntry[]): Promise<void> {
-  const pending = async (e: JournalEntry) => (await fsp.lstat(path.join(dir, e.tmp)).catch(() => undefined))?.isFile() === true;
-  for (const e of entries) if (e.withdraw && (await pending(e))) await fsp.rm(path.join(dir, e.target), { force: true });
+/**
+ * Steps 3–4 (idempotent): withdraw, rename keys, rename the rest, sync, drop
+ * the journal. `fresh` (writeFileSets): the caller wrote these temporaries
+ * under the lock just now (all pending), and names the targets that existed
+ * (the only ones to withdraw).
+ */
+async function applyJournal(dir: string, journal: string, entries: JournalEntry[], fresh?: { existing: ReadonlySet<string> }): Promise<void> {
+  const pending = async (e: JournalEntry) => fresh !== undefined || (await fsp.lstat(path.join(dir, e.tmp)).catch(() => undefined))?.isFile() === true;
+  // Fresh: by direct system calls (a chunk of writeFileSets renames thousands; no thread-pool round trips).
+  const rm = fresh ? async (p: string) => rmSync(p, { force: true }) : (p: string) => fsp.rm(p, { force: true });
+  const rename = fresh ? async (a: string, b: string) => renameSync(a, b) : fsp.rename;
+  for (const e of entries) {
+    if (e.withdraw && (fresh === undefined || fresh.existing.has(e.target)) && (await pending(e))) await rm(path.join(dir, e.target));
+  }
   for (const withdraw of [false, true]) {
-    for (const e of entries) if (e.withdraw === withdraw && (await pending(e))) await fsp.rename(path.join(dir, e.tmp), path.join(dir, e.target));
+    for (const e of entries) if (e.withdraw === withdraw && (await pending(e))) await rename(path.join(dir, e.tmp), path.join(dir, e.target));
   }
   await syncDir(dir);
   await fsp.rm(journal, { force: true });
@@ -248,15 +320,85 @@ export async function completeInterruptedWrites(dir: string): Promise<void> {
   }
 }
 
-/** Steps 1–4 for the files of one directory (held under its lock). */
-async function commitDir(dir: string, files: PlannedFile[], dirMode: number): Promise<void> {
+/** Runs fn over items, at most `limit` at a time; every started call has settled before the first error is thrown. */
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { e: unknown } | undefined;
+  const lane = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failure ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.e;
+}
+
+/** Files fsynced at once (syncFiles without syncfs): keeps the thread pool busy without flooding it. */
+const WRITE_CONCURRENCY = 16;
+/**
+ * From this many files, one sync of the file system (coreutils `sync
+ * --file-system`: syncfs(2)) replaces an fsync per file: an fsync costs
+ * 0.4–1 ms on this kind of disk, the syncfs of a whole chunk a few ms.
+ * Absolute paths only: a `sync` found on PATH could be anything.
+ */
+const FS_SYNC_MIN_FILES = 32;
+const FS_SYNC_TOOLS = ['/usr/bin/sync', '/bin/sync'];
+const FS_SYNC_TIMEOUT_MS = 120_000;
+let fsSyncTool: Promise<string | undefined> | undefined;
+
+/**
+ * Makes the files durable: syncfs(2) of their file system through `sync
+ * --file-system` (Linux) when there are many, else (or when that fails) an
+ * fsync of each. Either way they are on disk when this returns.
+ */
+async function syncFiles(dir: string, files: string[]): Promise<void> {
+  if (files.length >= FS_SYNC_MIN_FILES && process.platform === 'linux') {
+    fsSyncTool ??= (async () => {
+      for (const t of FS_SYNC_TOOLS) if ((await findTool(path.basename(t), { PATH: path.dirname(t) })) === t) return t;
+      return undefined;
+    })();
+    const tool = await fsSyncTool;
+    const r = tool === undefined ? undefined : await runTool(tool, ['--file-system', dir], { timeoutMs: FS_SYNC_TIMEOUT_MS }).catch(() => undefined);
+    if (r?.code === 0) return;
+  }
+  await forEachLimit(files, WRITE_CONCURRENCY, async (f) => {
+    const fh = await fsp.open(f, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0));
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
+}
+
+/**
+ * Steps 1–4 for the files of one directory (held under its lock). many
+ * (writeFileSets): the temporaries are written and renamed by direct system
+ * calls and flushed to disk together (syncFiles), not one by one.
+ */
+async function commitDir(dir: string, plans: Plan[], dirMode: number, many = false): Promise<void> {
   const mine: string[] = []; // every temporary and journal name this call adds to `live`
   const temps: Array<{ tmp: string; file: PlannedFile }> = []; // removed on failure unless a journal owns them
   try {
-    for (const file of files) {
-      const tmp = await writeTemp(file.path, file.data, file.mode, dirMode);
-      mine.push(tmp);
-      temps.push({ tmp, file });
+    if (many) {
+      await fsp.mkdir(dir, { recursive: true, mode: dirMode });
+      for (const { file } of plans) {
+        const tmp = writeTempNow(file.path, file.data, file.mode);
+        mine.push(tmp);
+        temps.push({ tmp, file });
+      }
+      await syncFiles(dir, temps.map((t) => t.tmp));
+    } else {
+      for (const { file } of plans) {
+        const tmp = await writeTemp(file.path, file.data, file.mode, dirMode);
+        mine.push(tmp);
+        temps.push({ tmp, file });
+      }
     }
     if (temps.length === 1) {
       await fsp.rename(temps[0]!.tmp, temps[0]!.file.path);
@@ -268,17 +410,19 @@ async function commitDir(dir: string, files: PlannedFile[], dirMode: number): Pr
     const journal = path.join(dir, `.regcert-journal.${randomBytes(6).toString('hex')}`);
     live.add(journal);
     mine.push(journal);
-    const jtmp = await writeTemp(journal, `${JSON.stringify({ regcert: 'journal/1', pid: process.pid, entries }, null, 1)}\n`, 0o600, dirMode);
+    const jtmp = await writeTemp(journal, `${JSON.stringify({ regcert: 'journal/1', pid: process.pid, entries }, null, many ? undefined : 1)}\n`, 0o600, dirMode);
     mine.push(jtmp);
     try {
-      await fsp.rename(jtmp, journal); // the commit point: from here on the new set is rolled forward
+      // The commit point: from here on the new set is rolled forward (direct in a chunk, as its other renames).
+      if (many) renameSync(jtmp, journal);
+      else await fsp.rename(jtmp, journal);
     } catch (e) {
       await fsp.rm(jtmp, { force: true });
       throw e;
     }
     temps.length = 0; // owned by the journal now
     await syncDir(dir);
-    await applyJournal(dir, journal, entries);
+    await applyJournal(dir, journal, entries, many ? { existing: new Set(plans.filter((p) => p.existed).map((p) => path.basename(p.file.path))) } : undefined);
   } finally {
     await Promise.all(temps.map(({ tmp }) => fsp.rm(tmp, { force: true })));
     for (const n of mine) live.delete(n);
@@ -334,13 +478,60 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
       for (const dir of dirs) await recoverDir(dir);
       const planned = await plan();
       for (const dir of dirs) {
-        const todo = planned.filter((p) => p.status === 'written' && path.dirname(path.resolve(p.file.path)) === dir).map((p) => p.file);
+        const todo = planned.filter((p) => p.status === 'written' && path.dirname(path.resolve(p.file.path)) === dir);
         if (todo.length > 0) await commitDir(dir, todo, dirMode);
       }
       return planned;
     });
   }
   return plans.map((p) => ({ path: p.file.path, kind: p.file.kind, mode: modeString(p.file.mode), status: p.status }));
+}
+
+/** One set of writeFileSets: its files, and whether existing files of it may be replaced. */
+export interface FileSet {
+  files: PlannedFile[];
+  force?: boolean | undefined;
+}
+
+/**
+ * Many sets in ONE directory, committed together (issue --batch): every
+ * target checked as writeFiles checks it, then one lock, one journal and one
+ * flush for them all (see the top of this file). After a kill at any instant
+ * each set is all old (or absent) or, through the journal the next writer or
+ * reader completes, all new. At most MAX_SET_FILES files: callers split
+ * bigger batches into chunks. A file identical to the one there is left alone.
+ */
+export async function writeFileSets(dir: string, sets: readonly FileSet[], opts: { dirMode?: number } = {}): Promise<void> {
+  const abs = path.resolve(dir);
+  const seen = new Set<string>();
+  for (const set of sets) {
+    for (const f of set.files) {
+      const p = path.resolve(f.path);
+      if (path.dirname(p) !== abs) throw new Error(`writeFileSets: ${f.path} is not in ${dir}`);
+      if (seen.has(p)) throw inputError('DUPLICATE_OUTPUT', `two outputs would both be written to ${f.path}`, 'choose distinct output paths');
+      seen.add(p);
+    }
+  }
+  if (seen.size === 0) return;
+  if (seen.size > MAX_SET_FILES) throw new Error(`writeFileSets: more than ${MAX_SET_FILES} files at once`);
+  await assertSafeWriteDir(abs);
+  const dirMode = opts.dirMode ?? 0o755;
+  await withDirLock(
+    abs,
+    async () => {
+      await recoverDir(abs);
+      const todo: Plan[] = [];
+      for (const set of sets) {
+        for (const f of set.files) {
+          // Nothing there (the usual case) is known from one direct lstat; anything else is planned as writeFiles plans it.
+          const p = lstatSync(f.path, { throwIfNoEntry: false }) === undefined ? { file: f, status: 'written' as const, existed: false } : await planOne(f, { force: set.force === true });
+          if (p.status === 'written') todo.push(p);
+        }
+      }
+      if (todo.length > 0) await commitDir(abs, todo, dirMode, true);
+    },
+    { dirMode },
+  );
 }
 
 /** Every input file is read here, bounded by kind (see read.ts). */

@@ -9,15 +9,23 @@
  * DIR signed by this CA but missing from the inventory is added (and takes
  * over from the entry that wrote the same file before). A directory without
  * an inventory (regcert 0.1.0, or the openssl CLI) gets one rebuilt that way.
+ *
+ * Batches append instead (createInventoryAppender): new lines added to the
+ * file under the lock, without reading the file again while no other run
+ * changed it, and without parsing any certificate. A whole rewrite happens
+ * only when a status changes (a new entry supersedes a current one) or the
+ * file is missing (rebuilt).
  */
-import { promises as fsp } from 'node:fs';
+import { constants as FS, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { readBlocks } from '../core/pem.js';
 import { inputError, operationError } from '../core/errors.js';
 import {
   addEntries,
   buildEntry,
   INVENTORY_MAX_BYTES,
+  INVENTORY_MAX_ENTRIES,
   isInventoriable,
   parseInventory,
   serializeInventory,
@@ -103,10 +111,25 @@ async function readInventoryText(dir: string): Promise<string | undefined> {
   return Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8');
 }
 
+/** The files an entry records: the certificate and, when one was written, its key. */
+export function entryFiles(caDir: string, certPath: string, keyPath?: string): InventoryFile[] {
+  const files: InventoryFile[] = [{ path: recordedPath(caDir, certPath), kind: 'certificate' }];
+  if (keyPath !== undefined) files.push({ path: recordedPath(caDir, keyPath), kind: 'private-key' });
+  return files;
+}
+
 function toEntry(caDir: string, c: IssuedCertificate, now: Date, unknown?: string[]): InventoryEntry {
-  const files: InventoryFile[] = [{ path: recordedPath(caDir, c.certPath), kind: 'certificate' }];
-  if (c.keyPath !== undefined) files.push({ path: recordedPath(caDir, c.keyPath), kind: 'private-key' });
-  return buildEntry(c.cert, { name: c.name, files, source: c.source, now, days: c.days, renewedFrom: c.renewedFrom, unknown });
+  return buildEntry(c.cert, { name: c.name, files: entryFiles(caDir, c.certPath, c.keyPath), source: c.source, now, days: c.days, renewedFrom: c.renewedFrom, unknown });
+}
+
+/** The first certificate's SHA-256 fingerprint, from the PEM alone (no X.509 parsing); undefined when there is none. */
+function firstFingerprint(data: Uint8Array, file: string): string | undefined {
+  try {
+    const der = readBlocks(data, ['CERTIFICATE'], 'CERTIFICATE', file)[0]?.der;
+    return der ? sha256Fingerprint(der) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Certificates in DIR signed by `ca` whose fingerprint is not in `known`, oldest first. */
@@ -122,6 +145,9 @@ async function scanUnrecorded(dir: string, ca: Certificate, known: Set<string>, 
     const st = await fsp.lstat(file);
     if (!st.isFile() || st.size > SCAN_MAX_FILE_BYTES) continue;
     const data = await readInputFile(file, 'certificate file', undefined, 'certificate');
+    // Recorded already: skipped before any X.509 parsing (a CA directory may hold thousands).
+    const fp = firstFingerprint(data, file);
+    if (fp !== undefined && known.has(fp)) continue;
     let leaf: Certificate;
     try {
       leaf = parseCertificates(data, file)[0]!;
@@ -145,11 +171,11 @@ interface Loaded {
   view: InventoryView;
 }
 
-async function load(dir: string, now: Date, added: IssuedCertificate[]): Promise<Loaded> {
+async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Loaded> {
   const text = await readInventoryText(dir);
   const file = path.join(dir, INVENTORY_FILE);
   let entries = text === undefined ? [] : parseInventory(text, file);
-  entries = addEntries(entries, added.map((c) => toEntry(dir, c, now)));
+  entries = addEntries(entries, added);
   const notes: string[] = [];
   const ca = await readCaCertificate(dir);
   const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), notes);
@@ -190,10 +216,113 @@ export async function checkInventory(caDir: string): Promise<void> {
  */
 export async function recordIssued(caDir: string, issued: IssuedCertificate[], now: Date = new Date()): Promise<InventoryView> {
   return withDirLock(caDir, async () => {
-    const l = await load(caDir, now, issued);
+    const l = await load(caDir, now, issued.map((c) => toEntry(caDir, c, now)));
     await save(caDir, l);
     return l.view;
   });
+}
+
+/** What an appender knows of the file it last wrote or read, so the next append need not read it again. */
+interface AppendIndex {
+  /** The file's identity and size when last seen: any other run's change alters it. */
+  seen: string;
+  size: number;
+  serials: Set<string>;
+  /** Certificate paths of current (valid) entries: a new entry for one of them supersedes it. */
+  current: Set<string>;
+  count: number;
+}
+
+const statKey = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+const certPathOf = (e: InventoryEntry) => e.files.find((f) => f.kind === 'certificate')?.path;
+
+function indexOf(entries: InventoryEntry[], st: Stats): AppendIndex {
+  const current = new Set<string>();
+  for (const e of entries) {
+    const p = e.status === 'valid' ? certPathOf(e) : undefined;
+    if (p !== undefined) current.add(p);
+  }
+  return { seen: statKey(st), size: st.size, serials: new Set(entries.map((e) => e.serial)), current, count: entries.length };
+}
+
+/**
+ * Records entries as recordIssued does, for a batch that records thousands:
+ * each call appends their lines (one write, fsynced) under DIR's lock. The
+ * file is read (JSON only, no certificate parsed) on the first call and again
+ * only when another run changed it since; a call whose entries supersede a
+ * current entry or repeat a serial, or finds no inventory, goes through the
+ * full load-reconcile-rewrite of recordIssued. Entries built by the caller
+ * (core/inventory.ts buildEntry or buildEntryFromFacts, files from entryFiles).
+ */
+export function createInventoryAppender(caDir: string): {
+  append(added: InventoryEntry[], now?: Date): Promise<void>;
+  /** The serials recorded now (read under the lock; empty when there is no inventory yet). */
+  recorded(): Promise<ReadonlySet<string>>;
+} {
+  const file = path.join(caDir, INVENTORY_FILE);
+  let index: AppendIndex | undefined;
+  const statFile = () =>
+    fsp.lstat(file).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+  const rewrite = async (added: InventoryEntry[], now: Date) => {
+    const l = await load(caDir, now, added);
+    await save(caDir, l);
+    index = indexOf(l.view.entries, (await fsp.lstat(file)) as Stats);
+  };
+  /** The index of the file as it is now (read again only when another run changed it); undefined when there is no file. */
+  const current = async (): Promise<AppendIndex | undefined> => {
+    const st = await statFile();
+    if (st === undefined || !st.isFile()) return undefined;
+    if (index?.seen !== statKey(st)) {
+      const text = (await readInventoryText(caDir)) ?? '';
+      index = indexOf(parseInventory(text, file), st);
+    }
+    return index;
+  };
+  const append = async (added: InventoryEntry[], now: Date = new Date()): Promise<void> => {
+    if (added.length === 0) return;
+    const idx = await current();
+    if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
+    if (added.some((a) => idx.serials.has(a.serial) || idx.current.has(certPathOf(a) ?? ''))) return rewrite(added, now);
+    if (idx.count + added.length > INVENTORY_MAX_ENTRIES) {
+      throw inputError('INVENTORY_TOO_LARGE', `${file} would hold more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');
+    }
+    const fh = await fsp.open(file, FS.O_RDWR | FS.O_APPEND | (FS.O_NOFOLLOW ?? 0));
+    try {
+      // A file edited by hand may lack its last line end: an appended line must not join that line.
+      const last = Buffer.alloc(1);
+      const lead = idx.size > 0 && (await fh.read(last, 0, 1, idx.size - 1)).bytesRead === 1 && last[0] !== 0x0a ? '\n' : '';
+      const data = Buffer.from(lead + serializeInventory(added), 'utf8');
+      if (idx.size + data.length > INVENTORY_MAX_BYTES) {
+        throw inputError('INVENTORY_TOO_LARGE', `${file} would be larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
+      }
+      try {
+        const { bytesWritten } = await fh.write(data, 0, data.length);
+        if (bytesWritten !== data.length) throw operationError('SHORT_WRITE', `${file}: only ${bytesWritten} of ${data.length} bytes could be appended`, 'check the free space of the disk');
+        await fh.sync();
+      } catch (e) {
+        await fh.truncate(idx.size).catch(() => {}); // never leave half a line
+        throw e;
+      }
+      for (const a of added) {
+        idx.serials.add(a.serial);
+        const p = certPathOf(a);
+        if (p !== undefined) idx.current.add(p);
+      }
+      idx.count += added.length;
+      const after = await fh.stat();
+      idx.seen = statKey(after);
+      idx.size = after.size;
+    } finally {
+      await fh.close();
+    }
+  };
+  return {
+    append: (added, now) => withDirLock(caDir, () => append(added, now)),
+    recorded: () => withDirLock(caDir, async () => new Set((await current())?.serials ?? [])),
+  };
 }
 
 /**

@@ -30,8 +30,21 @@ async function loaded(args: string[], env: Record<string, string | undefined>): 
 describe.each(BUILDS)('lazy loading (%s)', (_name, env, mainModule) => {
   it.each([[['--version']], [['--help']], [['issue', '--help']], [['init-ca', '--help']]])('regcert %j loads no PKI, prompt or network code', async (args) => {
     const urls = await loaded(args, env);
-    expect(urls.some((u) => u.includes(mainModule))).toBe(true);
+    // --version alone is answered by bin/regcert.js without loading the CLI at all.
+    expect(urls.some((u) => u.includes(mainModule))).toBe(args[0] !== '--version');
     for (const heavy of HEAVY) expect(urls.filter((u) => u.includes(heavy))).toEqual([]);
+  });
+
+  it('regcert --version and -V print what the CLI itself prints (package.json), without loading it', async () => {
+    const cli = await run(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(path.join(ROOT, 'dist/cli/main.js'))}); process.exitCode = await main(['--version']);`]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toBe(`${(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    for (const flag of ['--version', '-V']) {
+      const r = await run(process.execPath, [BIN, flag], { env: { ...env, REGCERT_DEBUG_LOAD: '1' } });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(cli.stdout);
+      expect(r.stderr).toContain('--version without the CLI');
+    }
   });
 
   it('a real command does load the PKI code (the trace works)', async () => {

@@ -18,7 +18,8 @@ export function renderIssue(r: IssueResult, out: Out): void {
 
 export function renderIssueBatch(r: IssueBatchResult, out: Out): void {
   const repaired = r.repaired > 0 ? `, ${r.repaired} of them left incomplete by an earlier run` : '';
-  out.line(`${out.style.green(out.style.ok)} Issued ${r.issued} of ${r.rows} certificates from ${r.batch}${repaired}; ${r.skipped} already complete`);
+  const recorded = r.recorded > 0 ? ` (${r.recorded} of them now recorded in the CA's inventory)` : '';
+  out.line(`${out.style.green(out.style.ok)} Issued ${r.issued} of ${r.rows} certificates from ${r.batch}${repaired}; ${r.skipped} already complete${recorded}`);
   for (const f of r.files) out.line(`  ${f.path}  ${f.mode}  ${f.kind} (${f.count})`);
   if (r.manifest) out.line(`  ${r.manifest}  0600  PKCS#12 passwords`);
   out.line(`  ${out.style.dim('time'.padEnd(8))} ${r.elapsedSeconds.toFixed(1)} s, ${r.perSecond}/s on ${r.workers} worker thread(s)`);
