@@ -8,15 +8,15 @@ import { Worker } from 'node:worker_threads';
 import { keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, verifySignedData } from '../core/certificates.js';
 import { inputError } from '../core/errors.js';
 import {
-  certificateFacts,
+  inspectCertificateDer,
   describeCsr,
   describeKeyEncryption,
-  factsOf,
+  inspectCertificate,
   keyInfo,
   malformedCertificateBlock,
   scanObjects,
   type CertificateDetails,
-  type CertificateFacts,
+  type InspectedCertificate,
   type CsrDetails,
   type KeyInfo,
 } from '../core/inspect.js';
@@ -103,17 +103,17 @@ const PARALLEL_FROM = 200;
 const MAIN_SHARE = 0.55;
 
 /** The facts of each certificate block, in order (null: it does not parse). */
-async function factsOfBlocks(ders: Uint8Array<ArrayBuffer>[], now: Date): Promise<Array<CertificateFacts | null>> {
-  if (ders.length < PARALLEL_FROM || availableParallelism() < 2) return ders.map((d) => certificateFacts(d, now));
+async function factsOfBlocks(ders: Uint8Array<ArrayBuffer>[], now: Date): Promise<Array<InspectedCertificate | null>> {
+  if (ders.length < PARALLEL_FROM || availableParallelism() < 2) return ders.map((d) => inspectCertificateDer(d, now));
   const split = Math.ceil(ders.length * MAIN_SHARE);
   const worker = new Worker(new URL('./inspect-worker.js', import.meta.url), { workerData: { ders: ders.slice(split), now: now.getTime() } });
-  const theirs = new Promise<Array<CertificateFacts | null>>((resolve, reject) => {
+  const theirs = new Promise<Array<InspectedCertificate | null>>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the inspect worker thread stopped (exit code ${code})`)));
   });
   try {
-    const mine = ders.slice(0, split).map((d) => certificateFacts(d, now));
+    const mine = ders.slice(0, split).map((d) => inspectCertificateDer(d, now));
     return [...mine, ...(await theirs)];
   } finally {
     void worker.terminate();
@@ -126,13 +126,13 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   const items: InspectItem[] = [];
   interface LinkedCertificate {
     label: string;
-    facts?: CertificateFacts;
+    facts?: InspectedCertificate;
     key?: KeyObject | null;
     set: (by: string | null) => void;
   }
   const certs: LinkedCertificate[] = [];
   // PEM certificate blocks are parsed after the scan, all at once (factsOfBlocks).
-  const blocks: Array<{ der: Uint8Array<ArrayBuffer>; source: string; blockLabel: string; fill: (f: CertificateFacts) => void }> = [];
+  const blocks: Array<{ der: Uint8Array<ArrayBuffer>; source: string; blockLabel: string; fill: (f: InspectedCertificate) => void }> = [];
   const keys: Array<{ item: KeyItem; key: KeyObject }> = [];
   let keyPassphrase: string | undefined | null = null; // null: not read yet
 
@@ -162,13 +162,13 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
           items.push(undefined as unknown as InspectItem); // filled in order below
           const linked: LinkedCertificate = { label, set: () => undefined };
           certs.push(linked);
-          const fill = (facts: CertificateFacts) => {
+          const fill = (facts: InspectedCertificate) => {
             const item: CertificateItem = { file, label, type: 'certificate', ...facts.details, signedBy: null };
             items[at] = item;
             linked.facts = facts;
             linked.set = (by) => (item.signedBy = by);
           };
-          if (obj.kind === 'certificate') fill(factsOf(obj.cert, now));
+          if (obj.kind === 'certificate') fill(inspectCertificate(obj.cert, now));
           else blocks.push({ der: obj.der, source: file, blockLabel: obj.blockLabel, fill });
           break;
         }
@@ -225,7 +225,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
             keyMatchesCertificate: keyMatchesCertificate(cred.key, cred.leaf),
           };
           for (const [j, cert] of cred.chain.entries()) {
-            const facts = factsOf(cert, now);
+            const facts = inspectCertificate(cert, now);
             const entry = { label: `${file}#${j + 1}`, ...facts.details, signedBy: null as string | null };
             item.certificates.push(entry);
             certs.push({ label: entry.label, facts, set: (by) => (entry.signedBy = by) });
@@ -249,7 +249,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   // Which inspected certificate signed which (the signature is checked, not just the names).
   // Only a certificate whose subject is this one's issuer name can have signed it: index the
   // subjects once, so 1,000 certificates cost 1,000 look-ups, not a million name comparisons.
-  const all = certs as Array<LinkedCertificate & { facts: CertificateFacts }>;
+  const all = certs as Array<LinkedCertificate & { facts: InspectedCertificate }>;
   const hex = (der: Uint8Array) => Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('hex');
   const bySubject = new Map<string, typeof all>();
   for (const c of all) {

@@ -255,6 +255,11 @@ export interface SignedLeaf {
   notAfter: Date;
 }
 
+/** The extended key usages of a leaf, in the order the builder writes them. */
+export function leafEkuOids(server: boolean, client: boolean): string[] {
+  return [...(server ? [OID.serverAuth] : []), ...(client ? [OID.clientAuth] : [])];
+}
+
 export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: BuildContext) => SignedLeaf {
   const sig = signatureAlgorithm(issuer.key);
   const version = der(explicit(0, new asn1js.Integer({ value: 2 })));
@@ -272,7 +277,7 @@ export function createLeafSigner(issuer: LeafIssuer): (req: LeafRequest, ctx?: B
       // in TLS; a token-signing certificate, which has neither EKU, only signs).
       const usage =
         rsa && (server || client) ? new asn1js.BitString({ valueHex: ab(Uint8Array.of(0xa0)), unusedBits: 5 }) : new asn1js.BitString({ valueHex: ab(Uint8Array.of(0x80)), unusedBits: 7 });
-      const ekus = [...(server ? [OID.serverAuth] : []), ...(client ? [OID.clientAuth] : [])].map(oid);
+      const ekus = leafEkuOids(server, client).map(oid);
       v = Buffer.concat([
         der(extension(OID.basicConstraints, true, new asn1js.Sequence())),
         der(extension(OID.keyUsage, true, usage)),

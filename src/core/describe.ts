@@ -29,7 +29,12 @@ const EKU_NAMES: Record<string, string> = {
 };
 
 export function ekuNames(cert: Certificate): string[] {
-  return (certificateExtensions(cert).ekus ?? []).map((u) => EKU_NAMES[u] ?? u);
+  return ekuNamesOf(certificateExtensions(cert).ekus ?? []);
+}
+
+/** The names regcert reports for EKU OIDs ("serverAuth"; an OID it has no name for as it is). */
+export function ekuNamesOf(oids: readonly string[]): string[] {
+  return oids.map((u) => EKU_NAMES[u] ?? u);
 }
 
 const SAN_TYPES: Record<string, SanType> = { dns: 'dns', ip: 'ip', email: 'email', url: 'uri' };

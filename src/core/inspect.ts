@@ -29,7 +29,7 @@ export type FoundObject =
 /**
  * As FoundObject, but a PEM certificate block is not parsed yet: parsing is
  * most of the work of inspecting 1,000 certificates, and `inspect` shares
- * it among threads (certificateFacts). A DER file is parsed to tell what it is.
+ * it among threads (inspectCertificateDer). A DER file is parsed to tell what it is.
  */
 export type ScannedObject = FoundObject | { kind: 'certificate-block'; der: Uint8Array<ArrayBuffer>; blockLabel: string };
 
@@ -234,7 +234,7 @@ export function describeCsr(csr: Csr): CsrDetails {
  * needs, as plain data (it crosses worker threads): the details, the DER of
  * its subject and issuer names, its SubjectPublicKeyInfo and its signature.
  */
-export interface CertificateFacts {
+export interface InspectedCertificate {
   details: CertificateDetails;
   subjectDer: Uint8Array;
   issuerDer: Uint8Array;
@@ -242,7 +242,7 @@ export interface CertificateFacts {
   signed: SignedData;
 }
 
-export function factsOf(cert: Certificate, now: Date): CertificateFacts {
+export function inspectCertificate(cert: Certificate, now: Date): InspectedCertificate {
   return {
     details: describeCertificate(cert, now),
     subjectDer: new Uint8Array(nameDer(cert, 'subject')),
@@ -253,7 +253,7 @@ export function factsOf(cert: Certificate, now: Date): CertificateFacts {
 }
 
 /** The facts of a certificate block, or null when it does not parse (the caller names the block). */
-export function certificateFacts(der: Uint8Array<ArrayBuffer>, now: Date): CertificateFacts | null {
+export function inspectCertificateDer(der: Uint8Array<ArrayBuffer>, now: Date): InspectedCertificate | null {
   const cert = tryCertificate(der);
-  return cert ? factsOf(cert, now) : null;
+  return cert ? inspectCertificate(cert, now) : null;
 }

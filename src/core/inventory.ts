@@ -6,7 +6,8 @@
  */
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { BACKDATE_MS, DAY_MS, MAX_INPUT_BYTES } from './defaults.js';
-import { formatSans, summarizeCertificate } from './describe.js';
+import { leafEkuOids } from './cert-builder.js';
+import { ekuNamesOf, formatSans, summarizeCertificate } from './describe.js';
 import { inputError } from './errors.js';
 import { isCertName, type JsonName } from './names.js';
 import type { San } from './san.js';
@@ -156,7 +157,7 @@ export function builtLeafFacts(l: BuiltLeaf): CertificateFacts {
     serial: l.serial,
     subject: new x509.Name(plain ? l.subject : new Uint8Array(l.subjectDer)).toString(),
     sans: formatSans(l.sans),
-    ekus: [...(l.server ? ['serverAuth'] : []), ...(l.client ? ['clientAuth'] : [])],
+    ekus: ekuNamesOf(leafEkuOids(l.server, l.client)),
     keyType: l.keyType,
     notBefore: l.notBefore,
     notAfter: l.notAfter,
