@@ -6,7 +6,7 @@ const seen: Record<string, unknown> = {};
 vi.mock('../../src/commands/init-ca.js', () => ({
   initCa: async (o: unknown) => {
     seen.initCa = o;
-    return { command: 'init-ca', dir: 'x', intermediate: false, files: [], certificate: fakeCert, keyEncrypted: false, next: [] };
+    return { command: 'init-ca', dir: 'x', intermediate: false, files: [], certificate: fakeCert, keyEncrypted: false, warnings: [], next: [] };
   },
 }));
 vi.mock('../../src/commands/issue.js', () => ({
