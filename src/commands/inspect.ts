@@ -261,7 +261,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   // Hostile input: many certificates sharing one subject name would make this quadratic.
   // A real set needs one or two checks per certificate; refuse beyond four.
   let checksLeft = 4 * all.length + 16;
-  const signedBy = (cert: (typeof all)[number], issuer: (typeof all)[number]): boolean => {
+  const signedBy = (cert: (typeof all)[number], issuer: (typeof all)[number]): Promise<boolean> => {
     if (--checksLeft < 0) {
       throw inputError(
         'TOO_MANY_SAME_NAME',
@@ -270,29 +270,25 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
       );
     }
     if (issuer.key === undefined) issuer.key = publicKeyFromSpki(issuer.facts.spki);
-    return issuer.key !== null && verifySignedData(cert.facts.signed, issuer.key);
+    return issuer.key === null ? Promise.resolve(false) : verifySignedData(cert.facts.signed, issuer.key);
   };
-  const links: InspectLink[] = [];
-  for (const c of all) {
-    // Candidates share the DER of their subject with this issuer name: the names chain.
-    const candidates = bySubject.get(hex(c.facts.issuerDer)) ?? [];
-    const selfSigned = candidates.includes(c) && signedBy(c, c);
-    let by: string | null = selfSigned ? c.label : null;
-    for (const issuer of selfSigned ? [] : candidates) {
-      if (issuer !== c && signedBy(c, issuer)) {
-        by = issuer.label;
-        break;
+  // Every certificate's checks at once (the thread pool verifies on every core), links in order.
+  const links: InspectLink[] = await Promise.all(
+    all.map(async (c): Promise<InspectLink> => {
+      // Candidates share the DER of their subject with this issuer name: the names chain.
+      const candidates = bySubject.get(hex(c.facts.issuerDer)) ?? [];
+      const selfSigned = candidates.includes(c) && (await signedBy(c, c));
+      let by: string | null = selfSigned ? c.label : null;
+      for (const issuer of selfSigned ? [] : candidates) {
+        if (issuer !== c && (await signedBy(c, issuer))) {
+          by = issuer.label;
+          break;
+        }
       }
-    }
-    c.set(by);
-    links.push({
-      certificate: c.label,
-      subject: c.facts.details.subject,
-      issuer: c.facts.details.issuer,
-      signedBy: by,
-      selfSigned,
-    });
-  }
+      c.set(by);
+      return { certificate: c.label, subject: c.facts.details.subject, issuer: c.facts.details.issuer, signedBy: by, selfSigned };
+    }),
+  );
   for (const k of keys) k.item.matches = all.filter((c) => keyMatchesSpki(k.key, c.facts.spki)).map((c) => c.label);
 
   return { command: 'inspect', items, links };
