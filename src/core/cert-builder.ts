@@ -218,7 +218,12 @@ export interface LeafRequest {
   rsa: boolean;
   server: boolean;
   client: boolean;
-  /** A JWT signing certificate (certificates.ts LeafParams.tokenSigning): digitalSignature only, no EKU. */
+  /**
+   * A JWT signing certificate for a registry token server (docker_auth):
+   * keyUsage digitalSignature only and no EKU. distribution verifies the
+   * token's x5c chain with ExtKeyUsageAny, so no EKU is needed, and without
+   * one the certificate cannot serve as a TLS server or client certificate.
+   */
   tokenSigning?: boolean | undefined;
   sans: San[];
   days: number;

@@ -6,7 +6,7 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
-import { createLeafSigner, createSerial, encodeName, keyIdentifier, validity, type BuildContext, type LeafIssuer } from './cert-builder.js';
+import { createLeafSigner, createSerial, encodeName, keyIdentifier, validity, type BuildContext, type LeafIssuer, type LeafRequest } from './cert-builder.js';
 import { DAY_MS, MAX_BROWSER_LEAF_DAYS } from './defaults.js';
 import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
@@ -154,24 +154,12 @@ export async function createIntermediateCa(p: CaParams, issuer: Issuer, ctx: Bui
   );
 }
 
-export interface LeafParams {
+/** A leaf as `issue` asks for it: LeafRequest (the builder's DER-level request) with the subject and key not yet encoded. */
+export type LeafParams = Omit<LeafRequest, 'subject' | 'spki' | 'publicKeyBits'> & {
   subject: JsonName | InstanceType<typeof x509.Name>;
   /** The leaf's public key: SPKI DER or a parsed PublicKey (from a CSR). */
   publicKey: Uint8Array | InstanceType<typeof x509.PublicKey>;
-  /** Whether the leaf key is RSA (adds keyEncipherment). */
-  rsa: boolean;
-  server: boolean;
-  client: boolean;
-  /**
-   * A JWT signing certificate for a registry token server (docker_auth):
-   * keyUsage digitalSignature only and no EKU. distribution verifies the
-   * token's x5c chain with ExtKeyUsageAny, so no EKU is needed, and without
-   * one the certificate cannot serve as a TLS server or client certificate.
-   */
-  tokenSigning?: boolean | undefined;
-  sans: San[];
-  days: number;
-}
+};
 
 /** What the leaf builder needs of a loaded CA: its name, key identifier, notAfter and key. */
 export function issuerOf(issuer: Issuer): LeafIssuer {
