@@ -12,7 +12,6 @@ import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
-import type { San } from './san.js';
 import { nativeCrypto, x509 } from './x509.js';
 
 export { validateDays, type BuildContext } from './cert-builder.js';
