@@ -7,10 +7,13 @@
 // dist/cli/main.js. REGCERT_DEBUG_LOAD=1 says on stderr which path was taken.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-const bundle = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
+const bundleUrl = new URL('../dist/bundle/cli.cjs', import.meta.url);
+const bundle = fileURLToPath(bundleUrl);
+/** Set by scripts/build-bundle.mjs when it makes the code cache. */
+const writingCache = process.env.REGCERT_WRITE_CODE_CACHE === '1';
 const cacheFile = `${bundle}.cache`;
 const debug = process.env.REGCERT_DEBUG_LOAD === '1' ? (m) => process.stderr.write(`regcert: load: ${m}\n`) : () => {};
 
@@ -51,15 +54,14 @@ async function loadMain() {
   }
   const key = cacheKey(source);
   if (!key) return null;
-  const writing = process.env.REGCERT_WRITE_CODE_CACHE === '1';
-  const cache = writing ? { why: 'writing a new code cache' } : readCache(key);
+  const cache = writingCache ? { why: 'writing a new code cache' } : readCache(key);
   const wrapper = `(function (exports, require, module, __filename, __dirname, __regcertUrl) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: bundle, cachedData: cache.bytes });
   if (cache.bytes) debug(script.cachedDataRejected ? 'bundle; code cache rejected by V8' : 'bundle with code cache');
   else debug(`bundle; ${cache.why}`);
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('.', pathToFileURL(bundle))), pathToFileURL(bundle).href);
-  if (writing) {
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('.', bundleUrl)), bundleUrl.href);
+  if (writingCache) {
     process.once('beforeExit', () => {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(key)}\n`), script.createCachedData()]));
@@ -72,14 +74,14 @@ async function loadMain() {
 // `regcert --version` alone needs none of the CLI: the version is package.json's, as the CLI's
 // own --version prints it (src/cli/main.ts), without compiling the bundle (issue 12: start-up).
 const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V') && process.env.REGCERT_WRITE_CODE_CACHE !== '1') {
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V') && !writingCache) {
   debug('--version without the CLI');
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
   process.exit(0);
 }
 
 const main = (await loadMain()) ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
-if (process.env.REGCERT_WRITE_CODE_CACHE === '1') {
+if (writingCache) {
   // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
   for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
 }

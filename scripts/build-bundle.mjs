@@ -96,7 +96,7 @@ const cli = await esbuild.build({
 const code = cli.outputFiles[0].text;
 if (/(?<![.\w$])import\(\s*["'`]/.test(code)) {
   // vm.Script has no dynamic import here: every import() must have become a lazy init.
-  console.error('build-bundle: the CLI bundle still contains import(); it cannot run from a code cache');
+  throw new Error('build-bundle: the CLI bundle still contains import(); it cannot run from a code cache');
 }
 if (/[^\x00-\x7f]/.test(code)) throw new Error('build-bundle: the CLI bundle is not pure ASCII');
 const sha = createHash('sha256').update(code).digest('hex');

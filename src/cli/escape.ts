@@ -13,7 +13,7 @@ import { showUnsafeCharacters } from '../core/text.js';
 export const MAX_PRINTED_CHARS = 2000;
 
 /** Multi-line text regcert itself renders (config snippets) at most this long. */
-export const MAX_PRINTED_BLOCK_CHARS = 200_000;
+const MAX_PRINTED_BLOCK_CHARS = 200_000;
 
 /**
  * `s` with every control/bidi character escaped and the length capped.

@@ -5,10 +5,9 @@
  * the equivalent command line, and runs exactly that command line through
  * main(). So the wizard can never do something the flags cannot.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readInputFile } from '../io/files.js';
+import { readInputFile } from '../io/read.js';
 import type { CliIO } from './output.js';
 import { createOut } from './output.js';
 import { RUNTIME_NAMES } from '../runtimes/types.js';
@@ -66,7 +65,6 @@ export function shellQuote(argv: string[]): string {
 
 async function existingCa(dir: string): Promise<string | undefined> {
   const file = path.join(dir, 'ca.crt');
-  if (!existsSync(file)) return undefined;
   // Bounded, regular files only (io/read.ts); anything unreadable is "no CA here".
   const pem = await readInputFile(file, 'CA certificate', undefined, 'certificate').catch(() => undefined);
   return pem && Buffer.from(pem).toString('latin1').includes('BEGIN CERTIFICATE') ? file : undefined;

@@ -24,7 +24,7 @@ const explicit0 = (inner: asn1js.BaseBlock) => new asn1js.Constructed({ idBlock:
 const der = (n: asn1js.BaseBlock) => new Uint8Array(n.toBER(false));
 
 /** AlgorithmIdentifier for PBES2 / PBKDF2-HMAC-SHA256 / AES-256-CBC with any iteration count and key length. */
-export function pbes2Algorithm(iterations: number, keyLength?: number): asn1js.Sequence {
+function pbes2Algorithm(iterations: number, keyLength?: number): asn1js.Sequence {
   const kdf = seq(
     octets(randomBytes(8)),
     new asn1js.Integer({ value: iterations }),
