@@ -15,6 +15,7 @@
  */
 import path from 'node:path';
 import { CERTS_DIRS, CONFIG_FILES } from '../core/defaults.js';
+import { inputError } from '../core/errors.js';
 import type { Problem } from '../core/doctor.js';
 import { renderTemplate } from '../core/template.js';
 import type { RegistryHost } from '../core/registry-host.js';
@@ -57,7 +58,10 @@ export async function renderHostsToml(host: RegistryHost): Promise<string> {
 export function mergeConfigPath(existing: string | undefined, root: string, file: string): string {
   if (existing === undefined || existing.trim() === '') return `version = 2\n\n${configPathLines(2, root)}`;
   const version = containerdConfigVersion(parseTomlText(existing, file));
-  if (version === undefined) throw unknownVersion(file);
+  if (version === undefined) {
+    const p = unknownVersion(file);
+    throw inputError('BAD_CONFIG', p.message, p.fix);
+  }
   const s = CONFIG_PATH_SECTION[version];
   return setTomlString(existing, s.keys, 'config_path', root, s.header, file);
 }

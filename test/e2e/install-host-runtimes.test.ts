@@ -76,6 +76,15 @@ describe('k3s / RKE2 registries.yaml', () => {
     expect(r.stderr).toMatch(/^regcert: .*bad\.yaml is not valid YAML/);
     expect(existsSync(p('bad-root'))).toBe(false);
   });
+
+  it('refuses a containerd config.toml whose version containerd does not know, by name (exit 2), and writes nothing', async () => {
+    writeFileSync(p('v9.toml'), 'version = 9\n');
+    const r = await runCli(['install-host', 'reg.example.com', '--runtime', 'containerd', '--certs-dir', p('v9-root'), '--config', p('v9.toml'), ...creds()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^regcert: .*v9\.toml has a "version" containerd does not know \(1, 2 or 3\)/);
+    expect(r.stderr).not.toContain('internal error');
+    expect(existsSync(p('v9-root'))).toBe(false);
+  });
 });
 
 describe('buildkitd.toml', () => {
