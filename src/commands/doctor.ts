@@ -13,6 +13,7 @@ import { readCertsRoot, readInsecureRegistries, readOptionalText } from '../io/c
 import { resolveAddresses } from '../net/resolve.js';
 import { containerd } from '../runtimes/containerd.js';
 import { docker } from '../runtimes/docker.js';
+import { parseRuntimeName } from '../runtimes/index.js';
 import { podman, podmanUserRoot } from '../runtimes/podman.js';
 import type { RuntimeEnv, RuntimeFacts } from '../runtimes/types.js';
 import type { CommandContext } from './context.js';
@@ -47,7 +48,6 @@ export interface DoctorResult {
   warnings: string[];
 }
 
-const RUNTIMES = ['docker', 'podman', 'containerd'] as const;
 const KINDS: RootKind[] = ['docker', 'podman-user', 'podman', 'containerd'];
 
 function defaultRoots(runtime: string | undefined, env: RuntimeEnv): Array<{ kind: RootKind; path: string }> {
@@ -78,9 +78,7 @@ function parseCertsDirs(values: string[], runtime: string | undefined): Array<{ 
 }
 
 export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<DoctorResult> {
-  if (opts.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(opts.runtime)) {
-    throw inputError('BAD_RUNTIME', `unknown runtime "${opts.runtime}"`, `use one of: ${RUNTIMES.join(', ')}`);
-  }
+  if (opts.runtime !== undefined) parseRuntimeName(opts.runtime, ['docker', 'podman', 'containerd']);
   const filter = opts.host === undefined ? undefined : tryParseRegistryHost(opts.host);
   if (opts.host !== undefined && !filter) {
     throw inputError('BAD_HOST', `invalid HOST "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');

@@ -12,25 +12,24 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
-import { certificateToPem, parseCertificates, type Certificate } from '../core/certificates.js';
+import { certificateToPem, type Certificate } from '../core/certificates.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
-import { readCredentials, type CredentialOptions } from '../io/credentials.js';
+import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { readHostDir, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
-import { readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
 import { resolveAddresses } from '../net/resolve.js';
 import { strayFileWarnings } from '../runtimes/certs-d.js';
-import { parseRuntimeName, RUNTIMES, RUNTIME_NAMES, type RuntimeEnv, type RuntimeFacts, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
+import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeFacts, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
 import { PODMAN_LOOKUP } from '../runtimes/podman.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
 
-export { RUNTIME_NAMES as RUNTIMES, type RuntimeName };
 
 export interface InstallHostOptions extends CredentialOptions {
   host: string;
@@ -98,7 +97,7 @@ export async function readClientIdentity(opts: CredentialOptions, ctx: CommandCo
 
 /** The registry CA file (--ca) as PEM; warns when the client chain does not reach it. */
 export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[]): Promise<string> {
-  const certs = parseCertificates(await readInputFile(file, 'CA certificate', 'check the path given to --ca'), file);
+  const certs = await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle');
   // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
   if (!(await chainsTo(chain, certs)).ok) {
     warnings.push(

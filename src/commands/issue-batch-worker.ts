@@ -39,7 +39,7 @@ export interface BatchEntry {
 export type BatchWorkerReply = { seq: number; entries: BatchEntry[] } | { seq: number; error: { message: string; stack?: string | undefined } };
 
 /** A PKCS#12 password: 144 random bits, URL-safe base64 (24 characters, no shell or CSV specials). */
-export function createP12Password(): string {
+function createP12Password(): string {
   return randomBytes(18).toString('base64url');
 }
 

@@ -35,6 +35,7 @@ import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
 import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batch-worker.js';
+import { readCertificateFile } from '../io/credentials.js';
 
 export interface IssueBatchOptions {
   batch: string;
@@ -87,7 +88,7 @@ export interface IssueBatchResult {
 }
 
 /** Rows per file: a million client certificates is far beyond any pool; a bigger file is a mistake. */
-export const MAX_BATCH_ROWS = 1_000_000;
+const MAX_BATCH_ROWS = 1_000_000;
 /** Worker threads at most: each holds a V8 heap (about 10 MiB). */
 const MAX_WORKERS = 64;
 /**
@@ -107,7 +108,7 @@ const CHUNK = 16;
 const MIN_COMMIT = 128;
 const MAX_COMMIT = 512;
 /** The manifest of PKCS#12 passwords, in OUT: name, password, file, SHA-256 of the file. */
-export const P12_MANIFEST = 'p12-passwords.tsv';
+const P12_MANIFEST = 'p12-passwords.tsv';
 const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
 /** The manifest is read whole on a rerun: bound it (about 200 bytes a line). */
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
@@ -321,7 +322,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
       const entries: InventoryEntry[] = [];
       for (const name of missing.slice(i, i + MAX_COMMIT)) {
         const p = paths(outDir, name);
-        const cert = parseCertificates(await readInputFile(p.cert, 'certificate file', undefined, 'certificate'), p.cert)[0]!;
+        const cert = (await readCertificateFile(p.cert, 'certificate file'))[0]!;
         entries.push(buildEntry(cert, { name, files: entryFiles(dir, p.cert, p.key), source: 'batch', now }));
       }
       await inventory.append(entries, now);

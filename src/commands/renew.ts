@@ -67,8 +67,8 @@ export interface RenewResult {
   next: string[];
 }
 
-/** What to do instead of renewing the CA (help, README and the error say the same). */
-export const CA_ROTATION_HINT =
+/** What to do instead of renewing the CA. */
+const CA_ROTATION_HINT =
   'renewing the CA is not done by regcert: create a new CA ("regcert init-ca --dir NEW"), trust both CA certificates where clients are checked ' +
   '(clientcas / ssl_client_certificate, and each certs.d ca.crt), issue new certificates from NEW, then retire the old CA';
 

@@ -45,7 +45,7 @@ export interface RevokeResult {
   next: string[];
 }
 
-export function parseReason(value: string | undefined): RevocationReason {
+function parseReason(value: string | undefined): RevocationReason {
   const r = value ?? 'unspecified';
   if (r in REVOCATION_REASONS) return r as RevocationReason;
   throw inputError('BAD_REASON', `unknown --reason "${r}"`, `use one of: ${Object.keys(REVOCATION_REASONS).join(', ')}`);

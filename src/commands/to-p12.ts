@@ -1,12 +1,12 @@
 /** `regcert to-p12`: a certificate, its chain and its key as one PKCS#12 file. */
 import path from 'node:path';
-import { parseCertificates, type Certificate } from '../core/certificates.js';
+import { type Certificate } from '../core/certificates.js';
 import { DEFAULT_PBKDF2_ITERATIONS, P12_MODE_FOR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { buildPkcs12, describePkcs12, maxPkcs12Iterations, parsePkcs12, selectPkcs12Identity, type Pkcs12Mode } from '../core/pkcs12.js';
-import { readCredentials } from '../io/credentials.js';
-import { readInputFile, refuseExisting, writeFiles, type WrittenFile } from '../io/files.js';
+import { readCredentials, readCertificateFile } from '../io/credentials.js';
+import { refuseExisting, writeFiles, type WrittenFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
 
@@ -100,7 +100,7 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
       : await readCredentials({ cert: opts.cert, key: opts.key, bundle: opts.bundle, keyPasswordFile: opts.keyPasswordFile, keyPasswordEnv: opts.keyPasswordEnv }, ctx);
   const chain = [...creds.chain];
   for (const file of opts.ca ?? []) {
-    for (const c of parseCertificates(await readInputFile(file, 'CA certificate', 'check the path given to --ca'), file)) {
+    for (const c of await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle')) {
       if (!chain.some((x) => Buffer.from(x.rawData).equals(Buffer.from(c.rawData)))) chain.push(c);
     }
   }

@@ -4,13 +4,13 @@
  * Per-store rules live in src/truststores/<store>.ts.
  */
 import path from 'node:path';
-import { isCa, parseCertificates } from '../core/certificates.js';
+import { isCa } from '../core/certificates.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { readInputFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
 import type { StoreChange } from '../truststores/types.js';
 import type { CommandContext } from './context.js';
+import { readCertificateFile } from '../io/credentials.js';
 
 export interface TrustCaOptions {
   caFile: string;
@@ -37,7 +37,7 @@ export interface TrustCaResult {
 
 export async function trustCa(opts: TrustCaOptions, ctx: CommandContext): Promise<TrustCaResult> {
   const { buildAnchor, selectStores } = await import('../truststores/index.js');
-  const certs = parseCertificates(await readInputFile(opts.caFile, 'CA certificate', 'check the CA_FILE path'), opts.caFile);
+  const certs = await readCertificateFile(opts.caFile, 'CA certificate', 'check the CA_FILE path', 'bundle');
   if (certs.length !== 1) {
     throw inputError('ONE_CA', `${opts.caFile} holds ${certs.length} certificates`, 'pass a file with the one CA certificate to trust (the root: pki/ca.crt)');
   }

@@ -6,12 +6,11 @@
  * authentication is enforced and passes with it.
  */
 import { chainsTo, leafAndIntermediates, validityProblem } from '../core/chain.js';
-import { certificateToPem, parseCertificates } from '../core/certificates.js';
+import { certificateToPem } from '../core/certificates.js';
 import { ekuNames } from '../core/describe.js';
 import { inputError, isRegcertError, operationError, type RegcertError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
-import { readCredentials, type CredentialOptions } from '../io/credentials.js';
-import { readInputFile } from '../io/files.js';
+import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { httpStatusError, parseJsonBody, tlsGet } from '../net/tls-client.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
@@ -98,7 +97,7 @@ export async function verify(opts: VerifyOptions, ctx: CommandContext): Promise<
   check('client-auth-eku', true, 'clientAuth');
   let caPem: string | undefined;
   // --ca wins; a client bundle's ca.pem is the CA otherwise.
-  const caCerts = opts.ca !== undefined ? parseCertificates(await readInputFile(opts.ca, 'CA certificate', 'check the path given to --ca'), opts.ca) : creds.ca;
+  const caCerts = opts.ca !== undefined ? await readCertificateFile(opts.ca, 'CA certificate', 'check the path given to --ca', 'bundle') : creds.ca;
   if (caCerts !== undefined) {
     const caLabel = opts.ca ?? `the ca.pem of ${creds.source}`;
     caPem = caCerts.map(certificateToPem).join('');

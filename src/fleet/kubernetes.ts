@@ -241,12 +241,6 @@ export function renderManifests(objects: KubeObject[], header: string): string {
     .join('---\n');
 }
 
-export interface CertManagerPool {
-  name: string;
-  /** nodeSelector for this pool's DaemonSet ({} for every node). */
-  nodeSelector: Record<string, string>;
-}
-
 /** A ClusterIssuer of type CA backed by the Secret secretName (in cert-manager's cluster resource namespace). */
 export function buildClusterIssuer(name: string, secretName: string, labels: Record<string, string>): KubeObject {
   return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name, labels }, spec: { ca: { secretName } } };

@@ -83,7 +83,7 @@ function recordedPath(caDir: string, file: string): string {
 }
 
 /** The file an entry names, as a path usable from here. */
-export function entryFilePath(caDir: string, f: InventoryFile): string {
+function entryFilePath(caDir: string, f: InventoryFile): string {
   return path.isAbsolute(f.path) ? f.path : path.join(caDir, f.path);
 }
 

@@ -111,7 +111,7 @@ const label = (c: Certificate) => `"${c.subject}" (sha256 ${sha256Fingerprint(c.
  * the chain, and (without allowExtra) when /ca carries anything else than
  * the anchor and the chain's intermediates.
  */
-export async function selectServedCa(
+async function selectServedCa(
   served: readonly Certificate[],
   presented: readonly Certificate[],
   opts: { fingerprint?: string | undefined; allowExtra?: boolean | undefined; url: URL },

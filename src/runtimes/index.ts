@@ -27,6 +27,3 @@ export function parseRuntimeName(name: string, allowed: readonly RuntimeName[] =
   throw inputError('BAD_RUNTIME', `unknown runtime "${name}"`, `use one of: ${allowed.join(', ')}`);
 }
 
-export function runtimeFor(name: RuntimeName): Runtime {
-  return RUNTIMES[name];
-}
