@@ -18,7 +18,7 @@
  * issued again.
  */
 import { createHash, createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
-import { lstat, opendir, rm } from 'node:fs/promises';
+import { lstat, opendir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -183,34 +183,24 @@ async function readManifest(file: string): Promise<Map<string, string>> {
   return map;
 }
 
-/** writeFiles' temporary files (files.ts: ".NAME.crt.<12 hex>.tmp") of this batch's entries. */
-const TEMP_RE = /^\.(.+)\.(crt|key|p12)\.[0-9a-f]{12}\.tmp$/;
-
 /**
  * One pass over OUT: which names have a .crt, .key or .p12 there (lower case:
- * a prefilter, so a first run makes no per-row lookups), and writeFiles'
- * temporary files that a killed run left behind.
+ * a prefilter, so a first run makes no per-row lookups).
  */
-async function scanOutDir(outDir: string): Promise<{ present: Set<string>; temporaries: Array<{ file: string; name: string }> }> {
+async function scanOutDir(outDir: string): Promise<Set<string>> {
   const present = new Set<string>();
-  const temporaries: Array<{ file: string; name: string }> = [];
   let dir;
   try {
     dir = await opendir(outDir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { present, temporaries };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return present;
     throw e;
   }
   for await (const entry of dir) {
-    const tmp = TEMP_RE.exec(entry.name);
-    if (tmp) {
-      if (entry.isFile()) temporaries.push({ file: path.join(outDir, entry.name), name: tmp[1]!.toLowerCase() });
-      continue;
-    }
     const m = /^(.+)\.(crt|key|p12)$/.exec(entry.name);
     if (m) present.add(m[1]!.toLowerCase());
   }
-  return { present, temporaries };
+  return present;
 }
 
 /** A pool of worker threads, each answering chunks of rows in order of arrival. */
@@ -282,9 +272,10 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
-  // A killed run may have left a chunk's journal: completed first, so every entry is whole when looked at.
-  await completeInterruptedWrites(outDir);
-  const scan = await scanOutDir(outDir);
+  // A killed run may have left a chunk's journal (completed first, so every entry is whole when
+  // looked at) and temporary files (removed), under OUT's lock as every writer does.
+  await completeInterruptedWrites(outDir, { temporaries: true });
+  const present = await scanOutDir(outDir);
   const seen = new Set<string>();
   /** Entries that pass 1 found on disk (complete or to redo); the rest are new. */
   const known = new Map<string, EntryState>();
@@ -300,15 +291,12 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const { state, serial } = scan.present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
+    const { state, serial } = present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
     if (state !== 'new') known.set(req.name, state);
     if (serial !== undefined) completeSerials.set(req.name, serial);
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
-
-  // A run killed between writing an entry's temporary files and renaming them left them behind.
-  for (const t of scan.temporaries) if (seen.has(t.name)) await rm(t.file, { force: true });
 
   // Files are written first and recorded second: complete entries that a killed run wrote but had not
   // recorded yet are recorded now (parsed from their files: only these few).

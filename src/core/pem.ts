@@ -20,17 +20,22 @@ const BEGIN = '-----BEGIN ';
 /** The rest of a BEGIN line after "-----BEGIN ": the label, five dashes, the line end. */
 const LABEL_AT = /([A-Z0-9 ]+)-----\n/y;
 
+/** Counts "-----BEGIN " markers in linear time, stopping past `limit` (a string, or bytes as read). */
+export function countPemBlocks(text: string | Uint8Array, limit: number): number {
+  const data = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  let n = 0;
+  for (let at = data.indexOf(BEGIN); at !== -1 && n <= limit; at = data.indexOf(BEGIN, at + BEGIN.length)) n++;
+  return n;
+}
+
 /** Refuses a text with more than MAX_PEM_BLOCKS BEGIN markers before any block is parsed. */
 function checkBlockCount(text: string, source: string): void {
-  let count = 0;
-  for (let at = text.indexOf(BEGIN); at !== -1; at = text.indexOf(BEGIN, at + BEGIN.length)) {
-    if (++count > MAX_PEM_BLOCKS) {
-      throw inputError(
-        'PEM_TOO_MANY_BLOCKS',
-        `${source} holds more than ${MAX_PEM_BLOCKS} PEM blocks (the cap on PEM blocks per file)`,
-        'split the bundle into smaller files; a real CA bundle holds a few hundred certificates at most',
-      );
-    }
+  if (countPemBlocks(text, MAX_PEM_BLOCKS) > MAX_PEM_BLOCKS) {
+    throw inputError(
+      'PEM_TOO_MANY_BLOCKS',
+      `${source} holds more than ${MAX_PEM_BLOCKS} PEM blocks (the cap on PEM blocks per file)`,
+      'split the bundle into smaller files; a real CA bundle holds a few hundred certificates at most',
+    );
   }
 }
 

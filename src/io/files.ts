@@ -305,10 +305,12 @@ async function recoverDir(dir: string): Promise<void> {
 /**
  * Readers of a pair (readCa) call this first: when a killed run left a
  * journal in dir, it is completed under the lock, so the pair read is one set.
+ * With temporaries (a writer about to look at dir, e.g. issue --batch), stale
+ * temporary files alone are also reason to clean up, under the same lock.
  */
-export async function completeInterruptedWrites(dir: string): Promise<void> {
+export async function completeInterruptedWrites(dir: string, opts: { temporaries?: boolean } = {}): Promise<void> {
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  if (!names.some((n) => JOURNAL_RE.test(n))) return;
+  if (!names.some((n) => JOURNAL_RE.test(n) || (opts.temporaries === true && TEMP_RE.test(n)))) return;
   try {
     await withDirLock(dir, () => recoverDir(path.resolve(dir)));
   } catch (e) {
@@ -543,23 +545,27 @@ export { readInputFile, type InputKind } from './read.js';
  * is on disk. Used for the PKCS#12 password manifest of `issue --batch`.
  */
 export async function appendDurably(file: string, text: string, mode: number): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-  let fh;
-  try {
-    fh = await fsp.open(file, FS.O_WRONLY | FS.O_APPEND | FS.O_CREAT | (FS.O_NOFOLLOW ?? 0), mode);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw operationError('SYMLINK_TARGET', `refusing to write through the symbolic link ${file}`, 'remove the link or choose another output path');
+  // The same checks as every writer: no symlinked or shared-writable directory on the way, and the directory's lock.
+  const dir = path.dirname(file);
+  await assertSafeWriteDir(dir);
+  await withDirLock(dir, async () => {
+    let fh;
+    try {
+      fh = await fsp.open(file, FS.O_WRONLY | FS.O_APPEND | FS.O_CREAT | (FS.O_NOFOLLOW ?? 0), mode);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+        throw operationError('SYMLINK_TARGET', `refusing to write through the symbolic link ${file}`, 'remove the link or choose another output path');
+      }
+      throw e;
     }
-    throw e;
-  }
-  try {
-    await fh.chmod(mode);
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+    try {
+      await fh.chmod(mode);
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
 }
 
 export async function pathExists(p: string): Promise<boolean> {

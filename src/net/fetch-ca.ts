@@ -10,6 +10,7 @@ import { certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sh
 import { MAX_CA_CERTIFICATES } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
+import { countPemBlocks } from '../core/pem.js';
 import { x509 } from '../core/x509.js';
 import { httpStatusError, tlsGet } from './tls-client.js';
 
@@ -67,14 +68,6 @@ export function parseFingerprint(value: string): string {
     throw inputError('BAD_FINGERPRINT', `invalid --fingerprint "${value}"`, 'pass the SHA-256 fingerprint as 64 hex digits (colons and a "sha256:" prefix are allowed)');
   }
   return hex.match(/../g)!.join(':');
-}
-
-/** Counts "-----BEGIN " in linear time, stopping past `limit`. */
-function countPemBlocks(body: Buffer, limit: number): number {
-  const needle = Buffer.from('-----BEGIN ');
-  let n = 0;
-  for (let i = body.indexOf(needle); i >= 0 && n <= limit; i = body.indexOf(needle, i + needle.length)) n++;
-  return n;
 }
 
 function timeoutError(url: URL, timeoutMs: number) {
