@@ -21,7 +21,7 @@ import {
   type KeyInfo,
 } from '../core/inspect.js';
 import { parsePrivateKey } from '../core/keys.js';
-import { nativeCrypto } from '../core/x509.js';
+import { verifyCsrSignature } from '../core/csr.js';
 import { readCredentials } from '../io/credentials.js';
 import { readInputFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
@@ -173,13 +173,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
           break;
         }
         case 'csr': {
-          let signatureValid = false;
-          try {
-            signatureValid = await obj.csr.verify(nativeCrypto);
-          } catch {
-            signatureValid = false;
-          }
-          items.push({ file, label, type: 'csr', ...describeCsr(obj.csr), signatureValid });
+          items.push({ file, label, type: 'csr', ...describeCsr(obj.csr), signatureValid: await verifyCsrSignature(obj.csr) });
           break;
         }
         case 'private-key': {

@@ -73,11 +73,13 @@ const OID = {
   clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 
-const ab = (u8: Uint8Array): ArrayBuffer => {
+/** A standalone ArrayBuffer copy (TypeScript 5.9 types Uint8Array buffers as possibly shared). */
+export function toArrayBuffer(u8: Uint8Array): ArrayBuffer {
   const out = new ArrayBuffer(u8.byteLength);
   new Uint8Array(out).set(u8);
   return out;
-};
+}
+const ab = toArrayBuffer;
 const der = (node: asn1js.BaseBlock): Uint8Array => new Uint8Array(node.toBER(false));
 /**
  * Already-encoded DER as a node of an asn1js tree: what the template parts

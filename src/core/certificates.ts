@@ -6,7 +6,7 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
-import { createLeafSigner, createSerial, encodeName, keyIdentifier, validity, type BuildContext, type LeafIssuer, type LeafRequest } from './cert-builder.js';
+import { createLeafSigner, createSerial, encodeName, keyIdentifier, toArrayBuffer, validity, type BuildContext, type LeafIssuer, type LeafRequest } from './cert-builder.js';
 import { DAY_MS, MAX_BROWSER_LEAF_DAYS } from './defaults.js';
 import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
@@ -14,7 +14,7 @@ import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
 import { nativeCrypto, x509 } from './x509.js';
 
-export { validateDays, type BuildContext } from './cert-builder.js';
+export { toArrayBuffer, validateDays, type BuildContext } from './cert-builder.js';
 
 export type Certificate = InstanceType<typeof x509.X509Certificate>;
 
@@ -66,12 +66,6 @@ export interface Issuer {
   key: KeyObject;
 }
 
-/** A standalone ArrayBuffer copy (TypeScript 5.9 types Uint8Array buffers as possibly shared). */
-export function toArrayBuffer(u8: Uint8Array): ArrayBuffer {
-  const ab = new ArrayBuffer(u8.byteLength);
-  new Uint8Array(ab).set(u8);
-  return ab;
-}
 
 async function caExtensions(publicKey: Uint8Array, pathLen: number | undefined, issuer?: Issuer) {
   const exts: InstanceType<typeof x509.Extension>[] = [

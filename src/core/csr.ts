@@ -1,6 +1,7 @@
 /** PKCS#10 certificate signing requests: parsing, signature check and the weak-crypto policy. */
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { verify as nodeVerify } from 'node:crypto';
 import { fromBER, type Sequence } from 'asn1js';
+import { publicKeyFromSpki } from './certificates.js';
 import { MIN_RSA_BITS } from './defaults.js';
 import { inputError } from './errors.js';
 import { readBlocks } from './pem.js';
@@ -47,24 +48,22 @@ export function csrWeaknesses(csr: Csr): string[] {
   const alg = signatureAlgorithmOf(csr);
   const hash = WEAK_SIGNATURES[alg.name ?? '']?.hash ?? (alg.hash?.name === 'SHA-1' ? 'SHA-1' : undefined);
   if (hash) out.push(`it is signed with ${hash}, which is broken for signatures`);
-  try {
-    const details = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }).asymmetricKeyDetails;
-    if (details?.modulusLength !== undefined && details.modulusLength < MIN_RSA_BITS) out.push(`its RSA key has ${details.modulusLength} bits (at least ${MIN_RSA_BITS} needed)`);
-  } catch {
-    /* an unreadable key: the signature check refuses it */
-  }
+  // An unreadable key has no details: the signature check refuses it.
+  const details = publicKeyFromSpki(csr.publicKey.rawData)?.asymmetricKeyDetails;
+  if (details?.modulusLength !== undefined && details.modulusLength < MIN_RSA_BITS) out.push(`its RSA key has ${details.modulusLength} bits (at least ${MIN_RSA_BITS} needed)`);
   return out;
 }
 
-async function verifyCsrSignature(csr: Csr): Promise<boolean> {
+/** Whether the request's own signature verifies (MD5/SHA-1 ones too: whether to accept them is csrWeaknesses' call). */
+export async function verifyCsrSignature(csr: Csr): Promise<boolean> {
   try {
     const legacy = WEAK_SIGNATURES[signatureAlgorithmOf(csr).name ?? '']?.node;
     // WebCrypto has no MD5: a request accepted with --allow-weak is checked by OpenSSL (node:crypto).
     if (legacy) {
       const tbs = (fromBER(csr.rawData).result as Sequence).valueBlock.value[0]?.valueBeforeDecodeView;
       if (!tbs) return false;
-      const key = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
-      return nodeVerify(legacy, tbs, key, Buffer.from(csr.signature));
+      const key = publicKeyFromSpki(csr.publicKey.rawData);
+      return key !== null && nodeVerify(legacy, tbs, key, Buffer.from(csr.signature));
     }
     return await csr.verify(nativeCrypto);
   } catch {

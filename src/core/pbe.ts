@@ -142,7 +142,8 @@ export function chargeKdf(budget: KdfBudget, rounds: number): void {
   }
 }
 
-function parseAs<T>(der: ArrayBuffer | null | undefined, type: new () => T, what: string): T {
+/** DER parsed as `type`; anything malformed (or absent) is PbeMalformed naming `what`. */
+export function parseAs<T>(der: ArrayBuffer | Uint8Array | null | undefined, type: new () => T, what: string): T {
   if (!der) throw new PbeMalformed(`${what}: missing parameters`);
   try {
     return AsnConvert.parse(der, type);

@@ -46,6 +46,7 @@ import {
   describePbeScheme,
   kdfRounds,
   newKdfBudget,
+  parseAs,
   parsePbeScheme,
   pbeDecrypt,
   pkcs12Kdf,
@@ -209,13 +210,6 @@ export interface ReadOptions {
   passwordFlag?: string;
 }
 
-function parseAs<T>(data: ArrayBuffer | Uint8Array, type: new () => T, what: string): T {
-  try {
-    return AsnConvert.parse(data, type);
-  } catch (e) {
-    throw new PbeMalformed(`${what}: ${(e as Error).message}`);
-  }
-}
 
 /** The bytes of an OCTET STRING given as its DER/BER (primitive or BER-constructed, as Java and Windows write). */
 function octets(data: ArrayBuffer, what: string): Uint8Array {
