@@ -1,5 +1,6 @@
 /** Renderers shared by the commands: files written, the certificate, warnings, the next step. */
 import type { CertificateSummary } from '../core/describe.js';
+import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
 import { daysUntil } from '../core/time.js';
 import type { WrittenFile } from '../io/files.js';
 import type { Out } from './output.js';
@@ -42,11 +43,23 @@ export function renderCertificate(out: Out, c: CertificateSummary): void {
   for (const [k, v] of rows) out.line(`  ${s.dim(k.padEnd(8))} ${v}`);
 }
 
-export function renderNext(out: Out, next: string[]): void {
+/** The next steps; to stderr (`note`) when stdout carries a document of its own. */
+export function renderNext(out: Out, next: string[], opts: { to?: 'stdout' | 'stderr' } = {}): void {
   if (next.length === 0) return;
+  if (opts.to === 'stderr') {
+    out.note(out.style.bold('Next:'));
+    for (const n of next) out.note(`  ${n}`);
+    return;
+  }
   out.line();
   out.line(out.style.bold('Next:'));
   for (const n of next) out.line(`  ${out.style.cyan(n)}`);
+}
+
+/** A days-left value coloured as regcert shows expiry: red once expired, yellow within EXPIRY_WARNING_DAYS, else green. */
+export function daysLeftStyle(out: Out, text: string, daysLeft: number, expired: boolean): string {
+  const s = out.style;
+  return expired || daysLeft < 0 ? s.red(text) : daysLeft <= EXPIRY_WARNING_DAYS ? s.yellow(text) : s.green(text);
 }
 
 

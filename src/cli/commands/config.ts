@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfigOptions, ConfigResult } from '../../commands/config.js';
 import type { Out } from '../output.js';
-import { renderFiles, renderWarnings } from '../render-common.js';
+import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import { addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderConfig(r: ConfigResult, out: Out): void {
@@ -13,10 +13,7 @@ export function renderConfig(r: ConfigResult, out: Out): void {
     renderFiles(out, r.files);
   }
   renderWarnings(out, r.warnings);
-  if (r.next.length) {
-    out.note(s.bold('Next:'));
-    for (const n of r.next) out.note(`  ${n}`);
-  }
+  renderNext(out, r.next, { to: 'stderr' });
 }
 
 export function register(program: Command, rt: Runtime): void {

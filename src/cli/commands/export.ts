@@ -21,11 +21,7 @@ export function renderExport(r: ExportResult, out: Out): void {
   // With the document on stdout, the narration goes to stderr.
   const narrate = r.content !== undefined ? (t: string) => out.note(t) : (t: string) => out.line(t);
   for (const n of r.notes) narrate(`${s.dim('note:')} ${n}`);
-  if (r.content !== undefined) {
-    if (r.next.length) out.note(`Next:\n${r.next.map((n) => `  ${n}`).join('\n')}`);
-  } else {
-    renderNext(out, r.next);
-  }
+  renderNext(out, r.next, { to: r.content !== undefined ? 'stderr' : 'stdout' });
 }
 
 export function register(program: Command, rt: Runtime): void {

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
 import type { CertificateDetails } from '../../core/inspect.js';
 import type { InspectOptions, InspectResult } from '../../commands/inspect.js';
 import type { Out } from '../output.js';
+import { daysLeftStyle } from '../render-common.js';
 import { addBundleOption, addSecretOptions, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
-
-/** Yellow this many days before expiry, red once expired. */
-const EXPIRY_WARN_DAYS = EXPIRY_WARNING_DAYS;
 
 function row(out: Out, k: string, v: string): void {
   out.line(`  ${out.style.dim(k.padEnd(12))} ${v}`);
@@ -16,8 +13,7 @@ function validity(out: Out, c: CertificateDetails): string {
   const s = out.style;
   const span = `${c.notBefore.replace('.000Z', 'Z')} ${s.arrow} ${c.notAfter.replace('.000Z', 'Z')}`;
   if (c.expired) return `${span} ${s.red(`(expired ${-c.daysLeft} days ago)`)}`;
-  const left = `(${c.daysLeft} days left)`;
-  return `${span} ${c.daysLeft <= EXPIRY_WARN_DAYS ? s.yellow(left) : s.green(left)}`;
+  return `${span} ${daysLeftStyle(out, `(${c.daysLeft} days left)`, c.daysLeft, false)}`;
 }
 
 function renderCert(out: Out, c: CertificateDetails, signedBy: string | null): void {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { ListOptions, ListResult } from '../../commands/list.js';
-import { EXPIRY_WARNING_DAYS } from '../../core/defaults.js';
 import type { Out } from '../output.js';
-import { renderWarnings } from '../render-common.js';
+import { daysLeftStyle, renderWarnings } from '../render-common.js';
 import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderList(r: ListResult, out: Out): void {
@@ -17,8 +16,7 @@ export function renderList(r: ListResult, out: Out): void {
     out.line(s.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ')));
     r.certificates.forEach((c, n) => {
       const cells = rows[n]!.map((v, i) => v.padEnd(widths[i]!));
-      // Colours as inspect has them: red once expired, yellow within the warning window.
-      const days = c.status === 'expired' || c.daysLeft < 0 ? s.red(cells[5]!) : c.daysLeft <= EXPIRY_WARNING_DAYS ? s.yellow(cells[5]!) : s.green(cells[5]!);
+      const days = daysLeftStyle(out, cells[5]!, c.daysLeft, c.status === 'expired');
       const status = c.status === 'revoked' || c.status === 'expired' ? s.red(cells[3]!) : c.status === 'superseded' ? s.dim(cells[3]!) : cells[3]!;
       out.line([cells[0], cells[1], cells[2], status, cells[4], days].join('  ').trimEnd());
     });
