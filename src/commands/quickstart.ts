@@ -6,7 +6,6 @@
  * Nothing is left running.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inputError } from '../core/errors.js';
@@ -59,7 +58,7 @@ export async function quickstart(opts: QuickstartOptions, ctx: CommandContext): 
   } finally {
     if (!result?.ok) {
       // A directory this run created holds only this run's inventory records: they go with the files.
-      if (!dirExisted) await rm(path.join(dir, (await import('../io/inventory.js')).INVENTORY_FILE), { force: true });
+      if (!dirExisted) await (await import('../io/inventory.js')).removeInventory(dir);
       await removeWrittenFiles(files, dir, { keepRoot: dirExisted });
     }
   }

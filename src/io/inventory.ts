@@ -40,6 +40,11 @@ import { readCaCertificate } from './pki.js';
 
 export const INVENTORY_FILE = 'inventory.jsonl';
 
+/** Removes DIR's inventory (quickstart undoing a failed first run in a directory it created). */
+export async function removeInventory(dir: string): Promise<void> {
+  await fsp.rm(path.join(dir, INVENTORY_FILE), { force: true });
+}
+
 /** Files in DIR that are never issued certificates. */
 const NOT_ISSUED = new Set(['ca.crt', 'ca-chain.crt', 'crl.pem']);
 /** Bounds for the scan of DIR: how many candidate files, and how large each may be. */
