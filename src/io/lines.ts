@@ -3,11 +3,13 @@
  * than `maxLine` is refused (it is never held whole), and so is a file with
  * more than `maxLines` lines. Line numbers start at 1.
  */
-import { createReadStream } from 'node:fs';
 import { inputError } from '../core/errors.js';
+import { openInputFile } from './read.js';
 
 export async function* readLines(file: string, opts: { maxLine: number; maxLines: number; what: string }): AsyncGenerator<{ line: string; no: number }> {
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 });
+  // The checks every input goes through (regular file, no FIFO or device); the size is bounded per line.
+  const fh = await openInputFile(file, 'file', 'check the path', 'stream');
+  const stream = fh.createReadStream({ encoding: 'utf8', highWaterMark: 64 * 1024 });
   let rest = '';
   let no = 0;
   const tooLong = () => inputError('LINE_TOO_LONG', `${opts.what} line ${no + 1} is longer than ${opts.maxLine} characters`, 'one entry per line');
@@ -24,14 +26,9 @@ export async function* readLines(file: string, opts: { maxLine: number; maxLines
       if (text.length > opts.maxLine) throw tooLong();
       rest = text;
     }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw inputError('NOT_FOUND', `${opts.what} not found`, 'check the path');
-    if (code === 'EISDIR') throw inputError('IS_DIRECTORY', `${opts.what} is a directory, not a file`, 'pass the file itself');
-    if (code === 'EACCES') throw inputError('NOT_READABLE', `${opts.what} is not readable`, 'check its permissions');
-    throw e;
   } finally {
     stream.destroy();
+    await fh.close().catch(() => undefined);
   }
   if (rest !== '') yield { line: rest.replace(/\r$/, ''), no: no + 1 };
 }

@@ -80,20 +80,22 @@ function tooLarge(file: string, what: string, kind: InputKind) {
 }
 
 /**
- * Reads a whole input file, bounded by the cap for its kind. A missing,
- * unreadable, oversized or non-regular file is an input error (exit 2)
- * naming `what`, the path and, for size, the cap.
+ * Opens an input file for reading after the checks every input goes
+ * through: it exists and is a regular file (a FIFO only for a secret; no
+ * device, socket or /proc file), it is within its kind's size cap (no cap
+ * for 'stream': the caller bounds what it reads, e.g. per line), and it is
+ * still the file that was checked once open.
  */
-export async function readInputFile(file: string, what: string, hint?: string, kind: InputKind = 'bundle'): Promise<Uint8Array> {
-  const cap = MAX_INPUT_BYTES[kind];
+export async function openInputFile(file: string, what: string, hint: string | undefined, kind: InputKind | 'stream'): Promise<fsp.FileHandle> {
   let st: Stats;
   try {
     st = await fsp.stat(file);
   } catch (e) {
     throw openError(e, file, what, hint);
   }
-  await checkType(st, file, what, kind);
-  if (st.isFile() && st.size > cap) throw tooLarge(file, what, kind);
+  const typeKind = kind === 'stream' ? 'bundle' : kind;
+  await checkType(st, file, what, typeKind);
+  if (kind !== 'stream' && st.isFile() && st.size > MAX_INPUT_BYTES[kind]) throw tooLarge(file, what, kind);
 
   let fh: fsp.FileHandle;
   try {
@@ -106,7 +108,23 @@ export async function readInputFile(file: string, what: string, hint?: string, k
     if (opened.dev !== st.dev || opened.ino !== st.ino) {
       throw inputError('FILE_CHANGED', `${what} at ${file} was replaced while regcert opened it`, 'run the command again once nothing else writes that file');
     }
-    await checkType(opened, file, what, kind);
+    await checkType(opened, file, what, typeKind);
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+/**
+ * Reads a whole input file, bounded by the cap for its kind. A missing,
+ * unreadable, oversized or non-regular file is an input error (exit 2)
+ * naming `what`, the path and, for size, the cap.
+ */
+export async function readInputFile(file: string, what: string, hint?: string, kind: InputKind = 'bundle'): Promise<Uint8Array> {
+  const cap = MAX_INPUT_BYTES[kind];
+  const fh = await openInputFile(file, what, hint, kind);
+  try {
     const deadline = Date.now() + SECRET_PIPE_TIMEOUT_MS;
     const chunks: Buffer[] = [];
     let total = 0;

@@ -67,6 +67,8 @@ describe('regression (issue 9 finding 5): reads are bounded and of regular files
     execFileSync('mkfifo', [path.join(caDir, 'ca.crt')]);
     expectRefused(await timed(['issue', 'bob', '--dir', caDir, '--client']), /CA certificate at .*ca\.crt is a FIFO/);
     expectRefused(await timed(['inspect', '/proc/self/status']), /kernel pseudo-file/);
+    // The --batch file is streamed (io/lines.ts), through the same checks.
+    expectRefused(await timed(['issue', '--batch', fifo, '--dir', pki]), /file at .*fifo is a FIFO \(named pipe\), not a regular file/);
   });
 
   it('a 100 MB PEM is refused at once, naming the cap', async () => {
