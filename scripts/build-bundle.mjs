@@ -4,7 +4,7 @@
 //    lazy: esbuild wraps them in init functions that run on first import, so
 //    `--help` still evaluates no PKI, prompt or network code. Its first line
 //    names the SHA-256 of the rest, which keys the code cache.
-//  - dist/bundle/issue-batch-worker.js, inspect-worker.js: the worker threads of
+//  - dist/bundle/batch-worker.js, inspect-worker.js: the worker threads of
 //    `issue --batch` and `inspect` (ESM).
 //  - dist/bundle/cli.cjs.cache: a V8 code cache for this bundle and this Node
 //    (made by running `regcert --help` once with REGCERT_WRITE_CODE_CACHE=1).
@@ -102,10 +102,10 @@ if (/[^\x00-\x7f]/.test(code)) throw new Error('build-bundle: the CLI bundle is 
 const sha = createHash('sha256').update(code).digest('hex');
 writeFileSync(path.join(out, 'cli.cjs'), `// regcert-bundle sha256=${sha}\n${code}`);
 
-for (const worker of ['issue-batch-worker', 'inspect-worker']) {
+for (const [worker, dir] of [['batch-worker', 'io'], ['inspect-worker', 'commands']]) {
   await esbuild.build({
     ...common,
-    entryPoints: [path.join(root, `src/commands/${worker}.ts`)],
+    entryPoints: [path.join(root, `src/${dir}/${worker}.ts`)],
     format: 'esm',
     outfile: path.join(out, `${worker}.js`),
   });

@@ -2,6 +2,7 @@
 import type { CertificateSummary } from '../core/describe.js';
 import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
 import { daysUntil } from '../core/time.js';
+import type { BatchProgress } from '../io/batch-pipeline.js';
 import type { WrittenFile } from '../io/files.js';
 import type { Out } from './output.js';
 
@@ -66,4 +67,12 @@ export function daysLeftStyle(out: Out, text: string, daysLeft: number, expired:
 /** Warnings go to stderr (out.note), one a line, after the result. */
 export function renderWarnings(out: Out, warnings: readonly string[]): void {
   for (const w of warnings) out.note(`${out.style.yellow(out.style.warn)} warning: ${w}`);
+}
+
+/** A run of thousands (issue --batch, renew --all): a bar, the count, the rate and the time left. */
+export function formatBatchProgress(p: BatchProgress): string {
+  const width = 24;
+  const filled = Math.round((p.done / Math.max(p.total, 1)) * width);
+  const eta = p.etaSeconds;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}  ${Math.round(p.perSecond)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`;
 }

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext } from '../commands/context.js';
 import { escapeResult, escapeText } from './escape.js';
+import { formatBatchProgress } from './render-common.js';
 import { colourEnabled, createOut, type CliIO, type Out } from './output.js';
 import { createSpinner, type Spinner } from './spinner.js';
 
@@ -75,6 +76,7 @@ function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }, spin
       return confirm({ message: escapeText(message), default: false }, { output: io.stderr });
     },
     progress: (m) => spinner.update(escapeText(m)),
+    batchProgress: (p) => spinner.update(formatBatchProgress(p)),
   };
 }
 

@@ -1,4 +1,5 @@
 /** What every command receives besides its options: how to ask, and the clock. */
+import type { BatchProgress } from '../io/batch-pipeline.js';
 import type { SecretContext } from '../io/secrets.js';
 
 export interface CommandContext extends SecretContext {
@@ -10,6 +11,8 @@ export interface CommandContext extends SecretContext {
   confirm?: ((message: string, details?: readonly string[]) => Promise<boolean>) | undefined;
   /** Narration for long steps (stderr in human mode, silent with --json). */
   progress?: ((message: string) => void) | undefined;
+  /** How far a run of thousands has come (issue --batch, renew --all), as data the CLI renders. */
+  batchProgress?: ((p: BatchProgress) => void) | undefined;
   /** The clock (tests pin it). */
   now?: Date | undefined;
 }

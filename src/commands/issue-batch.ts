@@ -17,24 +17,38 @@
  * manifest records) are skipped; an entry of ours left incomplete is
  * issued again.
  */
-import { createHash, createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
-import { lstat, opendir } from 'node:fs/promises';
+import { createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
+import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults } from '../core/batch-rows.js';
 import { issuerOf, parseCertificates } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
 import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
-import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
+import {
+  checkWorkers,
+  createBatchPool,
+  manifestLines,
+  MANIFEST_HEADER,
+  MAX_COMMIT,
+  P12_MANIFEST,
+  poolSize,
+  readIfExists as readIfExistsHinted,
+  readManifest,
+  runBatchPipeline,
+  scanOutDir,
+  sha256Hex,
+  type BatchEntry,
+  type BatchJob,
+  type BatchWorkerInit,
+} from '../io/batch-pipeline.js';
+import { appendDurably, completeInterruptedWrites, pathExists, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
 import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
-import type { BatchEntry, BatchWorkerInit, BatchWorkerReply } from './issue-batch-worker.js';
 import { readCertificateFile } from '../io/credentials.js';
 
 export interface IssueBatchOptions {
@@ -89,50 +103,13 @@ export interface IssueBatchResult {
 
 /** Rows per file: a million client certificates is far beyond any pool; a bigger file is a mistake. */
 const MAX_BATCH_ROWS = 1_000_000;
-/** Worker threads at most: each holds a V8 heap (about 10 MiB). */
-const MAX_WORKERS = 64;
-/**
- * A worker's young generation (V8's default is about 16–32 MiB): a worker's
- * garbage is small and short-lived (a key, a certificate), so a small nursery
- * costs nothing in speed and keeps each worker's memory flat.
- */
-const WORKER_YOUNG_MB = 4;
-/** Rows handed to a worker at a time: amortises the message passing. */
-const CHUNK = 16;
-/**
- * Entries written as one chunk (io/files.ts writeFileSets: one lock, one
- * journal, one flush): at least MIN_COMMIT unless the batch is ending, at most
- * MAX_COMMIT (three files each with --p12, within MAX_SET_FILES). The fixed
- * cost of a chunk (lock, journal, syncs: about 10 ms) is spread over them.
- */
-const MIN_COMMIT = 128;
-const MAX_COMMIT = 512;
-/** The manifest of PKCS#12 passwords, in OUT: name, password, file, SHA-256 of the file. */
-const P12_MANIFEST = 'p12-passwords.tsv';
-const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
-/** The manifest is read whole on a rerun: bound it (about 200 bytes a line). */
-const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
-
 type EntryState = 'new' | 'complete' | 'redo';
 
 function paths(outDir: string, name: string) {
   return { cert: path.join(outDir, `${name}.crt`), key: path.join(outDir, `${name}.key`), p12: path.join(outDir, `${name}.p12`) };
 }
 
-async function readIfExists(file: string): Promise<Uint8Array | undefined> {
-  try {
-    const st = await lstat(file);
-    if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, 'remove it or choose another --out-dir');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  return readInputFile(file, 'file');
-}
-
-function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+const readIfExists = (file: string) => readIfExistsHinted(file, 'remove it or choose another --out-dir');
 
 /**
  * Is this entry new, complete (skip), or ours but incomplete (issue again)?
@@ -169,80 +146,6 @@ async function entryState(name: string, outDir: string, caNative: NodeX509, p12:
   return { state: 'complete', serial: normalizeSerial(leaf.serialNumber) };
 }
 
-/** name → SHA-256 of its .p12, the last line for a name winning. */
-async function readManifest(file: string): Promise<Map<string, string>> {
-  const map = new Map<string, string>();
-  const data = await readIfExists(file);
-  if (!data) return map;
-  if (data.byteLength > MAX_MANIFEST_BYTES) throw inputError('MANIFEST_TOO_BIG', `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, 'move it away and run again with --force');
-  for (const line of Buffer.from(data).toString('utf8').split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const [name, , , sha] = line.split('\t');
-    if (name && sha) map.set(name, sha);
-  }
-  return map;
-}
-
-/**
- * One pass over OUT: which names have a .crt, .key or .p12 there (lower case:
- * a prefilter, so a first run makes no per-row lookups).
- */
-async function scanOutDir(outDir: string): Promise<Set<string>> {
-  const present = new Set<string>();
-  let dir;
-  try {
-    dir = await opendir(outDir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return present;
-    throw e;
-  }
-  for await (const entry of dir) {
-    const m = /^(.+)\.(crt|key|p12)$/.exec(entry.name);
-    if (m) present.add(m[1]!.toLowerCase());
-  }
-  return present;
-}
-
-/** A pool of worker threads, each answering chunks of rows in order of arrival. */
-function createPool(size: number, init: BatchWorkerInit) {
-  const url = new URL('./issue-batch-worker.js', import.meta.url);
-  const waiting = new Map<number, { resolve: (e: BatchEntry[]) => void; reject: (e: Error) => void }>();
-  let seq = 0;
-  let next = 0;
-  const workers = Array.from({ length: size }, () => {
-    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-    w.on('message', (m: BatchWorkerReply) => {
-      const p = waiting.get(m.seq);
-      waiting.delete(m.seq);
-      if ('error' in m) {
-        const e = new Error(m.error.message);
-        if (m.error.stack) e.stack = m.error.stack;
-        p?.reject(e);
-      } else p?.resolve(m.entries);
-    });
-    const failAll = (e: Error) => {
-      for (const p of waiting.values()) p.reject(e);
-      waiting.clear();
-    };
-    w.on('error', failAll);
-    w.on('exit', (code) => {
-      if (code !== 0) failAll(new Error(`a batch worker thread stopped (exit code ${code})`));
-    });
-    return w;
-  });
-  return {
-    submit(rows: BatchRequest[]): Promise<BatchEntry[]> {
-      const id = seq++;
-      const w = workers[next++ % workers.length]!;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        w.postMessage({ seq: id, rows });
-      });
-    },
-    close: () => Promise.all(workers.map((w) => w.terminate())),
-  };
-}
-
 export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): Promise<IssueBatchResult> {
   const started = Date.now();
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
@@ -252,9 +155,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const p12 = opts.p12 === true;
   const force = opts.force === true;
   const manifestPath = path.join(outDir, P12_MANIFEST);
-  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > MAX_WORKERS)) {
-    throw inputError('BAD_WORKERS', `invalid --workers "${opts.workers}"`, `pass a whole number from 1 to ${MAX_WORKERS}`);
-  }
+  checkWorkers(opts.workers);
   const workerCount = opts.workers ?? Math.max(1, availableParallelism());
   const what = opts.batch;
   const rows = async function* () {
@@ -326,38 +227,11 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     keyType,
     p12,
   };
-  const pool = toIssue > 0 ? createPool(Math.min(workerCount, Math.ceil(toIssue / CHUNK)), init) : undefined;
+  const workers = toIssue > 0 ? poolSize(toIssue, workerCount) : 0;
   let issued = 0;
   let repaired = 0;
   let skipped = 0;
-  let failure: unknown;
-  let chunksInFlight = 0;
-  const replies = new Set<Promise<void>>();
-  /** Entries made by the workers, waiting to be written: at most about 2 × MAX_COMMIT (backpressure in dispatch). */
-  const ready: BatchEntry[] = [];
-  let writer: Promise<void> | undefined;
-  let lastProgress = 0;
-  const issuing = Date.now();
   let factsChecked = false;
-  /** Wakes the reading loop when a reply arrives or a commit ends. */
-  let notify: (() => void) | undefined;
-  const changed = () => {
-    const n = notify;
-    notify = undefined;
-    n?.();
-  };
-
-  const progress = () => {
-    const now = Date.now();
-    if (now - lastProgress < 100 && issued !== toIssue) return;
-    lastProgress = now;
-    const elapsed = (now - issuing) / 1000;
-    const rate = issued / Math.max(elapsed, 0.001);
-    const width = 24;
-    const filled = Math.round((issued / Math.max(toIssue, 1)) * width);
-    const eta = Math.ceil((toIssue - issued) / Math.max(rate, 0.001));
-    ctx.progress?.(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${issued}/${toIssue}  ${Math.round(rate)}/s  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`);
-  };
 
   const filesOf = (e: BatchEntry): PlannedFile[] => {
     const p = paths(outDir, e.name);
@@ -393,8 +267,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
    */
   const commit = async (group: BatchEntry[]): Promise<void> => {
     if (p12) {
-      const lines = group.map((e) => `${e.name}\t${e.password}\t${path.basename(paths(outDir, e.name).p12)}\t${sha256Hex(e.p12!)}\n`).join('');
-      await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + lines, 0o600);
+      await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + manifestLines(group, (name) => path.basename(paths(outDir, name).p12)), 0o600);
       manifestStarted = true;
     }
     await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'redo' })));
@@ -402,75 +275,30 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     const now = ctx.now ?? new Date();
     await inventory.append(group.map((e) => inventoryEntry(e, now)), now);
     issued += group.length;
-    progress();
   };
 
-  const startWriter = () => {
-    if (writer !== undefined || failure !== undefined || ready.length < MIN_COMMIT) return;
-    writer = (async () => {
-      while (failure === undefined && ready.length >= MIN_COMMIT) await commit(ready.splice(0, MAX_COMMIT));
-    })()
-      .catch((e: unknown) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        writer = undefined;
-        changed();
-        startWriter();
-      });
-  };
-
-  const dispatch = async (chunk: BatchRequest[]) => {
-    while (failure === undefined && chunksInFlight * CHUNK + ready.length >= 2 * MAX_COMMIT) {
-      await new Promise<void>((r) => (notify = r));
-    }
-    if (failure !== undefined) return;
-    chunksInFlight++;
-    const reply = pool!.submit(chunk).then(
-      (entries) => {
-        chunksInFlight--;
-        ready.push(...entries);
-        startWriter();
-        changed();
-      },
-      (e: unknown) => {
-        chunksInFlight--;
-        failure ??= e;
-        changed();
-      },
-    );
-    replies.add(reply);
-    void reply.finally(() => replies.delete(reply));
-  };
-
-  try {
-    let pending: BatchRequest[] = [];
+  async function* jobs(): AsyncGenerator<BatchJob> {
     let seenRows = 0;
     for await (const { req, no } of rows()) {
-      if (failure !== undefined) break;
       if (++seenRows > total) throw inputError('BATCH_CHANGED', `${what} changed while it was being issued (line ${no})`, 'run again: complete entries are skipped');
-      const state = known.get(req.name) ?? 'new';
-      if (state === 'complete') {
+      if ((known.get(req.name) ?? 'new') === 'complete') {
         skipped++;
         continue;
       }
-      pending.push(req);
-      if (pending.length === CHUNK) {
-        await dispatch(pending);
-        pending = [];
-      }
+      yield req;
     }
-    if (pending.length > 0 && failure === undefined) await dispatch(pending);
-    while (replies.size > 0) await Promise.all(replies);
-    while (writer !== undefined) await writer;
-    while (failure === undefined && ready.length > 0) await commit(ready.splice(0, MAX_COMMIT));
-  } finally {
-    // What is written is recorded chunk by chunk: a failure part-way leaves no written entry unrecorded by this run.
-    await Promise.allSettled(replies);
-    while (writer !== undefined) await writer.catch(() => {});
-    await pool?.close();
   }
-  if (failure !== undefined) throw failure;
+
+  if (workers > 0) {
+    const pool = createBatchPool(workers, init);
+    try {
+      await runBatchPipeline({ jobs: jobs(), total: toIssue, pool, commit, onProgress: ctx.batchProgress });
+    } finally {
+      await pool.close();
+    }
+  } else {
+    for await (const job of jobs()) throw new Error(`issue --batch: ${job.name} was to be skipped`);
+  }
 
   const elapsedSeconds = (Date.now() - started) / 1000;
   const files: BatchFileSummary[] = [
@@ -490,7 +318,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     outDir,
     files,
     manifest: p12 ? manifestPath : null,
-    workers: pool ? Math.min(workerCount, Math.ceil(toIssue / CHUNK)) : 0,
+    workers,
     elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
     perSecond: Math.round(issued / Math.max(elapsedSeconds, 0.001)),
     next: [`regcert install-host registry.example.com --cert ${path.join(outDir, 'NAME.crt')} --key ${path.join(outDir, 'NAME.key')} --ca ${path.join(dir, 'ca.crt')}`],

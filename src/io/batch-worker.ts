@@ -1,5 +1,5 @@
 /**
- * A worker thread of `issue --batch`: key generation, the certificate
+ * A worker thread of `issue --batch` (io/batch-pipeline.ts runs the pool): key generation, the certificate
  * (core/cert-builder.ts, the builder `issue` uses), PEM and, with --p12,
  * the PKCS#12 file and its password. No file I/O: the main thread writes.
  * Loads neither @peculiar/x509 nor pkijs.
@@ -35,6 +35,9 @@ export interface BatchEntry {
   notBefore: string;
   notAfter: string;
 }
+
+/** What a worker is asked to make. */
+export type BatchJob = BatchRequest;
 
 export type BatchWorkerReply = { seq: number; entries: BatchEntry[] } | { seq: number; error: { message: string; stack?: string | undefined } };
 
@@ -84,9 +87,9 @@ function issueOne(req: BatchRequest): BatchEntry {
   return entry;
 }
 
-parentPort!.on('message', (msg: { seq: number; rows: BatchRequest[] }) => {
+parentPort!.on('message', (msg: { seq: number; jobs: BatchJob[] }) => {
   try {
-    parentPort!.postMessage({ seq: msg.seq, entries: msg.rows.map(issueOne) } satisfies BatchWorkerReply);
+    parentPort!.postMessage({ seq: msg.seq, entries: msg.jobs.map(issueOne) } satisfies BatchWorkerReply);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     parentPort!.postMessage({ seq: msg.seq, error: { message: err.message, stack: err.stack } } satisfies BatchWorkerReply);

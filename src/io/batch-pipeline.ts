@@ -1,0 +1,265 @@
+/**
+ * The machinery of a run that makes thousands of certificates (issue --batch,
+ * renew --all): worker threads that make them (io/batch-worker.ts: keys,
+ * certificates, PKCS#12), and a pipeline that feeds the workers in chunks of
+ * rows and hands what they made to the caller's commit in groups (each group
+ * one chunk of sets through io/files.ts writeFileSets and one inventory
+ * append), with backpressure: at most about 2 × MAX_COMMIT made entries wait
+ * to be written, so memory stays flat whatever the count. Progress is
+ * reported as data (done, total, rate); the caller renders it.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, opendir } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { inputError, operationError } from '../core/errors.js';
+import type { BatchEntry, BatchJob, BatchWorkerInit, BatchWorkerReply } from './batch-worker.js';
+import { readInputFile } from './read.js';
+
+export type { BatchEntry, BatchJob, BatchWorkerInit } from './batch-worker.js';
+
+/** Worker threads at most: each holds a V8 heap (about 10 MiB). */
+export const MAX_WORKERS = 64;
+/**
+ * A worker's young generation (V8's default is about 16–32 MiB): a worker's
+ * garbage is small and short-lived (a key, a certificate), so a small nursery
+ * costs nothing in speed and keeps each worker's memory flat.
+ */
+const WORKER_YOUNG_MB = 4;
+/** Rows handed to a worker at a time: amortises the message passing. */
+export const CHUNK = 16;
+/**
+ * Entries written as one chunk (io/files.ts writeFileSets: one lock, one
+ * journal, one flush): at least MIN_COMMIT unless the batch is ending, at most
+ * MAX_COMMIT (three files each with --p12, within MAX_SET_FILES). The fixed
+ * cost of a chunk (lock, journal, syncs: about 10 ms) is spread over them.
+ */
+export const MIN_COMMIT = 128;
+export const MAX_COMMIT = 512;
+
+export interface BatchProgress {
+  done: number;
+  total: number;
+  /** Entries per second since the pipeline started. */
+  perSecond: number;
+  /** Seconds left at that rate. */
+  etaSeconds: number;
+}
+
+/** A regular file's bytes, or undefined when there is none (anything else there is refused). */
+export async function readIfExists(file: string, hint: string): Promise<Uint8Array | undefined> {
+  try {
+    const st = await lstat(file);
+    if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, hint);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return readInputFile(file, 'file');
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A pool of worker threads, each answering chunks of jobs in order of arrival. */
+export function createBatchPool(size: number, init: BatchWorkerInit): { submit(jobs: BatchJob[]): Promise<BatchEntry[]>; close(): Promise<unknown> } {
+  const url = new URL('./batch-worker.js', import.meta.url);
+  const waiting = new Map<number, { resolve: (e: BatchEntry[]) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  let next = 0;
+  const workers = Array.from({ length: size }, () => {
+    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+    w.on('message', (m: BatchWorkerReply) => {
+      const p = waiting.get(m.seq);
+      waiting.delete(m.seq);
+      if ('error' in m) {
+        const e = new Error(m.error.message);
+        if (m.error.stack) e.stack = m.error.stack;
+        p?.reject(e);
+      } else p?.resolve(m.entries);
+    });
+    const failAll = (e: Error) => {
+      for (const p of waiting.values()) p.reject(e);
+      waiting.clear();
+    };
+    w.on('error', failAll);
+    w.on('exit', (code) => {
+      if (code !== 0) failAll(new Error(`a batch worker thread stopped (exit code ${code})`));
+    });
+    return w;
+  });
+  return {
+    submit(jobs: BatchJob[]): Promise<BatchEntry[]> {
+      const id = seq++;
+      const w = workers[next++ % workers.length]!;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        w.postMessage({ seq: id, jobs });
+      });
+    },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
+/** How many worker threads for `count` jobs: one per core (or --workers), never more than there are chunks. */
+export function poolSize(count: number, workers: number): number {
+  return Math.min(workers, Math.ceil(count / CHUNK));
+}
+
+/** Checks a --workers value (1 to MAX_WORKERS). */
+export function checkWorkers(workers: number | undefined): void {
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)) {
+    throw inputError('BAD_WORKERS', `invalid --workers "${workers}"`, `pass a whole number from 1 to ${MAX_WORKERS}`);
+  }
+}
+
+/**
+ * Makes every job of `jobs` on the pool and commits what was made in groups
+ * of MIN_COMMIT to MAX_COMMIT entries, in order of completion. A commit that
+ * fails stops the run: what was committed before stays committed, nothing
+ * after it is written, and the error is thrown once the workers are idle.
+ */
+export async function runBatchPipeline(opts: {
+  jobs: AsyncIterable<BatchJob> | Iterable<BatchJob>;
+  /** Jobs to expect (for progress). */
+  total: number;
+  pool: { submit(jobs: BatchJob[]): Promise<BatchEntry[]> };
+  commit: (group: BatchEntry[]) => Promise<void>;
+  onProgress?: ((p: BatchProgress) => void) | undefined;
+}): Promise<void> {
+  const { pool, total } = opts;
+  let failure: unknown;
+  let chunksInFlight = 0;
+  let done = 0;
+  const replies = new Set<Promise<void>>();
+  /** Entries made by the workers, waiting to be written: at most about 2 × MAX_COMMIT (backpressure in dispatch). */
+  const ready: BatchEntry[] = [];
+  let writer: Promise<void> | undefined;
+  let lastProgress = 0;
+  const started = Date.now();
+  /** Wakes the reading loop when a reply arrives or a commit ends. */
+  let notify: (() => void) | undefined;
+  const changed = () => {
+    const n = notify;
+    notify = undefined;
+    n?.();
+  };
+
+  const progress = () => {
+    const now = Date.now();
+    if (now - lastProgress < 100 && done !== total) return;
+    lastProgress = now;
+    const perSecond = done / Math.max((now - started) / 1000, 0.001);
+    opts.onProgress?.({ done, total, perSecond, etaSeconds: Math.ceil((total - done) / Math.max(perSecond, 0.001)) });
+  };
+
+  const commit = async (group: BatchEntry[]): Promise<void> => {
+    await opts.commit(group);
+    done += group.length;
+    progress();
+  };
+
+  const startWriter = () => {
+    if (writer !== undefined || failure !== undefined || ready.length < MIN_COMMIT) return;
+    writer = (async () => {
+      while (failure === undefined && ready.length >= MIN_COMMIT) await commit(ready.splice(0, MAX_COMMIT));
+    })()
+      .catch((e: unknown) => {
+        failure ??= e;
+      })
+      .finally(() => {
+        writer = undefined;
+        changed();
+        startWriter();
+      });
+  };
+
+  const dispatch = async (chunk: BatchJob[]) => {
+    while (failure === undefined && chunksInFlight * CHUNK + ready.length >= 2 * MAX_COMMIT) {
+      await new Promise<void>((r) => (notify = r));
+    }
+    if (failure !== undefined) return;
+    chunksInFlight++;
+    const reply = pool.submit(chunk).then(
+      (entries) => {
+        chunksInFlight--;
+        ready.push(...entries);
+        startWriter();
+        changed();
+      },
+      (e: unknown) => {
+        chunksInFlight--;
+        failure ??= e;
+        changed();
+      },
+    );
+    replies.add(reply);
+    void reply.finally(() => replies.delete(reply));
+  };
+
+  try {
+    let pending: BatchJob[] = [];
+    for await (const job of opts.jobs) {
+      if (failure !== undefined) break;
+      pending.push(job);
+      if (pending.length === CHUNK) {
+        await dispatch(pending);
+        pending = [];
+      }
+    }
+    if (pending.length > 0 && failure === undefined) await dispatch(pending);
+    while (replies.size > 0) await Promise.all(replies);
+    while (writer !== undefined) await writer;
+    while (failure === undefined && ready.length > 0) await commit(ready.splice(0, MAX_COMMIT));
+  } finally {
+    // What is written is recorded chunk by chunk: a failure part-way leaves no written entry unrecorded by this run.
+    await Promise.allSettled(replies);
+    while (writer !== undefined) await writer.catch(() => {});
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** The manifest of PKCS#12 passwords (issue --batch --p12), in OUT: name, password, file, SHA-256 of the file. */
+export const P12_MANIFEST = 'p12-passwords.tsv';
+export const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
+/** The manifest is read whole on a rerun: bound it (about 200 bytes a line). */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+/** The manifest's lines for made entries (those with a .p12). */
+export function manifestLines(group: readonly BatchEntry[], p12File: (name: string) => string): string {
+  return group.map((e) => `${e.name}\t${e.password}\t${p12File(e.name)}\t${sha256Hex(e.p12!)}\n`).join('');
+}
+
+/** name → SHA-256 of its .p12, the last line for a name winning. */
+export async function readManifest(file: string): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  const data = await readIfExists(file, 'remove it or choose another --out-dir');
+  if (!data) return map;
+  if (data.byteLength > MAX_MANIFEST_BYTES) throw inputError('MANIFEST_TOO_BIG', `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, 'move it away and run again with --force');
+  for (const line of Buffer.from(data).toString('utf8').split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [name, , , sha] = line.split('\t');
+    if (name && sha) map.set(name, sha);
+  }
+  return map;
+}
+
+/**
+ * One pass over OUT: which names have a .crt, .key or .p12 there (lower case:
+ * a prefilter, so a first run makes no per-row lookups).
+ */
+export async function scanOutDir(outDir: string): Promise<Set<string>> {
+  const present = new Set<string>();
+  let dir;
+  try {
+    dir = await opendir(outDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return present;
+    throw e;
+  }
+  for await (const entry of dir) {
+    const m = /^(.+)\.(crt|key|p12)$/.exec(entry.name);
+    if (m) present.add(m[1]!.toLowerCase());
+  }
+  return present;
+}
