@@ -20,7 +20,7 @@
 import { createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults } from '../core/batch-rows.js';
+import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
 import { issuerOf, parseCertificates } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError, operationError } from '../core/errors.js';
@@ -41,7 +41,6 @@ import {
   scanOutDir,
   sha256Hex,
   type BatchEntry,
-  type BatchJob,
   type BatchWorkerInit,
 } from '../io/batch-pipeline.js';
 import { appendDurably, completeInterruptedWrites, pathExists, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
@@ -277,7 +276,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     issued += group.length;
   };
 
-  async function* jobs(): AsyncGenerator<BatchJob> {
+  async function* jobs(): AsyncGenerator<BatchRequest> {
     let seenRows = 0;
     for await (const { req, no } of rows()) {
       if (++seenRows > total) throw inputError('BATCH_CHANGED', `${what} changed while it was being issued (line ${no})`, 'run again: complete entries are skipped');
@@ -290,7 +289,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   }
 
   if (workers > 0) {
-    const pool = createBatchPool(workers, init);
+    const pool = createBatchPool<BatchRequest, BatchEntry>(workers, init);
     try {
       await runBatchPipeline({ jobs: jobs(), total: toIssue, pool, commit, onProgress: ctx.batchProgress });
     } finally {

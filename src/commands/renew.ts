@@ -6,20 +6,24 @@
  * it can run daily; --install re-runs install-host --force for the new pair;
  * --exec runs a reload command after success. The CA itself is not renewed.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { certificateToPem, createLeaf, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
+import { createBatchMaker, type BatchWorkerInit, type RenewedLeaf, type RenewJob } from '../core/batch-maker.js';
+import { leafEkuOids } from '../core/cert-builder.js';
+import { isSignedBy, issuerOf, keyMatchesSpki, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
-import { certificateSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
-import { exportPrivateKeyPem, generatePrivateKey, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
+import { buildEntry, buildEntryFromFacts, isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
+import { exportPrivateKeyDer, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
+import { ecKeyMatchesSpki, leafParts } from '../core/leaf-der.js';
+import { readBlocks } from '../core/pem.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { daysUntil, parseDuration } from '../core/time.js';
-import { x509 } from '../core/x509.js';
-import { pathExists, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { entryCertPath, entryKeyPath, readInventory, recordIssued } from '../io/inventory.js';
-import { withDirLock } from '../io/lock.js';
-import { readCa, readCaCertificate, type LoadedCa } from '../io/pki.js';
+import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
+import { pathExists, readInputFile, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, readInventory, updateInventory } from '../io/inventory.js';
+import { readCa, readCaCertificate } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import { runTool } from '../io/tool.js';
 import type { CommandContext } from './context.js';
@@ -27,6 +31,8 @@ import type { InstallHostResult } from './install-host.js';
 
 export interface RenewOptions {
   target?: string | undefined;
+  /** Several NAMEs or SERIALs (renew NAME…), renewed in one run. */
+  targets?: string[] | undefined;
   all?: boolean | undefined;
   dir?: string | undefined;
   ifExpiring?: string | undefined;
@@ -39,6 +45,8 @@ export interface RenewOptions {
   keyPasswordEnv?: string | undefined;
   caPasswordFile?: string | undefined;
   caPasswordEnv?: string | undefined;
+  /** Worker threads for many renewals (default: one per core). */
+  workers?: number | undefined;
 }
 
 export interface RenewedItem {
@@ -83,9 +91,14 @@ function parseWindow(value: string | undefined, flag: string): number | undefine
 }
 
 /** The certificates this run is about, from the inventory; throws when a NAME or SERIAL cannot be renewed. */
-function selectTargets(entries: InventoryEntry[], opts: RenewOptions, dir: string): InventoryEntry[] {
+function selectTargets(entries: InventoryEntry[], opts: RenewOptions, names: readonly string[], dir: string): InventoryEntry[] {
   if (opts.all) return entries.filter((e) => e.status === 'valid');
-  const what = opts.target!;
+  const out = new Map<string, InventoryEntry>();
+  for (const what of names) for (const e of selectTarget(entries, what, dir)) out.set(e.serial, e);
+  return [...out.values()];
+}
+
+function selectTarget(entries: InventoryEntry[], what: string, dir: string): InventoryEntry[] {
   const sel = selectEntries(entries, what);
   if (sel.entries.length === 0) {
     throw inputError('NOT_IN_INVENTORY', `no certificate named or numbered "${what}" in ${dir}`, `run "regcert list --dir ${dir} --all" to see names and serials`);
@@ -107,9 +120,14 @@ function keyTypeOf(e: InventoryEntry): KeyType {
 }
 
 /** --exec COMMAND through /bin/sh, run as every external program is (io/tool.ts: time limit, capped output). */
-async function runExec(command: string, renewed: RenewedItem[]): Promise<{ exitCode: number | null; output: string }> {
+async function runExec(command: string, renewed: RenewedItem[], notes: string[]): Promise<{ exitCode: number | null; output: string }> {
+  let names = renewed.map((x) => x.name).join(' ');
+  if (names.length > EXEC_NAMES_MAX) {
+    notes.push(`REGCERT_RENEWED was left empty for --exec: the ${renewed.length} names are more than ${EXEC_NAMES_MAX} characters (REGCERT_RENEWED_COUNT has the count; "regcert renew --json" lists them)`);
+    names = '';
+  }
   try {
-    const r = await runTool('/bin/sh', ['-c', command], { env: { REGCERT_RENEWED: renewed.map((x) => x.name).join(' ') }, timeoutMs: EXEC_TIMEOUT_MS });
+    const r = await runTool('/bin/sh', ['-c', command], { env: { REGCERT_RENEWED: names, REGCERT_RENEWED_COUNT: String(renewed.length) }, timeoutMs: EXEC_TIMEOUT_MS });
     return { exitCode: r.code, output: `${r.stdout}${r.stderr}`.slice(0, EXEC_OUTPUT_MAX) };
   } catch (e) {
     return { exitCode: null, output: (e as Error).message };
@@ -118,83 +136,118 @@ async function runExec(command: string, renewed: RenewedItem[]): Promise<{ exitC
 
 interface Plan {
   entry: InventoryEntry;
-  old: Certificate;
+  /** The certificate it renews (DER, from the inventory). */
+  der: Uint8Array;
   certPath: string;
   keyPath: string | undefined;
 }
 
-async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, passphrase: string | undefined, now: Date): Promise<RenewedItem> {
-  const { entry, old } = p;
-  const ekus = entry.ekus;
-  const server = ekus.includes('serverAuth');
-  const client = ekus.includes('clientAuth');
-  let publicKey: Uint8Array | InstanceType<typeof x509.PublicKey> = old.publicKey;
-  const rsa = entry.keyType.startsWith('rsa');
-  let keyPem: string | undefined;
-  let keyPath = p.keyPath;
-  if (opts.rekey) {
-    const key = await generatePrivateKey(keyTypeOf(entry));
-    publicKey = publicKeyDer(key);
-    keyPem = exportPrivateKeyPem(key, passphrase);
-    keyPath ??= path.join(path.dirname(p.certPath), `${entry.name}.key`);
+/** Files read at a time while checking (cert and key files: thousands with --all). */
+const READ_CONCURRENCY = 32;
+/** Renewals made in this thread up to this many; more go to worker threads. */
+const IN_PROCESS_MAX = 16;
+/** REGCERT_RENEWED for --exec at most (an environment string is limited to 128 KiB on Linux). */
+const EXEC_NAMES_MAX = 64 * 1024;
+
+async function eachLimited<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += READ_CONCURRENCY) await Promise.all(items.slice(i, i + READ_CONCURRENCY).map(fn));
+}
+
+async function readIfFile(file: string, what: string, kind: 'certificate' | 'key'): Promise<Uint8Array | undefined> {
+  if (!(await pathExists(file))) return undefined;
+  return readInputFile(file, what, undefined, kind);
+}
+
+/** The first block's DER in a file (PEM with one of `labels`, or DER), undefined when there is none. */
+function firstBlockDer(data: Uint8Array, labels: string[], file: string): Uint8Array | undefined {
+  try {
+    return readBlocks(data, labels, labels[0]!, file)[0]?.der;
+  } catch {
+    return undefined;
   }
-  const cert = await createLeaf({ subject: old.subjectName, publicKey, rsa, server, client, sans: certificateSans(old), days: entry.days }, ca, { now });
-  const files: PlannedFile[] = [{ path: p.certPath, data: [cert, ...ca.intermediates].map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
-  if (keyPem !== undefined) files.push({ path: keyPath!, data: keyPem, mode: 0o600, kind: 'private-key' });
-  // Files first, then the record (which marks the old entry superseded), under the CA directory's lock.
-  const written = await withDirLock(dir, async () => {
-    const w = await writeFiles(files, { force: true });
-    await recordIssued(dir, [{ cert, name: entry.name, certPath: p.certPath, keyPath, source: 'renew', days: entry.days, renewedFrom: entry.serial }], now);
-    return w;
-  });
-  return {
-    name: entry.name,
-    oldSerial: entry.serial,
-    serial: normalizeSerial(cert.serialNumber),
-    notAfter: cert.notAfter.toISOString(),
-    keyKept: !opts.rekey,
-    files: written,
-    certificate: summarizeCertificate(cert),
-  };
+}
+
+/**
+ * A renewal an interrupted run wrote but did not record: the certificate
+ * file holds, instead of the entry's certificate, a certificate from this CA
+ * with the same subject. It is recorded now (as renewing the entry), not
+ * renewed again.
+ */
+async function interruptedRenewal(p: Plan, ca: Certificate, now: Date): Promise<InventoryEntry | undefined> {
+  const data = await readIfFile(p.certPath, 'certificate file', 'certificate');
+  const der = data && firstBlockDer(data, ['CERTIFICATE'], p.certPath);
+  if (der === undefined || sha256Fingerprint(der) === p.entry.sha256) return undefined;
+  let cert: Certificate;
+  try {
+    cert = parseCertificates(der, p.certPath)[0]!;
+  } catch {
+    return undefined;
+  }
+  if (!Buffer.from(leafParts(der).subject).equals(Buffer.from(leafParts(p.der).subject)) || !(await isSignedBy(cert, ca))) return undefined;
+  if (cert.notBefore.getTime() < new Date(p.entry.notBefore).getTime()) return undefined;
+  return buildEntry(cert, { name: p.entry.name, files: p.entry.files, source: 'renew', now, days: p.entry.days, renewedFrom: p.entry.serial });
 }
 
 /** The kept key must still belong to the certificate (fail closed before anything is written). */
 async function checkKeptKey(p: Plan, passphrase: string | undefined, notes: string[]): Promise<void> {
-  if (p.keyPath === undefined || !(await pathExists(p.keyPath))) return;
-  const data = await readInputFile(p.keyPath, 'private key', undefined, 'key');
+  if (p.keyPath === undefined) return;
+  const data = await readIfFile(p.keyPath, 'private key', 'key');
+  if (data === undefined) return;
   const encrypted = isEncryptedPrivateKey(data); // the one detector (PEM and DER)
   if (encrypted && passphrase === undefined) {
     notes.push(`${p.keyPath} is encrypted: not checked against the certificate (pass --key-password-file to check it)`);
     return;
   }
-  const { key } = parsePrivateKey(data, { passphrase: encrypted ? passphrase : undefined, source: p.keyPath });
-  if (!keyMatchesCertificate(key, p.old)) {
+  const spki = leafParts(p.der).spki;
+  // An unencrypted EC key (the common case, thousands with --all) is checked without OpenSSL's slow decoding.
+  const der = encrypted ? undefined : firstBlockDer(data, ['PRIVATE KEY'], p.keyPath);
+  let match = der === undefined ? undefined : ecKeyMatchesSpki(der, spki);
+  match ??= keyMatchesSpki(parsePrivateKey(data, { passphrase: encrypted ? passphrase : undefined, source: p.keyPath }).key, spki);
+  if (!match) {
     throw inputError('KEY_MISMATCH', `${p.keyPath} does not belong to ${p.entry.name}'s certificate (serial ${p.entry.serial})`, `renew with --rekey to make a new key, or restore the key`);
   }
 }
 
+/** One note per validity length, not one per certificate (a pool has thousands). */
+function windowNotes(due: InventoryEntry[], window: number): string[] {
+  const byDays = new Map<number, string[]>();
+  for (const e of due) {
+    if (e.days * DAY_MS > window) continue;
+    const names = byDays.get(e.days) ?? [];
+    names.push(e.name);
+    byDays.set(e.days, names);
+  }
+  return [...byDays].map(([days, names]) => {
+    const who = names.length === 1 ? `${names[0]} is` : `${names.length} certificates (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}) are`;
+    return `${who} valid for ${days} days, not longer than the ${window / DAY_MS}-day window: every run renews again (issue with a longer --days, or use a shorter --if-expiring)`;
+  });
+}
+
 export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<RenewResult> {
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
-  if ((opts.target === undefined) === !opts.all) {
-    throw inputError('RENEW_WHAT', opts.all ? 'NAME|SERIAL and --all are exclusive' : 'nothing to renew given', 'pass a certificate NAME or SERIAL, or --all');
+  const names = [...(opts.target !== undefined ? [opts.target] : []), ...(opts.targets ?? [])];
+  if ((names.length === 0) === !opts.all) {
+    throw inputError('RENEW_WHAT', opts.all ? 'NAME|SERIAL and --all are exclusive' : 'nothing to renew given', 'pass a certificate NAME or SERIAL (or several), or --all');
   }
-  if (opts.target !== undefined && ['ca', 'ca.crt'].includes(opts.target)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
+  if (names.some((n) => ['ca', 'ca.crt'].includes(n))) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
   const window = parseWindow(opts.ifExpiring, '--if-expiring') ?? (opts.all ? EXPIRY_WARNING_DAYS * DAY_MS : undefined);
   if (opts.install !== undefined) parseRegistryHost(opts.install);
   if (opts.install === undefined && (opts.runtime?.length || opts.certsDir !== undefined)) {
     throw inputError('INSTALL_OPTIONS', '--runtime and --certs-dir only apply with --install', 'add --install HOST[:PORT]');
   }
+  checkWorkers(opts.workers);
   const now = ctx.now ?? new Date();
-  if (opts.target !== undefined) {
-    const caCert = await readCaCertificate(dir);
-    if (normalizeSerial(caCert.serialNumber) === normalizeSerial(opts.target)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
+  if (names.length > 0) {
+    const caSerial = normalizeSerial((await readCaCertificate(dir)).serialNumber);
+    if (names.some((n) => normalizeSerial(n) === caSerial)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
   }
 
   // Which certificates, and which of them are due (read under the lock, reconciled).
   const view = await readInventory(dir, now);
-  const targets = selectTargets(view.entries, opts, dir);
+  const targets = selectTargets(view.entries, opts, names, dir);
   const due = window === undefined ? targets : targets.filter((e) => isDue(e, window, now));
-  const notDue = targets.filter((e) => !due.includes(e)).map((e) => ({ name: e.name, serial: e.serial, notAfter: e.notAfter, daysLeft: daysUntil(e.notAfter, now) }));
+  const dueSet = new Set(due);
+  const notDue = targets.filter((e) => !dueSet.has(e)).map((e) => ({ name: e.name, serial: e.serial, notAfter: e.notAfter, daysLeft: daysUntil(e.notAfter, now) }));
   const notes = [...view.notes];
   const result: RenewResult = {
     command: 'renew',
@@ -208,17 +261,21 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     notes,
     next: [],
   };
-  if (window !== undefined) {
-    for (const e of due) {
-      if (e.days * DAY_MS <= window) notes.push(`${e.name} is valid for ${e.days} days, not longer than the ${window / DAY_MS}-day window: every run renews it again (issue it with a longer --days, or use a shorter --if-expiring)`);
-    }
-  }
+  if (window !== undefined) notes.push(...windowNotes(due, window));
   if (due.length === 0) return result;
 
   const plans: Plan[] = due.map((entry) => {
     const certPath = entryCertPath(dir, entry);
     if (certPath === undefined) throw inputError('NO_FILE', `the inventory names no certificate file for ${entry.name}`, 'issue it again with "regcert issue"');
-    return { entry, old: new x509.X509Certificate(Buffer.from(entry.der, 'base64')), certPath, keyPath: entryKeyPath(dir, entry) };
+    let keyPath = entryKeyPath(dir, entry);
+    if (opts.rekey) {
+      keyPath ??= path.join(path.dirname(certPath), `${entry.name}.key`);
+      // The pair is written as one set, in one directory.
+      if (path.dirname(path.resolve(keyPath)) !== path.dirname(path.resolve(certPath))) {
+        throw inputError('KEY_ELSEWHERE', `${entry.name}'s key ${keyPath} is not beside its certificate ${certPath}`, 'renew it without --rekey, or move the key beside the certificate');
+      }
+    }
+    return { entry, der: new Uint8Array(Buffer.from(entry.der, 'base64')), certPath, keyPath };
   });
   for (const p of plans) {
     if (!p.entry.ekus.includes('serverAuth') && !p.entry.ekus.includes('clientAuth')) {
@@ -245,12 +302,132 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     { flag: '--key-password-file', label: 'passphrase of the key', required: false },
     ctx,
   );
-  if (!opts.rekey) for (const p of plans) await checkKeptKey(p, passphrase, notes);
+  const caCert = await readCaCertificate(dir);
+  // A run killed part-way wrote some renewals it did not record: record those, renew the rest.
+  const late = new Map<Plan, InventoryEntry>();
+  await eachLimited(plans, async (p) => {
+    const e = await interruptedRenewal(p, caCert, now);
+    if (e !== undefined) late.set(p, e);
+  });
+  const todo = plans.filter((p) => !late.has(p));
+  if (!opts.rekey) await eachLimited(todo, (p) => checkKeptKey(p, passphrase, notes));
   const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
-  for (const p of plans) {
-    ctx.progress?.(`renewing ${p.entry.name}`);
-    result.renewed.push(await renewOne(p, ca, dir, opts, passphrase, now));
+  const inventory = createInventoryAppender(dir, { superseding: true });
+  if (late.size > 0) {
+    await inventory.append([...late.values()], now);
+    for (const [p, e] of late) {
+      const der = new Uint8Array(Buffer.from(e.der, 'base64'));
+      const cert = parseCertificates(der, p.certPath)[0]!;
+      const keyKept = Buffer.from(leafParts(der).spki).equals(Buffer.from(leafParts(p.der).spki));
+      const files: WrittenFile[] = e.files.map((f) => ({ path: f.kind === 'certificate' ? p.certPath : p.keyPath!, kind: f.kind, mode: f.kind === 'certificate' ? '0644' : '0600', status: 'unchanged' }));
+      result.renewed.push({ name: e.name, oldSerial: p.entry.serial, serial: e.serial, notAfter: e.notAfter, keyKept, files, certificate: summarizeCertificate(cert) });
+    }
+    notes.push(`${late.size} certificate(s) renewed by an interrupted run were recorded now, not renewed again: ${[...late.keys()].map((p) => p.entry.name).slice(0, 10).join(', ')}${late.size > 10 ? ', …' : ''}`);
   }
+  const issuer = issuerOf(ca);
+  const init: BatchWorkerInit = {
+    issuer: { nameDer: issuer.nameDer, keyId: issuer.keyId, notAfter: issuer.notAfter.getTime(), keyDer: exportPrivateKeyDer(ca.key) },
+    intermediates: ca.intermediates.map((c) => new Uint8Array(c.rawData)),
+    keyType: DEFAULT_KEY_TYPE,
+    p12: false,
+    keyPassphrase: opts.rekey ? passphrase : undefined,
+  };
+  const byName = new Map(todo.map((p) => [p.entry.name, p]));
+  const jobs = todo.map(
+    (p): RenewJob => ({
+      kind: 'renew',
+      name: p.entry.name,
+      oldDer: p.der,
+      server: p.entry.ekus.includes('serverAuth'),
+      client: p.entry.ekus.includes('clientAuth'),
+      days: p.entry.days,
+      rekey: opts.rekey ? keyTypeOf(p.entry) : undefined,
+    }),
+  );
+  const issuerName = ca.cert.subject;
+  let checked = false;
+  /** The new certificate's inventory entry and summary, from what the builder made (the first checked against a parse). */
+  const describe = (p: Plan, r: RenewedLeaf, recordedAt: Date): { entry: InventoryEntry; item: RenewedItem } => {
+    const files = entryFiles(dir, p.certPath, p.keyPath);
+    const entry = buildEntryFromFacts(
+      {
+        serial: r.serial,
+        subject: p.entry.subject,
+        sans: formatSans(r.sans),
+        ekus: ekuNamesOf(leafEkuOids(p.entry.ekus.includes('serverAuth'), p.entry.ekus.includes('clientAuth'))),
+        keyType: opts.rekey ? keyTypeOf(p.entry) : p.entry.keyType,
+        notBefore: r.notBefore,
+        notAfter: r.notAfter,
+        der: r.der,
+      },
+      { name: p.entry.name, files, source: 'renew', now: recordedAt, days: p.entry.days, renewedFrom: p.entry.serial },
+    );
+    const certificate: CertificateSummary = {
+      subject: entry.subject,
+      issuer: issuerName,
+      serial: entry.serial,
+      notBefore: entry.notBefore,
+      notAfter: entry.notAfter,
+      sans: entry.sans,
+      ekus: entry.ekus,
+      isCa: false,
+      keyType: entry.keyType,
+      sha256: entry.sha256,
+    };
+    if (!checked) {
+      const cert = parseCertificates(r.der, p.certPath)[0]!;
+      const parsed = buildEntry(cert, { name: p.entry.name, files, source: 'renew', now: recordedAt, days: p.entry.days, renewedFrom: p.entry.serial });
+      if (JSON.stringify(parsed) !== JSON.stringify(entry) || JSON.stringify(summarizeCertificate(cert)) !== JSON.stringify(certificate)) {
+        throw new Error(`renew: the record built for ${p.entry.name} differs from its certificate's`);
+      }
+      checked = true;
+    }
+    const written: WrittenFile[] = [{ path: p.certPath, kind: 'certificate', mode: '0644', status: 'written' }];
+    if (r.keyPem !== undefined) written.push({ path: p.keyPath!, kind: 'private-key', mode: '0600', status: 'written' });
+    return { entry, item: { name: p.entry.name, oldSerial: p.entry.serial, serial: entry.serial, notAfter: entry.notAfter, keyKept: !opts.rekey, files: written, certificate } };
+  };
+  /**
+   * A group of renewals: every certificate (and new key) written as one
+   * chunk of sets per directory (io/files.ts writeFileSets: each pair whole
+   * or not at all), then their records appended in one write (after the
+   * files: an entry never describes a certificate that is not there).
+   */
+  const commit = async (group: RenewedLeaf[]): Promise<void> => {
+    const byDir = new Map<string, FileSet[]>();
+    for (const r of group) {
+      const p = byName.get(r.name)!;
+      const files: PlannedFile[] = [{ path: p.certPath, data: r.certPem, mode: 0o644, kind: 'certificate' }];
+      if (r.keyPem !== undefined) files.push({ path: p.keyPath!, data: r.keyPem, mode: 0o600, kind: 'private-key' });
+      const d = path.dirname(path.resolve(p.certPath));
+      const sets = byDir.get(d) ?? [];
+      sets.push({ files, force: true });
+      byDir.set(d, sets);
+    }
+    for (const [d, sets] of byDir) await writeFileSets(d, sets);
+    const recordedAt = ctx.now ?? new Date();
+    const described = group.map((r) => describe(byName.get(r.name)!, r, recordedAt));
+    await inventory.append(
+      described.map((x) => x.entry),
+      recordedAt,
+    );
+    for (const x of described) result.renewed.push(x.item);
+  };
+  if (jobs.length > 0) {
+    const workerCount = Math.max(1, opts.workers ?? availableParallelism());
+    if (jobs.length <= IN_PROCESS_MAX) {
+      const maker = createBatchMaker(init);
+      await commit(jobs.map((j) => maker.renew(j)));
+    } else {
+      const pool = createBatchPool<RenewJob, RenewedLeaf>(poolSize(jobs.length, workerCount), init);
+      try {
+        await runBatchPipeline({ jobs, total: jobs.length, pool, commit, onProgress: ctx.batchProgress });
+      } finally {
+        await pool.close();
+      }
+    }
+  }
+  // The one rewrite: the appended renewals mark their predecessors superseded in the file itself.
+  await updateInventory(dir, (entries) => ({ entries, result: undefined }), now);
 
   if (opts.install !== undefined) {
     const p = installable[0]!;
@@ -274,9 +451,9 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     );
     result.installed = { host: inst.host, runtimes: inst.runtimes, files: inst.files, warnings: inst.warnings };
   }
-  if (opts.exec !== undefined) {
+  if (opts.exec !== undefined && result.renewed.length > 0) {
     ctx.progress?.(`running ${opts.exec}`);
-    const r = await runExec(opts.exec, result.renewed);
+    const r = await runExec(opts.exec, result.renewed, notes);
     result.exec = { command: opts.exec, ...r };
     if (r.exitCode !== 0) {
       result.ok = false;
@@ -284,7 +461,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
       notes.push(`the certificates were renewed, but --exec failed (${r.exitCode === null ? 'did not run or timed out' : `exit ${r.exitCode}`}): run it by hand`);
     }
   }
-  if (result.renewed.some((r) => r.files.some((f) => f.kind === 'certificate'))) {
+  if (result.renewed.length > 0) {
     result.next.push('reload every server that uses a renewed server certificate (the registry, nginx); clients read certs.d on each connection');
   }
   return result;

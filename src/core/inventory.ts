@@ -313,6 +313,31 @@ export function addEntries(entries: InventoryEntry[], added: InventoryEntry[]): 
   return out;
 }
 
+/**
+ * The statuses an appended file implies: a current entry whose certificate
+ * file a later current entry wrote is superseded by it (addEntries' rule, for
+ * entries that renew --all appends without rewriting the file). Entries in
+ * file order; returns how many it marked.
+ */
+export function settleSuperseded(entries: InventoryEntry[]): number {
+  const latest = new Map<string, InventoryEntry>();
+  let marked = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.status !== 'valid') continue;
+    const p = e.files.find((f) => f.kind === 'certificate')?.path;
+    if (p === undefined) continue;
+    const later = latest.get(p);
+    if (later === undefined) latest.set(p, e);
+    else {
+      e.status = 'superseded';
+      e.supersededBy = later.serial;
+      marked++;
+    }
+  }
+  return marked;
+}
+
 export interface Selection {
   entries: InventoryEntry[];
   by: 'serial' | 'name';

@@ -12,10 +12,17 @@ import { createHash } from 'node:crypto';
 import { lstat, opendir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { inputError, operationError } from '../core/errors.js';
-import type { BatchEntry, BatchJob, BatchWorkerInit, BatchWorkerReply } from './batch-worker.js';
+import type { BatchJob, BatchResult, BatchWorkerInit } from '../core/batch-maker.js';
+import type { BatchWorkerReply } from './batch-worker.js';
 import { readInputFile } from './read.js';
 
-export type { BatchEntry, BatchJob, BatchWorkerInit } from './batch-worker.js';
+export type { BatchEntry, BatchJob, BatchWorkerInit, RenewedLeaf, RenewJob } from '../core/batch-maker.js';
+import type { BatchEntry } from '../core/batch-maker.js';
+
+/** Something that makes jobs: the worker threads, or (a few jobs) this thread. */
+export interface BatchMaker<J extends BatchJob, R extends BatchResult> {
+  submit(jobs: J[]): Promise<R[]>;
+}
 
 /** Worker threads at most: each holds a V8 heap (about 10 MiB). */
 export const MAX_WORKERS = 64;
@@ -62,9 +69,9 @@ export function sha256Hex(data: Uint8Array): string {
 }
 
 /** A pool of worker threads, each answering chunks of jobs in order of arrival. */
-export function createBatchPool(size: number, init: BatchWorkerInit): { submit(jobs: BatchJob[]): Promise<BatchEntry[]>; close(): Promise<unknown> } {
+export function createBatchPool<J extends BatchJob, R extends BatchResult>(size: number, init: BatchWorkerInit): BatchMaker<J, R> & { close(): Promise<unknown> } {
   const url = new URL('./batch-worker.js', import.meta.url);
-  const waiting = new Map<number, { resolve: (e: BatchEntry[]) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (e: R[]) => void; reject: (e: Error) => void }>();
   let seq = 0;
   let next = 0;
   const workers = Array.from({ length: size }, () => {
@@ -76,7 +83,7 @@ export function createBatchPool(size: number, init: BatchWorkerInit): { submit(j
         const e = new Error(m.error.message);
         if (m.error.stack) e.stack = m.error.stack;
         p?.reject(e);
-      } else p?.resolve(m.entries);
+      } else p?.resolve(m.entries as R[]);
     });
     const failAll = (e: Error) => {
       for (const p of waiting.values()) p.reject(e);
@@ -89,7 +96,7 @@ export function createBatchPool(size: number, init: BatchWorkerInit): { submit(j
     return w;
   });
   return {
-    submit(jobs: BatchJob[]): Promise<BatchEntry[]> {
+    submit(jobs: J[]): Promise<R[]> {
       const id = seq++;
       const w = workers[next++ % workers.length]!;
       return new Promise((resolve, reject) => {
@@ -119,12 +126,12 @@ export function checkWorkers(workers: number | undefined): void {
  * fails stops the run: what was committed before stays committed, nothing
  * after it is written, and the error is thrown once the workers are idle.
  */
-export async function runBatchPipeline(opts: {
-  jobs: AsyncIterable<BatchJob> | Iterable<BatchJob>;
+export async function runBatchPipeline<J extends BatchJob, R extends BatchResult>(opts: {
+  jobs: AsyncIterable<J> | Iterable<J>;
   /** Jobs to expect (for progress). */
   total: number;
-  pool: { submit(jobs: BatchJob[]): Promise<BatchEntry[]> };
-  commit: (group: BatchEntry[]) => Promise<void>;
+  pool: BatchMaker<J, R>;
+  commit: (group: R[]) => Promise<void>;
   onProgress?: ((p: BatchProgress) => void) | undefined;
 }): Promise<void> {
   const { pool, total } = opts;
@@ -133,7 +140,7 @@ export async function runBatchPipeline(opts: {
   let done = 0;
   const replies = new Set<Promise<void>>();
   /** Entries made by the workers, waiting to be written: at most about 2 × MAX_COMMIT (backpressure in dispatch). */
-  const ready: BatchEntry[] = [];
+  const ready: R[] = [];
   let writer: Promise<void> | undefined;
   let lastProgress = 0;
   const started = Date.now();
@@ -153,7 +160,7 @@ export async function runBatchPipeline(opts: {
     opts.onProgress?.({ done, total, perSecond, etaSeconds: Math.ceil((total - done) / Math.max(perSecond, 0.001)) });
   };
 
-  const commit = async (group: BatchEntry[]): Promise<void> => {
+  const commit = async (group: R[]): Promise<void> => {
     await opts.commit(group);
     done += group.length;
     progress();
@@ -174,7 +181,7 @@ export async function runBatchPipeline(opts: {
       });
   };
 
-  const dispatch = async (chunk: BatchJob[]) => {
+  const dispatch = async (chunk: J[]) => {
     while (failure === undefined && chunksInFlight * CHUNK + ready.length >= 2 * MAX_COMMIT) {
       await new Promise<void>((r) => (notify = r));
     }
@@ -198,7 +205,7 @@ export async function runBatchPipeline(opts: {
   };
 
   try {
-    let pending: BatchJob[] = [];
+    let pending: J[] = [];
     for await (const job of opts.jobs) {
       if (failure !== undefined) break;
       pending.push(job);

@@ -43,6 +43,9 @@
  * to disk (a file-system sync where the system has one, else an fsync per
  * file), one directory fsync per step. A kill leaves every set of the chunk
  * old (or absent) or rolled forward by the journal, never half of a set.
+ * A set of one file (renew keeping the key: the certificate alone) is not
+ * withdrawn in step 3: its rename replaces it whole (an unlink of each of
+ * thousands of certificates was most of renew --all's time).
  */
 import { randomBytes } from 'node:crypto';
 import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -95,8 +98,12 @@ export function modeString(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
-/** existed: a file was at the target when planned (so a commit withdraws it). */
-type Plan = { file: PlannedFile; status: WrittenFile['status']; existed: boolean };
+/**
+ * existed: a file was at the target when planned (so a commit withdraws it).
+ * alone: the only file of its set (writeFileSets): its rename replaces it whole,
+ * there is no partner to be seen beside it, so it is not withdrawn first.
+ */
+type Plan = { file: PlannedFile; status: WrittenFile['status']; existed: boolean; alone?: boolean };
 
 /** Is the existing regular file at p byte-for-byte `wanted`? Reads at most wanted.length + 1 bytes. */
 async function sameContent(p: string, size: number, wanted: Buffer): Promise<boolean> {
@@ -408,7 +415,8 @@ async function commitDir(dir: string, plans: Plan[], dirMode: number, many = fal
       await syncDir(dir);
       return;
     }
-    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: !FIRST_KINDS.has(file.kind) }));
+    const alone = new Set(temps.filter((_t, i) => plans[i]!.alone === true).map((t) => t.tmp));
+    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: !FIRST_KINDS.has(file.kind) && !alone.has(tmp) }));
     const journal = path.join(dir, `.regcert-journal.${randomBytes(6).toString('hex')}`);
     live.add(journal);
     mine.push(journal);
@@ -526,8 +534,8 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
       for (const set of sets) {
         for (const f of set.files) {
           // Nothing there (the usual case) is known from one direct lstat; anything else is planned as writeFiles plans it.
-          const p = lstatSync(f.path, { throwIfNoEntry: false }) === undefined ? { file: f, status: 'written' as const, existed: false } : await planOne(f, { force: set.force === true });
-          if (p.status === 'written') todo.push(p);
+          const p: Plan = lstatSync(f.path, { throwIfNoEntry: false }) === undefined ? { file: f, status: 'written' as const, existed: false } : await planOne(f, { force: set.force === true });
+          if (p.status === 'written') todo.push(set.files.length === 1 ? { ...p, alone: true } : p);
         }
       }
       if (todo.length > 0) await commitDir(abs, todo, dirMode, true);

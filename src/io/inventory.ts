@@ -29,6 +29,7 @@ import {
   isInventoriable,
   parseInventory,
   serializeInventory,
+  settleSuperseded,
   type EntrySource,
   type InventoryEntry,
   type InventoryFile,
@@ -180,6 +181,7 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   const text = await readInventoryText(dir);
   const file = path.join(dir, INVENTORY_FILE);
   let entries = text === undefined ? [] : parseInventory(text, file);
+  settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
   entries = addEntries(entries, added);
   const notes: string[] = [];
   const ca = await readCaCertificate(dir);
@@ -259,7 +261,17 @@ function indexOf(entries: InventoryEntry[], st: Stats): AppendIndex {
  * full load-reconcile-rewrite of recordIssued. Entries built by the caller
  * (core/inventory.ts buildEntry or buildEntryFromFacts, files from entryFiles).
  */
-export function createInventoryAppender(caDir: string): {
+export function createInventoryAppender(
+  caDir: string,
+  opts: {
+    /**
+     * Append entries that replace current ones (renew --all) instead of
+     * rewriting the file: every load settles them (core/inventory.ts
+     * settleSuperseded), and the caller rewrites once at the end.
+     */
+    superseding?: boolean;
+  } = {},
+): {
   append(added: InventoryEntry[], now?: Date): Promise<void>;
   /** The serials recorded now (read under the lock; empty when there is no inventory yet). */
   recorded(): Promise<ReadonlySet<string>>;
@@ -290,7 +302,7 @@ export function createInventoryAppender(caDir: string): {
     if (added.length === 0) return;
     const idx = await current();
     if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
-    if (added.some((a) => idx.serials.has(a.serial) || idx.current.has(certPathOf(a) ?? ''))) return rewrite(added, now);
+    if (added.some((a) => idx.serials.has(a.serial) || (!opts.superseding && idx.current.has(certPathOf(a) ?? '')))) return rewrite(added, now);
     if (idx.count + added.length > INVENTORY_MAX_ENTRIES) {
       throw inputError('INVENTORY_TOO_LARGE', `${file} would hold more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');
     }

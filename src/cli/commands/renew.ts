@@ -2,15 +2,21 @@ import type { Command } from 'commander';
 import type { RenewOptions, RenewResult } from '../../commands/renew.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCommonOptions, addSecretOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
+import { addCommonOptions, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+
+/** Renewed certificates listed one by one (with their files) before the rest are counted. */
+const RENEWED_SHOWN = 20;
 
 export function renderRenew(r: RenewResult, out: Out): void {
   const s = out.style;
   for (const n of r.notes) out.note(`${s.dim('note:')} ${n}`);
-  for (const x of r.renewed) {
+  // A pool renewed in one run: one line per certificate up to a screenful, then a count (--json lists every one).
+  const shown = r.renewed.length > RENEWED_SHOWN ? r.renewed.slice(0, RENEWED_SHOWN) : r.renewed;
+  for (const x of shown) {
     out.line(`${s.green(s.ok)} Renewed ${x.name}: serial ${x.serial} until ${x.notAfter.slice(0, 10)} (${x.keyKept ? 'same key' : 'new key'}; replaces ${x.oldSerial})`);
     renderFiles(out, x.files);
   }
+  if (shown.length < r.renewed.length) out.line(`${s.green(s.ok)} … and ${r.renewed.length - shown.length} more renewed (${r.renewed.length} in all; --json lists each)`);
   for (const x of r.notDue) out.line(`${s.dim('=')} ${x.name} is not due: ${x.daysLeft} days left (window ${r.windowDays} days); nothing changed`);
   if (r.renewed.length === 0 && r.notDue.length === 0) out.line('Nothing to renew.');
   if (r.installed) {
@@ -37,7 +43,7 @@ export function register(program: Command, rt: Runtime): void {
         '(default 30d). --install re-runs "install-host --force" for the new pair; --exec runs a reload command afterwards.\n' +
         'The CA itself is not renewed: create a new CA, trust both while clients move over, then retire the old one.',
     )
-    .argument('[name|serial]', 'certificate NAME or SERIAL')
+    .argument('[name|serial...]', 'certificate NAME or SERIAL (several: renewed in one run)')
     .option('--dir <dir>', 'CA directory', 'pki')
     .option('--all', 'every current certificate due within --if-expiring (default 30d)')
     .option('--if-expiring <window>', 'only when it expires within WINDOW (e.g. 30d); otherwise exit 0 and change nothing')
@@ -45,7 +51,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--install <host>', 'then run install-host --force HOST[:PORT] with the new pair')
     .option('--runtime <runtime>', 'with --install: docker (default), podman, containerd, buildkit; repeatable', collect)
     .option('--certs-dir <root>', 'with --install: the certs.d root (one --runtime)')
-    .option('--exec <command>', 'run COMMAND with /bin/sh after a renewal (REGCERT_RENEWED holds the names)');
+    .option('--exec <command>', 'run COMMAND with /bin/sh once after the renewals (REGCERT_RENEWED holds the names)')
+    .option('--workers <n>', 'worker threads when many are due (default: one per core)', parseInteger);
   addSecretOptions(cmd, 'key-password', 'passphrase of the kept key (or for the new key with --rekey)');
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addCommonOptions(cmd);
@@ -58,7 +65,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert renew registry.example.com --rekey --exec "systemctl reload nginx"', 'a new key for the server, then reload'],
     ]),
   );
-  cmd.action(async (target: string | undefined, o: Omit<RenewOptions, 'target'>) => {
-    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/renew.js')).renew({ ...o, target }, ctx), renderRenew);
+  cmd.action(async (targets: string[], o: Omit<RenewOptions, 'target' | 'targets'>) => {
+    await runCommand(rt, cmd, async (ctx) => (await import('../../commands/renew.js')).renew({ ...o, targets }, ctx), renderRenew);
   });
 }
