@@ -8,6 +8,13 @@
 //                                   (the loops run BENCH_LOOP_ROWS rows, default 100, scaled to 1,000)
 //   batch of 10,000 (BENCH_BIG_ROWS) peak RSS, and time per certificate vs the 1,000 batch
 //   RSA-2048 batch                  certificates per second
+//   renew --all of 1,000 and 10,000 due certificates (BENCH_RENEW_ROWS) beside issue --batch of
+//                                   the same count, in the same run; peak RSS
+//   list --json of 100,000 entries (BENCH_LIST_ROWS) vs node -e reading the inventory with
+//                                   JSON.parse per line; peak RSS of both
+//
+// BENCH_ONLY=renew,list (names: startup, issue, quickstart, batch, big, rsa, renew, list) runs only
+// those sections (a reduced run while developing; the full bench runs them all).
 //
 // Process rows use hyperfine (median of BENCH_RUNS runs, default 15); batch
 // rows time whole runs (median of BENCH_BATCH_RUNS, default 3), each into a
@@ -40,6 +47,8 @@ const median = (xs) => {
 const rows = [];
 const row = (what, ours, ref, refName, note = '') => rows.push({ what, ours, ref, refName, note });
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const runs = (section) => ONLY === null || ONLY.has(section);
 
 /** hyperfine medians (seconds) of several commands, in one run. */
 function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
@@ -97,7 +106,7 @@ const opensslLeaf = (dir, name, ext, ca = 'pki') =>
   `openssl x509 -req -in ${dir}/${name}.csr -CA ${ca}/ca.crt -CAkey ${ca}/ca.key -set_serial 0x$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n') -days 397 -sha256 -extfile ${ext} -extensions v3 -out ${dir}/${name}.crt 2>/dev/null`;
 
 // 1. Start-up.
-{
+if (runs('startup')) {
   const m = hyperfine([
     ['node -e 0', `${node} -e 0`],
     ['regcert --version', `${node} ${bin} --version`],
@@ -106,7 +115,7 @@ const opensslLeaf = (dir, name, ext, ca = 'pki') =>
 }
 
 // 2. One client certificate.
-{
+if (runs('issue')) {
   mkdirSync(path.join(work, 'one-r'));
   mkdirSync(path.join(work, 'one-o'));
   writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
@@ -122,7 +131,7 @@ const opensslLeaf = (dir, name, ext, ca = 'pki') =>
 }
 
 // 3. quickstart vs 8 openssl processes: CA, server, client (2 each), .p12, s_server + s_client.
-{
+if (runs('quickstart')) {
   const port = 20000 + (process.pid % 20000);
   const steps = [
     'set -e; rm -rf qs-o; mkdir qs-o; cd qs-o',
@@ -163,8 +172,8 @@ const freshBatch = (out) => () => {
   rmSync(path.join(work, 'bpki', 'inventory.jsonl'), { force: true });
 };
 csv('b1000.csv', 1000);
-const b1000 = timed(node, [bin, 'issue', '--batch', 'b1000.csv', '--dir', 'bpki', '--out-dir', 'b1000'], { prepare: freshBatch('b1000') });
-{
+const b1000 = runs('batch') || runs('big') ? timed(node, [bin, 'issue', '--batch', 'b1000.csv', '--dir', 'bpki', '--out-dir', 'b1000'], { prepare: freshBatch('b1000') }) : null;
+if (runs('batch')) {
   const loop = (script) => {
     rmSync(path.join(work, 'loop'), { recursive: true, force: true });
     mkdirSync(path.join(work, 'loop'));
@@ -188,7 +197,7 @@ const b1000 = timed(node, [bin, 'issue', '--batch', 'b1000.csv', '--dir', 'bpki'
 }
 
 // 5. Batch of 10,000: peak RSS, time per certificate vs the 1,000 batch.
-{
+if (runs('big')) {
   csv('big.csv', BIG);
   const b = timed(node, [bin, 'issue', '--batch', 'big.csv', '--dir', 'bpki', '--out-dir', 'big'], { runs: 1, prepare: freshBatch('big') });
   const per10k = b.seconds / BIG;
@@ -200,10 +209,57 @@ const b1000 = timed(node, [bin, 'issue', '--batch', 'b1000.csv', '--dir', 'bpki'
 }
 
 // 6. RSA-2048 batch throughput.
-{
+if (runs('rsa')) {
   csv('rsa.csv', 100, 'rsa');
   const r = timed(node, [bin, 'issue', '--batch', 'rsa.csv', '--dir', 'bpki', '--out-dir', 'rsa', '--key-type', 'rsa-2048'], { runs: 1, prepare: freshBatch('rsa') });
   rows.push({ what: 'batch 100 RSA-2048', text: `${r.seconds.toFixed(2)} s: ${Math.round(100 / r.seconds)} certificates/s (key generation bound)` });
+}
+
+const rss = (r) => (hasTime ? `peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS not measured: /usr/bin/time missing (apt-get install time)');
+const cp = (from, to) => execFileSync('cp', ['-a', from, to], { cwd: work });
+
+// 7. renew --all of a pool that is all due, beside issue --batch of the same pool in the same run.
+// Each pool is issued once into its own CA directory (timed: the reference), copied aside, and
+// every renew run starts from a copy (the copy is not timed). --if-expiring 1000d makes every
+// 397-day certificate due.
+if (runs('renew')) {
+  for (const n of (process.env.BENCH_RENEW_ROWS ?? `1000,${BIG}`).split(',').map(Number)) {
+    const ca = `rpki${n}`;
+    const out = `rpool${n}`;
+    execFileSync(node, [bin, 'init-ca', '--dir', ca], { cwd: work, stdio: 'ignore' });
+    csv(`r${n}.csv`, n, 'member');
+    const issued = timed(node, [bin, 'issue', '--batch', `r${n}.csv`, '--dir', ca, '--out-dir', out], { runs: 1 });
+    cp(ca, `${ca}.orig`);
+    cp(out, `${out}.orig`);
+    const restore = () => {
+      for (const d of [ca, out]) {
+        mkdirSync(path.join(work, 'trash'), { recursive: true });
+        renameSync(path.join(work, d), path.join(work, 'trash', String(trashed++)));
+        cp(`${d}.orig`, d);
+      }
+    };
+    const renewed = timed(node, [bin, 'renew', '--all', '--dir', ca, '--if-expiring', '1000d'], { runs: n > 1000 ? 1 : BATCH_RUNS, prepare: restore });
+    row(
+      `renew --all of ${n.toLocaleString('en')} due (${Math.round(n / renewed.seconds)}/s)`,
+      renewed.seconds,
+      issued.seconds,
+      `issue --batch of ${n.toLocaleString('en')}`,
+      `${rss(renewed)} (issue: ${(issued.rssKiB / 1024).toFixed(0)} MiB); target <= 2x issue and <= 250 MiB at 10,000`,
+    );
+  }
+}
+
+// 8. list --json of a 100,000-entry inventory (a pool issued into --out-dir) vs reading the
+// inventory in node with JSON.parse per line.
+if (runs('list')) {
+  const n = Number(process.env.BENCH_LIST_ROWS ?? 100_000);
+  execFileSync(node, [bin, 'init-ca', '--dir', 'lpki'], { cwd: work, stdio: 'ignore' });
+  csv('l.csv', n, 'entry');
+  execFileSync(node, [bin, 'issue', '--batch', 'l.csv', '--dir', 'lpki', '--out-dir', 'lpool'], { cwd: work, stdio: 'ignore' });
+  const ref = `const t=require('fs').readFileSync('lpki/inventory.jsonl','utf8').split('\\n');let n=0;for(const l of t)if(l)n+=JSON.parse(l).serial.length;`;
+  const listed = timed(node, [bin, 'list', '--dir', 'lpki', '--all', '--json']);
+  const parsed = timed(node, ['-e', ref]);
+  row(`list --json of ${n.toLocaleString('en')} entries`, listed.seconds, parsed.seconds, 'node -e JSON.parse per line', `${rss(listed)} (reference ${(parsed.rssKiB / 1024).toFixed(0)} MiB); target <= 3x`);
 }
 
 const fmt = (s) => (s === null ? '-' : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);
