@@ -44,7 +44,7 @@ import {
   type BatchWorkerInit,
 } from '../io/batch-pipeline.js';
 import { appendDurably, completeInterruptedWrites, pathExists, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
-import { createInventoryAppender, entryFiles } from '../io/inventory.js';
+import { checkCaDirRoom, createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
@@ -197,6 +197,9 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
+
+  // Every load of the inventory scans the CA directory's certificate files: a pool written there may not pass the limit.
+  if (path.resolve(outDir) === path.resolve(dir)) await checkCaDirRoom(dir, toIssue - [...known.values()].filter((s) => s === 'redo').length);
 
   // Files are written first and recorded second: complete entries that a killed run wrote but had not
   // recorded yet are recorded now (parsed from their files: only these few).

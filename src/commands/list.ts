@@ -10,7 +10,7 @@ import { inputError } from '../core/errors.js';
 import { isDue, statusOf, type InventoryEntry, type Status } from '../core/inventory.js';
 import { daysUntil, parseDuration } from '../core/time.js';
 import { pathExists, readInputFile } from '../io/files.js';
-import { entryCertPath, readInventory } from '../io/inventory.js';
+import { entryCertPath, missingCertificateFiles, readInventory } from '../io/inventory.js';
 import type { CommandContext } from './context.js';
 
 export interface ListOptions {
@@ -67,9 +67,13 @@ export async function list(opts: ListOptions, ctx: CommandContext): Promise<List
   const view = await readInventory(dir, now);
   const warnings: string[] = [];
   const crl = await crlStatus(dir, view.entries, now, warnings);
+  const gone = await missingCertificateFiles(
+    dir,
+    view.entries.filter((e) => e.status === 'valid'),
+  );
   for (const e of view.entries) {
     const file = e.status === 'valid' ? entryCertPath(dir, e) : undefined;
-    if (file !== undefined && !(await pathExists(file))) {
+    if (file !== undefined && gone.has(file)) {
       warnings.push(`${e.name} (serial ${e.serial}): ${file} is gone; the certificate may still be in use elsewhere: "regcert revoke ${e.serial} --dir ${dir}" if it is not wanted`);
     }
   }

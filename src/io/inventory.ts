@@ -16,7 +16,7 @@
  * only when a status changes (a new entry supersedes a current one) or the
  * file is missing (rebuilt).
  */
-import { constants as FS, promises as fsp, type Stats } from 'node:fs';
+import { constants as FS, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { readBlocks } from '../core/pem.js';
@@ -48,8 +48,13 @@ export async function removeInventory(dir: string): Promise<void> {
 
 /** Files in DIR that are never issued certificates. */
 const NOT_ISSUED = new Set(['ca.crt', 'ca-chain.crt', 'crl.pem']);
-/** Bounds for the scan of DIR: how many candidate files, and how large each may be. */
-const SCAN_MAX_FILES = 20_000;
+/**
+ * Bounds for the scan of DIR: how many candidate files, and how large each
+ * may be. A documented limit (README): a pool larger than this lives in an
+ * --out-dir (still recorded and listed), and issue --batch refuses to write
+ * past it into the CA directory (checkCaDirRoom).
+ */
+export const SCAN_MAX_FILES = 20_000;
 const SCAN_MAX_FILE_BYTES = 1024 * 1024;
 
 /** What a rebuilt entry cannot know (said in its "unknown" field and by list). */
@@ -117,6 +122,31 @@ async function readInventoryText(dir: string): Promise<string | undefined> {
   return Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8');
 }
 
+/**
+ * The certificate files of `entries` that are not there, by one listing of
+ * each directory they live in (not a lookup per entry: a pool has thousands).
+ */
+export async function missingCertificateFiles(caDir: string, entries: readonly InventoryEntry[]): Promise<Set<string>> {
+  const listings = new Map<string, Set<string> | null>();
+  const missing = new Set<string>();
+  for (const e of entries) {
+    const file = entryCertPath(caDir, e);
+    if (file === undefined) continue;
+    const d = path.dirname(file);
+    if (!listings.has(d)) {
+      listings.set(
+        d,
+        await fsp.readdir(d).then(
+          (names) => new Set(names),
+          () => null,
+        ),
+      );
+    }
+    if (listings.get(d)?.has(path.basename(file)) !== true) missing.add(file);
+  }
+  return missing;
+}
+
 /** The files an entry records: the certificate and, when one was written, its key. */
 export function entryFiles(caDir: string, certPath: string, keyPath?: string): InventoryFile[] {
   const files: InventoryFile[] = [{ path: recordedPath(caDir, certPath), kind: 'certificate' }];
@@ -138,18 +168,70 @@ function firstFingerprint(data: Uint8Array, file: string): string | undefined {
   }
 }
 
-/** Certificates in DIR signed by `ca` whose fingerprint is not in `known`, oldest first. */
-async function scanUnrecorded(dir: string, ca: Certificate, known: Set<string>, notes: string[]): Promise<Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }>> {
-  const names = (await fsp.readdir(dir)).filter((n) => !n.startsWith('.') && /\.(crt|pem|cer)$/.test(n) && !NOT_ISSUED.has(n));
-  if (names.length > SCAN_MAX_FILES) {
-    throw operationError('TOO_MANY_FILES', `${dir} holds more than ${SCAN_MAX_FILES} certificate files`, 'move old certificates to another directory');
+const isCandidate = (n: string) => !n.startsWith('.') && /\.(crt|pem|cer)$/.test(n) && !NOT_ISSUED.has(n);
+
+/**
+ * Refuses (before anything is written) a batch that would put more than
+ * SCAN_MAX_FILES certificate files into the CA directory, where every load
+ * scans them: the pool goes to an --out-dir instead.
+ */
+export async function checkCaDirRoom(caDir: string, adding: number): Promise<void> {
+  const names = await fsp.readdir(caDir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  });
+  const have = names.filter(isCandidate).length;
+  if (have + adding > SCAN_MAX_FILES) {
+    throw inputError(
+      'TOO_MANY_FILES',
+      `${caDir} holds ${have} certificate files and this would add ${adding}: more than the ${SCAN_MAX_FILES} a CA directory holds`,
+      `write the pool to its own directory with --out-dir (it is recorded and listed all the same)`,
+    );
   }
-  const all = new Set(await fsp.readdir(dir));
+}
+
+/**
+ * The newest recordedAt (ms) per certificate file name in DIR: a file whose
+ * status changed (ctime: written, renamed, chmod; a copy cannot set it back)
+ * no later than that was recorded as it is, and is not read again.
+ */
+function recordedTimes(dir: string, entries: readonly InventoryEntry[]): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const e of entries) {
+    for (const f of e.files) {
+      if (f.kind !== 'certificate' || path.isAbsolute(f.path) || f.path.includes('/')) continue;
+      const t = Date.parse(e.recordedAt);
+      if (!(times.get(f.path)! >= t)) times.set(f.path, t);
+    }
+  }
+  return times;
+}
+
+/**
+ * Certificates in DIR signed by `ca` that are not recorded, oldest first. One
+ * pass: a directory listing and an lstat per file; only files changed since
+ * they were recorded (or never recorded) are read, and of those only
+ * fingerprints not in `known` are parsed.
+ */
+async function scanUnrecorded(
+  dir: string,
+  ca: Certificate,
+  known: Set<string>,
+  recorded: ReadonlyMap<string, number>,
+  notes: string[],
+): Promise<Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }>> {
+  const all = await fsp.readdir(dir);
+  const names = all.filter(isCandidate);
+  if (names.length > SCAN_MAX_FILES) {
+    throw operationError('TOO_MANY_FILES', `${dir} holds more than ${SCAN_MAX_FILES} certificate files`, 'move old certificates to another directory (README: "Limits")');
+  }
+  const allNames = new Set(all);
   const found: Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }> = [];
   for (const n of names.sort()) {
     const file = path.join(dir, n);
-    const st = await fsp.lstat(file);
-    if (!st.isFile() || st.size > SCAN_MAX_FILE_BYTES) continue;
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (st === undefined || !st.isFile() || st.size > SCAN_MAX_FILE_BYTES) continue;
+    if (Math.ceil(st.ctimeMs) <= (recorded.get(n) ?? -1)) continue; // recorded as it is
     const data = await readInputFile(file, 'certificate file', undefined, 'certificate');
     // Recorded already: skipped before any X.509 parsing (a CA directory may hold thousands).
     const fp = firstFingerprint(data, file);
@@ -167,7 +249,7 @@ async function scanUnrecorded(dir: string, ca: Certificate, known: Set<string>, 
       continue;
     }
     const keyName = `${name}.key`;
-    found.push({ cert: leaf, name, certPath: file, ...(all.has(keyName) ? { keyPath: path.join(dir, keyName) } : {}) });
+    found.push({ cert: leaf, name, certPath: file, ...(allNames.has(keyName) ? { keyPath: path.join(dir, keyName) } : {}) });
   }
   return found.sort((a, b) => a.cert.notBefore.getTime() - b.cert.notBefore.getTime());
 }
@@ -175,17 +257,19 @@ async function scanUnrecorded(dir: string, ca: Certificate, known: Set<string>, 
 interface Loaded {
   text: string | undefined;
   view: InventoryView;
+  /** Whether the entries differ from the file's text (added, reconciled, settled, or no file). */
+  changed: boolean;
 }
 
 async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Loaded> {
   const text = await readInventoryText(dir);
   const file = path.join(dir, INVENTORY_FILE);
   let entries = text === undefined ? [] : parseInventory(text, file);
-  settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
+  const settled = settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
   entries = addEntries(entries, added);
   const notes: string[] = [];
   const ca = await readCaCertificate(dir);
-  const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), notes);
+  const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), recordedTimes(dir, entries), notes);
   const unknown = text === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
   entries = addEntries(
     entries,
@@ -196,7 +280,8 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   } else if (missing.length > 0) {
     notes.push(`${missing.length} certificate file(s) in ${dir} were not in ${file} and were added: ${missing.map((m) => m.name).join(', ')}`);
   }
-  return { text, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes } };
+  const changed = text === undefined || settled > 0 || added.length > 0 || missing.length > 0;
+  return { text, changed, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes } };
 }
 
 async function save(dir: string, l: Loaded): Promise<void> {
@@ -368,7 +453,11 @@ const READ_ONLY_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
  */
 export async function readInventory(caDir: string, now: Date = new Date()): Promise<InventoryView> {
   try {
-    return (await updateInventory(caDir, (entries) => ({ entries, result: undefined }), now)).view;
+    return await withDirLock(caDir, async () => {
+      const l = await load(caDir, now, []);
+      if (l.changed) await save(caDir, l);
+      return l.view;
+    });
   } catch (e) {
     if (!READ_ONLY_CODES.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
     const l = await load(caDir, now, []);
