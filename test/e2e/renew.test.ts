@@ -164,6 +164,27 @@ describe('renew', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--exec failed \(exit 3\)/);
   }, 120_000);
+
+  it('renew NAME NAME… renews several in one run, and --exec runs once with all the names and their count', async () => {
+    const d = path.join(T, 'several');
+    await cliOk(['init-ca', '--dir', d]);
+    for (const n of ['gina', 'hank', 'ivy']) await cliOk(['issue', n, '--client', '--dir', d]);
+    const marker = path.join(T, 'several-marker');
+    const r = await cliOk(['renew', 'gina', 'ivy', '--dir', d, '--exec', `echo "$REGCERT_RENEWED_COUNT: $REGCERT_RENEWED" >> ${marker}`, '--json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.renewed.map((x: { name: string }) => x.name).sort()).toEqual(['gina', 'ivy']);
+    expect(readFileSync(marker, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+    expect(readFileSync(marker, 'utf8')).toMatch(/^2: (gina ivy|ivy gina)\n$/);
+    const listed = JSON.parse((await cliOk(['list', '--dir', d, '--all', '--json'])).stdout).certificates as Array<{ name: string; status: string }>;
+    expect(listed.filter((c) => c.name === 'hank').map((c) => c.status)).toEqual(['valid']);
+    for (const n of ['gina', 'ivy']) expect(listed.filter((c) => c.name === n).map((c) => c.status).sort()).toEqual(['superseded', 'valid']);
+    // An unknown name among them refuses the whole run before anything is written.
+    const before = readFileSync(path.join(d, 'gina.crt'), 'utf8');
+    const bad = await runCli(['renew', 'gina', 'nobody', '--dir', d]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no certificate named or numbered "nobody"/);
+    expect(readFileSync(path.join(d, 'gina.crt'), 'utf8')).toBe(before);
+  }, 120_000);
 });
 
 describe('renew --install + skopeo push to docker-registry with clientcas', () => {
