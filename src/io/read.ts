@@ -128,8 +128,12 @@ export async function readInputFile(file: string, what: string, hint?: string, k
     const deadline = Date.now() + SECRET_PIPE_TIMEOUT_MS;
     const chunks: Buffer[] = [];
     let total = 0;
+    // A regular file is read in one buffer of its size (and one more byte, to see its end): thousands of
+    // small certificates and keys (renew --all) would otherwise each allocate and zero two 64 KiB buffers.
+    const st = await fh.stat();
+    let want = st.isFile() ? st.size + 1 : CHUNK;
     for (;;) {
-      const buf = Buffer.alloc(Math.min(CHUNK, cap + 1 - total));
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(want, cap + 1 - total)));
       let n: number;
       try {
         ({ bytesRead: n } = await fh.read(buf, 0, buf.length, null));
@@ -143,6 +147,8 @@ export async function readInputFile(file: string, what: string, hint?: string, k
         continue;
       }
       if (n === 0) break;
+      // Short of what was asked: the end is near (one byte confirms it); else go on in chunks.
+      want = n < buf.length ? 1 : CHUNK;
       chunks.push(buf.subarray(0, n));
       total += n;
       if (total > cap) throw tooLarge(file, what, kind);
