@@ -5,6 +5,17 @@
  * client.key files stay valid). --if-expiring makes it a no-op until due, so
  * it can run daily; --install re-runs install-host --force for the new pair;
  * --exec runs a reload command after success. The CA itself is not renewed.
+ *
+ * Several at once (renew NAME…, --all: a pool comes due on one night): the
+ * inventory is read once and every due certificate is checked before
+ * anything is written; the renewals are made on worker threads (a few in
+ * this thread) by core/batch-maker.ts, as issue --batch makes its entries,
+ * and written in chunks of sets (io/batch-pipeline.ts, io/files.ts
+ * writeFileSets), each chunk's records appended to the inventory in one
+ * write (they supersede their predecessors when it is read), and the file
+ * rewritten once at the end. A rerun after a kill records the renewals a
+ * killed run wrote but did not record, and renews the rest. --exec runs
+ * once, after all of them, with their names.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
