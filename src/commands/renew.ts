@@ -33,7 +33,7 @@ import { parseRegistryHost } from '../core/registry-host.js';
 import { daysUntil, parseDuration } from '../core/time.js';
 import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
 import { pathExists, readInputFile, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, readInventory, updateInventory } from '../io/inventory.js';
+import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, markSuperseded, readInventory } from '../io/inventory.js';
 import { readCa, readCaCertificate } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import { runTool } from '../io/tool.js';
@@ -438,7 +438,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     }
   }
   // The one rewrite: the appended renewals mark their predecessors superseded in the file itself.
-  await updateInventory(dir, (entries) => ({ entries, result: undefined }), now);
+  await markSuperseded(dir, new Map([...result.renewed.map((r): [string, string] => [r.oldSerial, r.serial])]));
 
   if (opts.install !== undefined) {
     const p = installable[0]!;

@@ -291,6 +291,51 @@ async function save(dir: string, l: Loaded): Promise<void> {
 }
 
 /**
+ * The rewrite at the end of a run that appended entries superseding others
+ * (renew --all): marks each old serial of `superseded` (old → new) as
+ * superseded by the new one, when it is still current, under the lock. Only
+ * those lines are parsed and re-encoded; every other line is kept byte for
+ * byte, so a pool's rewrite holds no more than the file's text (not every
+ * entry as an object). What any load would conclude (settleSuperseded),
+ * written down once.
+ */
+export async function markSuperseded(caDir: string, superseded: ReadonlyMap<string, string>): Promise<void> {
+  if (superseded.size === 0) return;
+  await withDirLock(caDir, async () => {
+    const text = await readInventoryText(caDir);
+    if (text === undefined) return;
+    const file = path.join(caDir, INVENTORY_FILE);
+    const out: string[] = [];
+    let changed = false;
+    let at = 0;
+    let no = 0;
+    while (at < text.length) {
+      const end = text.indexOf('\n', at);
+      const line = text.slice(at, end === -1 ? text.length : end);
+      at = end === -1 ? text.length : end + 1;
+      no++;
+      // A serial appears once in a line; only lines that may name an old serial are parsed.
+      const m = /"serial":"([0-9a-f]+)"/.exec(line);
+      const next = m ? superseded.get(m[1]!) : undefined;
+      if (next === undefined) {
+        out.push(line);
+        continue;
+      }
+      const e = parseInventory(line, `${file} line ${no}`)[0]!;
+      if (e.status === 'valid') {
+        e.status = 'superseded';
+        e.supersededBy = next;
+        changed = true;
+      }
+      out.push(JSON.stringify(e));
+    }
+    if (!changed) return;
+    const data = out.join('\n').replace(/\n*$/, '\n');
+    await writeFiles([{ path: file, data, mode: 0o644, kind: 'other' }], { force: true });
+  });
+}
+
+/**
  * Fails (as recordIssued would) when DIR's inventory cannot be read: call it
  * under the lock before writing certificate files, so a broken inventory
  * refuses the run before anything is written.
