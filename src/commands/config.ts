@@ -13,13 +13,16 @@ import { readCertificateFile, readServiceKeyPair } from '../io/credentials.js';
 import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
 import { configPathLines, renderHostsToml } from '../runtimes/containerd.js';
+import type { CredentialOptions } from '../io/credentials.js';
+import type { ClientConfigResult } from './config-client.js';
 import type { ScheduleOptions } from './config-schedule.js';
+import type { ZotConfig } from './config-zot.js';
 import type { CommandContext } from './context.js';
 
-export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd'] as const;
+export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd', 'client', 'zot'] as const;
 export type ConfigTarget = (typeof CONFIG_TARGETS)[number];
 
-const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
+const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth' | 'client' | 'zot'>, string> = {
   registry: 'registry-config.yml',
   nginx: 'nginx.conf',
   containerd: 'containerd-hosts.toml',
@@ -29,7 +32,7 @@ const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
   systemd: 'regcert-renew.service',
 };
 
-export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'> {
+export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'>, Omit<CredentialOptions, 'cert'> {
   target: string;
   dir?: string | undefined;
   host?: string | undefined;
@@ -47,6 +50,13 @@ export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'fo
   force?: boolean | undefined;
   /** nginx: add ssl_crl DIR/crl.pem (see "regcert crl"). */
   crl?: boolean | undefined;
+  /** client: the tool (src/clients), the client certificate NAME in --dir, the registry CA file. */
+  tool?: string | undefined;
+  client?: string | undefined;
+  ca?: string | undefined;
+  /** zot: where the user name comes from, and the URI SAN pattern. */
+  identity?: string | undefined;
+  uriPattern?: string | undefined;
 }
 
 export interface ConfigResult {
@@ -61,6 +71,10 @@ export interface ConfigResult {
   warnings: string[];
   /** What to run next (narration). */
   next: string[];
+  /** client: the recipe as data (the same as content). */
+  client?: ClientConfigResult | undefined;
+  /** zot: the identity source and the example policy's user. */
+  zot?: ZotConfig['zot'] | undefined;
   /** containerd: the config.toml lines that make the CRI plugin read certs.d, per containerd release. */
   containerdConfigPath?: { '1.x': string; '2.x': string } | undefined;
 }
@@ -70,7 +84,7 @@ function parseTarget(t: string): ConfigTarget {
   throw inputError('BAD_TARGET', `unknown config target "${t}"`, `use one of: ${CONFIG_TARGETS.join(', ')}`);
 }
 
-function parseHost(opts: ConfigOptions): RegistryHost {
+export function parseHost(opts: ConfigOptions): RegistryHost {
   if (opts.host === undefined) throw inputError('MISSING_HOST', 'no --host given', 'pass --host registry.example.com (the name clients use)');
   const hp = tryParseRegistryHost(opts.host);
   if (!hp) throw inputError('BAD_HOST', `invalid --host "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
@@ -130,6 +144,15 @@ export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<
   }
   const hp = parseHost(opts);
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
+  if (target === 'client') {
+    const c = await (await import('./config-client.js')).buildClientConfig(opts, hp, ctx);
+    return { command: 'config', target, host: hp.name, content: c.content, files: await writeConfig(opts, c.content, 0o644), warnings: c.warnings, next: c.next, client: c.client };
+  }
+  if (target === 'zot') {
+    const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp, ctx);
+    const z = await (await import('./config-zot.js')).buildZotConfig(opts, hp, f);
+    return { command: 'config', target, host: hp.name, content: z.content, files: await writeConfig(opts, z.content, 0o644), warnings: z.warnings, next: z.next, zot: z.zot };
+  }
   const template = await readTemplate(TEMPLATE_FILE[target]);
   const caPath = path.join(dir, 'ca.crt');
   let content: string;

@@ -14,10 +14,11 @@ import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, type Certificate } from '../core/certificates.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
-import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
+import { DEFAULT_PKI_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
+import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { readHostDir, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
@@ -82,6 +83,20 @@ function plannedSnapshot(plan: RuntimePlan, kind: RootKind): HostDirSnapshot {
     files: plan.files.map((f) => ({ name: path.basename(f.path), mode: f.mode, data: typeof f.data === 'string' ? enc.encode(f.data) : f.data })),
     existing: [],
   };
+}
+
+/**
+ * --client NAME [--dir PKI]: the certificate and key `regcert issue NAME --client` wrote in the PKI
+ * directory, and its ca.crt as the registry CA unless --ca names another (one PKI issuing both is usual).
+ */
+export function withPkiClient<T extends CredentialOptions & { client?: string | undefined; dir?: string | undefined; ca?: string | undefined }>(opts: T): T {
+  if (opts.client === undefined) return opts;
+  if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined || opts.bundle !== undefined) {
+    throw inputError('CLIENT_AND_FILES', '--client cannot be combined with --cert/--key/--p12/--bundle', 'pass either --client NAME (with --dir PKI) or the files');
+  }
+  const name = validateCertName(opts.client);
+  const dir = opts.dir ?? DEFAULT_PKI_DIR;
+  return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: opts.ca ?? path.join(dir, 'ca.crt') };
 }
 
 /** The client identity install-host and export lay out: key matches, clientAuth EKU, leaf + intermediates as PEM, key unencrypted. */

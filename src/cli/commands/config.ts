@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ConfigOptions, ConfigResult } from '../../commands/config.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addBundleOption, addCommonOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderConfig(r: ConfigResult, out: Out): void {
   const s = out.style;
@@ -19,7 +19,7 @@ export function renderConfig(r: ConfigResult, out: Out): void {
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
     .command('config')
-    .summary('print the server-side configuration: registry, nginx, containerd, mke-trust, msr-enable, token-auth')
+    .summary('print configuration: registry, nginx, containerd, zot, token-auth, …; client recipes')
     .description(
       'Render what goes on the server side next, with absolute paths into --dir:\n' +
         '  registry    the http.tls block of a CNCF distribution config.yml (certificate, key, clientcas)\n' +
@@ -30,9 +30,12 @@ export function register(program: Command, rt: Runtime): void {
         '  token-auth  a token-auth registry: distribution\'s auth.token block and docker_auth\'s token block (YAML)\n' +
         '  cron        a crontab line running "regcert renew --all --if-expiring 30d --dir DIR" daily (absolute paths)\n' +
         '  systemd     regcert-renew.service + regcert-renew.timer running the same daily (--out DIR writes both)\n' +
+        '  zot         zot\'s http.tls, http.auth.mtls (user name from --identity) and an accessControl example (JSON)\n' +
+        '  client      how --tool (oras, cosign, crane, skopeo, buildah, helm, regctl, notary, docker, podman,\n' +
+        '              containerd) presents the client certificate and trusts the CA: flags, folders, config files\n' +
         'Prints to stdout, or writes --out FILE. cron, systemd and token-auth need no --host.',
     )
-    .argument('<target>', 'registry, nginx, containerd, mke-trust, msr-enable, token-auth, cron or systemd')
+    .argument('<target>', 'registry, nginx, containerd, mke-trust, msr-enable, token-auth, cron, systemd, zot or client')
     .option('--dir <dir>', 'PKI directory (ca.crt, NAME.crt, NAME.key)', 'pki')
     .option('--host <host>', 'the registry host name clients use (HOST or HOST:PORT)')
     .option('--port <n>', 'the port the registry listens on (default 443)', parseInteger)
@@ -42,7 +45,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--realm <url>', 'token-auth: the token server URL clients are sent to (e.g. https://auth.example.com/auth)')
     .option('--service <name>', 'token-auth: the registry\'s service name (the tokens\' audience)')
     .option('--issuer <name>', 'token-auth: the token issuer name, the same in the registry and the token server')
-    .option('--cert <name>', 'token-auth: the signing certificate NAME in --dir (default token-signing)')
+    .option('--cert <name|file>', 'token-auth: the signing certificate NAME in --dir (default token-signing); client: the client certificate FILE')
     .option('--expiration <seconds>', 'token-auth: token lifetime for docker_auth (default 900)', parseInteger)
         .option('--out <file>', 'write the configuration to FILE instead of stdout (systemd: a directory for both units)')
     .option('--crl', 'nginx: add ssl_crl DIR/crl.pem; cron/systemd: also refresh the CRL daily ("regcert crl")')
@@ -53,7 +56,17 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'cron/systemd with --install: the certs.d root')
     .option('--exec <command>', 'cron/systemd: renew with --exec COMMAND (a reload after a renewal)')
     .option('--ca-password-file <file>', 'cron/systemd: the CA key passphrase file renew and crl read')
-    .option('--regcert <path>', 'cron/systemd: absolute path of the regcert to run (default: this one, via node)');
+    .option('--regcert <path>', 'cron/systemd: absolute path of the regcert to run (default: this one, via node)')
+    .option('--tool <tool>', 'client: oras, cosign, crane, skopeo, buildah, helm, regctl, notary, docker, podman or containerd')
+    .option('--client <name>', 'client: the client certificate NAME in --dir (NAME.crt, NAME.key, ca.crt); zot: key the example policy on it')
+    .option('--key <file>', 'client: the private key of --cert')
+    .option('--p12 <file>', 'client: a PKCS#12 file in place of --cert/--key')
+    .option('--ca <file>', 'client: the CA that issued the registry certificate (default with --client: --dir\'s ca.crt)')
+    .option('--identity <source>', 'zot: the user name from cn (default), subject, email, uri or dns')
+    .option('--uri-pattern <regex>', 'zot with --identity uri: the user name is its first capture group (e.g. a SPIFFE path)');
+  addBundleOption(cmd);
+  addSecretOptions(cmd, 'key-password', 'client: passphrase of an encrypted key');
+  addSecretOptions(cmd, 'password', 'client: password of the --p12 file');
   addForceOption(addCommonOptions(cmd));
   cmd.addHelpText(
     'after',
@@ -65,6 +78,8 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert config nginx --dir pki --host registry.example.com --crl', 'the nginx block with ssl_crl, so revoked clients are refused'],
       ['sudo regcert config systemd --dir /etc/regcert/pki --crl --out /etc/systemd/system', 'daily renewal and CRL refresh as a systemd timer'],
       ['regcert config cron --dir pki --name alice --install registry.example.com:5000', 'a crontab line: renew alice and re-install her certs.d folder'],
+      ['regcert config client --tool oras --host registry.example.com:5000 --client alice --dir pki', 'the oras flags for alice\'s certificate'],
+      ['regcert config zot --dir pki --host zot.example.com --identity uri --uri-pattern "^spiffe://example.org/ci/(.+)$"', 'zot logs SPIFFE workloads in by their URI SAN'],
     ]),
   );
   cmd.action(async (target: string, o: Omit<ConfigOptions, 'target'>) => {
