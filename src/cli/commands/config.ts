@@ -30,9 +30,8 @@ export function register(program: Command, rt: Runtime): void {
         '  token-auth  a token-auth registry: distribution\'s auth.token block and docker_auth\'s token block (YAML)\n' +
         '  cron        a crontab line running "regcert renew --all --if-expiring 30d --dir DIR" daily (absolute paths)\n' +
         '  systemd     regcert-renew.service + regcert-renew.timer running the same daily (--out DIR writes both)\n' +
-        '  zot         zot\'s http.tls, http.auth.mtls (user name from --identity) and an accessControl example (JSON)\n' +
-        '  client      how --tool (oras, cosign, crane, skopeo, buildah, helm, regctl, notary, docker, podman,\n' +
-        '              containerd) presents the client certificate and trusts the CA: flags, folders, config files\n' +
+        '  zot         zot\'s http.tls, http.auth.mtls and an accessControl example (JSON)\n' +
+        '  client      how --tool TOOL presents the client certificate and trusts the CA\n' +
         'Prints to stdout, or writes --out FILE. cron, systemd and token-auth need no --host.',
     )
     .argument('<target>', 'registry, nginx, containerd, mke-trust, msr-enable, token-auth, cron, systemd, zot or client')
