@@ -13,7 +13,7 @@
 import type { RegistryHost } from '../core/registry-host.js';
 import { shellWord } from '../core/template.js';
 
-export const CLIENT_TOOLS = ['oras', 'cosign', 'crane', 'skopeo', 'buildah', 'helm', 'regctl', 'notary', 'docker', 'podman', 'containerd'] as const;
+export const CLIENT_TOOLS = ['oras', 'cosign', 'crane', 'skopeo', 'buildah', 'helm', 'regctl', 'notary', 'notation', 'docker', 'podman', 'containerd'] as const;
 export type ClientTool = (typeof CLIENT_TOOLS)[number];
 
 /** The runtimes whose recipe is install-host itself (their certs.d roots, their daemons). */
@@ -83,6 +83,11 @@ function recipe(r: Omit<ClientRecipe, 'placeholders'>): ClientRecipe {
   return { ...r, placeholders: placeholdersOf(r.commands) };
 }
 
+/** For a Go tool that cannot send a certificate: how to trust the CA without one. */
+function caAloneNote(ca: string): string {
+  return `trusting the CA alone works for registries that do not require a certificate: SSL_CERT_FILE=${shellWord(ca)} (Go's crypto/x509 on Linux reads it in place of the system bundle)`;
+}
+
 /** One recipe per tool; flag names from the source files cited in each. */
 export function buildClientRecipe(tool: ClientTool, input: RecipeInput): ClientRecipe {
   const { host, folder } = input;
@@ -133,7 +138,7 @@ export function buildClientRecipe(tool: ClientTool, input: RecipeInput): ClientR
           'crane 0.20.7 builds its TLS configuration from --insecure alone (cmd/crane/cmd/root.go), so it never sends a client certificate: a registry that requires one refuses it during the handshake',
         commands: [],
         notes: [
-          `trusting the CA alone works for registries that do not require a certificate: SSL_CERT_FILE=${shellWord(folder.ca)} (Go's crypto/x509 on Linux reads it in place of the system bundle)`,
+          caAloneNote(folder.ca),
           `copy with skopeo (regcert config client --tool skopeo) or oras cp (--tool oras) instead`,
         ],
       });
@@ -214,6 +219,20 @@ export function buildClientRecipe(tool: ClientTool, input: RecipeInput): ClientR
         notes: ['relative paths in config.json resolve against the file\'s folder; the Docker CLI\'s content trust reads ~/.docker/tls/HOST instead (regcert install-host --runtime content-trust)'],
       });
     }
+    case 'notation':
+      return recipe({
+        tool,
+        checked: 'notation 1.3.2',
+        source: 'notaryproject/notation v1.3.2 cmd/notation/registry.go (getAuthClient: httputil.NewAuthClient(ctx, nil)) and internal/httputil/client.go',
+        presentsCertificate: false,
+        how: 'none: notation has no flag, variable or config entry for a client certificate',
+        limit: 'notation 1.3.2 talks to registries through Go\'s default HTTP transport (cmd/notation/registry.go getAuthClient), so it never sends a client certificate: a registry that requires one refuses it during the handshake',
+        commands: [],
+        notes: [
+          caAloneNote(folder.ca),
+          'sign and verify with cosign instead (regcert config client --tool cosign)',
+        ],
+      });
     case 'docker':
     case 'podman':
     case 'containerd':

@@ -3,9 +3,9 @@
  * CNCF registry (Debian 12's docker-registry 2.8.2 with clientcas: require
  * and verify) with the clients from the Debian sid root that
  * scripts/sid-root.sh builds (oras 1.3.3, cosign 3.1.1, crane 0.20.7,
- * skopeo 1.22.0, buildah 1.43.2). Each recipe succeeds with a certificate
+ * skopeo 1.22.0, buildah 1.43.2, notation 1.3.2). Each recipe succeeds with a certificate
  * from the CA and fails without one, the registry logging that the client
- * sent none; crane's stated limit is shown the same way.
+ * sent none; crane's and notation's stated limits are shown the same way.
  *
  * The tools run as `chroot ROOT` inside a private mount namespace
  * (`unshare -m`) where the test's temp dir is bind-mounted at the same path
@@ -206,20 +206,23 @@ describe('clients from the sid root against docker-registry with clientcas, each
     expect(wrong.stderr).toMatch(/no matching signatures|signature/i);
   }, 300_000);
 
-  it('crane 0.20.7: the stated limit holds: with the CA trusted through SSL_CERT_FILE as printed, it sends no certificate and is refused', async () => {
-    const { text, lines } = await recipe('crane');
-    expect(text).toMatch(/cannot present a client certificate/);
-    expect(text).toMatch(/cmd\/crane\/cmd\/root\.go/);
+  it.each([
+    ['crane', 'crane 0.20.7', /cmd\/crane\/cmd\/root\.go/, ['crane', 'copy', 'HOST/clients/hello:v1', 'HOST/clients/crane:v1']],
+    ['notation', 'notation 1.3.2', /cmd\/notation\/registry\.go/, ['notation', 'ls', 'HOST/clients/hello:v1']],
+  ])('%s: the stated limit holds: with the CA trusted through SSL_CERT_FILE as printed, it sends no certificate and is refused', async (tool, version, source, command) => {
+    const { text, lines } = await recipe(tool);
+    expect(text).toContain(`# ${version}: cannot present a client certificate`);
+    expect(text).toMatch(source);
     expect((await runLine(lines[0]!)).code).toBe(0);
     const note = text.split('\n').find((l) => l.includes('SSL_CERT_FILE='))!;
     const { env } = parseLine(/SSL_CERT_FILE=\S+/.exec(note)![0]);
     expect(existsSync(env.SSL_CERT_FILE!)).toBe(true);
-    const copy = ['crane', 'copy', `${host()}/clients/hello:v1`, `${host()}/clients/crane:v1`];
+    const argv = command.map((w) => w.replace('HOST', host()));
     // The CA half works (no "unknown authority"); the certificate half cannot.
-    const refused = await expectRefusedWithoutCertificate(inRoot(copy, env));
-    expect(refused.stderr).toMatch(/tls|certificate|broken pipe|connection reset|EOF/i);
-    // Control: without SSL_CERT_FILE crane does not even trust the registry.
-    const untrusted = await inRoot(copy);
+    const refused = await expectRefusedWithoutCertificate(inRoot(argv, env));
+    expect(refused.stderr).toMatch(/tls|certificate|broken pipe|connection reset|EOF|could not be established/i);
+    // Control: without SSL_CERT_FILE the tool does not even trust the registry.
+    const untrusted = await inRoot(argv);
     expect(untrusted.code).not.toBe(0);
     expect(untrusted.stderr).toMatch(/unknown authority/);
   }, 300_000);

@@ -15,7 +15,7 @@ import { tmpDir } from '../helpers/tmp.js';
 const T = tmpDir('regcert-config-client-');
 const pki = path.join(T, 'pki');
 const HOST = 'registry.example.com:5000';
-const TOOLS = ['oras', 'cosign', 'crane', 'skopeo', 'buildah', 'helm', 'regctl', 'notary', 'docker', 'podman', 'containerd'];
+const TOOLS = ['oras', 'cosign', 'crane', 'skopeo', 'buildah', 'helm', 'regctl', 'notary', 'notation', 'docker', 'podman', 'containerd'];
 
 beforeAll(async () => {
   await cliOk(['init-ca', '--dir', pki, '--cn', 'Client Recipes CA']);
@@ -121,12 +121,16 @@ describe('config client: a recipe for every tool', () => {
     expect(r.j.configFile!.mode).toBe(0o644);
   });
 
-  it('crane: says it cannot present a certificate, with the reason and the source file, and a warning', async () => {
-    const r = await recipe('crane');
+  it.each([
+    ['crane', /v0\.20\.7 cmd\/crane\/cmd\/root\.go/],
+    ['notation', /v1\.3\.2 cmd\/notation\/registry\.go/],
+  ])('%s: says it cannot present a certificate, with the reason and the source file, and a warning', async (tool, source) => {
+    const r = await recipe(tool);
     expect(r.j.presentsCertificate).toBe(false);
     expect(r.j.commands).toEqual([]);
     expect(r.j.limit).toMatch(/never sends a client certificate/);
-    expect(r.j.source).toMatch(/v0\.20\.7 cmd\/crane\/cmd\/root\.go/);
+    expect(r.j.source).toMatch(source);
+    expect(r.text).toMatch(/SSL_CERT_FILE=/);
   });
 
   it.each(['docker', 'podman', 'containerd'])('%s: the recipe is install-host --runtime with that runtime (its own certs.d root)', async (tool) => {

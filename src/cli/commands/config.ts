@@ -56,7 +56,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--exec <command>', 'cron/systemd: renew with --exec COMMAND (a reload after a renewal)')
     .option('--ca-password-file <file>', 'cron/systemd: the CA key passphrase file renew and crl read')
     .option('--regcert <path>', 'cron/systemd: absolute path of the regcert to run (default: this one, via node)')
-    .option('--tool <tool>', 'client: oras, cosign, crane, skopeo, buildah, helm, regctl, notary, docker, podman or containerd')
+    .option('--tool <tool>', 'client: oras, cosign, crane, skopeo, buildah, helm, regctl, notary, notation, docker, podman or containerd')
     .option('--client <name>', 'client: the client certificate NAME in --dir (NAME.crt, NAME.key, ca.crt); zot: key the example policy on it')
     .option('--key <file>', 'client: the private key of --cert')
     .option('--p12 <file>', 'client: a PKCS#12 file in place of --cert/--key')
