@@ -52,7 +52,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--if-expiring <window>', 'cron/systemd: the renewal window (default 30d)')
     .option('--install <host>', 'cron/systemd: renew with --install HOST[:PORT] (re-installs the new pair)')
     .option('--runtime <runtime>', 'cron/systemd with --install: the runtime(s) to install for; repeatable', collect)
-    .option('--certs-dir <root>', 'cron/systemd with --install: the certs.d root')
+    .option('--certs-dir <root>', 'client: where the host folder goes (default ./certs.d); cron/systemd with --install: the certs.d root')
     .option('--exec <command>', 'cron/systemd: renew with --exec COMMAND (a reload after a renewal)')
     .option('--ca-password-file <file>', 'cron/systemd: the CA key passphrase file renew and crl read')
     .option('--regcert <path>', 'cron/systemd: absolute path of the regcert to run (default: this one, via node)')
