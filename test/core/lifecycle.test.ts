@@ -143,6 +143,7 @@ describe('buildCrl / parseCrl / checkCrlFreshness', () => {
     expect(() => buildCrl({ issuer: { cert: caCert, key: caKey }, revoked: [], number: 1n, thisUpdate: old, days: 7 })).toThrow(/outlive the CA/);
   });
 
+  const made = new Date(now.getTime() - DAY);
   it.each<[number, 'ok' | 'warning' | 'expired']>([
     [7 * DAY, 'ok'],
     [2 * DAY + 60_000, 'ok'],
@@ -151,10 +152,19 @@ describe('buildCrl / parseCrl / checkCrlFreshness', () => {
     [0, 'expired'],
     [-DAY, 'expired'],
   ])('nextUpdate in %d ms → %s', (ms, level) => {
-    expect(checkCrlFreshness({ nextUpdate: new Date(now.getTime() + ms) }, 'crl.pem', 'pki', now).level).toBe(level);
+    expect(checkCrlFreshness({ thisUpdate: made, nextUpdate: new Date(now.getTime() + ms) }, 'crl.pem', 'pki', now).level).toBe(level);
   });
 
   it('a CRL without nextUpdate is a warning', () => {
-    expect(checkCrlFreshness({ nextUpdate: undefined }, 'crl.pem', 'pki', now)).toMatchObject({ level: 'warning', message: 'crl.pem has no nextUpdate' });
+    expect(checkCrlFreshness({ thisUpdate: made, nextUpdate: undefined }, 'crl.pem', 'pki', now)).toMatchObject({ level: 'warning', message: 'crl.pem has no nextUpdate' });
+  });
+
+  it.each<[number, 'ok' | 'not-yet-valid']>([
+    [-60_000, 'ok'],
+    [0, 'ok'],
+    [1000, 'not-yet-valid'],
+    [DAY, 'not-yet-valid'],
+  ])('regression (issue 18 item 6): thisUpdate in %d ms → %s (openssl: "CRL is not yet valid")', (ms, level) => {
+    expect(checkCrlFreshness({ thisUpdate: new Date(now.getTime() + ms), nextUpdate: new Date(now.getTime() + 7 * DAY) }, 'crl.pem', 'pki', now).level).toBe(level);
   });
 });
