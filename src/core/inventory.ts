@@ -73,7 +73,8 @@ export interface InventoryEntry {
 
 /** Bounds on what is read back (fail closed on a hostile or broken file). */
 export const INVENTORY_MAX_BYTES = MAX_INPUT_BYTES.inventory;
-export const INVENTORY_MAX_ENTRIES = 100_000;
+/** 100,000 revoked (a CRL of that size is proven: test/e2e/crl-scale.test.ts) and the pool still in use. */
+export const INVENTORY_MAX_ENTRIES = 250_000;
 const LINE_MAX_CHARS = 64 * 1024;
 
 /** Serial numbers compare as lower-case hex without separators or leading zeros. */
