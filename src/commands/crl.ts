@@ -10,7 +10,7 @@ import { CRL_FILE, DAY_MS, DEFAULT_CRL_DAYS, DEFAULT_PKI_DIR } from '../core/def
 import { inputError } from '../core/errors.js';
 import type { InventoryEntry, RevocationReason } from '../core/inventory.js';
 import { pathExists, readInputFile, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { updateInventoryWith } from '../io/inventory.js';
+import { readInventory, updateInventoryWith } from '../io/inventory.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
 
@@ -72,7 +72,7 @@ export async function currentCrlSerials(dir: string): Promise<Set<string> | unde
  * updateInventoryWith), under DIR's lock. `days` was checked by the caller
  * (core/crl.ts validateCrlDays) before anything else.
  */
-export async function planCrl(dir: string, ca: LoadedCa, entries: InventoryEntry[], days: number, now: Date): Promise<{ files: PlannedFile[]; summary: Omit<CrlSummary, 'files'> }> {
+export async function planCrl(dir: string, ca: Pick<LoadedCa, 'cert' | 'key'>, entries: InventoryEntry[], days: number, now: Date): Promise<{ files: PlannedFile[]; summary: Omit<CrlSummary, 'files'> }> {
   const revoked = entries.filter((e) => e.status === 'revoked');
   const number = (await lastCrlNumber(dir)) + 1n;
   const der = buildCrl({
@@ -97,6 +97,20 @@ export async function planCrl(dir: string, ca: LoadedCa, entries: InventoryEntry
       revoked: revoked.map((e) => ({ serial: e.serial, name: e.name, reason: e.reason!, revokedAt: e.revokedAt! })),
     },
   };
+}
+
+/**
+ * init-ca --force over a directory that has a crl.pem: the CRL signed by the
+ * old CA would make nginx (ssl_crl) refuse every client of the new one, so
+ * the new CA's CRL (the inventory's revoked entries, DEFAULT_CRL_DAYS or the
+ * new CA's life if shorter) goes into the same set as the new pair. [] when
+ * there is no crl.pem. Call under DIR's lock.
+ */
+export async function planCrlForNewCa(dir: string, ca: Pick<LoadedCa, 'cert' | 'key'>, now: Date): Promise<PlannedFile[]> {
+  if (!(await pathExists(path.join(dir, CRL_FILE)))) return [];
+  const { entries } = await readInventory(dir, now);
+  const days = Math.max(1, Math.min(DEFAULT_CRL_DAYS, Math.floor((ca.cert.notAfter.getTime() - now.getTime()) / DAY_MS)));
+  return (await planCrl(dir, ca, entries, days, now)).files;
 }
 
 export async function crl(opts: CrlOptions, ctx: CommandContext): Promise<CrlResult> {

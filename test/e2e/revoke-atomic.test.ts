@@ -151,3 +151,25 @@ describe('bulk revoke (issue 21 item 2)', () => {
     for (const u of open) expect(inv.find((e) => e.name === u)).toMatchObject({ status: 'revoked', reason: 'affiliationChanged' });
   });
 });
+
+describe('a CA made by openssl without a subjectKeyIdentifier (issue 20 item 5)', () => {
+  it('revoke and crl work, openssl verifies the CRL, and its AKI is the one issue put in the leaf', async () => {
+    const dir = path.join(cwd, 'openssl-ca');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir);
+    await runOk(OPENSSL, [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt'),
+      '-subj', '/CN=OpenSSL CA', '-days', '30', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      '-addext', 'subjectKeyIdentifier=none', '-addext', 'authorityKeyIdentifier=none',
+    ]);
+    expect((await runOk(OPENSSL, ['x509', '-in', path.join(dir, 'ca.crt'), '-noout', '-text'])).stdout).not.toMatch(/Subject Key Identifier/);
+    await cliOk(['issue', 'bob', '--client', '--dir', dir], { cwd });
+    await cliOk(['revoke', 'bob', '--dir', dir, '--crl-days', '7'], { cwd });
+    await cliOk(['crl', '--dir', dir, '--days', '7'], { cwd });
+    expect(await crlSerials(dir)).toEqual(inventoryRevoked(dir));
+    const aki = (f: string[]) => runOk(OPENSSL, f).then((r) => /Authority Key Identifier:\s*\n\s*([0-9A-F:]+)/.exec(r.stdout)?.[1]);
+    const leafAki = await aki(['x509', '-in', path.join(dir, 'bob.crt'), '-noout', '-text']);
+    expect(leafAki).toMatch(/^[0-9A-F:]{59}$/);
+    expect(await aki(['crl', '-in', path.join(dir, 'crl.pem'), '-noout', '-text'])).toBe(leafAki);
+  });
+});
