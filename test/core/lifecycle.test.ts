@@ -1,5 +1,7 @@
 /** Pure rules of the lifecycle commands: durations, the inventory format, entry selection, CRLs and their freshness. */
 import { describe, expect, it } from 'vitest';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificateList } from '@peculiar/asn1-x509';
 import { buildCrl, checkCrlFreshness, parseCrl } from '../../src/core/crl.js';
 import { createLeaf, createRootCa } from '../../src/core/certificates.js';
 import {
@@ -135,6 +137,23 @@ describe('buildCrl / parseCrl / checkCrlFreshness', () => {
     expect(info.number).toBe(300n);
     expect(info.nextUpdate?.toISOString()).toBe(new Date(now.getTime() + 7 * DAY).toISOString());
     expect(info.revokedSerials.sort()).toEqual(['4a0b', 'ff01']);
+  });
+
+  it('regression (issue 18 item 3): our CRL is what @peculiar/asn1-x509\'s CertificateList schema reads, field for field', () => {
+    const revoked = Array.from({ length: 40 }, (_, i) => ({ serial: (0x7f00 + i * 977).toString(16) + (i % 3 ? 'ff' : '00'), revokedAt: new Date(now.getTime() - i * 60_000), reason: (['unspecified', 'keyCompromise', 'superseded', 'cessationOfOperation'] as const)[i % 4]! }));
+    const der = buildCrl({ issuer: { cert: caCert, key: caKey }, revoked, number: 0x1234n, thisUpdate: now, days: 7 });
+    const schema = AsnConvert.parse(der, CertificateList);
+    const info = parseCrl(der);
+    const tbs = schema.tbsCertList;
+    expect(tbs.version).toBe(1);
+    expect(tbs.thisUpdate.getTime()).toEqual(info.thisUpdate);
+    expect(tbs.nextUpdate?.getTime()).toEqual(info.nextUpdate);
+    const serials = (tbs.revokedCertificates ?? []).map((r) => Buffer.from(r.userCertificate).toString('hex').replace(/^0+(?=.)/, ''));
+    expect(serials).toEqual(info.revokedSerials);
+    expect(new Set(serials)).toEqual(new Set(revoked.map((r) => r.serial.replace(/^0+(?=.)/, ''))));
+    expect(info.number).toBe(0x1234n);
+    // Entries with a reason carry exactly one extension (reasonCode), unspecified none (RFC 5280 5.3.1).
+    expect((tbs.revokedCertificates ?? []).filter((r) => r.crlEntryExtensions === undefined)).toHaveLength(10);
   });
 
   it('refuses a nextUpdate beyond the CA, and bad --days', () => {
