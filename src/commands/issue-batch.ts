@@ -12,24 +12,26 @@
  * inventory records. Memory stays flat: rows are never all held, and at most
  * a few chunks of entries wait to be written.
  *
- * Rerun after an interruption, complete entries (certificate issued by
- * this CA, the matching key, and with --p12 the .p12 whose SHA-256 the
- * manifest records) are skipped; an entry of ours left incomplete is
- * issued again.
+ * Rerun after an interruption (or again), complete entries a batch made
+ * (its journal or the inventory says so; the certificate issued by this CA,
+ * the matching key, and with --p12 the .p12 whose SHA-256 the manifest
+ * records) are skipped; any other file in the way refuses the whole batch
+ * (exit 2 naming the row) unless --force (core/batch-rows.ts batchEntryState).
  */
-import { createHash, createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
 import { lstat, opendir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
+import { batchEntryState, createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest, type ExistingEntryFacts } from '../core/batch-rows.js';
+import { CA_DIR_FILES } from '../core/ca-dir.js';
 import { issuerOf, parseCertificates } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
 import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
-import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
+import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, removeFile, writeFiles, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
 import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
@@ -70,7 +72,7 @@ export interface IssueBatchResult {
   rows: number;
   /** Entries issued by this run (new, and incomplete ones issued again). */
   issued: number;
-  /** Of those, entries that an interrupted run had left incomplete. */
+  /** Of those, entries whose existing files were replaced (--force). */
   repaired: number;
   /** Complete entries from an earlier run, left as they were. */
   skipped: number;
@@ -108,12 +110,21 @@ const CHUNK = 16;
 const MIN_COMMIT = 128;
 const MAX_COMMIT = 512;
 /** The manifest of PKCS#12 passwords, in OUT: name, password, file, SHA-256 of the file. */
-const P12_MANIFEST = 'p12-passwords.tsv';
+const P12_MANIFEST = CA_DIR_FILES.p12Manifest;
 const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
 /** The manifest is read whole on a rerun: bound it (about 200 bytes a line). */
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
-type EntryState = 'new' | 'complete' | 'redo';
+type EntryState = 'new' | 'complete' | 'replace';
+/**
+ * OUT's batch journal: one line "serial<TAB>name" per entry, appended (synced)
+ * before the entry's files are written. It says which certificates a batch
+ * made but may not have recorded yet (a kill between the files and the
+ * inventory): those, with the inventory's batch entries, are the only ones a
+ * rerun may take as its own. Lines whose serial the inventory holds are
+ * dropped at the end of a run.
+ */
+const BATCH_JOURNAL = '.regcert-batch-journal';
 
 function paths(outDir: string, name: string) {
   return { cert: path.join(outDir, `${name}.crt`), key: path.join(outDir, `${name}.key`), p12: path.join(outDir, `${name}.p12`) };
@@ -134,39 +145,61 @@ function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * Is this entry new, complete (skip), or ours but incomplete (issue again)?
- * Anything else in the way is refused unless --force.
- */
-async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<{ state: EntryState; serial?: string }> {
+/** What is at a row's files in OUT (read and parsed here; judged by core/batch-rows.ts batchEntryState). */
+async function existingEntryFacts(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, madeByBatch: (serial: string) => boolean): Promise<ExistingEntryFacts> {
   const p = paths(outDir, name);
   const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
-  if (!cert && !key && !pfx) return { state: 'new' };
-  if (force) return { state: 'redo' };
-  const refuse = (file: string) =>
-    operationError('FILE_EXISTS', `${file} already exists and is not an entry this batch made with this CA`, 'pass --force to replace it, or choose another --out-dir', { details: { path: file } });
-  // Entries are written certificate first: a key or .p12 without its certificate is not ours.
-  if (!cert) throw refuse(key ? p.key : p.p12);
+  const facts: ExistingEntryFacts = { cert: cert !== undefined, key: key !== undefined, p12: pfx !== undefined, keyMatches: false, p12Recorded: false, madeByBatch: false };
+  if (!cert) return facts;
   let leaf: NodeX509;
   try {
     leaf = new NodeX509(Buffer.from(cert));
   } catch {
-    throw refuse(p.cert);
+    return facts;
   }
-  if (!leaf.checkIssued(caNative) || !leaf.verify(caNative.publicKey)) throw refuse(p.cert);
-  let pair = false;
+  const serial = normalizeSerial(leaf.serialNumber);
+  facts.parsed = { signedByCa: leaf.checkIssued(caNative) && leaf.verify(caNative.publicKey), isCa: leaf.ca, serial };
+  facts.madeByBatch = madeByBatch(serial);
   if (key) {
-    let k: KeyObject | undefined;
     try {
-      k = createPrivateKey(Buffer.from(key));
+      facts.keyMatches = leaf.checkPrivateKey(createPrivateKey(Buffer.from(key)));
     } catch {
-      k = undefined;
+      facts.keyMatches = false;
     }
-    pair = k !== undefined && leaf.checkPrivateKey(k);
   }
-  if (!pair) return { state: 'redo' };
-  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return { state: 'redo' };
-  return { state: 'complete', serial: normalizeSerial(leaf.serialNumber) };
+  facts.p12Recorded = pfx !== undefined && manifest.get(name) === sha256Hex(pfx);
+  return facts;
+}
+
+/** The serials in OUT's batch journal (bounded read); empty when there is none. */
+async function readBatchJournal(outDir: string): Promise<Set<string>> {
+  const data = await readIfExists(path.join(outDir, BATCH_JOURNAL));
+  const serials = new Set<string>();
+  if (!data) return serials;
+  if (data.byteLength > MAX_MANIFEST_BYTES) throw inputError('JOURNAL_TOO_BIG', `${path.join(outDir, BATCH_JOURNAL)} is larger than ${MAX_MANIFEST_BYTES} bytes`, 'move it away; entries it vouched for are then refused until --force');
+  for (const line of Buffer.from(data).toString('utf8').split('\n')) {
+    const serial = line.split('\t')[0];
+    if (serial) serials.add(serial);
+  }
+  return serials;
+}
+
+/**
+ * After a run that completed every row: drops the journal lines whose serials
+ * the inventory now records, and those of this run's names (each is complete
+ * and recorded now; a line of a killed run for an entry never written is
+ * moot). The journal is removed when no line is left.
+ */
+async function pruneBatchJournal(outDir: string, recorded: ReadonlySet<string>, names: ReadonlySet<string>): Promise<void> {
+  const file = path.join(outDir, BATCH_JOURNAL);
+  const data = await readIfExists(file);
+  if (!data) return;
+  const keep = Buffer.from(data).toString('utf8').split('\n').filter((l) => {
+    const [serial, name] = l.split('\t');
+    return l !== '' && !recorded.has(serial!) && !names.has((name ?? '').toLowerCase());
+  });
+  if (keep.length === 0) await removeFile(file);
+  else await writeFiles([{ path: file, data: keep.map((l) => `${l}\n`).join(''), mode: 0o600, kind: 'other' }], { force: true });
 }
 
 /** name → SHA-256 of its .p12, the last line for a name winning. */
@@ -284,6 +317,14 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let total = 0;
   let toIssue = 0;
   let format: 'csv' | 'jsonl' = 'csv';
+  const inventory = createInventoryAppender(dir);
+  /** Serials a batch made (OUT's journal, the inventory's batch entries): read once, when the first row finds files. */
+  let batchMade: Set<string> | undefined;
+  const madeByBatch = async (): Promise<(serial: string) => boolean> => {
+    batchMade ??= new Set([...(await readBatchJournal(outDir)), ...(await inventory.recordedByBatch())]);
+    const made = batchMade;
+    return (serial) => made.has(serial);
+  };
   for await (const { req, no, format: f } of rows()) {
     format = f;
     // Two names that differ only in case would be one file on a case-insensitive disk.
@@ -291,16 +332,19 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const { state, serial } = present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
-    if (state !== 'new') known.set(req.name, state);
-    if (serial !== undefined) completeSerials.set(req.name, serial);
-    if (state !== 'complete') toIssue++;
+    const decision = present.has(key) ? batchEntryState(await existingEntryFacts(req.name, outDir, caNative, p12, manifest, await madeByBatch()), { p12, force }) : { state: 'new' as const };
+    if (decision.state === 'refuse') {
+      const file = paths(outDir, req.name)[decision.file];
+      throw inputError('FILE_EXISTS', `${what} line ${no}: ${file} ${decision.why}`, 'pass --force to replace it (a new key and certificate), drop the row, or choose another --out-dir', { details: { path: file } });
+    }
+    if (decision.state !== 'new') known.set(req.name, decision.state);
+    if (decision.state === 'complete') completeSerials.set(req.name, decision.serial);
+    else toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
 
   // Files are written first and recorded second: complete entries that a killed run wrote but had not
   // recorded yet are recorded now (parsed from their files: only these few).
-  const inventory = createInventoryAppender(dir);
   let recordedLate = 0;
   if (completeSerials.size > 0) {
     const recorded = await inventory.recorded();
@@ -397,8 +441,9 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
       await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + lines, 0o600);
       manifestStarted = true;
     }
-    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'redo' })));
-    repaired += group.filter((e) => known.get(e.name) === 'redo').length;
+    await appendDurably(path.join(outDir, BATCH_JOURNAL), group.map((e) => `${normalizeSerial(e.serial)}\t${e.name}\n`).join(''), 0o600);
+    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'replace' })));
+    repaired += group.filter((e) => known.get(e.name) === 'replace').length;
     const now = ctx.now ?? new Date();
     await inventory.append(group.map((e) => inventoryEntry(e, now)), now);
     issued += group.length;
@@ -471,6 +516,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     await pool?.close();
   }
   if (failure !== undefined) throw failure;
+  await pruneBatchJournal(outDir, await inventory.recorded(), seen);
 
   const elapsedSeconds = (Date.now() - started) / 1000;
   const files: BatchFileSummary[] = [

@@ -4,7 +4,7 @@
  * for cron and monitoring). Also checks DIR/crl.pem's nextUpdate.
  */
 import path from 'node:path';
-import { checkCrlFreshness, parseCrlFile } from '../core/crl.js';
+import { checkCrlFreshness, parseCrlFile, type CrlFreshness } from '../core/crl.js';
 import { CRL_FILE, DAY_MS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { isDue, statusOf, type InventoryEntry, type Status } from '../core/inventory.js';
@@ -34,7 +34,7 @@ export interface ListResult {
   certificates: ListItem[];
   /** With --expiring: the current certificates inside the window (these make the exit code 1). */
   expiring: Array<{ name: string; serial: string; notAfter: string; daysLeft: number }>;
-  crl: { file: string; nextUpdate: string | null; level: 'ok' | 'warning' | 'expired' } | null;
+  crl: { file: string; nextUpdate: string | null; level: CrlFreshness['level'] } | null;
   rebuilt: boolean;
   warnings: string[];
   notes: string[];

@@ -7,6 +7,7 @@
  * --exec runs a reload command after success. The CA itself is not renewed.
  */
 import path from 'node:path';
+import { isCaDirFile } from '../core/ca-dir.js';
 import { certificateToPem, createLeaf, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { certificateSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
@@ -17,7 +18,7 @@ import { parseRegistryHost } from '../core/registry-host.js';
 import { daysUntil, parseDuration } from '../core/time.js';
 import { x509 } from '../core/x509.js';
 import { pathExists, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { entryCertPath, entryKeyPath, readInventory, recordIssued } from '../io/inventory.js';
+import { entryCertPath, entryKeyPath, INVENTORY_FILE, readInventory, recordIssued } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
 import { readCa, readCaCertificate, type LoadedCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
@@ -218,7 +219,14 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   const plans: Plan[] = due.map((entry) => {
     const certPath = entryCertPath(dir, entry);
     if (certPath === undefined) throw inputError('NO_FILE', `the inventory names no certificate file for ${entry.name}`, 'issue it again with "regcert issue"');
-    return { entry, old: new x509.X509Certificate(Buffer.from(entry.der, 'base64')), certPath, keyPath: entryKeyPath(dir, entry) };
+    const keyPath = entryKeyPath(dir, entry);
+    // The inventory names the files renew replaces: never the CA directory's own (a hand-edited or old inventory).
+    for (const f of [certPath, keyPath]) {
+      if (f !== undefined && isCaDirFile(path.basename(f))) {
+        throw inputError('RESERVED_NAME', `the inventory entry ${entry.name} (serial ${entry.serial}) names ${f}, one of the CA directory's own files`, `renewing it would replace that file: fix the entry in ${path.join(dir, INVENTORY_FILE)}`);
+      }
+    }
+    return { entry, old: new x509.X509Certificate(Buffer.from(entry.der, 'base64')), certPath, keyPath };
   });
   for (const p of plans) {
     if (!p.entry.ekus.includes('serverAuth') && !p.entry.ekus.includes('clientAuth')) {

@@ -61,7 +61,8 @@ export type ProblemCode =
   | 'unreadable'
   | 'containerd-config'
   | 'containerd-config-path'
-  | 'crl-stale';
+  | 'crl-stale'
+  | 'crl-not-yet-valid';
 
 export interface Problem {
   code: ProblemCode;

@@ -4,16 +4,19 @@
  * the server SAN. The SAN and subject rules themselves live in san.ts and
  * names.ts; this file only calls them.
  */
+import { reservedNameError } from './ca-dir.js';
 import { inputError } from './errors.js';
 import { isIP } from './ip.js';
 import { isCertName } from './names.js';
 import { assertSansFor, normalizeHostname, type San } from './san.js';
 
-/** A certificate NAME (issue NAME, a --batch row, --cert NAME of config token-auth): the file stem in the PKI directory. */
+/** A certificate NAME (issue NAME, a --batch row, --cert NAME of config token-auth, export --client): the file stem in the PKI directory, never one of the CA directory's own files (ca-dir.ts). */
 export function validateCertName(name: string): string {
   if (!isCertName(name)) {
     throw inputError('BAD_NAME', `invalid certificate name ${JSON.stringify(name)}`, 'NAME is used as the file name: letters, digits, ".", "-", "_", "@" and "+" only (put wildcards in --san)');
   }
+  const reserved = reservedNameError(name);
+  if (reserved) throw reserved;
   return name;
 }
 

@@ -73,6 +73,14 @@ export interface PlannedFile {
   /** 0o600 for anything holding a secret, 0o644 otherwise. */
   mode: number;
   kind: FileKind;
+  /**
+   * false: in a set, this file is replaced by its rename alone, never unlinked
+   * first — for a file a server reads at any moment and that pairs with no key
+   * (crl.pem: nginx must always find one; inventory.jsonl). Default: public
+   * files of a set are withdrawn first (a certificate is never beside the
+   * other set's key).
+   */
+  withdraw?: boolean;
 }
 
 export interface WrittenFile {
@@ -408,7 +416,7 @@ async function commitDir(dir: string, plans: Plan[], dirMode: number, many = fal
       await syncDir(dir);
       return;
     }
-    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: !FIRST_KINDS.has(file.kind) }));
+    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: file.withdraw ?? !FIRST_KINDS.has(file.kind) }));
     const journal = path.join(dir, `.regcert-journal.${randomBytes(6).toString('hex')}`);
     live.add(journal);
     mine.push(journal);
@@ -566,6 +574,13 @@ export async function appendDurably(file: string, text: string, mode: number): P
       await fh.close();
     }
   });
+}
+
+/** Removes one file (never through a symbolic link on the way: the directory is checked as writers check it), under its directory's lock. */
+export async function removeFile(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  await assertSafeWriteDir(dir);
+  await withDirLock(dir, () => fsp.rm(file, { force: true }));
 }
 
 export async function pathExists(p: string): Promise<boolean> {
