@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { CERTS_DIRS, CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import { examineHostDir, unreadableProblem, type HostDirSnapshot, type Problem, type RootKind } from '../core/doctor.js';
+import { examineHostDir, unreadableProblem, type HostDirSnapshot, type Problem, type RootKind } from '../runtimes/host-folder.js';
 import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { readCertsRoot, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';

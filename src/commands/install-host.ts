@@ -15,7 +15,7 @@ import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, type Certificate } from '../core/certificates.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
+import type { HostDirSnapshot, RootKind } from '../runtimes/host-folder.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';

@@ -6,7 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { hostsTomlFiles, resolveRef, type FileSnapshot, type HostDirSnapshot, type RootKind } from '../core/doctor.js';
+import { hostsTomlFiles, resolveRef, type FileSnapshot, type HostDirSnapshot, type RootKind } from '../runtimes/host-folder.js';
 import { isRegcertError } from '../core/errors.js';
 import { readInputFile } from './read.js';
 

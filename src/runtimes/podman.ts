@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { CERTS_DIRS, CONTAINERS_USER_CERTS_DIR } from '../core/defaults.js';
-import type { HostDirSnapshot, Problem, RootKind } from '../core/doctor.js';
+import type { HostDirSnapshot, Problem, RootKind } from './host-folder.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { certsDirPlan } from './certs-d.js';
 import type { ClientMaterial, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';

@@ -5,7 +5,7 @@
  * host's files and config entries are, and what can be wrong (`check`).
  * install-host, doctor and `config containerd` only call these.
  */
-import type { HostDirSnapshot, Problem } from '../core/doctor.js';
+import type { HostDirSnapshot, Problem } from './host-folder.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import type { PlannedFile } from '../io/files.js';
 

@@ -2,7 +2,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { HostDirSnapshot } from '../../src/core/doctor.js';
+import type { HostDirSnapshot } from '../../src/runtimes/host-folder.js';
 import { parseRegistryHost } from '../../src/core/registry-host.js';
 import { buildkitSnippet } from '../../src/runtimes/buildkit.js';
 import { hostFolderName } from '../../src/runtimes/certs-d.js';

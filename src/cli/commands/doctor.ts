@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
-import type { Problem } from '../../core/doctor.js';
+import type { Problem } from '../../runtimes/host-folder.js';
 import type { Out } from '../output.js';
 import { renderWarnings } from '../render-common.js';
 import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';

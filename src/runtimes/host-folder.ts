@@ -9,12 +9,12 @@
  * "X.key" (and the reverse); the pair is loaded with Go's
  * tls.LoadX509KeyPair, so the key must be unencrypted and match.
  */
-import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
-import { EXPIRY_WARNING_DAYS } from './defaults.js';
-import { ekuNames } from './describe.js';
-import { daysUntil } from './time.js';
-import { tryParseRegistryHost } from './registry-host.js';
-import { isEncryptedPrivateKey, parsePrivateKey } from './keys.js';
+import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
+import { ekuNames } from '../core/describe.js';
+import { daysUntil } from '../core/time.js';
+import { tryParseRegistryHost } from '../core/registry-host.js';
+import { isEncryptedPrivateKey, parsePrivateKey } from '../core/keys.js';
 import type { KeyObject } from 'node:crypto';
 
 export type RootKind = 'docker' | 'podman-user' | 'podman' | 'containerd';

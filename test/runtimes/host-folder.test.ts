@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostsTomlFiles } from '../../src/core/doctor.js';
+import { hostsTomlFiles } from '../../src/runtimes/host-folder.js';
 
 describe('hostsTomlFiles', () => {
   it.each([
@@ -13,7 +13,7 @@ describe('hostsTomlFiles', () => {
 describe('examineHostDir', async () => {
   const { certificateToPem, createLeaf, createRootCa } = await import('../../src/core/certificates.js');
   const { exportPrivateKeyPem, generatePrivateKey, publicKeyDer } = await import('../../src/core/keys.js');
-  const { examineHostDir } = await import('../../src/core/doctor.js');
+  const { examineHostDir } = await import('../../src/runtimes/host-folder.js');
   const caKey = await generatePrivateKey('ecdsa-p256');
   const ca = await createRootCa({ subject: [{ CN: ['Unit CA'] }], key: caKey, days: 3650 });
   const key = await generatePrivateKey('ecdsa-p256');
