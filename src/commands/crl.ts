@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { buildCrl, checkCrlFreshness, crlToPem, parseCrl, parseCrlFile } from '../core/crl.js';
-import type { Problem } from '../runtimes/host-folder.js';
+import type { Problem } from '../runtimes/types.js';
 import { CRL_FILE, DEFAULT_CRL_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import type { InventoryEntry, RevocationReason } from '../core/inventory.js';

@@ -4,18 +4,18 @@
  * problem with its fix; exit 1 when there is any. The runtime rules come
  * from src/runtimes (the same ones install-host uses).
  */
-import os from 'node:os';
-import { CERTS_DIRS, CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import { examineHostDir, unreadableProblem, type HostDirSnapshot, type Problem, type RootKind } from '../runtimes/host-folder.js';
+import { CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
-import { readCertsRoot, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
-import { resolveAddresses } from '../net/resolve.js';
+import { readOptionalText } from '../io/certs-d.js';
 import { containerd } from '../runtimes/containerd.js';
 import { docker } from '../runtimes/docker.js';
+import { installedVersions, machineEnv, machineFacts, readHostFolders } from '../runtimes/facts.js';
+import { examineHostDir, unreadableProblem } from '../runtimes/host-folder.js';
 import { parseRuntimeName } from '../runtimes/index.js';
-import { podman, podmanUserRoot } from '../runtimes/podman.js';
-import type { RuntimeEnv, RuntimeFacts } from '../runtimes/types.js';
+import { podman, podmanLookup } from '../runtimes/podman.js';
+import type { HostDirSnapshot, Problem, RootKind, RuntimeEnv } from '../runtimes/types.js';
+import { parseRuntimeVersions, type RuntimeVersions } from '../runtimes/versions.js';
 import type { CommandContext } from './context.js';
 
 export interface DoctorOptions {
@@ -25,6 +25,8 @@ export interface DoctorOptions {
   daemonJson?: string | undefined;
   containerdConfig?: string | undefined;
   crl?: string | undefined;
+  /** --runtime-version NAME=VERSION: judge the rules for this release instead of the installed one. */
+  runtimeVersion?: string[] | undefined;
 }
 
 export interface DoctorHost {
@@ -48,19 +50,18 @@ export interface DoctorResult {
   warnings: string[];
 }
 
+/** The kinds --certs-dir KIND=ROOT takes (Podman 6's drop-in folders are read at their own paths). */
 const KINDS: RootKind[] = ['docker', 'podman-user', 'podman', 'containerd'];
 
-function defaultRoots(runtime: string | undefined, env: RuntimeEnv): Array<{ kind: RootKind; path: string }> {
-  const all: Record<RootKind, string> = {
-    docker: docker.roots(env)[0]!,
-    'podman-user': podmanUserRoot(env),
-    podman: CERTS_DIRS.podman,
-    containerd: containerd.roots(env)[0]!,
-  };
-  // Podman reads its own folders first, then Docker's (containers/image).
-  const kinds: RootKind[] =
-    runtime === 'docker' ? ['docker'] : runtime === 'podman' ? ['podman-user', 'podman', 'docker'] : runtime === 'containerd' ? ['containerd'] : KINDS;
-  return kinds.map((kind) => ({ kind, path: all[kind] }));
+function defaultRoots(runtime: string | undefined, env: RuntimeEnv, versions: RuntimeVersions): Array<{ kind: RootKind; path: string }> {
+  const dockerRoot = { kind: 'docker' as const, path: docker.roots(env)[0]! };
+  const containerdRoot = { kind: 'containerd' as const, path: containerd.roots(env)[0]! };
+  // Podman reads its own folders first, then Docker's (containers/image), in its release's order.
+  const podmanRoots = podmanLookup(env, versions.podman);
+  if (runtime === 'docker') return [dockerRoot];
+  if (runtime === 'podman') return podmanRoots;
+  if (runtime === 'containerd') return [containerdRoot];
+  return [dockerRoot, ...podmanRoots.filter((r) => r.kind !== 'docker'), containerdRoot];
 }
 
 /** --certs-dir ROOT (for --runtime, default docker) or --certs-dir KIND=ROOT, repeatable. */
@@ -83,19 +84,20 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   if (opts.host !== undefined && !filter) {
     throw inputError('BAD_HOST', `invalid HOST "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
   }
-  const env: RuntimeEnv = { home: os.homedir(), xdgConfigHome: process.env.XDG_CONFIG_HOME, rootless: false, platform: process.platform };
-  const roots = opts.certsDir?.length ? parseCertsDirs(opts.certsDir, opts.runtime) : defaultRoots(opts.runtime, env);
+  const given = parseRuntimeVersions(opts.runtimeVersion);
+  const certsDirs = opts.certsDir?.length ? parseCertsDirs(opts.certsDir, opts.runtime) : undefined;
+  const env = machineEnv(false);
+  const versions = await installedVersions(opts.runtime === undefined ? ['docker', 'containerd', 'podman'] : [opts.runtime as 'docker'], given);
+  const roots = certsDirs ?? defaultRoots(opts.runtime, env, versions);
 
   const warnings: string[] = [];
   const general: Problem[] = [];
   const daemonJson = opts.daemonJson ?? DOCKER_DAEMON_JSON;
-  const insecure = roots.some((r) => r.kind === 'docker') ? await readInsecureRegistries(daemonJson) : undefined;
-  if (insecure?.error) warnings.push(insecure.error);
 
   const rootInfo: DoctorResult['roots'] = [];
   let dirs: HostDirSnapshot[] = [];
   for (const r of roots) {
-    const found = await readCertsRoot(r.path, r.kind);
+    const found = await readHostFolders(r.path, r.kind);
     rootInfo.push({ ...r, exists: found.exists });
     if (found.unreadable !== undefined) general.push(unreadableProblem(r.path, found.unreadable));
     dirs.push(...found.dirs);
@@ -117,16 +119,18 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   // Docker: a registry it deems insecure gets no client certificate (src/runtimes/docker.ts).
   const dockerDirs = dirs.filter((d) => d.kind === 'docker');
   const dockerHosts = dockerDirs.map((d) => ({ d, hp: tryParseRegistryHost(d.name) })).filter((x): x is { d: HostDirSnapshot; hp: RegistryHost } => x.hp !== undefined);
-  const facts: RuntimeFacts = {
+  const read = await machineFacts({
     env,
-    hosts: [],
-    dirs: [],
-    insecureRegistries: insecure ? { file: daemonJson, entries: insecure.list } : undefined,
-    addresses: await resolveAddresses(dockerHosts.map((x) => x.hp.bareHost)),
-  };
+    hosts: dockerHosts.map((x) => x.hp),
+    dirs,
+    daemonJson: roots.some((r) => r.kind === 'docker') ? daemonJson : undefined,
+    versions,
+  });
+  const facts = read.facts;
+  warnings.push(...read.warnings);
   for (const { d, hp } of dockerHosts) attach(docker.check({ ...facts, hosts: [hp], dirs: [d] }));
   // containers/image: the first existing folder hides the others.
-  attach(podman.check({ ...facts, dirs }));
+  attach(podman.check(facts));
   // containerd: the CRI plugin reads certs.d only with config_path (checked for the default root or an explicit --containerd-config).
   const ctrRoot = roots.find((r) => r.kind === 'containerd');
   if (ctrRoot && (opts.containerdConfig !== undefined || ctrRoot.path === containerd.roots(env)[0])) {

@@ -16,7 +16,7 @@
 import path from 'node:path';
 import { CERTS_DIRS, CONFIG_FILES } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
-import type { Problem } from './host-folder.js';
+import type { Problem } from './types.js';
 import { renderTemplate } from '../core/template.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { readTemplate } from '../io/templates.js';

@@ -15,7 +15,7 @@
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { CERTS_DIRS } from '../core/defaults.js';
-import type { Problem } from './host-folder.js';
+import type { Problem } from './types.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { certsDirPlan } from './certs-d.js';
 import type { ClientMaterial, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';

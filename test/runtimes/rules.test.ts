@@ -2,7 +2,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { HostDirSnapshot } from '../../src/runtimes/host-folder.js';
+import type { HostDirSnapshot } from '../../src/runtimes/types.js';
 import { parseRegistryHost } from '../../src/core/registry-host.js';
 import { buildkitSnippet } from '../../src/runtimes/buildkit.js';
 import { hostFolderName } from '../../src/runtimes/certs-d.js';
@@ -10,7 +10,8 @@ import { checkConfigPath, mergeConfigPath } from '../../src/runtimes/containerd.
 import { dockerSkipsClientCert } from '../../src/runtimes/docker.js';
 import { RUNTIMES, RUNTIME_NAMES, type RuntimeEnv } from '../../src/runtimes/index.js';
 import { mergeRegistriesYaml } from '../../src/runtimes/k3s.js';
-import { findShadowing } from '../../src/runtimes/podman.js';
+import { findShadowing, podmanLookup } from '../../src/runtimes/podman.js';
+import { parseVersion } from '../../src/runtimes/versions.js';
 import { replaceTomlTables } from '../../src/runtimes/toml-merge.js';
 
 const h = parseRegistryHost;
@@ -182,6 +183,67 @@ describe('findShadowing (containers/image: first existing folder wins)', () => {
     ['/etc/containers hides /etc/docker', [d('podman', { 'ca.crt': 'B' }), d('docker', full)], ['/podman/r:5000']],
     ['docker alone', [d('docker', full)], []],
   ] as const)('%s', (_n, dirs, paths) => {
-    expect(findShadowing([...dirs]).map((p) => p.path)).toEqual(paths);
+    expect(findShadowing([...dirs], podmanLookup(linux)).map((p) => p.path)).toEqual(paths);
+  });
+});
+
+describe('podmanLookup: which folder containers/image reads first, per release and user', () => {
+  const v = (s: string) => parseVersion(s)!;
+  const root: RuntimeEnv = { home: '/root', rootless: false, platform: 'linux', uid: 0 };
+  const user: RuntimeEnv = { home: '/home/u', rootless: true, platform: 'linux', uid: 1000, xdgConfigHome: '/x' };
+  it.each([
+    // Podman 5 (docker_client.go dockerCertDir): $HOME, never $XDG_CONFIG_HOME; the same three for root and users.
+    ['5.8.6 root', root, '5.8.6', ['/root/.config/containers/certs.d', '/etc/containers/certs.d', '/etc/docker/certs.d']],
+    ['5.8.6 user', user, '5.8.6', ['/home/u/.config/containers/certs.d', '/etc/containers/certs.d', '/etc/docker/certs.d']],
+    ['unknown release: 5', root, undefined, ['/root/.config/containers/certs.d', '/etc/containers/certs.d', '/etc/docker/certs.d']],
+    // Podman 6 (container-libs PR 746): XDG first, rootful/rootless drop-ins, /usr/share, Docker's last.
+    [
+      '6.0 root',
+      root,
+      '6.0.0',
+      [
+        '/root/.config/containers/certs.d',
+        '/etc/containers/certs.rootful.d',
+        '/etc/containers/certs.d',
+        '/usr/share/containers/certs.rootful.d',
+        '/usr/share/containers/certs.d',
+        '/etc/docker/certs.d',
+      ],
+    ],
+    [
+      '6.0 user 1000 with XDG_CONFIG_HOME',
+      user,
+      '6.0.0',
+      [
+        '/x/containers/certs.d',
+        '/etc/containers/certs.rootless.d/1000',
+        '/etc/containers/certs.rootless.d',
+        '/etc/containers/certs.d',
+        '/usr/share/containers/certs.rootless.d/1000',
+        '/usr/share/containers/certs.rootless.d',
+        '/usr/share/containers/certs.d',
+        '/etc/docker/certs.d',
+      ],
+    ],
+  ] as const)('%s', (_n, env, version, want) => {
+    expect(podmanLookup(env, version === undefined ? undefined : v(version)).map((r) => r.path)).toEqual(want);
+  });
+
+  it('Podman 6: a rootful drop-in hides /etc/containers/certs.d for root only', () => {
+    const enc = new TextEncoder();
+    const snap = (root: string, kind: HostDirSnapshot['kind'], ca: string): HostDirSnapshot => ({
+      root,
+      kind,
+      name: 'r:5000',
+      path: `${root}/r:5000`,
+      existing: [],
+      files: [{ name: 'ca.crt', mode: 0o644, data: enc.encode(ca) }],
+    });
+    const dirs = [snap('/etc/containers/certs.rootful.d', 'podman-system', 'A'), snap('/etc/containers/certs.d', 'podman', 'B')];
+    expect(findShadowing(dirs, podmanLookup(root, v('6.0.0'))).map((p) => p.path)).toEqual(['/etc/containers/certs.rootful.d/r:5000']);
+    // Podman 5 never reads certs.rootful.d: nothing hides /etc/containers/certs.d.
+    expect(findShadowing(dirs, podmanLookup(root, v('5.8.6')))).toEqual([]);
+    // A user's Podman 6 never reads certs.rootful.d either.
+    expect(findShadowing(dirs, podmanLookup(user, v('6.0.0')))).toEqual([]);
   });
 });

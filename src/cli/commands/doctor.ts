@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
-import type { Problem } from '../../runtimes/host-folder.js';
+import type { Problem } from '../../runtimes/types.js';
 import type { Out } from '../output.js';
 import { renderWarnings } from '../render-common.js';
 import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
-const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', containerd: 'containerd' };
+const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', 'podman-system': 'podman 6', containerd: 'containerd' };
 
 function renderProblem(out: Out, p: Problem): void {
   const s = out.style;
@@ -50,6 +50,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
     .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)")
     .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)")
+    .option('--runtime-version <name=version>', 'judge the rules for this release instead of the installed one (docker=28.5.2, containerd=2.1.9, podman=5.8.6); repeatable', collect)
     .option('--crl <file>', 'also check this CRL (e.g. pki/crl.pem): a problem once its nextUpdate has passed, a warning within 2 days');
   addCommonOptions(cmd);
   cmd.addHelpText(
