@@ -114,6 +114,9 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'run install-host once per runtime, each with its --certs-dir');
   }
   const givenVersions = parseRuntimeVersions(opts.runtimeVersion);
+  if (opts.migrateMirrors === true && (opts.config === undefined || runtimes.join() !== 'containerd')) {
+    throw inputError('MIGRATE_WITHOUT_CONFIG', '--migrate-mirrors works with --runtime containerd --config FILE', 'pass the containerd config.toml to merge into with --config');
+  }
   if (opts.config !== undefined && runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
   // A client bundle carries its CA (ca.pem); --ca or --fetch-ca may still override it.
   if (opts.ca !== undefined && opts.fetchCa === true) {
@@ -169,7 +172,14 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       // Asked for: merge this host's entry into the daemon's config file, keeping everything else.
       const current = await readOptionalText(opts.config);
       if (current !== undefined && 'unreadable' in current) throw operationError('NOT_READABLE', `cannot read ${opts.config} (${current.unreadable})`, 'run with sudo, or check its permissions');
-      const merged = plan.config.merge(current?.text, opts.config);
+      const mergeCtx = { versions, migrateMirrors: opts.migrateMirrors === true };
+      const merged = plan.config.merge(current?.text, opts.config, mergeCtx);
+      for (const f of plan.config.extraFiles?.(current?.text, opts.config, mergeCtx) ?? []) {
+        if (files.some((g) => g.path === f.path)) {
+          throw inputError('CONFIG_CONFLICT', `${opts.config} has a registry mirrors entry for ${reg.name} itself`, `move that mirror into ${f.path} by hand (regcert writes its own hosts.toml there), then run install-host again`);
+        }
+        files.push(f);
+      }
       // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
       const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
       configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });

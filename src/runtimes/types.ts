@@ -108,7 +108,16 @@ export interface ConfigEntry {
    * text (undefined: no file yet). Pure. Every other entry and comment is kept
    * byte for byte; throws an input error when it cannot merge safely.
    */
-  merge(existing: string | undefined, file: string): string;
+  merge(existing: string | undefined, file: string, ctx?: MergeContext): string;
+  /** Files the merge moves entries into (containerd --migrate-mirrors: hosts.toml per mirror). */
+  extraFiles?(existing: string | undefined, file: string, ctx: MergeContext): PlannedFile[];
+}
+
+/** What a merge may take into account: the daemon's release, and the user's consent to move entries. */
+export interface MergeContext {
+  versions?: RuntimeVersions | undefined;
+  /** --migrate-mirrors: move containerd's legacy registry mirrors into hosts.toml files. */
+  migrateMirrors?: boolean | undefined;
 }
 
 export interface RuntimePlan {
