@@ -110,15 +110,20 @@ export async function readOptionalText(file: string): Promise<OptionalText> {
   }
 }
 
-/** insecure-registries from Docker's daemon.json; undefined when the file does not exist. */
-export async function readInsecureRegistries(file: string): Promise<{ list: string[]; error?: string } | undefined> {
+/**
+ * What Docker's daemon.json says about registries: insecure-registries, and
+ * whether the containerd image store is on (features.containerd-snapshotter);
+ * undefined when the file does not exist.
+ */
+export async function readInsecureRegistries(file: string): Promise<{ list: string[]; containerdStore?: boolean; error?: string } | undefined> {
   const r = await readOptionalText(file);
   if (r === undefined) return undefined;
   if ('unreadable' in r) return { list: [], error: `cannot read ${file} (${r.unreadable}): its insecure-registries were not checked` };
   try {
-    const j = JSON.parse(r.text) as { 'insecure-registries'?: unknown };
+    const j = JSON.parse(r.text) as { 'insecure-registries'?: unknown; features?: { 'containerd-snapshotter'?: unknown } };
     const list = j['insecure-registries'];
-    return { list: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [] };
+    const store = j.features?.['containerd-snapshotter'];
+    return { list: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [], ...(typeof store === 'boolean' ? { containerdStore: store } : {}) };
   } catch {
     return { list: [], error: `${file} is not valid JSON (Docker will not start with it)` };
   }

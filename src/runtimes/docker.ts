@@ -14,6 +14,14 @@
  * "daemon: add IPv6 loopback as insecure registry", first in v28.0.0:
  * loadInsecureRegistries appends "::1/128", "127.0.0.0/8"). Docker then
  * presents no client certificate at all.
+ *
+ * That rule belongs to the classic image store (the graph drivers' pull
+ * code, registry.newTLSConfig). With the containerd image store
+ * (daemon.json "features": {"containerd-snapshotter": true}) moby resolves
+ * through containerd's hosts code (daemon/hosts.go RegistryHosts): it reads
+ * certs.d with *.cert/*.key for every registry and, for an insecure one,
+ * only stops verifying the server, so the client certificate is still sent
+ * (seen with dockerd 28.5.2 pulling from a registry on ::1).
  */
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
@@ -86,6 +94,7 @@ export function dockerSkipsClientCert(host: RegistryHost, insecureRegistries: re
 /** The problem for one folder (or one host about to be installed), from the one rule above. */
 export function insecureRegistryProblem(host: RegistryHost, folder: string, facts: Pick<RuntimeFacts, 'insecureRegistries' | 'addresses' | 'versions'>): Problem | undefined {
   const file = facts.insecureRegistries?.file ?? 'daemon.json';
+  if (facts.insecureRegistries?.containerdStore === true) return undefined;
   const why = dockerSkipsClientCert(host, facts.insecureRegistries?.entries ?? [], facts.addresses.get(host.bareHost) ?? [], facts.versions?.docker);
   if (!why) return undefined;
   const listed = why.includes('insecure-registries');
@@ -94,10 +103,10 @@ export function insecureRegistryProblem(host: RegistryHost, folder: string, fact
     path: folder,
     message: listed
       ? `${host.name} is also listed under insecure-registries in ${file} (${why}): Docker reads no certs.d for it and sends no client certificate`
-      : `${why}: Docker reads no certs.d for ${host.name} and sends no client certificate, so the registry refuses the handshake`,
+      : `${why}: Docker (classic image store) reads no certs.d for ${host.name} and sends no client certificate, so the registry refuses the handshake`,
     fix: listed
       ? `remove the entry from insecure-registries in ${file} and restart Docker`
-      : `reach the registry by a host name that does not resolve to ${dockerBuiltinInsecure(facts.versions?.docker).join(' or ')} (e.g. an /etc/hosts entry for another address of this machine), or use another runtime (Podman, containerd)`,
+      : `reach the registry by a host name that does not resolve to ${dockerBuiltinInsecure(facts.versions?.docker).join(' or ')} (e.g. an /etc/hosts entry for another address of this machine), turn on the containerd image store ("features": {"containerd-snapshotter": true} in ${file}), or use another runtime (Podman, containerd)`,
   };
 }
 

@@ -68,7 +68,7 @@ export async function machineFacts(o: {
     env: o.env,
     hosts: o.hosts,
     dirs: o.dirs,
-    insecureRegistries: insecure && o.daemonJson !== undefined ? { file: o.daemonJson, entries: insecure.list } : undefined,
+    insecureRegistries: insecure && o.daemonJson !== undefined ? { file: o.daemonJson, entries: insecure.list, containerdStore: insecure.containerdStore } : undefined,
     addresses: await resolveAddresses([...new Set(o.hosts.map((h) => h.bareHost))]),
     versions: o.versions,
   };

@@ -140,7 +140,11 @@ export interface RuntimeFacts {
   /** The certs.d folders read (doctor). */
   dirs: HostDirSnapshot[];
   /** Docker's daemon.json insecure-registries; undefined: no daemon.json. */
-  insecureRegistries?: { file: string; entries: string[] } | undefined;
+  /**
+   * Docker's daemon.json insecure-registries, and whether it turns the
+   * containerd image store on (features.containerd-snapshotter); undefined: no daemon.json.
+   */
+  insecureRegistries?: { file: string; entries: string[]; containerdStore?: boolean | undefined } | undefined;
   /** The addresses each host name resolves to (Docker matches CIDRs against them). */
   addresses: ReadonlyMap<string, string[]>;
   /** The certs.d root the runtime's folders were read from (default: its first root). */

@@ -98,7 +98,7 @@ describe('dockerd with what install-host wrote at /etc/docker/certs.d', { timeou
     expect(j.hosts[0]!.problems.map((x) => x.code)).toEqual(['insecure-registry']);
     const human = await regcert(['doctor', host, '--runtime', 'docker']);
     expect(human.code).toBe(1);
-    expect(human.stdout).toContain('Docker reads no certs.d for');
+    expect(human.stdout).toContain('Docker (classic image store) reads no certs.d for');
     expect(human.stderr.trim().split('\n').pop()).toMatch(/^regcert: 1 problem\(s\) found by doctor/);
   });
 });

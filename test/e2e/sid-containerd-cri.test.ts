@@ -53,6 +53,17 @@ async function startContainerd(name: string): Promise<{ daemon: Daemon; cri: Ret
   return { daemon, cri: criImageService(socket) };
 }
 
+/** Starts containerd, runs one CRI exchange, stops it. */
+async function withContainerd<T>(name: string, f: (cri: ReturnType<typeof criImageService>) => Promise<T>): Promise<T> {
+  const { daemon, cri } = await startContainerd(name);
+  try {
+    return await f(cri);
+  } finally {
+    cri.close();
+    await daemon.stop();
+  }
+}
+
 const install = (args: string[]) =>
   ns.regcert(['install-host', ...args, '--runtime', 'containerd', '--cert', p('pki', 'alice.crt'), '--key', p('pki', 'alice.key'), '--ca', p('pki', 'ca.crt'), '--runtime-version', `containerd=${containerdVersion}`]);
 
@@ -116,14 +127,8 @@ describe('containerd 2.1 CRI PullImage through regcert\'s hosts.toml', { timeout
     const inst = await install([HOST, '--config', '/etc/containerd/config.toml', '--force']);
     expect(inst.code, inst.stderr).toBe(0);
     expect(readFileSync(configFile, 'utf8')).toContain('[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
-    const { daemon, cri } = await startContainerd('c2');
-    try {
-      const pulled = await cri.pullImage(IMAGE);
-      expect(pulled.ok, `${pulled.code}: ${pulled.message}`).toBe(true);
-    } finally {
-      cri.close();
-      await daemon.stop();
-    }
+    const pulled = await withContainerd('c2', (cri) => cri.pullImage(IMAGE));
+    expect(pulled.ok, `${pulled.code}: ${pulled.message}`).toBe(true);
   });
 });
 
@@ -132,15 +137,9 @@ describe('containerd 2.1 refuses mirrors beside config_path: install-host never 
 
   it('the rule, on the daemon: with both, the CRI image service is gone (UNIMPLEMENTED), and doctor names mirrors', async () => {
     writeFileSync(configFile, containerdConfig(3, 'cm', `${mirrors}\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = "/etc/containerd/certs.d"\n`));
-    const { daemon, cri } = await startContainerd('cm');
-    try {
-      const listed = await cri.listImages();
-      expect(listed.ok).toBe(false);
-      expect(`${listed.code} ${listed.message}`).toMatch(/UNIMPLEMENTED.*runtime\.v1\.ImageService/);
-    } finally {
-      cri.close();
-      await daemon.stop();
-    }
+    const listed = await withContainerd('cm', (cri) => cri.listImages());
+    expect(listed.ok).toBe(false);
+    expect(`${listed.code} ${listed.message}`).toMatch(/UNIMPLEMENTED.*runtime\.v1\.ImageService/);
     const doc = await ns.regcert(['doctor', '--runtime', 'containerd', '--containerd-config', '/etc/containerd/config.toml', '--runtime-version', `containerd=${containerdVersion}`]);
     expect(doc.code).toBe(1);
     expect(doc.stdout).toMatch(/mirrors\."docker\.io": containerd \(1\.x and 2\.x\) refuses `mirrors` beside config_path/);
@@ -159,13 +158,7 @@ describe('containerd 2.1 refuses mirrors beside config_path: install-host never 
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(readFileSync(configFile, 'utf8')).not.toContain('mirror.example.com');
     expect(readFileSync(p('etc-containerd', 'certs.d', 'docker.io', 'hosts.toml'), 'utf8')).toContain('[host."https://mirror.example.com"]');
-    const { daemon, cri } = await startContainerd('cg');
-    try {
-      const pulled = await cri.pullImage(IMAGE);
-      expect(pulled.ok, `${pulled.code}: ${pulled.message}`).toBe(true);
-    } finally {
-      cri.close();
-      await daemon.stop();
-    }
+    const pulled = await withContainerd('cg', (cri) => cri.pullImage(IMAGE));
+    expect(pulled.ok, `${pulled.code}: ${pulled.message}`).toBe(true);
   });
 });

@@ -181,10 +181,10 @@ export async function startSidNamespace(dir: string, hosts: string): Promise<Sid
 
 /**
  * sid's CNCF distribution (docker-registry serve) inside the namespace on
- * TEST_NET_ADDRESS:port, TLS with the given files (paths under the test's
+ * address:port (default TEST_NET_ADDRESS), TLS with the given files (paths under the test's
  * dir) and `clientcas` (require and verify). Its log is server.output().
  */
-export async function startSidRegistry(ns: SidNamespace, name: string, tls: { cert: string; key: string; clientCa: string }, port = 5000): Promise<Server> {
+export async function startSidRegistry(ns: SidNamespace, name: string, tls: { cert: string; key: string; clientCa: string }, port = 5000, address = TEST_NET_ADDRESS): Promise<Server> {
   const inside = (p: string) => ns.mnt(path.relative(ns.dir, p));
   mkdirSync(path.join(ns.dir, name, 'storage'), { recursive: true });
   writeFileSync(
@@ -194,7 +194,7 @@ export async function startSidRegistry(ns: SidNamespace, name: string, tls: { ce
       'log: { level: info }',
       `storage: { filesystem: { rootdirectory: ${ns.mnt(name, 'storage')} } }`,
       'http:',
-      `  addr: ${TEST_NET_ADDRESS}:${port}`,
+      `  addr: "${address.includes(':') ? `[${address}]` : address}:${port}"`,
       '  secret: regcert-test-secret',
       '  tls:',
       `    certificate: ${inside(tls.cert)}`,

@@ -7,7 +7,7 @@ import { parseRegistryHost } from '../../src/core/registry-host.js';
 import { buildkitSnippet } from '../../src/runtimes/buildkit.js';
 import { hostFolderName } from '../../src/runtimes/certs-d.js';
 import { checkConfigPath, mergeConfigPath, migratedMirrorFiles } from '../../src/runtimes/containerd.js';
-import { dockerSkipsClientCert } from '../../src/runtimes/docker.js';
+import { dockerSkipsClientCert, insecureRegistryProblem } from '../../src/runtimes/docker.js';
 import { RUNTIMES, RUNTIME_NAMES, type RuntimeEnv } from '../../src/runtimes/index.js';
 import { mergeRegistriesYaml } from '../../src/runtimes/k3s.js';
 import { findShadowing, podmanLookup } from '../../src/runtimes/podman.js';
@@ -15,6 +15,18 @@ import { parseVersion } from '../../src/runtimes/versions.js';
 import { replaceTomlTables } from '../../src/runtimes/toml-merge.js';
 
 const h = parseRegistryHost;
+
+describe('insecureRegistryProblem: the classic image store only', () => {
+  it.each([
+    [undefined, true],
+    [false, true],
+    // moby daemon/hosts.go: the containerd image store reads certs.d for insecure registries too (seen with dockerd 28.5.2 on ::1).
+    [true, false],
+  ] as const)('containerd-snapshotter %s → problem %s', (store, problem) => {
+    const facts = { insecureRegistries: { file: 'daemon.json', entries: [], containerdStore: store }, addresses: new Map<string, string[]>(), versions: { docker: parseVersion('28.5.2')! } };
+    expect(insecureRegistryProblem(h('[::1]:5000'), '/etc/docker/certs.d/[::1]:5000', facts) !== undefined).toBe(problem);
+  });
+});
 
 describe('dockerSkipsClientCert (moby isSecureIndex)', () => {
   it.each([
