@@ -12,14 +12,12 @@
  * mirrors with --migrate-mirrors; `configs.*.auth` beside config_path is
  * fine, and doctor says nothing about it.
  */
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliOk } from '../helpers/cli.js';
 import { criImageService } from '../helpers/cri.js';
 import { requireRoot, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
-import { makeOciLayout } from '../helpers/registry.js';
-import { pushWithSkopeo, startSidNamespace, startSidRegistry, type SidNamespace } from '../helpers/sid.js';
+import { SID_IMAGE, sidRegistryFixture, type SidNamespace } from '../helpers/sid.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir('regcert-sid-ctrd-');
@@ -27,7 +25,7 @@ const p = (...s: string[]) => path.join(dir, ...s);
 const before = systemFootprint();
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
-const IMAGE = `${HOST}/test/hello:v1`;
+const IMAGE = SID_IMAGE;
 let ns: SidNamespace;
 let registry: Daemon;
 let containerdVersion: string;
@@ -69,19 +67,9 @@ const install = (args: string[]) =>
 
 beforeAll(async () => {
   requireRoot('the containerd 2.1 CRI test');
-  await cliOk(['init-ca', '--dir', p('pki'), '--cn', 'CRI Test CA']);
-  await cliOk(['issue', 'registry.test', '--server', '--san', 'registry.test', '--san', 'bare.test', '--san', '192.0.2.10', '--dir', p('pki')]);
-  await cliOk(['issue', 'alice', '--client', '--dir', p('pki')]);
-  ns = await startSidNamespace(dir, '127.0.0.1 localhost\n192.0.2.10 registry.test bare.test\n');
+  ({ ns, registry } = await sidRegistryFixture(dir));
   containerdVersion = /\s(\d+\.\d+\.\d+)/.exec(await ns.version(['containerd', '--version']))![1]!;
   console.log(`containerd ${containerdVersion} (Debian sid); ${await ns.version(['docker-registry', '--version'])}`);
-  registry = await startSidRegistry(ns, 'reg', { cert: p('pki', 'registry.test.crt'), key: p('pki', 'registry.test.key'), clientCa: p('pki', 'ca.crt') });
-  // The image, pushed with sid's skopeo presenting alice's pair.
-  mkdirSync(p('push'));
-  copyFileSync(p('pki', 'ca.crt'), p('push', 'ca.crt'));
-  copyFileSync(p('pki', 'alice.crt'), p('push', 'client.cert'));
-  copyFileSync(p('pki', 'alice.key'), p('push', 'client.key'));
-  await pushWithSkopeo(ns, makeOciLayout(p('layout')), IMAGE, p('push'));
 }, 240_000);
 
 afterAll(async () => {

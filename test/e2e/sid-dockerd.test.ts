@@ -15,10 +15,8 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliOk } from '../helpers/cli.js';
 import { requireRoot, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
-import { makeOciLayout } from '../helpers/registry.js';
-import { pushWithSkopeo, startSidNamespace, startSidRegistry, type SidNamespace } from '../helpers/sid.js';
+import { pushWithSkopeo, sidRegistryFixture, startSidRegistry, type SidNamespace } from '../helpers/sid.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir('regcert-sid-dockerd-');
@@ -59,22 +57,11 @@ async function startDockerd(name: string, extra: string[]): Promise<Daemon> {
 
 beforeAll(async () => {
   requireRoot('the dockerd 28 test');
-  await cliOk(['init-ca', '--dir', p('pki'), '--cn', 'Dockerd 28 Test CA']);
-  await cliOk(['issue', 'registry.test', '--server', '--san', 'registry.test', '--san', 'bare.test', '--san', '192.0.2.10', '--san', 'loop6.test', '--san', '::1', '--dir', p('pki')]);
-  await cliOk(['issue', 'alice', '--client', '--dir', p('pki')]);
-  ns = await startSidNamespace(dir, '127.0.0.1 localhost\n192.0.2.10 registry.test bare.test\n::1 loop6.test\n');
+  ({ ns, registry: good } = await sidRegistryFixture(dir, { extraHosts: '::1 loop6.test\n', sans: ['loop6.test', '::1'] }));
   dockerVersion = /version (\d+\.\d+\.\d+)/.exec(await ns.version(['dockerd', '--version']))![1]!;
   console.log(`dockerd ${dockerVersion} (Debian sid)`);
-  const tls = { cert: p('pki', 'registry.test.crt'), key: p('pki', 'registry.test.key'), clientCa: p('pki', 'ca.crt') };
-  good = await startSidRegistry(ns, 'reg', tls);
-  loop6 = await startSidRegistry(ns, 'reg6', tls, 5001, '::1');
-  mkdirSync(p('push'));
-  copyFileSync(p('pki', 'ca.crt'), p('push', 'ca.crt'));
-  copyFileSync(p('pki', 'alice.crt'), p('push', 'client.cert'));
-  copyFileSync(p('pki', 'alice.key'), p('push', 'client.key'));
-  const layout = makeOciLayout(p('layout'));
-  await pushWithSkopeo(ns, layout, `${HOST}/test/hello:v1`, p('push'));
-  await pushWithSkopeo(ns, layout, `${LOOP6}/test/hello:v1`, p('push'));
+  loop6 = await startSidRegistry(ns, 'reg6', { cert: p('pki', 'registry.test.crt'), key: p('pki', 'registry.test.key'), clientCa: p('pki', 'ca.crt') }, 5001, '::1');
+  await pushWithSkopeo(ns, p('layout'), `${LOOP6}/test/hello:v1`, p('push'));
   // Another name for the good registry with the CA only: a pull without the pair.
   mkdirSync(p('etc-docker', 'certs.d', BARE), { recursive: true });
   copyFileSync(p('pki', 'ca.crt'), p('etc-docker', 'certs.d', BARE, 'ca.crt'));

@@ -23,11 +23,12 @@
  * holder ends every process of the PID namespace; the mounts vanish with it.
  * A missing root FAILS the test (setup.sh always builds it).
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, run, type CliResult, type RunOptions } from './cli.js';
+import { BIN, cliOk, run, type CliResult, type RunOptions } from './cli.js';
 import { waitFor } from './daemons.js';
 import { requireBinary, spawnStoppable, type Server } from './proc.js';
+import { makeOciLayout } from './registry.js';
 
 export const SID_ROOT = process.env.REGCERT_SID_ROOT ?? '/var/cache/regcert-sid';
 /** Inside the sid root, the test's temp dir is here. */
@@ -221,3 +222,34 @@ export async function pushWithSkopeo(ns: SidNamespace, layout: string, ref: stri
   const r = await ns.sid(['skopeo', 'copy', '--command-timeout', '60s', '--dest-cert-dir', ns.mnt(path.relative(ns.dir, certDir)), `oci:${ns.mnt(path.relative(ns.dir, layout))}:v1`, `docker://${ref}`]);
   if (r.code !== 0) throw new Error(`skopeo copy to ${ref} failed:\n${r.stderr}`);
 }
+
+/**
+ * The usual set-up of a sid daemon test: a PKI in dir/pki (CA, a server
+ * certificate for registry.test, bare.test and the given extra names, a
+ * client "alice"), the namespaces with those names mapped in /etc/hosts,
+ * sid's registry with clientcas on registry.test:5000, and the test image
+ * pushed to REF (alice's pair, from dir/push).
+ */
+export async function sidRegistryFixture(dir: string, o: { extraHosts?: string; sans?: string[] } = {}): Promise<{ ns: SidNamespace; registry: Server; pki: (f: string) => string }> {
+  const pki = (f: string) => path.join(dir, 'pki', f);
+  await cliOk(['init-ca', '--dir', path.join(dir, 'pki'), '--cn', 'Sid Test CA']);
+  const sans = ['registry.test', 'bare.test', TEST_NET_ADDRESS, ...(o.sans ?? [])].flatMap((s) => ['--san', s]);
+  await cliOk(['issue', 'registry.test', '--server', ...sans, '--dir', path.join(dir, 'pki')]);
+  await cliOk(['issue', 'alice', '--client', '--dir', path.join(dir, 'pki')]);
+  const ns = await startSidNamespace(dir, `127.0.0.1 localhost\n${TEST_NET_ADDRESS} registry.test bare.test\n${o.extraHosts ?? ''}`);
+  try {
+    const registry = await startSidRegistry(ns, 'reg', { cert: pki('registry.test.crt'), key: pki('registry.test.key'), clientCa: pki('ca.crt') });
+    mkdirSync(path.join(dir, 'push'));
+    copyFileSync(pki('ca.crt'), path.join(dir, 'push', 'ca.crt'));
+    copyFileSync(pki('alice.crt'), path.join(dir, 'push', 'client.cert'));
+    copyFileSync(pki('alice.key'), path.join(dir, 'push', 'client.key'));
+    await pushWithSkopeo(ns, makeOciLayout(path.join(dir, 'layout')), SID_IMAGE, path.join(dir, 'push'));
+    return { ns, registry, pki };
+  } catch (e) {
+    await ns.stop();
+    throw e;
+  }
+}
+
+/** The image sidRegistryFixture pushes. */
+export const SID_IMAGE = 'registry.test:5000/test/hello:v1';
