@@ -14,7 +14,11 @@ import { installedVersions, machineEnv, machineFacts, readHostFolders } from '..
 import { examineHostDir, unreadableProblem } from '../runtimes/host-folder.js';
 import { parseRuntimeName } from '../runtimes/index.js';
 import { podman, podmanLookup } from '../runtimes/podman.js';
+import { presentedFiles, type Presented } from '../runtimes/presented.js';
 import type { HostDirSnapshot, Problem, RootKind, RuntimeEnv } from '../runtimes/types.js';
+import { parseCertificates } from '../core/certificates.js';
+import { readInputFile } from '../io/read.js';
+import { describeAlert, tlsGet } from '../net/tls-client.js';
 import { parseRuntimeVersions, type RuntimeVersions } from '../runtimes/versions.js';
 import type { CommandContext } from './context.js';
 
@@ -27,6 +31,21 @@ export interface DoctorOptions {
   crl?: string | undefined;
   /** --runtime-version NAME=VERSION: judge the rules for this release instead of the installed one. */
   runtimeVersion?: string[] | undefined;
+  /** --probe: a TLS handshake to each registry with exactly what its runtime would present. */
+  probe?: boolean | undefined;
+}
+
+/** What the registry answered to the files a runtime would present (doctor --probe). */
+export interface ProbeResult {
+  url: string;
+  /** Where the files come from and the client certificate's subject (null: none presented). */
+  presented: { source: string; subject: string | null; issuer: string | null };
+  ok: boolean;
+  /** The registry's answer: "200 OK", "401 (wants a login as well)", the TLS alert… */
+  answer: string;
+  /** From MSR's /basic_info: the user the registry saw and how it logged them in. */
+  user?: string | undefined;
+  authnMethod?: string | undefined;
 }
 
 export interface DoctorHost {
@@ -34,6 +53,7 @@ export interface DoctorHost {
   name: string;
   path: string;
   problems: Problem[];
+  probe?: ProbeResult | undefined;
 }
 
 export interface DoctorResult {
@@ -148,6 +168,19 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
     }
   }
 
+  if (opts.probe) {
+    for (const h of hosts) {
+      const d = dirs.find((x) => x.path === h.path);
+      const hp = tryParseRegistryHost(h.name);
+      if (!d || !hp || d.unreadable !== undefined) continue;
+      const skips = h.kind === 'docker' ? h.problems.find((p) => p.code === 'insecure-registry') : undefined;
+      h.probe = await probeRegistry(hp, presentedFiles(d, { dockerSkips: skips !== undefined }), skips?.message);
+      if (!h.probe.ok) {
+        h.problems.push({ code: 'probe-refused', path: h.path, message: `probe of ${h.probe.url}: ${h.probe.answer}`, fix: probeFix(h.probe, skips !== undefined) });
+      }
+    }
+  }
+
   if (filter && dirs.length === 0) {
     general.push({
       code: 'not-installed',
@@ -173,4 +206,74 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
     problems: general,
     warnings,
   };
+}
+
+/** How long one probe handshake (and request) may take. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** A TLS handshake to HOST with exactly the presented files: /v2/, then MSR's /basic_info for the user it saw. */
+async function probeRegistry(host: RegistryHost, files: Presented, skipRule: string | undefined): Promise<ProbeResult> {
+  const url = new URL(`https://${host.name}/v2/`);
+  const read = async (f: string) => Buffer.from(await readInputFile(f, 'file', undefined, 'certificate')).toString('utf8');
+  let ca: string | undefined;
+  let cert: string | undefined;
+  let key: string | undefined;
+  let subject: string | null = null;
+  let issuer: string | null = null;
+  try {
+    if (files.ca.length > 0) ca = (await Promise.all(files.ca.map(read))).join('\n');
+    if (files.client) {
+      cert = await read(files.client.cert);
+      key = files.client.key === undefined ? cert : await read(files.client.key);
+      const leaf = parseCertificates(new TextEncoder().encode(cert))[0];
+      subject = leaf?.subject ?? null;
+      issuer = leaf?.issuer ?? null;
+    }
+  } catch (e) {
+    return { url: url.href, presented: { source: files.source, subject, issuer }, ok: false, answer: `the runtime could not load its files: ${(e as Error).message}` };
+  }
+  const presented = { source: files.source, subject, issuer };
+  // Docker skips the server check, too, for a registry it deems insecure.
+  const opts = { ca, cert, key, insecure: skipRule !== undefined, timeoutMs: PROBE_TIMEOUT_MS };
+  try {
+    const r = await tlsGet({ url, ...opts });
+    const base: ProbeResult = {
+      url: url.href,
+      presented,
+      ok: r.status === 200 || r.status === 401,
+      answer: r.status === 200 ? '200: the registry accepted the handshake and the request' : r.status === 401 ? '401: the handshake was accepted; the registry asks for a login as well (docker login)' : `${r.status}: an unexpected answer to GET /v2/`,
+    };
+    try {
+      const info = await tlsGet({ url: new URL(`https://${host.name}/basic_info`), ...opts });
+      if (info.status === 200) {
+        const j = JSON.parse(info.body.toString('utf8')) as { User?: { name?: unknown }; AuthnMethod?: unknown };
+        if (typeof j.User?.name === 'string') base.user = j.User.name;
+        if (typeof j.AuthnMethod === 'string') base.authnMethod = j.AuthnMethod;
+      }
+    } catch {
+      /* not MSR: /v2/ said it all */
+    }
+    return base;
+  } catch (e) {
+    const cause = (e as { details?: { cause?: string; alert?: string } }).details?.cause;
+    const msg = (e as Error).message;
+    let answer = msg;
+    if (cause === 'CLIENT_CERT_REFUSED') {
+      answer = skipRule
+        ? `the registry refused the handshake (${describeAlert(msg)}): the runtime presented no client certificate, because ${skipRule.split(': Docker')[0]}`
+        : !subject
+          ? `the registry refused the handshake (${describeAlert(msg)}): the folder has no client certificate/key pair to present`
+          : `the registry refused the handshake for the client certificate ${subject} (issued by ${issuer}): the registry sent ${describeAlert(msg)}: it trusts another client CA (clientcas), or the certificate is expired or lacks clientAuth`;
+    } else if (cause === 'UNTRUSTED_SERVER') {
+      answer = `the runtime would refuse the registry: its server certificate does not chain to the CA files the runtime reads for it (${files.ca.map((f) => f.split('/').pop()).join(', ') || 'the system roots'}): wrong CA`;
+    }
+    return { url: url.href, presented, ok: false, answer };
+  }
+}
+
+function probeFix(p: ProbeResult, dockerSkips: boolean): string {
+  if (dockerSkips) return 'see the insecure-registry fix above: reach the registry by a name Docker does not deem insecure';
+  if (!p.presented.subject) return 'install a client certificate and key (regcert install-host HOST --cert … --key …)';
+  if (p.answer.includes('wrong CA')) return 'install the CA that issued the registry\'s server certificate as ca.crt (regcert fetch-ca https://HOST shows it)';
+  return 'install a client certificate issued by the CA the registry trusts (regcert issue NAME --client), then install-host … --force';
 }

@@ -58,7 +58,8 @@ export type ProblemCode =
   | 'unreadable'
   | 'containerd-config'
   | 'containerd-config-path'
-  | 'crl-stale';
+  | 'crl-stale'
+  | 'probe-refused';
 
 export interface Problem {
   code: ProblemCode;
