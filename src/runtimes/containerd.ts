@@ -255,7 +255,9 @@ export const containerd: Runtime = {
       dir,
       files: [...certsDirFiles(dir, m), { path: path.join(dir, 'hosts.toml'), data: await renderHostsToml(host), mode: 0o644, kind: 'config' }],
       config,
-      next: [`ctr images pull --hosts-dir ${root} ${host.name}/IMAGE   (the CRI plugin needs config_path: see the config.toml lines)`],
+      next: [
+        `ctr images pull --hosts-dir ${root} ${host.name}/IMAGE   (the CRI plugin needs config_path: see the config.toml lines, version 3 for containerd 2.x, version 2 for 1.x)`,
+      ],
     };
   },
   check(facts: RuntimeFacts): Problem[] {
