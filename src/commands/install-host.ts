@@ -20,7 +20,7 @@ import { exportPrivateKeyPem } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { readOptionalText } from '../io/certs-d.js';
-import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
 import { strayFileWarnings } from '../runtimes/certs-d.js';
 import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
@@ -161,6 +161,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   const files: PlannedFile[] = [];
   const configFiles: PlannedFile[] = [];
   const configs: InstallHostResult['configs'] = [];
+  /** hosts.toml files --migrate-mirrors adds (in folders of their own: checked before anything is created). */
+  const migrated: string[] = [];
   for (const plan of plans) {
     if (opts.config !== undefined && !plan.config) {
       throw inputError('CONFIG_NOT_USED', `--runtime ${plan.runtime} has no config file to merge into`, '--config is for buildkit (buildkitd.toml), k3s/rke2 (registries.yaml) and containerd (config.toml)');
@@ -179,6 +181,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
           throw inputError('CONFIG_CONFLICT', `${opts.config} has a registry mirrors entry for ${reg.name} itself`, `move that mirror into ${f.path} by hand (regcert writes its own hosts.toml there), then run install-host again`);
         }
         files.push(f);
+        migrated.push(f.path);
       }
       // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
       const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
@@ -200,6 +203,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   }
   warnings.push(...(await runtimeWarnings(reg, runtimes, plans, env, versions, { shadowing: opts.certsDir === undefined, daemonJson: opts.daemonJson ?? DOCKER_DAEMON_JSON })));
 
+  if (!opts.dryRun) await refuseExisting(migrated, opts.force, 'move that hosts.toml aside, or pass --force to replace it with the migrated mirror');
   let written: WrittenFile[];
   try {
     written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
