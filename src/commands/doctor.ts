@@ -107,7 +107,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   const given = parseRuntimeVersions(opts.runtimeVersion);
   const certsDirs = opts.certsDir?.length ? parseCertsDirs(opts.certsDir, opts.runtime) : undefined;
   const env = machineEnv(false);
-  const versions = await installedVersions(opts.runtime === undefined ? ['docker', 'containerd', 'podman'] : [opts.runtime as 'docker'], given);
+  // Each release is read only when a rule needs it (a daemon answers --version in a few hundred ms): Podman's for its roots first.
+  const podmanRoots = opts.runtime === undefined || opts.runtime === 'podman';
+  let versions = podmanRoots ? await installedVersions(['podman'], given) : given;
   const roots = certsDirs ?? defaultRoots(opts.runtime, env, versions);
 
   const warnings: string[] = [];
@@ -139,6 +141,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   // Docker: a registry it deems insecure gets no client certificate (src/runtimes/docker.ts).
   const dockerDirs = dirs.filter((d) => d.kind === 'docker');
   const dockerHosts = dockerDirs.map((d) => ({ d, hp: tryParseRegistryHost(d.name) })).filter((x): x is { d: HostDirSnapshot; hp: RegistryHost } => x.hp !== undefined);
+  const ctrRoot = roots.find((r) => r.kind === 'containerd');
+  const ctrConfigChecked = ctrRoot !== undefined && (opts.containerdConfig !== undefined || ctrRoot.path === containerd.roots(env)[0]);
+  versions = await installedVersions([...(dockerHosts.length > 0 ? (['docker'] as const) : []), ...(ctrConfigChecked ? (['containerd'] as const) : [])], versions);
   const read = await machineFacts({
     env,
     hosts: dockerHosts.map((x) => x.hp),
@@ -152,8 +157,7 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   // containers/image: the first existing folder hides the others.
   attach(podman.check(facts));
   // containerd: the CRI plugin reads certs.d only with config_path (checked for the default root or an explicit --containerd-config).
-  const ctrRoot = roots.find((r) => r.kind === 'containerd');
-  if (ctrRoot && (opts.containerdConfig !== undefined || ctrRoot.path === containerd.roots(env)[0])) {
+  if (ctrRoot && ctrConfigChecked) {
     const file = opts.containerdConfig ?? CONFIG_FILES.containerd;
     const text = await readOptionalText(file);
     if (text === undefined) {

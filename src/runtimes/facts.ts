@@ -37,18 +37,23 @@ const VERSION_TIMEOUT_MS = 5_000;
 /** The installed releases of `wanted` (given ones win; a missing or silent binary leaves the runtime unknown). */
 export async function installedVersions(wanted: readonly VersionedRuntime[], given: RuntimeVersions = {}): Promise<RuntimeVersions> {
   const out: RuntimeVersions = { ...given };
-  for (const rt of wanted) {
-    if (out[rt]) continue;
-    const bin = await findTool(VERSION_BINARY[rt]);
-    if (!bin) continue;
-    try {
-      const r = await runTool(bin, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
-      const v = r.code === 0 ? parseVersion(r.stdout.split('\n')[0]!) : undefined;
-      if (v) out[rt] = v;
-    } catch {
-      /* unknown: the rules assume today's release */
-    }
-  }
+  // In parallel: each binary takes a few hundred milliseconds to answer.
+  const found = await Promise.all(
+    wanted
+      .filter((rt) => !out[rt])
+      .map(async (rt) => {
+        const bin = await findTool(VERSION_BINARY[rt]);
+        if (!bin) return undefined;
+        try {
+          const r = await runTool(bin, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
+          const v = r.code === 0 ? parseVersion(r.stdout.split('\n')[0]!) : undefined;
+          return v ? ([rt, v] as const) : undefined;
+        } catch {
+          return undefined; // unknown: the rules assume today's release
+        }
+      }),
+  );
+  for (const f of found) if (f) out[f[0]] = f[1];
   return out;
 }
 
