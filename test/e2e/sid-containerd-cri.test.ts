@@ -17,12 +17,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criImageService } from '../helpers/cri.js';
 import { requireRoot, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
-import { SID_IMAGE, sidRegistryFixture, type SidNamespace } from '../helpers/sid.js';
+import { SID_IMAGE, sidRegistryFixture, sidRootChanges, type SidNamespace } from '../helpers/sid.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir('regcert-sid-ctrd-');
 const p = (...s: string[]) => path.join(dir, ...s);
 const before = systemFootprint();
+const rootBefore = sidRootChanges();
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
 const IMAGE = SID_IMAGE;
@@ -34,8 +35,12 @@ const configFile = p('etc-containerd', 'config.toml');
 /** A containerd config of the given version with every path under /mnt/NAME, native snapshots. */
 function containerdConfig(version: 2 | 3, name: string, registryTables = ''): string {
   const m = (s: string) => ns.mnt(name, s);
-  // Native snapshots (no overlayfs on the temp dir); 2.1's transfer service unpacks with its own list.
-  const snap = version === 3 ? "[plugins.'io.containerd.cri.v1.images']\n  snapshotter = \"native\"\n\n[[plugins.'io.containerd.transfer.v1.local'.unpack_config]]\n  platform = \"linux/amd64\"\n  snapshotter = \"native\"\n\n" : '[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "native"\n';
+  // Native snapshots (no overlayfs on the temp dir); 2.1's transfer service unpacks with its own list; the CNI
+  // config folder (which the CRI creates) in the temp dir, not in the sid root.
+  const snap =
+    version === 3
+      ? `[plugins.'io.containerd.cri.v1.images']\n  snapshotter = "native"\n\n[[plugins.'io.containerd.transfer.v1.local'.unpack_config]]\n  platform = "linux/amd64"\n  snapshotter = "native"\n\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  conf_dir = "${m('cni')}"\n\n`
+      : `[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "native"\n\n[plugins."io.containerd.grpc.v1.cri".cni]\n  conf_dir = "${m('cni')}"\n\n`;
   return `version = ${version}\nroot = "${m('root')}"\nstate = "${m('state')}"\n\n[grpc]\n  address = "${m('c.sock')}"\n\n[ttrpc]\n  address = "${m('c.sock.ttrpc')}"\n\n[debug]\n  address = "${m('debug.sock')}"\n\n${snap}${registryTables}`;
 }
 
@@ -74,6 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ns?.stop();
+  expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
   await stopAndCheckClean(dir, before, [registry]);
 }, 60_000);
 

@@ -16,12 +16,13 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
-import { pushWithSkopeo, sidRegistryFixture, startSidRegistry, type SidNamespace } from '../helpers/sid.js';
+import { pushWithSkopeo, sidRegistryFixture, startSidRegistry, sidRootChanges, type SidNamespace } from '../helpers/sid.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir('regcert-sid-dockerd-');
 const p = (...s: string[]) => path.join(dir, ...s);
 const before = systemFootprint();
+const rootBefore = sidRootChanges();
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
 /** The ::1 registry, by a name the private /etc/hosts maps to ::1 (image references take no IPv6 literal). */
@@ -69,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ns?.stop();
+  expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
   await stopAndCheckClean(dir, before, [good, loop6]);
 }, 60_000);
 

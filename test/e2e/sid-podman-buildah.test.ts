@@ -9,12 +9,13 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot, stopAndCheckClean, systemFootprint, type Daemon } from '../helpers/daemons.js';
-import { SID_IMAGE, sidRegistryFixture, type SidNamespace } from '../helpers/sid.js';
+import { SID_IMAGE, sidRegistryFixture, sidRootChanges, type SidNamespace } from '../helpers/sid.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dir = tmpDir('regcert-sid-podman-');
 const p = (...s: string[]) => path.join(dir, ...s);
 const before = systemFootprint();
+const rootBefore = sidRootChanges();
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
 let ns: SidNamespace;
@@ -39,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ns?.stop();
+  expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
   await stopAndCheckClean(dir, before, [registry]);
 }, 60_000);
 

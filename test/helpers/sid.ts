@@ -6,7 +6,8 @@
  * A "holder" (unshare --mount --pid --net --fork) sets the namespaces up
  * and then sleeps as their PID 1: the root bound onto itself, /proc of the
  * new PID namespace, /dev and /sys, tmpfs on the root's /run, /tmp, /root,
- * /var/lib, /var/tmp and /var/log (nothing is written into the cache), the
+ * /opt, /var/lib, /var/tmp and /var/log (nothing is written into the cache:
+ * sidRootChanges checks), the
  * test's temp dirs bound over the root's /etc/docker, /etc/containers,
  * /etc/containerd, /var/lib/{docker,containerd,containers} and /etc/hosts,
  * and the test's temp dir itself at the root's /mnt. The same temp dirs are
@@ -24,6 +25,7 @@
  * A missing root FAILS the test (setup.sh always builds it).
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { BIN, cliOk, run, type CliResult, type RunOptions } from './cli.js';
 import { waitFor } from './daemons.js';
@@ -35,6 +37,16 @@ export const SID_ROOT = process.env.REGCERT_SID_ROOT ?? '/var/cache/regcert-sid'
 export const SID_MNT = '/mnt';
 /** The registry's address inside the private network namespace (TEST-NET-1). */
 export const TEST_NET_ADDRESS = '192.0.2.10';
+
+/**
+ * What in the sid root is newer than its stamp (outside /proc, /tmp and
+ * /root, which other users of the root may write): a test compares this
+ * before and after, so a daemon that wrote into the cache is caught.
+ */
+export function sidRootChanges(): string[] {
+  const out = execFileSync('find', [SID_ROOT, '-xdev', '-newer', path.join(SID_ROOT, '.regcert-packages'), '-not', '-path', `${SID_ROOT}/proc*`, '-not', '-path', `${SID_ROOT}/tmp*`, '-not', '-path', `${SID_ROOT}/root*`], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).sort();
+}
 
 export function requireSidRoot(): string {
   if (!existsSync(path.join(SID_ROOT, '.regcert-packages'))) {
@@ -98,7 +110,7 @@ export async function startSidNamespace(dir: string, hosts: string): Promise<Sid
     `mount -t proc proc ${r('/proc')}`,
     `mount --rbind /dev ${r('/dev')}`,
     `mount --rbind /sys ${r('/sys')}`,
-    ...['/run', '/tmp', '/root', '/var/lib', '/var/tmp', '/var/log'].map((p) => `mount -t tmpfs tmpfs ${r(p)}`),
+    ...['/run', '/tmp', '/root', '/opt', '/var/lib', '/var/tmp', '/var/log'].map((p) => `mount -t tmpfs tmpfs ${r(p)}`),
     ...Object.entries(BINDS).map(([name, p]) => `mkdir -p ${r(p)} && mount --bind ${q(path.join(dir, name))} ${r(p)}`),
     `mount --bind ${q(path.join(dir, 'hosts'))} ${r('/etc/hosts')}`,
     `mount --bind ${q(dir)} ${r(SID_MNT)}`,
