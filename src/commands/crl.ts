@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { CA_DIR_FILES } from '../core/ca-dir.js';
 import { buildCrl, checkCrlFreshness, crlToPem, parseCrlFile, validateCrlDays } from '../core/crl.js';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from '../runtimes/types.js';
 import { CRL_FILE, DAY_MS, DEFAULT_CRL_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import type { InventoryEntry, RevocationReason } from '../core/inventory.js';

@@ -9,25 +9,25 @@
  * containerd: the same three files plus hosts.toml naming them.
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { chainsTo, leafAndIntermediates } from '../core/chain.js';
 import { certificateToPem, type Certificate } from '../core/certificates.js';
 import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DEFAULT_PKI_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
+import type { HostDirSnapshot, RootKind } from '../runtimes/types.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
-import { readHostDir, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
-import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { readOptionalText } from '../io/certs-d.js';
+import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
-import { resolveAddresses } from '../net/resolve.js';
 import { strayFileWarnings } from '../runtimes/certs-d.js';
-import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeFacts, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
-import { PODMAN_LOOKUP } from '../runtimes/podman.js';
+import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
+import { installedVersions, machineEnv, machineFacts, readHostFolder } from '../runtimes/facts.js';
+import { podmanLookup } from '../runtimes/podman.js';
+import { parseRuntimeVersions, VERSIONED_RUNTIMES, type RuntimeVersions } from '../runtimes/versions.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
 
@@ -49,6 +49,10 @@ export interface InstallHostOptions extends CredentialOptions {
   dryRun?: boolean | undefined;
   force?: boolean | undefined;
   timeout?: number | undefined;
+  /** --runtime-version NAME=VERSION: judge the rules for this release instead of the installed one. */
+  runtimeVersion?: string[] | undefined;
+  /** --migrate-mirrors: with --config on a containerd config with registry.mirrors, move them into hosts.toml files. */
+  migrateMirrors?: boolean | undefined;
 }
 
 export interface InstallHostResult {
@@ -66,10 +70,6 @@ export interface InstallHostResult {
   caFrom: string;
   warnings: string[];
   next: string[];
-}
-
-function runtimeEnv(opts: InstallHostOptions): RuntimeEnv {
-  return { home: os.homedir(), xdgConfigHome: process.env.XDG_CONFIG_HOME, rootless: opts.rootless === true, platform: process.platform };
 }
 
 /** What the folder we are about to write will hold, as doctor would read it (for the shadowing rule). */
@@ -128,6 +128,10 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   if (opts.certsDir !== undefined && runtimes.length > 1) {
     throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'run install-host once per runtime, each with its --certs-dir');
   }
+  const givenVersions = parseRuntimeVersions(opts.runtimeVersion);
+  if (opts.migrateMirrors === true && (opts.config === undefined || runtimes.join() !== 'containerd')) {
+    throw inputError('MIGRATE_WITHOUT_CONFIG', '--migrate-mirrors works with --runtime containerd --config FILE', 'pass the containerd config.toml to merge into with --config');
+  }
   if (opts.config !== undefined && runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
   // A client bundle carries its CA (ca.pem); --ca or --fetch-ca may still override it.
   if (opts.ca !== undefined && opts.fetchCa === true) {
@@ -163,7 +167,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     caFrom = fetched.url;
   }
 
-  const env = runtimeEnv(opts);
+  const env = machineEnv(opts.rootless === true);
+  const versions = await installedVersions(VERSIONED_RUNTIMES.filter((r) => runtimes.includes(r) || (r === 'podman' && runtimes.includes('docker'))), givenVersions);
   const material = { clientCert, clientKey, caPem };
   const plans: RuntimePlan[] = [];
   for (const rt of runtimes) plans.push(await RUNTIMES[rt].plan(reg, material, { env, root: opts.certsDir }));
@@ -171,6 +176,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   const files: PlannedFile[] = [];
   const configFiles: PlannedFile[] = [];
   const configs: InstallHostResult['configs'] = [];
+  /** hosts.toml files --migrate-mirrors adds (in folders of their own: checked before anything is created). */
+  const migrated: string[] = [];
   for (const plan of plans) {
     if (opts.config !== undefined && !plan.config) {
       throw inputError('CONFIG_NOT_USED', `--runtime ${plan.runtime} has no config file to merge into`, '--config is for buildkit (buildkitd.toml), k3s/rke2 (registries.yaml) and containerd (config.toml)');
@@ -182,7 +189,15 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       // Asked for: merge this host's entry into the daemon's config file, keeping everything else.
       const current = await readOptionalText(opts.config);
       if (current !== undefined && 'unreadable' in current) throw operationError('NOT_READABLE', `cannot read ${opts.config} (${current.unreadable})`, 'run with sudo, or check its permissions');
-      const merged = plan.config.merge(current?.text, opts.config);
+      const mergeCtx = { versions, migrateMirrors: opts.migrateMirrors === true };
+      const merged = plan.config.merge(current?.text, opts.config, mergeCtx);
+      for (const f of plan.config.extraFiles?.(current?.text, opts.config, mergeCtx) ?? []) {
+        if (files.some((g) => g.path === f.path)) {
+          throw inputError('CONFIG_CONFLICT', `${opts.config} has a registry mirrors entry for ${reg.name} itself`, `move that mirror into ${f.path} by hand (regcert writes its own hosts.toml there), then run install-host again`);
+        }
+        files.push(f);
+        migrated.push(f.path);
+      }
       // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
       const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
       configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });
@@ -198,11 +213,12 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   }
 
   for (const dir of new Set(files.filter((f) => f.kind !== 'config').map((f) => path.dirname(f.path)))) {
-    const snap = await readHostDir(path.dirname(dir), 'docker', path.basename(dir));
+    const snap = await readHostFolder(path.dirname(dir), 'docker', path.basename(dir));
     if (snap) warnings.push(...strayFileWarnings(dir, snap.files.map((f) => f.name)));
   }
-  warnings.push(...(await runtimeWarnings(reg, runtimes, plans, env, { shadowing: opts.certsDir === undefined, daemonJson: opts.daemonJson ?? DOCKER_DAEMON_JSON })));
+  warnings.push(...(await runtimeWarnings(reg, runtimes, plans, env, versions, { shadowing: opts.certsDir === undefined, daemonJson: opts.daemonJson ?? DOCKER_DAEMON_JSON })));
 
+  if (!opts.dryRun) await refuseExisting(migrated, opts.force, 'move that hosts.toml aside, or pass --force to replace it with the migrated mirror');
   let written: WrittenFile[];
   try {
     written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
@@ -255,30 +271,22 @@ async function runtimeWarnings(
   runtimes: RuntimeName[],
   plans: RuntimePlan[],
   env: RuntimeEnv,
+  versions: RuntimeVersions,
   o: { shadowing: boolean; daemonJson: string },
 ): Promise<string[]> {
-  const out: string[] = [];
-  const insecure = await readInsecureRegistries(o.daemonJson);
-  if (insecure?.error && runtimes.includes('docker')) out.push(insecure.error);
   // containers/image looks a host up in its own folders, then Docker's: a planned folder in one of them joins that lookup.
-  const lookupRoots = RUNTIMES.podman.roots(env);
+  const lookup = podmanLookup(env, versions.podman);
   const dirs: HostDirSnapshot[] = [];
-  if (o.shadowing && plans.some((p) => lookupRoots.includes(path.dirname(p.dir)))) {
-    for (const [i, kind] of PODMAN_LOOKUP.entries()) {
-      const root = lookupRoots[i]!;
+  if (o.shadowing && plans.some((p) => lookup.some((r) => r.path === path.dirname(p.dir)))) {
+    for (const { kind, path: root } of lookup) {
       const planned = plans.find((p) => p.dir === path.join(root, reg.name));
-      const snap = planned ? plannedSnapshot(planned, kind) : await readHostDir(root, kind, reg.name);
+      const snap = planned ? plannedSnapshot(planned, kind) : await readHostFolder(root, kind, reg.name);
       if (snap) dirs.push(snap);
     }
   }
-  const facts: RuntimeFacts = {
-    env,
-    hosts: [reg],
-    dirs,
-    // daemon.json is the rootful Docker Engine's; Docker Desktop keeps its own settings.
-    insecureRegistries: insecure && runtimes.includes('docker') ? { file: o.daemonJson, entries: insecure.list } : undefined,
-    addresses: await resolveAddresses([reg.bareHost]),
-  };
+  // daemon.json is the rootful Docker Engine's; Docker Desktop keeps its own settings.
+  const { facts, warnings } = await machineFacts({ env, hosts: [reg], dirs, daemonJson: runtimes.includes('docker') ? o.daemonJson : undefined, versions });
+  const out = [...warnings];
   const checked = new Set<RuntimeName>(runtimes);
   if (dirs.length > 0) checked.add('podman');
   for (const r of checked) for (const p of RUNTIMES[r].check(facts)) out.push(`${p.message}; fix: ${p.fix}`);

@@ -16,7 +16,7 @@
 import path from 'node:path';
 import { isMap, type Document } from 'yaml';
 import { CERTS_DIRS, CONFIG_FILES } from '../core/defaults.js';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from './types.js';
 import { inputError } from '../core/errors.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { yamlString } from '../core/template.js';

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
-import type { Problem } from '../../core/doctor.js';
+import type { Problem } from '../../runtimes/types.js';
 import type { Out } from '../output.js';
 import { renderWarnings } from '../render-common.js';
 import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
-const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', containerd: 'containerd' };
+const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', 'podman-system': 'podman 6', containerd: 'containerd' };
 
 function renderProblem(out: Out, p: Problem): void {
   const s = out.style;
@@ -20,6 +20,13 @@ export function renderDoctor(r: DoctorResult, out: Out): void {
   for (const h of r.hosts) {
     const mark = h.problems.length ? s.red(s.fail) : s.green(s.ok);
     out.line(`${mark} ${s.bold(h.name)}  ${s.dim(`${KIND_LABEL[h.kind]}, ${h.path}`)}`);
+    if (h.probe) {
+      const pr = h.probe;
+      const who = pr.user !== undefined ? `; the registry saw user ${pr.user}${pr.authnMethod ? ` (${pr.authnMethod})` : ''}` : '';
+      const mark2 = pr.ok ? s.green(s.ok) : s.red(s.fail);
+      out.line(`    ${mark2} probe ${pr.url}: presented ${pr.presented.subject ?? 'no client certificate'} (${pr.presented.source})`);
+      if (pr.ok) out.line(`      ${pr.answer}${who}`);
+    }
     for (const p of h.problems) renderProblem(out, p);
   }
   for (const p of r.problems) renderProblem(out, p);
@@ -50,6 +57,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
     .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)")
     .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)")
+    .option('--probe', "also connect to each registry with exactly the files its runtime would present, and report the registry's answer (TLS alert, 401, 200, the user it saw)")
+    .option('--runtime-version <name=version>', 'judge the rules for this release instead of the installed one (docker=28.5.2, containerd=2.1.9, podman=5.8.6); repeatable', collect)
     .option('--crl <file>', 'also check this CRL (e.g. pki/crl.pem): a problem once its nextUpdate has passed, a warning within 2 days');
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -58,6 +67,7 @@ export function register(program: Command, rt: Runtime): void {
       ['sudo regcert doctor', 'every registry folder of every runtime on this machine'],
       ['sudo regcert doctor registry.example.com:5000 --runtime podman', 'what Podman/skopeo will use for one registry'],
       ['regcert doctor --certs-dir docker=./certs.d --daemon-json ./daemon.json --json', 'a copied tree, as JSON'],
+      ['sudo regcert doctor registry.example.com:5000 --probe', 'will a pull from this machine work? (a TLS handshake with what each runtime presents)'],
     ]),
   );
   cmd.action(async (host: string | undefined, o: DoctorOptions) => {

@@ -51,6 +51,8 @@ export function register(program: Command, rt: Runtime): void {
     .option('--certs-dir <root>', 'certs.d root to write into (only with a single --runtime)')
     .option('--config <file>', 'merge this host\'s entry into FILE: buildkitd.toml (buildkit), registries.yaml (k3s, rke2) or config.toml (containerd: config_path)')
     .option('--daemon-json <file>', "Docker's daemon.json, for the insecure-registries warning (default /etc/docker/daemon.json)")
+    .option('--migrate-mirrors', "with --runtime containerd --config: move the config's legacy registry mirrors into hosts.toml files (containerd refuses them beside config_path)")
+    .option('--runtime-version <name=version>', 'judge the runtime rules for this release instead of the installed one (docker=28.5.2, containerd=2.1.9, podman=5.8.6); repeatable', collect)
     .option('--dry-run', 'print what would be written and write nothing')
     .option('--timeout <seconds>', 'with --fetch-ca: give up after this many seconds', parseSeconds);
   addAllowExtraOption(cmd);

@@ -9,68 +9,18 @@
  * "X.key" (and the reverse); the pair is loaded with Go's
  * tls.LoadX509KeyPair, so the key must be unencrypted and match.
  */
-import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
-import { EXPIRY_WARNING_DAYS } from './defaults.js';
-import { ekuNames } from './describe.js';
-import { daysUntil } from './time.js';
-import { tryParseRegistryHost } from './registry-host.js';
-import { isEncryptedPrivateKey, parsePrivateKey } from './keys.js';
+import path from 'node:path';
+import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
+import { ekuNames } from '../core/describe.js';
+import { daysUntil } from '../core/time.js';
+import { tryParseRegistryHost } from '../core/registry-host.js';
+import { isEncryptedPrivateKey, parsePrivateKey } from '../core/keys.js';
 import type { KeyObject } from 'node:crypto';
 
-export type RootKind = 'docker' | 'podman-user' | 'podman' | 'containerd';
-
-export interface FileSnapshot {
-  name: string;
-  /** Permission bits (st_mode & 0o777). */
-  mode: number;
-  data: Uint8Array;
-  /** Why it could not be read (permission denied, I/O error): present, but not examined. */
-  unreadable?: string | undefined;
-}
-
-export interface HostDirSnapshot {
-  root: string;
-  kind: RootKind;
-  /** The folder name: HOST[:PORT]. */
-  name: string;
-  path: string;
-  files: FileSnapshot[];
-  /** Absolute paths named by its hosts.toml that exist (the reader checks them). */
-  existing: string[];
-  /** Why the folder could not be listed: it exists, but nothing in it was examined. */
-  unreadable?: string | undefined;
-}
-
-export type ProblemCode =
-  | 'bad-host-name'
-  | 'cert-without-key'
-  | 'key-without-cert'
-  | 'key-mismatch'
-  | 'key-unreadable'
-  | 'key-permissions'
-  | 'no-client-auth'
-  | 'expired'
-  | 'expiring'
-  | 'untrusted-chain'
-  | 'bad-certificate'
-  | 'insecure-registry'
-  | 'hosts-toml-missing-file'
-  | 'shadowed'
-  | 'stray-ca-key'
-  | 'not-installed'
-  | 'unreadable'
-  | 'containerd-config'
-  | 'containerd-config-path'
-  | 'crl-stale'
-  | 'crl-not-yet-valid';
-
-export interface Problem {
-  code: ProblemCode;
-  /** The file (or folder) the problem is about. */
-  path: string;
-  message: string;
-  fix: string;
-}
+import { missingPartner } from './certs-d.js';
+import { hostsTomlFiles, parseHostsToml } from './hosts-toml.js';
+import type { HostDirSnapshot, Problem } from './types.js';
 
 export interface DoctorContext {
   now?: Date;
@@ -106,18 +56,6 @@ async function chainsTo(leaf: Certificate, extra: Certificate[], roots: Certific
   return false;
 }
 
-/** The file names a containerd hosts.toml refers to in ca = … and client = … (strings only). */
-export function hostsTomlFiles(text: string): string[] {
-  const out: string[] = [];
-  // Values may span lines (arrays); take each key's value up to the next key or table.
-  const body = text.replace(/^\s*#.*$/gm, '');
-  const re = /^\s*(ca|client)\s*=\s*([\s\S]*?)(?=^\s*(?:[A-Za-z_][\w.-]*\s*=|\[\[?\s*[A-Za-z_])|(?![\s\S]))/gm;
-  for (const m of body.matchAll(re)) {
-    for (const s of m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)) out.push(s[1] !== undefined ? JSON.parse(`"${s[1]}"`) as string : s[2]!);
-  }
-  return out;
-}
-
 function expiryProblem(cert: Certificate, file: string, what: string, now: Date, fix: string): Problem | undefined {
   const left = daysUntil(cert.notAfter, now);
   if (cert.notAfter.getTime() <= now.getTime()) {
@@ -148,6 +86,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   }
   for (const f of d.files.filter((f) => f.unreadable !== undefined)) problems.push(unreadableProblem(join(d.path, f.name), f.unreadable!));
   const byName = new Map(d.files.map((f) => [f.name, f]));
+  const names = new Set(byName.keys());
   const readable = d.files.filter((f) => f.unreadable === undefined);
   const cas: Array<{ file: string; cert: Certificate }> = [];
   for (const f of readable.filter((f) => f.name.endsWith('.crt'))) {
@@ -166,7 +105,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   for (const f of readable.filter((f) => f.name.endsWith('.cert'))) {
     const file = join(d.path, f.name);
     const base = f.name.slice(0, -'.cert'.length);
-    const keyFile = byName.get(`${base}.key`);
+    const keyFile = missingPartner(f.name, names) === undefined ? byName.get(`${base}.key`) : undefined;
     const certs = tryCerts(f.data);
     if (!certs) {
       problems.push({ code: 'bad-certificate', path: file, message: `${file} is not a PEM certificate`, fix: 'reinstall the client certificate with "regcert install-host"' });
@@ -234,7 +173,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   // Keys without a certificate: a stray CA key is worse than a leftover.
   for (const f of readable.filter((f) => f.name.endsWith('.key'))) {
     const base = f.name.slice(0, -'.key'.length);
-    if (byName.has(`${base}.cert`)) continue;
+    if (missingPartner(f.name, names) === undefined) continue;
     const file = join(d.path, f.name);
     let key: KeyObject | undefined;
     try {
@@ -264,7 +203,17 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   const toml = byName.get('hosts.toml');
   if (toml && toml.unreadable === undefined) {
     const tomlPath = join(d.path, 'hosts.toml');
-    for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
+    const text = Buffer.from(toml.data).toString('utf8');
+    const parsed = parseHostsToml(text);
+    if ('error' in parsed) {
+      problems.push({
+        code: 'bad-hosts-toml',
+        path: tomlPath,
+        message: `${tomlPath} is ${parsed.error.startsWith('not valid') ? parsed.error : `not what containerd reads: ${parsed.error}`}: containerd fails every pull from ${d.name}`,
+        fix: `fix it, or write it anew with "regcert install-host ${d.name} --runtime containerd … --force"`,
+      });
+    }
+    for (const ref of hostsTomlFiles(text)) {
       if (!d.existing.includes(resolveRef(d.path, ref))) {
         problems.push({
           code: 'hosts-toml-missing-file',
@@ -280,7 +229,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
 
 /** A path named in hosts.toml: absolute, or relative to the host folder. */
 export function resolveRef(dir: string, ref: string): string {
-  return ref.startsWith('/') ? ref : join(dir, ref);
+  return path.resolve(dir, ref);
 }
 
 /** Present but not readable: never reported as missing (doctor fails closed). */
