@@ -14,6 +14,7 @@ import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/f
 import { readTemplate } from '../io/templates.js';
 import { configPathLines, renderHostsToml } from '../runtimes/containerd.js';
 import type { ScheduleOptions } from './config-schedule.js';
+import type { TokenAuthOptions } from './config-token-auth.js';
 import type { CommandContext } from './context.js';
 
 export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd'] as const;
@@ -29,7 +30,7 @@ const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
   systemd: 'regcert-renew.service',
 };
 
-export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'> {
+export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'>, TokenAuthOptions {
   target: string;
   dir?: string | undefined;
   host?: string | undefined;
@@ -37,12 +38,6 @@ export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'fo
   serverCert?: string | undefined;
   upstream?: string | undefined;
   mke?: string | undefined;
-  /** token-auth: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
-  realm?: string | undefined;
-  service?: string | undefined;
-  issuer?: string | undefined;
-  cert?: string | undefined;
-  expiration?: number | undefined;
   out?: string | undefined;
   force?: boolean | undefined;
   /** nginx: add ssl_crl DIR/crl.pem (see "regcert crl"). */
