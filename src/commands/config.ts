@@ -3,7 +3,8 @@
  * rendered from templates/ with absolute paths into the PKI directory.
  */
 import path from 'node:path';
-import { certificateToPem, isSignedBy } from '../core/certificates.js';
+import { certificateToPem } from '../core/certificates.js';
+import { verifyChain } from '../core/chain.js';
 import { CERTS_DIRS, CONFIG_FILES, CRL_FILE, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { certificateSans } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -93,10 +94,8 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost, ctx:
   const { chain, leaf } = await readServiceKeyPair(certificate, key, { what: 'server', hint, flag: '--server-cert', users: 'registries and nginx' }, ctx);
   const ca = (await readCertificateFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`))[0]!;
   const warnings: string[] = [];
-  const signers = [ca, ...chain.slice(1)];
-  let signed = false;
-  for (const s of signers) if (await isSignedBy(leaf, s)) signed = true;
-  if (!signed) warnings.push(`${certificate} is not signed by ${clientca} (or an intermediate in its file): clients that trust only this CA will refuse the server`);
+  const verdict = await verifyChain(chain, [ca], { now: ctx.now, usage: 'serverAuth' });
+  if (!verdict.ok) warnings.push(`${certificate} does not verify against ${clientca} (with the intermediates in its file): ${verdict.reason}; clients that trust only this CA will refuse the server`);
   const sans = certificateSans(leaf).map((s) => s.value.toLowerCase());
   const host = hp.bareHost.toLowerCase();
   const covered = sans.some((s) => s === host || (s.startsWith('*.') && host.endsWith(s.slice(1)) && host.split('.').length === s.split('.').length));

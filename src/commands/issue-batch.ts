@@ -17,19 +17,20 @@
  * manifest records) are skipped; an entry of ours left incomplete is
  * issued again.
  */
-import { createHash, createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
-import { lstat, opendir } from 'node:fs/promises';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { opendir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
-import { issuerOf, parseCertificates } from '../core/certificates.js';
+import { assertCanIssue, type Usage } from '../core/chain.js';
+import { isSignedBy, issuerOf, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
 import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
-import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
+import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, statIfExists, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
 import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
@@ -120,13 +121,9 @@ function paths(outDir: string, name: string) {
 }
 
 async function readIfExists(file: string): Promise<Uint8Array | undefined> {
-  try {
-    const st = await lstat(file);
-    if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, 'remove it or choose another --out-dir');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const st = await statIfExists(file);
+  if (st === undefined) return undefined;
+  if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, 'remove it or choose another --out-dir');
   return readInputFile(file, 'file');
 }
 
@@ -138,7 +135,7 @@ function sha256Hex(data: Uint8Array): string {
  * Is this entry new, complete (skip), or ours but incomplete (issue again)?
  * Anything else in the way is refused unless --force.
  */
-async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<{ state: EntryState; serial?: string }> {
+async function entryState(name: string, outDir: string, ca: Certificate, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<{ state: EntryState; serial?: string }> {
   const p = paths(outDir, name);
   const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
   if (!cert && !key && !pfx) return { state: 'new' };
@@ -147,13 +144,13 @@ async function entryState(name: string, outDir: string, caNative: NodeX509, p12:
     operationError('FILE_EXISTS', `${file} already exists and is not an entry this batch made with this CA`, 'pass --force to replace it, or choose another --out-dir', { details: { path: file } });
   // Entries are written certificate first: a key or .p12 without its certificate is not ours.
   if (!cert) throw refuse(key ? p.key : p.p12);
-  let leaf: NodeX509;
+  let leaf: Certificate;
   try {
-    leaf = new NodeX509(Buffer.from(cert));
+    leaf = parseCertificates(cert, p.cert)[0]!;
   } catch {
     throw refuse(p.cert);
   }
-  if (!leaf.checkIssued(caNative) || !leaf.verify(caNative.publicKey)) throw refuse(p.cert);
+  if (!(await isSignedBy(leaf, ca))) throw refuse(p.cert);
   let pair = false;
   if (key) {
     let k: KeyObject | undefined;
@@ -162,7 +159,7 @@ async function entryState(name: string, outDir: string, caNative: NodeX509, p12:
     } catch {
       k = undefined;
     }
-    pair = k !== undefined && leaf.checkPrivateKey(k);
+    pair = k !== undefined && keyMatchesCertificate(k, leaf);
   }
   if (!pair) return { state: 'redo' };
   if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return { state: 'redo' };
@@ -268,7 +265,6 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   // Pass 1: every row valid, no name twice, nothing foreign in the way. Nothing is generated yet.
   ctx.progress?.(`checking ${what}`);
   const ca: LoadedCa = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
-  const caNative = new NodeX509(Buffer.from(ca.cert.rawData));
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
@@ -284,19 +280,23 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let total = 0;
   let toIssue = 0;
   let format: 'csv' | 'jsonl' = 'csv';
+  const usages = new Set<Usage>();
   for await (const { req, no, format: f } of rows()) {
     format = f;
+    if (req.server) usages.add('serverAuth');
+    if (req.client) usages.add('clientAuth');
     // Two names that differ only in case would be one file on a case-insensitive disk.
     const key = req.name.toLowerCase();
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const { state, serial } = present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
+    const { state, serial } = present.has(key) ? await entryState(req.name, outDir, ca.cert, p12, manifest, force) : { state: 'new' as const };
     if (state !== 'new') known.set(req.name, state);
     if (serial !== undefined) completeSerials.set(req.name, serial);
     if (state !== 'complete') toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
+  await assertCanIssue(ca.chain, [...usages], dir, ctx.now);
 
   // Files are written first and recorded second: complete entries that a killed run wrote but had not
   // recorded yet are recorded now (parsed from their files: only these few).

@@ -255,8 +255,8 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   if (opts.install !== undefined) {
     const p = installable[0]!;
     const keyPath = p.keyPath ?? path.join(path.dirname(p.certPath), `${p.entry.name}.key`);
-    const chainFile = path.join(dir, 'ca-chain.crt');
-    const caFile = (await pathExists(chainFile)) ? chainFile : path.join(dir, 'ca.crt');
+    // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
+    const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
     const { installHost } = await import('./install-host.js');
     const inst = await installHost(
       {

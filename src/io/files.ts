@@ -49,7 +49,7 @@ import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, ope
 import path from 'node:path';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
-import { readInputFile } from './read.js';
+import { pathExists, readInputFile } from './read.js';
 import { assertSafeWriteDir } from './safe-path.js';
 import { findTool, runTool } from './tool.js';
 
@@ -537,7 +537,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
 }
 
 /** Every input file is read here, bounded by kind (see read.ts). */
-export { readInputFile, type InputKind } from './read.js';
+export { pathExists, readInputFile, readInputFileIfExists, statIfExists, type InputKind } from './read.js';
 
 /**
  * Appends text to a log-like file (created with `mode`, never through a
@@ -568,14 +568,6 @@ export async function appendDurably(file: string, text: string, mode: number): P
   });
 }
 
-export async function pathExists(p: string): Promise<boolean> {
-  try {
-    await fsp.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Undo for multi-step commands (quickstart): removes the files a run wrote
