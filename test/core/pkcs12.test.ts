@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLeaf, createRootCa, isSignedBy, parseCertificates } from '../../src/core/certificates.js';
 import { orderChain } from '../../src/core/chain.js';
