@@ -141,3 +141,8 @@ export function addCredentialOptions(cmd: Command, keyNote = 'its private key'):
   addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
   return addSecretOptions(cmd, 'password', 'password of the --p12 file');
 }
+
+/** --purpose client|server: the TLS usage a chain must permit (core/chain.ts parsePurpose checks it). */
+export function addPurposeOption(cmd: Command, note = ''): Command {
+  return cmd.option('--purpose <use>', `client or server: the chain must permit that TLS use (EKU of the leaf and of every CA on it)${note}`);
+}

@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { describeEkus, leafAndIntermediates, permitsUsage, verifyChain } from '../core/chain.js';
+import { describeEkus, leafAndIntermediates, permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
 import { certificateToPem, type Certificate } from '../core/certificates.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
@@ -104,7 +104,7 @@ export async function readClientIdentity(opts: CredentialOptions, ctx: CommandCo
 export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[], now?: Date): Promise<string> {
   const certs = await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle');
   const verdict = await verifyChain(chain, certs, { now, usage: 'clientAuth' });
-  if (!verdict.ok && verdict.fault !== 'no-issuer') {
+  if (!verdict.ok && !reachesNoAnchor(verdict)) {
     throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${file}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
   }
   // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.

@@ -179,6 +179,25 @@ export async function verifyChain(chain: readonly Certificate[], anchors: readon
 }
 
 /**
+ * A verdict that only says "this chain leads to none of these anchors" (no
+ * issuer of that name among them, or one with another key): the
+ * certificate may belong to another PKI, which commands that are not sure
+ * of the anchor (install-host's --ca is the registry's CA) only warn about.
+ * Every other failure means the chain reached the anchor and is broken.
+ */
+export function reachesNoAnchor(v: ChainCheck): boolean {
+  return !v.ok && v.fault === 'no-issuer';
+}
+
+/** --purpose client|server, as a usage. */
+export function parsePurpose(value: string | undefined): Usage | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'client') return 'clientAuth';
+  if (value === 'server') return 'serverAuth';
+  throw inputError('BAD_PURPOSE', `invalid --purpose "${value}"`, 'pass --purpose client (TLS client authentication) or --purpose server');
+}
+
+/**
  * `others` as a chain file carries them after `leaf`: each issuer found
  * among them (the walk of verifyChain, signatures checked), then the rest in
  * their order. For a PKCS#12 whose bags come in any order.

@@ -15,7 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { certificateToPem, createLeaf, isSelfSigned, type Certificate } from '../core/certificates.js';
-import { permitsUsage, verifyChain } from '../core/chain.js';
+import { permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, publicKeyDer } from '../core/keys.js';
 import { readKeyPair } from '../io/credentials.js';
@@ -68,7 +68,7 @@ async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: stri
     }
     // A certificate from another PKI (a public one) is the admin's choice; one from this CA must verify.
     const verdict = await verifyChain(chain, anchors, { usage: 'serverAuth' });
-    if (!verdict.ok && verdict.fault !== 'no-issuer') {
+    if (!verdict.ok && !reachesNoAnchor(verdict)) {
       throw inputError('CHAIN_REFUSED', `${crtPath} would be refused by clients that trust ${path.join(opts.dir, 'ca.crt')}: ${verdict.reason}`, `issue a new one: regcert issue ${opts.serverCert} --server --dir ${opts.dir}`);
     }
     return { cert: chain.map(certificateToPem).join(''), key: exportPrivateKeyPem(key), source: crtPath };
