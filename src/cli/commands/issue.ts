@@ -4,7 +4,7 @@ import type { IssueOptions, IssueResult } from '../../commands/issue.js';
 import { inputError } from '../../core/errors.js';
 import { renderCertificate, renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderIssue(r: IssueResult, out: Out): void {
   const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ') || 'token signing, no EKU';
@@ -43,7 +43,7 @@ export function register(program: Command, rt: Runtime): void {
     .summary('issue a server and/or client certificate')
     .description('Issue a certificate signed by the CA in --dir: OUT/NAME.crt (leaf + intermediates) and OUT/NAME.key (0600).\nWith --csr, sign an existing PKCS#10 request instead and write only OUT/NAME.crt.')
     .argument('[name]', 'file name of the certificate; also the CN, and the DNS SAN of a server certificate when no SAN is given')
-    .option('--dir <dir>', 'CA directory (ca.crt, ca.key)', 'pki')
+    .addOption(dirOption('CA directory (ca.crt, ca.key)'))
     .option('--out-dir <dir>', 'where to write NAME.crt and NAME.key (default: --dir)')
     .option('--server', 'TLS server certificate (EKU serverAuth)')
     .option('--client', 'TLS client certificate (EKU clientAuth)')
