@@ -26,15 +26,18 @@ export function renderIssueBatch(r: IssueBatchResult, out: Out): void {
   renderNext(out, r.next);
 }
 
-/** What --batch cannot be combined with: each row carries these. */
-const NOT_WITH_BATCH: Array<[Exclude<keyof IssueOptions, 'name'>, string]> = [
-  ['server', '--server'],
-  ['client', '--client'],
-  ['san', '--san'],
-  ['cn', '--cn'],
-  ['csr', '--csr'],
-  ['keyPasswordFile', '--key-password-file'],
-  ['keyPasswordEnv', '--key-password-env'],
+const ROWS_CARRY = 'each row gives its name, SANs, profile and days; keys are written unencrypted (use --p12 for protected copies)';
+/** What --batch does not honour (each row carries these, or a batch makes no such certificates): refused, never ignored. */
+const NOT_WITH_BATCH: Array<[Exclude<keyof IssueOptions, 'name'>, string, string]> = [
+  ['server', '--server', ROWS_CARRY],
+  ['client', '--client', ROWS_CARRY],
+  ['san', '--san', ROWS_CARRY],
+  ['cn', '--cn', ROWS_CARRY],
+  ['csr', '--csr', ROWS_CARRY],
+  ['keyPasswordFile', '--key-password-file', ROWS_CARRY],
+  ['keyPasswordEnv', '--key-password-env', ROWS_CARRY],
+  ['tokenSigning', '--token-signing', 'a batch makes TLS certificates (profile client, server or client+server): issue a token-signing certificate alone with "regcert issue NAME --token-signing"'],
+  ['allowWeak', '--allow-weak', 'a batch makes its own keys, which are never weak; --allow-weak is for signing a --csr'],
 ];
 
 export function register(program: Command, rt: Runtime): void {
@@ -77,8 +80,8 @@ export function register(program: Command, rt: Runtime): void {
     if (o.batch !== undefined) {
       const batch = o.batch;
       if (name !== undefined) throw inputError('USAGE', 'NAME and --batch cannot be combined', 'each row of the --batch file names its certificate');
-      for (const [k, flag] of NOT_WITH_BATCH) {
-        if (o[k] !== undefined) throw inputError('USAGE', `${flag} cannot be combined with --batch`, 'each row gives its name, SANs, profile and days; keys are written unencrypted (use --p12 for protected copies)');
+      for (const [k, flag, hint] of NOT_WITH_BATCH) {
+        if (o[k] !== undefined) throw inputError('USAGE', `${flag} cannot be combined with --batch`, hint);
       }
       await runCommand(rt, cmd, async (ctx) => (await import('../../commands/issue-batch.js')).issueBatch({ ...o, batch }, ctx), renderIssueBatch);
       return;
