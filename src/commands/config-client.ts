@@ -14,7 +14,6 @@ import { inputError } from '../core/errors.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import type { CredentialOptions } from '../io/credentials.js';
 import { certsDirFiles, hostFolderName } from '../runtimes/certs-d.js';
-import type { ConfigOptions } from './config.js';
 import type { CommandContext } from './context.js';
 import { readClientIdentity, readRegistryCa, withPkiClient } from './install-host.js';
 
@@ -79,7 +78,16 @@ function renderRecipe(r: ClientConfigResult, runtime: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function buildClientConfig(opts: ConfigOptions, hp: RegistryHost, ctx: CommandContext): Promise<ClientConfig> {
+/** What `config client` reads of config's options (declared here, so config.ts imports this module and not the reverse). */
+export interface ClientConfigOptions extends CredentialOptions {
+  tool?: string | undefined;
+  certsDir?: string | undefined;
+  dir?: string | undefined;
+  client?: string | undefined;
+  ca?: string | undefined;
+}
+
+export async function buildClientConfig(opts: ClientConfigOptions, hp: RegistryHost, ctx: CommandContext): Promise<ClientConfig> {
   const tool = parseClientTool(opts.tool);
   const o = withPkiClient(opts);
   const warnings: string[] = [];

@@ -22,8 +22,17 @@ import { inputError } from '../core/errors.js';
 import { validateCertName } from '../core/leaf-request.js';
 import { x509 } from '../core/x509.js';
 import { readServiceKeyPair } from '../io/credentials.js';
-import type { ConfigOptions } from './config.js';
 import type { CommandContext } from './context.js';
+
+/** What `config token-auth` reads of the config options: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
+export interface TokenAuthOptions {
+  dir?: string | undefined;
+  realm?: string | undefined;
+  service?: string | undefined;
+  issuer?: string | undefined;
+  cert?: string | undefined;
+  expiration?: number | undefined;
+}
 
 export interface TokenAuthConfig {
   service: string;
@@ -68,7 +77,7 @@ function parseExpiration(value: number | undefined): number {
   return v;
 }
 
-export async function buildTokenAuth(opts: ConfigOptions, ctx: CommandContext): Promise<TokenAuthConfig> {
+export async function buildTokenAuth(opts: TokenAuthOptions, ctx: CommandContext): Promise<TokenAuthConfig> {
   const warnings: string[] = [];
   const realm = parseRealm(opts.realm, warnings);
   const service = parseLabel(opts.service, '--service', 'registry.example.com');

@@ -10,7 +10,6 @@ import { validateCertName } from '../core/leaf-request.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { buildZotHttp, parseUriPattern, parseZotIdentity, zotIdentityOf, ZOT_IDENTITY_ATTRIBUTE, type ZotIdentity } from '../core/zot.js';
 import { readCertificateFile } from '../io/credentials.js';
-import type { ConfigOptions } from './config.js';
 
 /** The user name in the example policy when no --client names a certificate. */
 const PLACEHOLDER_USER = 'IDENTITY';
@@ -22,8 +21,16 @@ export interface ZotConfig {
   zot: { identity: ZotIdentity; identityAttribute: string; uriSanPattern?: string | undefined; user: string; userFrom: string | null };
 }
 
+/** What `config zot` reads of config's options (declared here, so config.ts imports this module and not the reverse). */
+export interface ZotOptions {
+  dir?: string | undefined;
+  client?: string | undefined;
+  identity?: string | undefined;
+  uriPattern?: string | undefined;
+}
+
 export async function buildZotConfig(
-  opts: ConfigOptions,
+  opts: ZotOptions,
   hp: RegistryHost,
   server: { certificate: string; key: string; clientca: string; warnings: string[] },
 ): Promise<ZotConfig> {

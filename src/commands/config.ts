@@ -3,7 +3,8 @@
  * rendered from templates/ with absolute paths into the PKI directory.
  */
 import path from 'node:path';
-import { certificateToPem, isSignedBy } from '../core/certificates.js';
+import { certificateToPem } from '../core/certificates.js';
+import { verifyChain } from '../core/chain.js';
 import { CERTS_DIRS, CONFIG_FILES, CRL_FILE, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { certificateSans } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -17,6 +18,7 @@ import type { CredentialOptions } from '../io/credentials.js';
 import type { ClientConfigResult } from './config-client.js';
 import type { ScheduleOptions } from './config-schedule.js';
 import type { ZotConfig } from './config-zot.js';
+import type { TokenAuthOptions } from './config-token-auth.js';
 import type { CommandContext } from './context.js';
 
 export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd', 'client', 'zot'] as const;
@@ -32,7 +34,7 @@ const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth' | 'client' | 'zot
   systemd: 'regcert-renew.service',
 };
 
-export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'>, Omit<CredentialOptions, 'cert'> {
+export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'>, Omit<CredentialOptions, 'cert'>, TokenAuthOptions {
   target: string;
   dir?: string | undefined;
   host?: string | undefined;
@@ -40,12 +42,6 @@ export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'fo
   serverCert?: string | undefined;
   upstream?: string | undefined;
   mke?: string | undefined;
-  /** token-auth: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
-  realm?: string | undefined;
-  service?: string | undefined;
-  issuer?: string | undefined;
-  cert?: string | undefined;
-  expiration?: number | undefined;
   out?: string | undefined;
   force?: boolean | undefined;
   /** nginx: add ssl_crl DIR/crl.pem (see "regcert crl"). */
@@ -112,10 +108,8 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost, ctx:
   const { chain, leaf } = await readServiceKeyPair(certificate, key, { what: 'server', hint, flag: '--server-cert', users: 'registries and nginx' }, ctx);
   const ca = (await readCertificateFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`))[0]!;
   const warnings: string[] = [];
-  const signers = [ca, ...chain.slice(1)];
-  let signed = false;
-  for (const s of signers) if (await isSignedBy(leaf, s)) signed = true;
-  if (!signed) warnings.push(`${certificate} is not signed by ${clientca} (or an intermediate in its file): clients that trust only this CA will refuse the server`);
+  const verdict = await verifyChain(chain, [ca], { now: ctx.now, usage: 'serverAuth' });
+  if (!verdict.ok) warnings.push(`${certificate} does not verify against ${clientca} (with the intermediates in its file): ${verdict.reason}; clients that trust only this CA will refuse the server`);
   const sans = certificateSans(leaf).map((s) => s.value.toLowerCase());
   const host = hp.bareHost.toLowerCase();
   const covered = sans.some((s) => s === host || (s.startsWith('*.') && host.endsWith(s.slice(1)) && host.split('.').length === s.split('.').length));

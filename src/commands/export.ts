@@ -198,7 +198,7 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
   const input = withPkiClient(opts);
   const id = await readClientIdentity(input, ctx);
   let caPem: string;
-  if (input.ca !== undefined) caPem = await readRegistryCa(input.ca, id.chain, id.creds.source, warnings);
+  if (input.ca !== undefined) caPem = await readRegistryCa(input.ca, id.chain, id.creds.source, warnings, ctx.now);
   else if (id.creds.ca !== undefined) caPem = id.creds.ca.map(certificateToPem).join(''); // a client bundle's ca.pem
   else throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s server certificate)');
   const material: ClientMaterial = { clientCert: id.clientCert, clientKey: id.clientKey, caPem };

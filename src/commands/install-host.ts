@@ -10,9 +10,9 @@
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
 import path from 'node:path';
-import { chainsTo, leafAndIntermediates } from '../core/chain.js';
+import { describeEkus, leafAndIntermediates, permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
 import { certificateToPem, type Certificate } from '../core/certificates.js';
-import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DEFAULT_PKI_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import type { HostDirSnapshot, RootKind } from '../runtimes/types.js';
 import { inputError, operationError } from '../core/errors.js';
@@ -99,22 +99,31 @@ export function withPkiClient<T extends CredentialOptions & { client?: string | 
   return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: opts.ca ?? path.join(dir, 'ca.crt') };
 }
 
-/** The client identity install-host and export lay out: key matches, clientAuth EKU, leaf + intermediates as PEM, key unencrypted. */
+/** The client identity install-host and export lay out: key matches, usable for clientAuth (core/chain.ts), leaf + intermediates as PEM, key unencrypted. */
 export async function readClientIdentity(opts: CredentialOptions, ctx: CommandContext) {
   const creds = await readCredentials(opts, ctx);
-  const ekus = ekuNames(creds.leaf);
-  if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
-    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
+  if (!permitsUsage(creds.leaf, 'clientAuth')) {
+    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${describeEkus(creds.leaf)}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
   }
   const chain = leafAndIntermediates(creds.chain);
   return { creds, chain, clientCert: chain.map(certificateToPem).join(''), clientKey: exportPrivateKeyPem(creds.key) };
 }
 
-/** The registry CA file (--ca) as PEM; warns when the client chain does not reach it. */
-export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[]): Promise<string> {
+/**
+ * The registry CA file (--ca) as PEM. The client chain is judged against it
+ * (core/chain.ts, for clientAuth): one that reaches it but would be refused
+ * (expired or non-CA intermediate, bad signature, a CA whose EKU omits
+ * clientAuth, too long) is refused; one that does not reach it at all only
+ * warns, since the registry may trust another client CA.
+ */
+export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[], now?: Date): Promise<string> {
   const certs = await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle');
+  const verdict = await verifyChain(chain, certs, { now, usage: 'clientAuth' });
+  if (!verdict.ok && !reachesNoAnchor(verdict)) {
+    throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${file}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
+  }
   // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
-  if (!(await chainsTo(chain, certs)).ok) {
+  if (!verdict.ok) {
     warnings.push(
       `${certLabel} does not chain to ${file}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
     );
@@ -155,7 +164,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   let caPem: string;
   let caFrom: string;
   if (opts.ca !== undefined) {
-    caPem = await readRegistryCa(opts.ca, chain, creds.source, warnings);
+    caPem = await readRegistryCa(opts.ca, chain, creds.source, warnings, ctx.now);
     caFrom = opts.ca;
   } else if (opts.fetchCa !== true && creds.ca !== undefined) {
     caPem = creds.ca.map(certificateToPem).join('');

@@ -18,20 +18,21 @@
  * records) are skipped; any other file in the way refuses the whole batch
  * (exit 2 naming the row) unless --force (core/batch-rows.ts batchEntryState).
  */
-import { createHash, createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
-import { lstat, opendir } from 'node:fs/promises';
+import { createHash, createPrivateKey } from 'node:crypto';
+import { opendir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { batchEntryState, createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest, type ExistingEntryFacts } from '../core/batch-rows.js';
 import { CA_DIR_FILES } from '../core/ca-dir.js';
-import { issuerOf, parseCertificates } from '../core/certificates.js';
+import { assertCanIssue, type Usage } from '../core/chain.js';
+import { isCa, isSignedBy, issuerOf, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
 import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
-import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, removeFile, writeFiles, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
+import { appendDurably, completeInterruptedWrites, pathExists, readInputFile, removeFile, statIfExists, writeFiles, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
 import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
@@ -131,13 +132,9 @@ function paths(outDir: string, name: string) {
 }
 
 async function readIfExists(file: string): Promise<Uint8Array | undefined> {
-  try {
-    const st = await lstat(file);
-    if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, 'remove it or choose another --out-dir');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const st = await statIfExists(file);
+  if (st === undefined) return undefined;
+  if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, 'remove it or choose another --out-dir');
   return readInputFile(file, 'file');
 }
 
@@ -146,23 +143,23 @@ function sha256Hex(data: Uint8Array): string {
 }
 
 /** What is at a row's files in OUT (read and parsed here; judged by core/batch-rows.ts batchEntryState). */
-async function existingEntryFacts(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, madeByBatch: (serial: string) => boolean): Promise<ExistingEntryFacts> {
+async function existingEntryFacts(name: string, outDir: string, ca: Certificate, p12: boolean, manifest: Map<string, string>, madeByBatch: (serial: string) => boolean): Promise<ExistingEntryFacts> {
   const p = paths(outDir, name);
   const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
   const facts: ExistingEntryFacts = { cert: cert !== undefined, key: key !== undefined, p12: pfx !== undefined, keyMatches: false, p12Recorded: false, madeByBatch: false };
   if (!cert) return facts;
-  let leaf: NodeX509;
+  let leaf: Certificate;
   try {
-    leaf = new NodeX509(Buffer.from(cert));
+    leaf = parseCertificates(cert, p.cert)[0]!;
   } catch {
     return facts;
   }
   const serial = normalizeSerial(leaf.serialNumber);
-  facts.parsed = { signedByCa: leaf.checkIssued(caNative) && leaf.verify(caNative.publicKey), isCa: leaf.ca, serial };
+  facts.parsed = { signedByCa: await isSignedBy(leaf, ca), isCa: isCa(leaf), serial };
   facts.madeByBatch = madeByBatch(serial);
   if (key) {
     try {
-      facts.keyMatches = leaf.checkPrivateKey(createPrivateKey(Buffer.from(key)));
+      facts.keyMatches = keyMatchesCertificate(createPrivateKey(Buffer.from(key)), leaf);
     } catch {
       facts.keyMatches = false;
     }
@@ -301,7 +298,6 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   // Pass 1: every row valid, no name twice, nothing foreign in the way. Nothing is generated yet.
   ctx.progress?.(`checking ${what}`);
   const ca: LoadedCa = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
-  const caNative = new NodeX509(Buffer.from(ca.cert.rawData));
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
@@ -325,14 +321,17 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     const made = batchMade;
     return (serial) => made.has(serial);
   };
+  const usages = new Set<Usage>();
   for await (const { req, no, format: f } of rows()) {
     format = f;
+    if (req.server) usages.add('serverAuth');
+    if (req.client) usages.add('clientAuth');
     // Two names that differ only in case would be one file on a case-insensitive disk.
     const key = req.name.toLowerCase();
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const decision = present.has(key) ? batchEntryState(await existingEntryFacts(req.name, outDir, caNative, p12, manifest, await madeByBatch()), { p12, force }) : { state: 'new' as const };
+    const decision = present.has(key) ? batchEntryState(await existingEntryFacts(req.name, outDir, ca.cert, p12, manifest, await madeByBatch()), { p12, force }) : { state: 'new' as const };
     if (decision.state === 'refuse') {
       const file = paths(outDir, req.name)[decision.file];
       throw inputError('FILE_EXISTS', `${what} line ${no}: ${file} ${decision.why}`, 'pass --force to replace it (a new key and certificate), drop the row, or choose another --out-dir', { details: { path: file } });
@@ -342,6 +341,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     else toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
+  await assertCanIssue(ca.chain, [...usages], dir, ctx.now);
 
   // Files are written first and recorded second: complete entries that a killed run wrote but had not
   // recorded yet are recorded now (parsed from their files: only these few).

@@ -14,6 +14,7 @@ import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type Writt
 import { checkInventory, recordIssued } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
+import { assertCanIssue, type Usage } from '../core/chain.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
 
@@ -68,6 +69,8 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
 
   // The CA first: a missing CA or a wrong passphrase fails before any key is made.
   const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
+  const usages: Usage[] = [...(opts.server ? (['serverAuth'] as const) : []), ...(opts.client ? (['clientAuth'] as const) : [])];
+  await assertCanIssue(ca.chain, usages, dir, ctx.now);
 
   // The request: from a CSR, or a new key.
   let subject: JsonName | InstanceType<typeof x509.Name>;

@@ -15,7 +15,7 @@ import { inputError } from '../core/errors.js';
 import { isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
 import { exportPrivateKeyPem, generatePrivateKey, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
 import { parseRegistryHost } from '../core/registry-host.js';
-import { daysUntil, parseDuration } from '../core/time.js';
+import { daysUntil, parseDurationFlag } from '../core/time.js';
 import { x509 } from '../core/x509.js';
 import { pathExists, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { entryCertPath, entryKeyPath, INVENTORY_FILE, readInventory, recordIssued } from '../io/inventory.js';
@@ -75,13 +75,6 @@ const CA_ROTATION_HINT =
 
 const EXEC_TIMEOUT_MS = 10 * 60 * 1000;
 const EXEC_OUTPUT_MAX = 64 * 1024;
-
-function parseWindow(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined) throw inputError('BAD_DURATION', `invalid ${flag} "${value}"`, `${flag} takes a number of days such as 30d (also 12h, 2w)`);
-  return ms;
-}
 
 /** The certificates this run is about, from the inventory; throws when a NAME or SERIAL cannot be renewed. */
 function selectTargets(entries: InventoryEntry[], opts: RenewOptions, dir: string): InventoryEntry[] {
@@ -180,7 +173,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     throw inputError('RENEW_WHAT', opts.all ? 'NAME|SERIAL and --all are exclusive' : 'nothing to renew given', 'pass a certificate NAME or SERIAL, or --all');
   }
   if (opts.target !== undefined && ['ca', 'ca.crt'].includes(opts.target)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
-  const window = parseWindow(opts.ifExpiring, '--if-expiring') ?? (opts.all ? EXPIRY_WARNING_DAYS * DAY_MS : undefined);
+  const window = (opts.ifExpiring !== undefined ? parseDurationFlag(opts.ifExpiring, '--if-expiring') : undefined) ?? (opts.all ? EXPIRY_WARNING_DAYS * DAY_MS : undefined);
   if (opts.install !== undefined) parseRegistryHost(opts.install);
   if (opts.install === undefined && (opts.runtime?.length || opts.certsDir !== undefined)) {
     throw inputError('INSTALL_OPTIONS', '--runtime and --certs-dir only apply with --install', 'add --install HOST[:PORT]');
@@ -263,8 +256,8 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   if (opts.install !== undefined) {
     const p = installable[0]!;
     const keyPath = p.keyPath ?? path.join(path.dirname(p.certPath), `${p.entry.name}.key`);
-    const chainFile = path.join(dir, 'ca-chain.crt');
-    const caFile = (await pathExists(chainFile)) ? chainFile : path.join(dir, 'ca.crt');
+    // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
+    const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
     const { installHost } = await import('./install-host.js');
     const inst = await installHost(
       {

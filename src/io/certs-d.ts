@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { FileSnapshot, HostDirSnapshot, RootKind } from '../runtimes/types.js';
 import { isRegcertError } from '../core/errors.js';
-import { readInputFile } from './read.js';
+import { pathExists, readInputFile } from './read.js';
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 const why = (e: unknown) =>
@@ -102,10 +102,10 @@ export type OptionalText = { text: string; mode: number } | { unreadable: string
 /** A runtime config file (daemon.json, config.toml, registries.yaml): undefined when it does not exist. */
 export async function readOptionalText(file: string): Promise<OptionalText> {
   try {
+    if (!(await pathExists(file, 'runtime configuration'))) return undefined;
     const st = await fsp.stat(file);
     return { text: Buffer.from(await readInputFile(file, 'runtime configuration', undefined, 'config')).toString('utf8'), mode: st.mode & 0o777 };
   } catch (e) {
-    if (errno(e) === 'ENOENT' || (isRegcertError(e) && e.code === 'NOT_FOUND')) return undefined;
     return { unreadable: why(e) };
   }
 }

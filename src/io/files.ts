@@ -49,7 +49,7 @@ import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, ope
 import path from 'node:path';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
-import { readInputFile } from './read.js';
+import { pathExists, readInputFile } from './read.js';
 import { assertSafeWriteDir } from './safe-path.js';
 import { findTool, runTool } from './tool.js';
 
@@ -545,7 +545,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
 }
 
 /** Every input file is read here, bounded by kind (see read.ts). */
-export { readInputFile, type InputKind } from './read.js';
+export { pathExists, readInputFile, readInputFileIfExists, statIfExists, type InputKind } from './read.js';
 
 /**
  * Appends text to a log-like file (created with `mode`, never through a
@@ -581,15 +581,6 @@ export async function removeFile(file: string): Promise<void> {
   const dir = path.dirname(file);
   await assertSafeWriteDir(dir);
   await withDirLock(dir, () => fsp.rm(file, { force: true }));
-}
-
-export async function pathExists(p: string): Promise<boolean> {
-  try {
-    await fsp.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

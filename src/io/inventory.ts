@@ -35,7 +35,7 @@ import {
   type InventoryFile,
 } from '../core/inventory.js';
 import { isCertName } from '../core/names.js';
-import { completeInterruptedWrites, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from './files.js';
+import { completeInterruptedWrites, readInputFile, statIfExists, writeFiles, type PlannedFile, type WrittenFile } from './files.js';
 import { withDirLock } from './lock.js';
 import { readCaCertificate } from './pki.js';
 
@@ -105,13 +105,8 @@ export function entryKeyPath(caDir: string, e: InventoryEntry): string | undefin
 
 async function readInventoryText(dir: string): Promise<string | undefined> {
   const file = path.join(dir, INVENTORY_FILE);
-  let st;
-  try {
-    st = await fsp.lstat(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const st = await statIfExists(file, 'inventory');
+  if (st === undefined) return undefined;
   if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
   if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
   return Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8');
@@ -283,11 +278,7 @@ export function createInventoryAppender(caDir: string): {
 } {
   const file = path.join(caDir, INVENTORY_FILE);
   let index: AppendIndex | undefined;
-  const statFile = () =>
-    fsp.lstat(file).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined;
-      throw e;
-    });
+  const statFile = () => statIfExists(file, 'inventory');
   const rewrite = async (added: InventoryEntry[], now: Date) => {
     const l = await load(caDir, now, added);
     await save(caDir, l);

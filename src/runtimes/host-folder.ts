@@ -10,9 +10,9 @@
  * tls.LoadX509KeyPair, so the key must be unencrypted and match.
  */
 import path from 'node:path';
-import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { describeEkus, permitsUsage, verifyChain } from '../core/chain.js';
 import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
-import { ekuNames } from '../core/describe.js';
 import { daysUntil } from '../core/time.js';
 import { tryParseRegistryHost } from '../core/registry-host.js';
 import { isEncryptedPrivateKey, parsePrivateKey } from '../core/keys.js';
@@ -36,24 +36,6 @@ function tryCerts(data: Uint8Array): Certificate[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Does leaf chain (through the extra certificates) to one of the roots? Signatures are checked. */
-async function chainsTo(leaf: Certificate, extra: Certificate[], roots: Certificate[]): Promise<boolean> {
-  let cur = leaf;
-  for (let depth = 0; depth < 6; depth++) {
-    for (const r of roots) if (await isSignedBy(cur, r)) return true;
-    let next: Certificate | undefined;
-    for (const c of extra) {
-      if (c !== cur && (await isSignedBy(cur, c))) {
-        next = c;
-        break;
-      }
-    }
-    if (!next) return false;
-    cur = next;
-  }
-  return false;
 }
 
 function expiryProblem(cert: Certificate, file: string, what: string, now: Date, fix: string): Problem | undefined {
@@ -149,24 +131,35 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
         });
       }
     }
-    const ekus = ekuNames(leaf);
-    if (ekus.length > 0 && !ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
+    if (!permitsUsage(leaf, 'clientAuth')) {
       problems.push({
         code: 'no-client-auth',
         path: file,
-        message: `${file} lacks the clientAuth extended key usage (has ${ekus.join(', ')}): the registry will refuse it in the handshake`,
+        message: `${file} lacks the clientAuth extended key usage (has ${describeEkus(leaf)}): the registry will refuse it in the handshake`,
         fix: `issue a client certificate: regcert issue NAME --client, then regcert install-host ${d.name} …`,
       });
     }
     const exp = expiryProblem(leaf, file, 'client certificate', now, `issue a new one (regcert issue NAME --client) and reinstall it with "regcert install-host ${d.name} … --force"`);
     if (exp) problems.push(exp);
-    if (cas.length > 0 && !(await chainsTo(leaf, certs.slice(1), cas.map((c) => c.cert)))) {
-      problems.push({
-        code: 'untrusted-chain',
-        path: file,
-        message: `${file} does not chain to any CA in this folder (${cas.map((c) => c.file.split('/').pop()).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`,
-        fix: 'install the CA that issued the client certificate as ca.crt, or a client certificate issued by this CA (add intermediates to the .cert file)',
-      });
+    const verdict = cas.length > 0 ? await verifyChain(certs, cas.map((c) => c.cert), { now, usage: 'clientAuth' }) : undefined;
+    // The leaf's own EKU and validity are reported above, once.
+    const reported = verdict?.at === 0 && ['usage', 'expired', 'not-yet-valid'].includes(verdict.fault ?? '');
+    if (verdict && !verdict.ok && !reported) {
+      problems.push(
+        verdict.fault === 'usage'
+          ? {
+              code: 'no-client-auth',
+              path: file,
+              message: `${file}: ${verdict.reason}: Go (the registry) refuses the client certificate in the handshake ("incompatible key usage")`,
+              fix: 'issue the client certificate from a CA without an extended key usage extension, or with clientAuth in it',
+            }
+          : {
+              code: 'untrusted-chain',
+              path: file,
+              message: `${file} does not chain to any CA in this folder (${cas.map((c) => c.file.split('/').pop()).filter((v, i, a) => a.indexOf(v) === i).join(', ')}): ${verdict.reason}`,
+              fix: 'install the CA that issued the client certificate as ca.crt, or a client certificate issued by this CA (add intermediates to the .cert file)',
+            },
+      );
     }
   }
 

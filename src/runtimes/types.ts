@@ -7,6 +7,7 @@
  */
 import type { RegistryHost } from '../core/registry-host.js';
 import type { PlannedFile } from '../io/files.js';
+import { inputError } from '../core/errors.js';
 import type { RuntimeVersions } from './versions.js';
 
 /**
@@ -72,6 +73,12 @@ export interface Problem {
 
 export const RUNTIME_NAMES = ['docker', 'docker-desktop', 'podman', 'containerd', 'buildkit', 'k3s', 'rke2', 'content-trust'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+/** A --runtime value, checked against the runtime list (or the part of it a command handles): the one check, here so the CLI can run it at parse time without loading the runtimes. */
+export function parseRuntimeName(name: string, allowed: readonly RuntimeName[] = RUNTIME_NAMES): RuntimeName {
+  if ((allowed as readonly string[]).includes(name)) return name as RuntimeName;
+  throw inputError('BAD_RUNTIME', `unknown runtime "${name}"`, `use one of: ${allowed.join(', ')}`);
+}
 
 /** Whose runtime, on which OS. */
 export interface RuntimeEnv {

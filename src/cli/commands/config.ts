@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ConfigOptions, ConfigResult } from '../../commands/config.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addBundleOption, addCommonOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addBundleOption, addCommonOptions, addForceOption, addSecretOptions, dirOption, examples, parseInteger, renewInstallOptions, runCommand, type Runtime } from '../runner.js';
 
 export function renderConfig(r: ConfigResult, out: Out): void {
   const s = out.style;
@@ -35,7 +35,7 @@ export function register(program: Command, rt: Runtime): void {
         'Prints to stdout, or writes --out FILE. cron, systemd and token-auth need no --host.',
     )
     .argument('<target>', 'registry, nginx, containerd, mke-trust, msr-enable, token-auth, cron, systemd, zot or client')
-    .option('--dir <dir>', 'PKI directory (ca.crt, NAME.crt, NAME.key)', 'pki')
+    .addOption(dirOption('PKI directory (ca.crt, NAME.crt, NAME.key)'))
     .option('--host <host>', 'the registry host name clients use (HOST or HOST:PORT)')
     .option('--port <n>', 'the port the registry listens on (default 443)', parseInteger)
     .option('--server-cert <name>', 'server certificate NAME in --dir (NAME.crt, NAME.key; default: the host)')
@@ -49,10 +49,12 @@ export function register(program: Command, rt: Runtime): void {
         .option('--out <file>', 'write the configuration to FILE instead of stdout (systemd: a directory for both units)')
     .option('--crl', 'nginx: add ssl_crl DIR/crl.pem; cron/systemd: also refresh the CRL daily ("regcert crl")')
     .option('--name <name>', 'cron/systemd: renew this certificate NAME instead of --all')
-    .option('--if-expiring <window>', 'cron/systemd: the renewal window (default 30d)')
-    .option('--install <host>', 'cron/systemd: renew with --install HOST[:PORT] (re-installs the new pair)')
-    .option('--runtime <runtime>', 'cron/systemd with --install: the runtime(s) to install for; repeatable', collect)
-    .option('--certs-dir <root>', 'client: where the host folder goes (default ./certs.d); cron/systemd with --install: the certs.d root')
+    .option('--if-expiring <window>', 'cron/systemd: the renewal window (default 30d)');
+  for (const o of renewInstallOptions('cron/systemd: ')) {
+    if (o.long === '--certs-dir') o.description = `client: where the host folder goes (default ./certs.d); ${o.description}`;
+    cmd.addOption(o);
+  }
+  cmd
     .option('--exec <command>', 'cron/systemd: renew with --exec COMMAND (a reload after a renewal)')
     .option('--ca-password-file <file>', 'cron/systemd: the CA key passphrase file renew and crl read')
     .option('--regcert <path>', 'cron/systemd: absolute path of the regcert to run (default: this one, via node)')

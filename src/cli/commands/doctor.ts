@@ -3,7 +3,7 @@ import type { DoctorOptions, DoctorResult } from '../../commands/doctor.js';
 import type { Problem } from '../../runtimes/types.js';
 import type { Out } from '../output.js';
 import { renderWarnings } from '../render-common.js';
-import { addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
+import { runtimeOption, addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
 const KIND_LABEL: Record<string, string> = { docker: 'docker', 'podman-user': 'podman (user)', podman: 'podman', 'podman-system': 'podman 6', containerd: 'containerd' };
 
@@ -53,7 +53,7 @@ export function register(program: Command, rt: Runtime): void {
         'folder hiding a different one, a stray CA private key, a file that exists but cannot be read. Exit 1 when there is any problem.',
     )
     .argument('[host]', 'only this HOST[:PORT]')
-    .option('--runtime <runtime>', 'docker, podman or containerd (default: all)')
+    .addOption(runtimeOption({ handles: ['docker', 'podman', 'containerd'], defaultText: ' (default: all)', othersNote: 'not examined by doctor' }))
     .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
     .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)")
     .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)")

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ExportOptions, ExportResult } from '../../commands/export.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCommonOptions, addCredentialOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { runtimeOption, dirOption, addCommonOptions, addCredentialOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderExport(r: ExportResult, out: Out): void {
   const s = out.style;
@@ -53,8 +53,10 @@ export function register(program: Command, rt: Runtime): void {
     .option('--host <host>', 'the registry as in image references: HOST[:PORT]')
     .option('--ca <file>', 'the CA that issued the registry\'s server certificate (ca.crt on the nodes)')
     .option('--client <name>', 'instead of --cert/--key: the client certificate NAME in the PKI directory (--dir): NAME.crt, NAME.key, and ca.crt unless --ca')
-    .option('--dir <dir>', 'with --client: the PKI directory (default ./pki)')
-    .option('--runtime <name>', 'the node runtime layout: containerd (default), docker or podman (CRI-O); ansible/cloud-init also k3s, rke2; repeatable', collect)
+    .addOption(dirOption('with --client: the PKI directory (default ./pki)', undefined))
+    .addOption(
+      runtimeOption({ prefix: 'the node runtime layout: ', handles: ['containerd', 'docker', 'podman', 'k3s', 'rke2'], default: 'containerd', defaultText: ' (podman: CRI-O; k3s, rke2 only for ansible/cloud-init)', othersNote: 'not laid out by export', repeatable: true }),
+    )
     .option('--certs-dir <root>', 'the certs.d root on the nodes (absolute; only with a single --runtime)')
     .option('--out <dir>', 'write the files into DIR instead of printing one document')
     .option('--namespace <ns>', 'kubernetes/cert-manager: the namespace of the DaemonSet (default regcert)')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ListOptions, ListResult } from '../../commands/list.js';
 import type { Out } from '../output.js';
 import { daysLeftStyle, renderWarnings } from '../render-common.js';
-import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderList(r: ListResult, out: Out): void {
   const s = out.style;
@@ -35,7 +35,7 @@ export function register(program: Command, rt: Runtime): void {
         '--expiring WINDOW shows only current certificates that expire within WINDOW (30d, 12h, 2w) and exits 1 when there is any,\n' +
         'so cron or a monitoring system can alert. Warns when DIR/crl.pem is past or within 2 days of its nextUpdate.',
     )
-    .option('--dir <dir>', 'CA directory', 'pki')
+    .addOption(dirOption())
     .option('--expiring <window>', 'only certificates expiring within WINDOW (e.g. 30d); exit 1 when any')
     .option('--revoked', 'only revoked certificates')
     .option('--client', 'only client certificates (clientAuth)')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { QuickstartOptions, QuickstartResult } from '../../commands/quickstart.js';
 import type { Out } from '../output.js';
 import { renderNext } from '../render-common.js';
-import { addSecretOptions, addCommonOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addSecretOptions, addCommonOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderQuickstart(r: QuickstartResult, out: Out): void {
   const s = out.style;
@@ -26,7 +26,7 @@ export function register(program: Command, rt: Runtime): void {
         'built-in mTLS endpoint on a free port, and verify the login through the certs.d files. Re-running reuses\n' +
         'what DIR already holds. Nothing is left running.',
     )
-    .option('--dir <dir>', 'where everything is written', 'regcert-quickstart')
+    .addOption(dirOption('where everything is written', 'regcert-quickstart'))
     .option('--host <name>', 'server certificate names (repeatable, comma-separated)', collect)
     .option('--user <name>', 'client certificate name (default: $USER)')
     .option('--port <n>', 'port of the test endpoint (default: a free one)', parseInteger);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { RenewOptions, RenewResult } from '../../commands/renew.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCommonOptions, addSecretOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
+import { renewInstallOptions, dirOption, addCommonOptions, addSecretOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderRenew(r: RenewResult, out: Out): void {
   const s = out.style;
@@ -38,14 +38,12 @@ export function register(program: Command, rt: Runtime): void {
         'The CA itself is not renewed: create a new CA, trust both while clients move over, then retire the old one.',
     )
     .argument('[name|serial]', 'certificate NAME or SERIAL')
-    .option('--dir <dir>', 'CA directory', 'pki')
+    .addOption(dirOption())
     .option('--all', 'every current certificate due within --if-expiring (default 30d)')
     .option('--if-expiring <window>', 'only when it expires within WINDOW (e.g. 30d); otherwise exit 0 and change nothing')
-    .option('--rekey', 'make a new key instead of keeping the old one')
-    .option('--install <host>', 'then run install-host --force HOST[:PORT] with the new pair')
-    .option('--runtime <runtime>', 'with --install: docker (default), podman, containerd, buildkit; repeatable', collect)
-    .option('--certs-dir <root>', 'with --install: the certs.d root (one --runtime)')
-    .option('--exec <command>', 'run COMMAND with /bin/sh after a renewal (REGCERT_RENEWED holds the names)');
+    .option('--rekey', 'make a new key instead of keeping the old one');
+  for (const o of renewInstallOptions()) cmd.addOption(o);
+  cmd.option('--exec <command>', 'run COMMAND with /bin/sh after a renewal (REGCERT_RENEWED holds the names)');
   addSecretOptions(cmd, 'key-password', 'passphrase of the kept key (or for the new key with --rekey)');
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addCommonOptions(cmd);

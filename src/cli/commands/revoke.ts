@@ -3,7 +3,7 @@ import type { RevokeOptions, RevokeResult } from '../../commands/revoke.js';
 import type { Out } from '../output.js';
 import { renderNext } from '../render-common.js';
 import { renderCrlSummary } from './crl.js';
-import { addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderRevoke(r: RevokeResult, out: Out): void {
   const s = out.style;
@@ -34,7 +34,7 @@ export function register(program: Command, rt: Runtime): void {
     )
     .argument('[name|serial...]', 'certificate NAMEs or SERIALs (hex, as "regcert list" shows them)')
     .option('--batch <file>', 'a file with one NAME or SERIAL per line (blank lines and # comments skipped)')
-    .option('--dir <dir>', 'CA directory', 'pki')
+    .addOption(dirOption())
     .option('--reason <reason>', 'unspecified (default), keyCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn')
     .option('--crl-days <n>', 'days until the refreshed CRL\'s nextUpdate (default 7)', parseInteger);
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
