@@ -45,6 +45,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--install <host>', 'then run install-host --force HOST[:PORT] with the new pair')
     .option('--runtime <runtime>', 'with --install: docker (default), podman, containerd, buildkit; repeatable', collect)
     .option('--certs-dir <root>', 'with --install: the certs.d root (one --runtime)')
+    .option('--no-name-san', 'keep exactly the SANs the certificate had (by default a server certificate named after a host gains that name as a SAN)')
     .option('--exec <command>', 'run COMMAND with /bin/sh after a renewal (REGCERT_RENEWED holds the names)');
   addSecretOptions(cmd, 'key-password', 'passphrase of the kept key (or for the new key with --rekey)');
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
