@@ -38,12 +38,13 @@ export function register(program: Command, rt: Runtime): void {
     .command('doctor')
     .summary('check the installed certs.d folders and say how to fix each problem')
     .description(
-      'Examine the certs.d folders Docker, Podman (containers/image) and containerd read, and report each problem with its fix:\n' +
-        'a .cert without its .key (or the reverse), a key that does not match, a key readable by others, a certificate without\n' +
-        'clientAuth, expired or expiring within 30 days, a client certificate that does not chain to the folder\'s *.crt, a folder\n' +
-        'name that is not HOST[:PORT], a registry Docker sends no client certificate to (127.0.0.0/8, insecure-registries),\n' +
-        'hosts.toml naming missing files, containerd\'s config.toml without the CRI config_path (1.x and 2.x sections), a Podman\n' +
-        'folder hiding a different one, a stray CA private key, a file that exists but cannot be read. Exit 1 when there is any problem.',
+      'Examine the certs.d folders Docker, Podman (containers/image) and containerd read, and report each problem ' +
+        'with its fix: a .cert without its .key (or the reverse), a key that does not match, a key readable by others, ' +
+        'a certificate without clientAuth, expired or expiring within 30 days, a client certificate that does not chain ' +
+        'to the folder\'s *.crt, a folder name that is not HOST[:PORT], a registry Docker sends no client certificate ' +
+        'to (127.0.0.0/8, insecure-registries), hosts.toml naming missing files, containerd\'s config.toml without the ' +
+        'CRI config_path (1.x and 2.x sections), a Podman folder hiding a different one, a stray CA private key, a file ' +
+        'that exists but cannot be read. Exit 1 when there is any problem.',
     )
     .argument('[host]', 'only this HOST[:PORT]')
     .option('--runtime <runtime>', 'docker, podman or containerd (default: all)')

@@ -24,10 +24,10 @@ export function register(program: Command, rt: Runtime): void {
     .command('revoke')
     .summary('revoke a certificate and refresh the CRL')
     .description(
-      'Mark a certificate revoked in the inventory of --dir and refresh DIR/crl.pem. By NAME, every unexpired certificate of\n' +
-        'that name (a renewed one shares the key of the old); by SERIAL, exactly that one. Revoking twice changes nothing.\n' +
-        'Only servers that check the CRL refuse it: nginx (ssl_crl), HAProxy, Envoy. CNCF distribution 2.x, MKE/MSR and\n' +
-        'Harbor do not: front them with one that does.',
+      'Mark a certificate revoked in the inventory of --dir and refresh DIR/crl.pem. By NAME, every unexpired ' +
+        'certificate of that name (a renewed one shares the key of the old); by SERIAL, exactly that one. Revoking ' +
+        'twice changes nothing. Only servers that check the CRL refuse it: nginx (ssl_crl), HAProxy, Envoy. CNCF ' +
+        'distribution 2.x, MKE/MSR and Harbor do not: front them with one that does.',
     )
     .argument('<name|serial>', 'certificate NAME or SERIAL (hex, as "regcert list" shows it)')
     .option('--dir <dir>', 'CA directory', 'pki')
