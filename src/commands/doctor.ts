@@ -5,6 +5,7 @@
  * from src/runtimes (the same ones install-host uses).
  */
 import os from 'node:os';
+import path from 'node:path';
 import { CERTS_DIRS, CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import { examineHostDir, unreadableProblem, type HostDirSnapshot, type Problem, type RootKind } from '../core/doctor.js';
 import { inputError } from '../core/errors.js';
@@ -110,8 +111,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
 
   const hosts: DoctorHost[] = [];
   for (const d of dirs) hosts.push({ kind: d.kind, name: d.name, path: d.path, problems: await examineHostDir(d, { now: ctx.now }) });
+  // A problem about a folder, or a file in it, belongs to that folder (so its header is never [ok]).
   const attach = (ps: Problem[]) => {
-    for (const p of ps) (hosts.find((h) => h.path === p.path)?.problems ?? general).push(p);
+    for (const p of ps) (hosts.find((h) => p.path === h.path || p.path.startsWith(`${h.path}${path.sep}`))?.problems ?? general).push(p);
   };
 
   // Docker: a registry it deems insecure gets no client certificate (src/runtimes/docker.ts).
@@ -127,8 +129,9 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   for (const { d, hp } of dockerHosts) attach(docker.check({ ...facts, hosts: [hp], dirs: [d] }));
   // containers/image: the first existing folder hides the others.
   attach(podman.check({ ...facts, dirs }));
-  // containerd: the CRI plugin reads certs.d only with config_path (checked for the default root or an explicit --containerd-config).
-  const ctrRoot = roots.find((r) => r.kind === 'containerd');
+  // containerd: the CRI plugin reads certs.d only with config_path. Checked for the default root, and always for an
+  // explicit --containerd-config (against the containerd=ROOT given, else the default root).
+  const ctrRoot = roots.find((r) => r.kind === 'containerd') ?? (opts.containerdConfig !== undefined ? { kind: 'containerd' as const, path: containerd.roots(env)[0]! } : undefined);
   if (ctrRoot && (opts.containerdConfig !== undefined || ctrRoot.path === containerd.roots(env)[0])) {
     const file = opts.containerdConfig ?? CONFIG_FILES.containerd;
     const text = await readOptionalText(file);

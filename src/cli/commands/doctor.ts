@@ -22,6 +22,8 @@ export function renderDoctor(r: DoctorResult, out: Out): void {
     out.line(`${mark} ${s.bold(h.name)}  ${s.dim(`${KIND_LABEL[h.kind]}, ${h.path}`)}`);
     for (const p of h.problems) renderProblem(out, p);
   }
+  // Problems not tied to one folder, under a header of their own (never under the last folder's).
+  if (r.problems.length) out.line(`${s.red(s.fail)} ${s.bold('not tied to one folder')}`);
   for (const p of r.problems) renderProblem(out, p);
   renderWarnings(out, r.warnings);
   out.line();
@@ -50,7 +52,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--runtime <runtime>', 'docker, podman or containerd (default: all)')
     .option('--certs-dir <root>', 'examine ROOT instead of the system folders (for --runtime); KIND=ROOT with KIND docker, podman-user, podman or containerd; repeatable', collect)
     .option('--daemon-json <file>', "Docker's daemon.json, for insecure-registries (default /etc/docker/daemon.json)")
-    .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path (default /etc/containerd/config.toml, checked with the default certs.d root)")
+    .option('--containerd-config <file>', "containerd's config.toml, for the CRI registry config_path: always checked when given, against --certs-dir containerd=ROOT or else the default root (without the flag: /etc/containerd/config.toml, when the default root is examined)")
     .option('--crl <file>', 'also check this CRL (e.g. pki/crl.pem): a problem once its nextUpdate has passed, a warning within 2 days');
   addCommonOptions(cmd);
   cmd.addHelpText(
