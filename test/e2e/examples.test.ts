@@ -222,8 +222,9 @@ async function prepare(line: string, cwd: string): Promise<void> {
     mkdirSync(path.dirname(path.join(cwd, rel)), { recursive: true });
     cpSync(path.join(FIX, from), path.join(cwd, rel), { recursive: true });
   }
-  // A NAME that renew or revoke acts on, or the serial "4f1c2a…" of one: issued before, as the text implies.
-  const subject = /\bregcert (?:renew|revoke) ([A-Za-z][\w.@+-]*)/.exec(line)?.[1] ?? (line.includes('4f1c2a…') ? 'alice' : undefined);
+  // A NAME that renew, revoke or export --client acts on, or the serial "4f1c2a…" of one: issued before, as the text implies.
+  const subject =
+    /\bregcert (?:renew|revoke) ([A-Za-z][\w.@+-]*)/.exec(line)?.[1] ?? /\bregcert export .*--client (\S+)/.exec(line)?.[1] ?? (line.includes('4f1c2a…') ? 'alice' : undefined);
   const dir = /--dir (\S+)/.exec(line)?.[1] ?? 'pki';
   if (subject !== undefined && !existsSync(path.join(cwd, dir, `${subject}.crt`)) && !dir.startsWith('/')) await sh(`regcert issue ${subject} --client --dir ${dir} >/dev/null`);
   // config registry/nginx --host H read the server certificate H (issue H --server first, as the README does).
