@@ -8,6 +8,7 @@ import type { CommandContext } from '../commands/context.js';
 import { DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { parseRuntimeName, RUNTIME_NAMES, type RuntimeName } from '../runtimes/types.js';
 import { escapeResult, escapeText } from './escape.js';
+import { wrapHelp } from './help-wrap.js';
 import { colourEnabled, createOut, type CliIO, type Out } from './output.js';
 import { createSpinner, type Spinner } from './spinner.js';
 
@@ -88,12 +89,15 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function examples(lines: [string, string][], exitCodes = true): string {
+/** The Examples and Exit codes sections, wrapped at the help width (a command line itself is never broken: it is copied as it is). */
+export function examples(lines: [string, string][], exitCodes: boolean | { failed: string } = true): (context: { command: Command }) => string {
   const ex = lines.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`).join('\n');
-  const codes = exitCodes
-    ? '\n\nExit codes:\n  0  success\n  1  the operation ran and failed\n  2  bad usage or bad input (nothing is written)'
-    : '';
-  return `\nExamples:\n${ex}${codes}\n`;
+  const failed = typeof exitCodes === 'object' ? exitCodes.failed : 'the operation ran and failed';
+  const codes = exitCodes ? `\n\nExit codes:\n  0  success\n  1  ${failed}\n  2  bad usage or bad input (nothing is written)` : '';
+  return ({ command }) => {
+    const width = command.configureOutput().getOutHelpWidth?.() ?? 80;
+    return `\nExamples:\n${ex.split('\n').map((l) => (/^\s*\$ /.test(l) ? l : wrapHelp(l, width))).join('\n')}${codes}\n`;
+  };
 }
 
 export interface Runtime {

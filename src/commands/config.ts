@@ -186,8 +186,13 @@ export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<
         clientca: nginxString(f.clientca),
         crl: crlDirective(dir, opts.crl === true),
         upstream,
-      });
+        // An HTTPS registry behind (Harbor serves TLS itself): send it its name; verifying it needs its CA.
+        upstreamTls: upstream.startsWith('https:')
+          ? 'proxy_ssl_server_name               on;\n        # proxy_ssl_verify                  on;   # with the CA of the registry behind:\n        # proxy_ssl_trusted_certificate     /path/to/upstream-ca.crt;'
+          : '',
+      }).replace(/\n[ \t]+\n/g, '\n');
       next.push('put the server block in the http { } context, then run "nginx -t" and reload nginx');
+      next.push(`make ${upstream} reachable only through nginx (bind the registry to 127.0.0.1 or firewall its port): nginx is the only certificate check in front of it`);
       if (opts.crl && !(await pathExists(path.join(dir, CRL_FILE)))) warnings.push(`${path.join(dir, CRL_FILE)} does not exist yet: nginx will not start until "regcert crl --dir ${dir}" has written it`);
       if (opts.crl) next.push(`keep ${path.join(dir, CRL_FILE)} fresh: "regcert config systemd --dir ${dir} --crl" refreshes it daily (reload nginx after); a CRL past its nextUpdate makes nginx refuse every client`);
       break;

@@ -4,6 +4,7 @@
  * problem with its fix; exit 1 when there is any. The runtime rules come
  * from src/runtimes (the same ones install-host uses).
  */
+import path from 'node:path';
 import { CONFIG_FILES, DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { tryParseRegistryHost, type RegistryHost } from '../core/registry-host.js';
@@ -134,14 +135,15 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
 
   const hosts: DoctorHost[] = [];
   for (const d of dirs) hosts.push({ kind: d.kind, name: d.name, path: d.path, problems: await examineHostDir(d, { now: ctx.now }) });
+  // A problem about a folder, or a file in it, belongs to that folder (so its header is never [ok]).
   const attach = (ps: Problem[]) => {
-    for (const p of ps) (hosts.find((h) => h.path === p.path)?.problems ?? general).push(p);
+    for (const p of ps) (hosts.find((h) => p.path === h.path || p.path.startsWith(`${h.path}${path.sep}`))?.problems ?? general).push(p);
   };
 
   // Docker: a registry it deems insecure gets no client certificate (src/runtimes/docker.ts).
   const dockerDirs = dirs.filter((d) => d.kind === 'docker');
   const dockerHosts = dockerDirs.map((d) => ({ d, hp: tryParseRegistryHost(d.name) })).filter((x): x is { d: HostDirSnapshot; hp: RegistryHost } => x.hp !== undefined);
-  const ctrRoot = roots.find((r) => r.kind === 'containerd');
+  const ctrRoot = roots.find((r) => r.kind === 'containerd') ?? (opts.containerdConfig !== undefined ? { kind: 'containerd' as const, path: containerd.roots(env)[0]! } : undefined);
   const ctrConfigChecked = ctrRoot !== undefined && (opts.containerdConfig !== undefined || ctrRoot.path === containerd.roots(env)[0]);
   versions = await installedVersions([...(dockerHosts.length > 0 ? (['docker'] as const) : []), ...(ctrConfigChecked ? (['containerd'] as const) : [])], versions);
   const read = await machineFacts({
@@ -156,7 +158,8 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
   for (const { d, hp } of dockerHosts) attach(docker.check({ ...facts, hosts: [hp], dirs: [d] }));
   // containers/image: the first existing folder hides the others.
   attach(podman.check(facts));
-  // containerd: the CRI plugin reads certs.d only with config_path (checked for the default root or an explicit --containerd-config).
+  // containerd: the CRI plugin reads certs.d only with config_path. Checked for the default root, and always for an
+  // explicit --containerd-config (against the containerd=ROOT given, else the default root).
   if (ctrRoot && ctrConfigChecked) {
     const file = opts.containerdConfig ?? CONFIG_FILES.containerd;
     const text = await readOptionalText(file);

@@ -49,6 +49,8 @@ export interface IssueBatchOptions {
   org?: string | undefined;
   ou?: string | undefined;
   country?: string | undefined;
+  /** false (--no-name-san): server rows do not get their NAME as a SAN. */
+  nameSan?: boolean | undefined;
   p12?: boolean | undefined;
   caPasswordFile?: string | undefined;
   caPasswordEnv?: string | undefined;
@@ -278,7 +280,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
   const keyType = parseKeyType(opts.keyType ?? DEFAULT_KEY_TYPE);
-  const defaults: BatchDefaults = { days: validateDays(opts.days ?? DEFAULT_LEAF_DAYS), org: opts.org, ou: opts.ou, country: opts.country };
+  const defaults: BatchDefaults = { days: validateDays(opts.days ?? DEFAULT_LEAF_DAYS), org: opts.org, ou: opts.ou, country: opts.country, nameSan: opts.nameSan };
   const p12 = opts.p12 === true;
   const force = opts.force === true;
   const manifestPath = path.join(outDir, P12_MANIFEST);

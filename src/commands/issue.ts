@@ -27,6 +27,8 @@ export interface IssueOptions {
   /** A JWT signing certificate for a registry token server: digitalSignature only, no EKU. */
   tokenSigning?: boolean | undefined;
   san?: string[] | undefined;
+  /** false (--no-name-san): NAME is not added as a SAN of a server certificate (core/leaf-request.ts withNameSan). */
+  nameSan?: boolean | undefined;
   cn?: string | undefined;
   org?: string | undefined;
   ou?: string | undefined;
@@ -58,6 +60,7 @@ export interface IssueResult {
 export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
   const name = validateCertName(opts.name);
   requirePurpose(opts.server, opts.client, opts.tokenSigning);
+  if (opts.nameSan === false && !opts.server) throw inputError('NAME_SAN_WITHOUT_SERVER', '--no-name-san only applies to a server certificate', 'drop --no-name-san, or add --server');
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
   const days = validateDays(opts.days ?? DEFAULT_LEAF_DAYS);

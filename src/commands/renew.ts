@@ -14,7 +14,9 @@ import { certificateSans, summarizeCertificate, type CertificateSummary } from '
 import { inputError } from '../core/errors.js';
 import { isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
 import { exportPrivateKeyPem, generatePrivateKey, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, publicKeyDer, type KeyType } from '../core/keys.js';
+import { withNameSan } from '../core/leaf-request.js';
 import { parseRegistryHost } from '../core/registry-host.js';
+import { formatSan } from '../core/san.js';
 import { daysUntil, parseDurationFlag } from '../core/time.js';
 import { x509 } from '../core/x509.js';
 import { pathExists, readInputFile, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
@@ -36,6 +38,8 @@ export interface RenewOptions {
   runtime?: string[] | undefined;
   certsDir?: string | undefined;
   exec?: string | undefined;
+  /** false (--no-name-san): keep exactly the SANs the certificate had, without adding NAME (core/leaf-request.ts withNameSan). */
+  nameSan?: boolean | undefined;
   keyPasswordFile?: string | undefined;
   keyPasswordEnv?: string | undefined;
   caPasswordFile?: string | undefined;
@@ -117,7 +121,7 @@ interface Plan {
   keyPath: string | undefined;
 }
 
-async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, passphrase: string | undefined, now: Date): Promise<RenewedItem> {
+async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, passphrase: string | undefined, now: Date, notes: string[]): Promise<RenewedItem> {
   const { entry, old } = p;
   const ekus = entry.ekus;
   const server = ekus.includes('serverAuth');
@@ -132,7 +136,10 @@ async function renewOne(p: Plan, ca: LoadedCa, dir: string, opts: RenewOptions, 
     keyPem = exportPrivateKeyPem(key, passphrase);
     keyPath ??= path.join(path.dirname(p.certPath), `${entry.name}.key`);
   }
-  const cert = await createLeaf({ subject: old.subjectName, publicKey, rsa, server, client, sans: certificateSans(old), days: entry.days }, ca, { now });
+  // The SANs the certificate had; a server certificate also keeps its name (the one rule issue applies).
+  const { sans, added } = server ? withNameSan(entry.name, certificateSans(old), { nameSan: opts.nameSan }) : { sans: certificateSans(old), added: undefined };
+  if (added) notes.push(`${entry.name}: added ${formatSan(added)} to the SANs it had, since a server certificate keeps its name (pass --no-name-san to keep them as they were)`);
+  const cert = await createLeaf({ subject: old.subjectName, publicKey, rsa, server, client, sans, days: entry.days }, ca, { now });
   const files: PlannedFile[] = [{ path: p.certPath, data: [cert, ...ca.intermediates].map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath!, data: keyPem, mode: 0o600, kind: 'private-key' });
   // Files first, then the record (which marks the old entry superseded), under the CA directory's lock.
@@ -250,7 +257,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
   for (const p of plans) {
     ctx.progress?.(`renewing ${p.entry.name}`);
-    result.renewed.push(await renewOne(p, ca, dir, opts, passphrase, now));
+    result.renewed.push(await renewOne(p, ca, dir, opts, passphrase, now, notes));
   }
 
   if (opts.install !== undefined) {

@@ -33,6 +33,8 @@ export interface BatchDefaults {
   org?: string | undefined;
   ou?: string | undefined;
   country?: string | undefined;
+  /** false (--no-name-san): server rows do not get their NAME as a SAN (leaf-request.ts withNameSan). */
+  nameSan?: boolean | undefined;
 }
 
 /** The parser's state: the format is known after the first non-blank line. */
@@ -154,7 +156,7 @@ function toRequest(raw: RawRow, defaults: BatchDefaults): BatchRequest {
   else if (Array.isArray(raw.sans) && raw.sans.every((s) => typeof s === 'string')) sanValues = raw.sans as string[];
   else throw inputError('BAD_SAN', 'sans must be a string or a list of strings', 'e.g. "alice@example.com;10.0.0.5"');
   if (sanValues.length > MAX_BATCH_SANS) throw inputError('TOO_MANY_SANS', `more than ${MAX_BATCH_SANS} SANs`, 'split the certificate');
-  const sans = leafSans(name, parseSanList(sanValues), { server, client });
+  const sans = leafSans(name, parseSanList(sanValues), { server, client, nameSan: defaults.nameSan });
   let days = defaults.days;
   if (raw.days !== undefined && raw.days !== null && raw.days !== '') {
     const n = typeof raw.days === 'number' ? raw.days : /^\s*\d+\s*$/.test(String(raw.days)) ? Number(String(raw.days)) : NaN;

@@ -23,7 +23,7 @@ export function register(program: Command, rt: Runtime): void {
     .description(
       'Render what goes on the server side next, with absolute paths into --dir:\n' +
         '  registry    the http.tls block of a CNCF distribution config.yml (certificate, key, clientcas)\n' +
-        '  nginx       an nginx server block with ssl_verify_client on\n' +
+        '  nginx       an nginx server block that requires the client certificate, in front of the registry at --upstream: the recipe for registries that check none (Harbor, MSR 4, Artifactory, Nexus)\n' +
         '  containerd  a containerd hosts.toml for HOST (ca.crt, client.cert, client.key)\n' +
         '  mke-trust   the MKE trusted-registry JSON (hostAddress, caBundle) and its curl upload line\n' +
         '  msr-enable  the MSR reconfigure command that turns on client-certificate login\n' +
@@ -39,7 +39,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--host <host>', 'the registry host name clients use (HOST or HOST:PORT)')
     .option('--port <n>', 'the port the registry listens on (default 443)', parseInteger)
     .option('--server-cert <name>', 'server certificate NAME in --dir (NAME.crt, NAME.key; default: the host)')
-    .option('--upstream <url>', 'nginx: where to proxy requests (default http://127.0.0.1:5000)')
+    .option('--upstream <url>', 'nginx: the registry behind nginx, reachable only through it (default http://127.0.0.1:5000)')
     .option('--mke <url>', 'mke-trust: the MKE URL for the upload line (default https://mke.example.com)')
     .option('--realm <url>', 'token-auth: the token server URL clients are sent to (e.g. https://auth.example.com/auth)')
     .option('--service <name>', 'token-auth: the registry\'s service name (the tokens\' audience)')
@@ -76,6 +76,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert config nginx --dir pki --host registry.example.com --out /etc/nginx/conf.d/registry.conf', 'an mTLS nginx front end'],
       ['regcert config mke-trust --dir pki --host msr.example.com --mke https://mke.example.com', 'the MKE trusted-registry JSON and its curl upload line'],
       ['regcert config token-auth --dir pki --realm https://auth.example.com/auth --service registry.example.com --issuer "Acme auth"', 'after "regcert issue token-signing --token-signing": the registry\'s auth.token and docker_auth\'s token blocks'],
+      ['regcert config nginx --dir pki --host harbor.example.com --upstream https://127.0.0.1:8443', 'nginx requires the certificate in front of Harbor, which checks none'],
       ['regcert config nginx --dir pki --host registry.example.com --crl', 'the nginx block with ssl_crl, so revoked clients are refused'],
       ['sudo regcert config systemd --dir /etc/regcert/pki --crl --out /etc/systemd/system', 'daily renewal and CRL refresh as a systemd timer'],
       ['regcert config cron --dir pki --name alice --install registry.example.com:5000', 'a crontab line: renew alice and re-install her certs.d folder'],

@@ -21,9 +21,10 @@ export function register(program: Command, rt: Runtime): void {
     .command('crl')
     .summary('write DIR/crl.pem: a signed CRL v2 of the revoked certificates')
     .description(
-      'Write DIR/crl.pem, a CRL v2 signed by the CA in --dir, listing every certificate the inventory marks revoked, with a CRL\n' +
-        'number one above the last (DIR/crlnumber), the authorityKeyIdentifier and nextUpdate --days ahead. Run it daily (see\n' +
-        '"regcert config systemd"): once nextUpdate passes, nginx, HAProxy and Envoy refuse every client certificate.',
+      'Write DIR/crl.pem, a CRL v2 signed by the CA in --dir, listing every certificate the inventory marks revoked, ' +
+        'with a CRL number one above the last (DIR/crlnumber), the authorityKeyIdentifier and nextUpdate --days ahead. ' +
+        'Run it daily (see "regcert config systemd"): once nextUpdate passes, nginx, HAProxy and Envoy refuse every ' +
+        'client certificate.',
     )
     .addOption(dirOption())
     .option('--days <n>', 'days until nextUpdate (default 7)', parseInteger);

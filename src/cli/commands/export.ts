@@ -30,23 +30,13 @@ export function register(program: Command, rt: Runtime): void {
     .summary('roll a client certificate out to many nodes: Kubernetes, cert-manager, k3s/RKE2, Ansible, cloud-init')
     .description(
       [
-        "Print (or write with --out) what a fleet engine needs to lay out HOST's client",
-        'certificate on every node, in the files and modes install-host writes:',
-        '  kubernetes    Namespace, Secret (tls.crt, tls.key, ca.crt), ConfigMap',
-        '                (hosts.toml), and a DaemonSet copying them into each',
-        "                node's certs.d (hostPath); it re-copies when the Secret",
-        '                changes and restarts nothing',
-        "  cert-manager  a CA ClusterIssuer (its Secret holds --ca-dir's key), a",
-        '                Certificate per node pool (client auth, digital',
-        '                signature) and DaemonSets mapping tls.crt/tls.key/ca.crt',
-        '                to client.cert/client.key/ca.crt',
+        "Print (or write with --out) what a fleet engine needs to lay out HOST's client certificate on every node, in the files and modes install-host writes:",
+        "  kubernetes    Namespace, Secret (tls.crt, tls.key, ca.crt), ConfigMap (hosts.toml), and a DaemonSet copying them into each node's certs.d (hostPath); it re-copies when the Secret changes and restarts nothing",
+        "  cert-manager  a CA ClusterIssuer (its Secret holds --ca-dir's key), a Certificate per node pool (client auth, digital signature) and DaemonSets mapping tls.crt/tls.key/ca.crt to client.cert/client.key/ca.crt",
         '  k3s, rke2     the registries.yaml entry (--out: a node tree with files)',
-        '  ansible       an idempotent playbook (vars regcert_root, regcert_owner,',
-        '                regcert_group; the key in secrets.yml with --out)',
+        '  ansible       an idempotent playbook (vars regcert_root, regcert_owner, regcert_group; the key in secrets.yml with --out)',
         '  cloud-init    #cloud-config write_files with the same files and modes',
-        'Private keys go only into outputs meant for them (0600); --json never',
-        'prints one. Renewal: after "regcert renew", run export again (--force)',
-        'and apply it; cert-manager renews on its own.',
+        'Private keys go only into outputs meant for them (0600); --json never prints one. Renewal: after "regcert renew", run export again (--force) and apply it; cert-manager renews on its own.',
       ].join('\n'),
     )
     .argument('<target>', 'kubernetes, cert-manager, k3s, rke2, ansible or cloud-init')

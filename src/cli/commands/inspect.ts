@@ -95,7 +95,7 @@ export function register(program: Command, rt: Runtime): void {
     .command('inspect')
     .summary('show what certificates, chains, CSRs, keys and .p12 files hold')
     .description(
-      'Show subject, issuer, serial, validity (days left), SANs, key usage, EKUs, CA or leaf, key type and fingerprints\nof each certificate, CSR, private key or PKCS#12 file, and which of the given certificates signed which.\nAn encrypted key without its passphrase is described as far as its envelope tells.',
+      'Show subject, issuer, serial, validity (days left), SANs, key usage, EKUs, CA or leaf, key type and fingerprints of each certificate, CSR, private key or PKCS#12 file, and which of the given certificates signed which. An encrypted key without its passphrase is described as far as its envelope tells.',
     )
     .argument('[file...]', 'PEM or DER files: certificates, chains, CSRs, private keys, .p12/.pfx');
   addBundleOption(cmd);

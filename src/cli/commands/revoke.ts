@@ -25,11 +25,11 @@ export function register(program: Command, rt: Runtime): void {
     .command('revoke')
     .summary('revoke certificates and refresh the CRL')
     .description(
-      'Mark certificates revoked in the inventory of --dir and refresh DIR/crl.pem, both in one atomic set. By NAME, every\n' +
-        'unexpired certificate of that name (a renewed one shares the key of the old); by SERIAL, exactly that one. Several\n' +
-        'NAMEs/SERIALs, or --batch FILE (one per line), are one inventory write and one signed CRL; one that the inventory does\n' +
-        'not know refuses the whole run (exit 2, nothing written). Revoking twice changes nothing.\n' +
-        'Only servers that check the CRL refuse it: nginx (ssl_crl), HAProxy, Envoy. CNCF distribution 2.x, MKE/MSR and\n' +
+      'Mark certificates revoked in the inventory of --dir and refresh DIR/crl.pem, both in one atomic set. By NAME, every ' +
+        'unexpired certificate of that name (a renewed one shares the key of the old); by SERIAL, exactly that one. Several ' +
+        'NAMEs/SERIALs, or --batch FILE (one per line), are one inventory write and one signed CRL; one that the inventory does ' +
+        'not know refuses the whole run (exit 2, nothing written). Revoking twice changes nothing. ' +
+        'Only servers that check the CRL refuse it: nginx (ssl_crl), HAProxy, Envoy. CNCF distribution 2.x, MKE/MSR and ' +
         'Harbor do not: front them with one that does.',
     )
     .argument('[name|serial...]', 'certificate NAMEs or SERIALs (hex, as "regcert list" shows them)')

@@ -25,7 +25,7 @@ export function register(program: Command, rt: Runtime): void {
   cmd.addHelpText(
     'after',
     examples([
-      ['regcert serve --dir pki --port 0', 'any free port; prints the URL'],
+      ['regcert serve --dir pki', 'https://127.0.0.1:8443, the default port (--port 0: any free port, printed)'],
       ['regcert verify https://127.0.0.1:8443 --cert alice.crt --key alice.key --ca pki/ca.crt', 'in another shell'],
     ]),
   );

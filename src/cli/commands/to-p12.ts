@@ -46,7 +46,7 @@ export function register(program: Command, rt: Runtime): void {
     examples([
       ['regcert to-p12 --cert pki/alice.crt --key pki/alice.key --password-file pw.txt', 'pki/alice.p12 for Firefox/Chromium, Java 11+, curl'],
       ['regcert to-p12 --cert alice.crt --key alice.key --for macos --password-file pw.txt', 'legacy encryption that macOS Keychain imports'],
-      ['regcert to-p12 --cert alice.crt --key alice.key --ca pki/ca.crt --out alice-full.p12', 'include the root CA too (asks for the password on a TTY)'],
+      ['regcert to-p12 --cert alice.crt --key alice.key --ca pki/ca.crt --out alice-full.p12 --password-file pw.txt', 'include the root CA too'],
       ['regcert to-p12 --p12 old.p12 --in-password-file old.pw --out new.p12 --password-file pw.txt', 're-encrypt an old RC2/3DES export with AES'],
     ]),
   );
