@@ -1,8 +1,9 @@
 // typescript-eslint for src/ and test/, kept small so every helper's code passes:
-// import-x/no-cycle keeps the layers honest, and src/core stays pure (no file
+// regcert/no-cycle (scripts/eslint-no-cycle.mjs: every import counts, type-only
+// ones too) keeps the layers honest, and src/core stays pure (no file
 // system, network, processes or console: those belong to src/io, src/net, src/cli).
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import regcert from './scripts/eslint-no-cycle.mjs';
 
 const IMPURE = ['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'child_process', 'process', 'os', 'worker_threads', 'cluster', 'readline'];
 
@@ -11,15 +12,9 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'test/**/*.ts'],
     extends: [tseslint.configs.recommended],
-    plugins: { 'import-x': importX },
-    // Resolves './x.js' to './x.ts' as tsc does (NodeNext), so no-cycle sees every edge.
-    settings: {
-      'import-x/resolver': { typescript: { project: './tsconfig.test.json' } },
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/extensions': ['.ts', '.js'],
-    },
+    plugins: { regcert },
     rules: {
-      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'regcert/no-cycle': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-explicit-any': 'error',

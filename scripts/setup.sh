@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything regcert's tests need on a fresh Debian 12 machine:
 # the real peers from Debian's packages (registries, verifiers, and the container
-# daemons the runtime tests start privately: containerd, dockerd, podman), then the
-# npm dependencies, then a build.
+# daemons the runtime tests start privately: containerd, dockerd, podman), then
+# today's runtimes in a Debian sid root (scripts/sid-root.sh: built once per machine
+# into /var/cache/regcert-sid), then the npm dependencies, then a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# The second generation of peers (containerd 2, dockerd 28, podman 5, ...): the tests fail without it.
+bash scripts/sid-root.sh
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRegcertError } from '../core/errors.js';
 import { escapeText } from './escape.js';
+import { wrapHelp } from './help-wrap.js';
 import { defaultIO, type CliIO } from './output.js';
 import { COMMANDS } from './registry.js';
 import type { RunState, Runtime } from './runner.js';
@@ -15,6 +16,12 @@ function version(): string {
   return pkg.version;
 }
 
+function helpWidth(stream: CliIO['stdout'], env: NodeJS.ProcessEnv): number {
+  const tty = stream.isTTY === true ? (stream as { columns?: number }).columns : undefined;
+  const columns = Number(env.COLUMNS);
+  return tty ?? (Number.isInteger(columns) && columns >= 40 ? columns : 80);
+}
+
 export function buildProgram(rt: Runtime): Command {
   const program = new Command('regcert')
     .description('Private PKI and TLS client-certificate login for container registries.')
@@ -22,9 +29,14 @@ export function buildProgram(rt: Runtime): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
+    // One line of source text is one paragraph or list entry, wrapped here at the help width (help-wrap.ts).
+    .configureHelp({ boxWrap: (str, width) => wrapHelp(str, width), preformatted: () => false })
     .configureOutput({
       writeOut: (s) => void rt.io.stdout.write(s),
       writeErr: (s) => void rt.io.stderr.write(s),
+      // Help wraps at the terminal's width, else at COLUMNS (as `ls` and git read it), else at 80.
+      getOutHelpWidth: () => helpWidth(rt.io.stdout, rt.io.env),
+      getErrHelpWidth: () => helpWidth(rt.io.stderr, rt.io.env),
       outputError: () => {
         /* main() prints errors in regcert's own format */
       },

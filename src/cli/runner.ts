@@ -3,9 +3,12 @@
  * and runCommand, which turns a command's result into human text or one
  * JSON document. Errors are not printed here: they go up to main.ts.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CommandContext } from '../commands/context.js';
+import { DEFAULT_PKI_DIR } from '../core/defaults.js';
+import { parseRuntimeName, RUNTIME_NAMES, type RuntimeName } from '../runtimes/types.js';
 import { escapeResult, escapeText } from './escape.js';
+import { wrapHelp } from './help-wrap.js';
 import { formatBatchProgress } from './render-common.js';
 import { colourEnabled, createOut, type CliIO, type Out } from './output.js';
 import { createSpinner, type Spinner } from './spinner.js';
@@ -20,6 +23,56 @@ export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON document on stdout (errors included)')
     .option('-y, --yes', 'never prompt: accept defaults and trust-on-first-use where asked');
+}
+
+/** --dir, declared once: the CA (or PKI) directory, ./pki unless `defaultValue` says otherwise (undefined: no default shown). */
+export function dirOption(what = 'CA directory', defaultValue: string | undefined = DEFAULT_PKI_DIR): Option {
+  const o = new Option('--dir <dir>', what);
+  return defaultValue === undefined ? o : o.default(defaultValue);
+}
+
+/** "a, b or c", a default marked. */
+function listOf(names: readonly string[], defaultName?: string): string {
+  const marked = names.map((n) => (n === defaultName ? `${n} (default)` : n));
+  return marked.length < 2 ? marked.join('') : `${marked.slice(0, -1).join(', ')} or ${marked[marked.length - 1]}`;
+}
+
+/**
+ * --runtime, declared once. The help lists every runtime of src/runtimes
+ * (RUNTIME_NAMES), so a new runtime shows up everywhere; each value is
+ * checked as it is parsed, so a bad one is exit 2 at the command that
+ * receives it (not later, in a cron job). `handles`: the runtimes this
+ * command acts on, when not all (the command checks that part, the help says
+ * which others there are and `othersNote` why).
+ */
+export function runtimeOption(
+  o: { prefix?: string; default?: RuntimeName | undefined; defaultText?: string; handles?: readonly RuntimeName[]; othersNote?: string; repeatable?: boolean } = {},
+): Option {
+  const handled = o.handles ?? RUNTIME_NAMES;
+  const others = RUNTIME_NAMES.filter((n) => !handled.includes(n));
+  const help = [
+    `${o.prefix ?? ''}${listOf(handled, o.default)}${o.defaultText ?? ''}`,
+    ...(others.length ? [`${listOf(others)}: ${o.othersNote ?? 'not handled by this command'}`] : []),
+    ...(o.repeatable ? ['repeatable'] : []),
+  ].join('; ');
+  return new Option('--runtime <runtime>', help).argParser((value: string, previous: unknown) => {
+    parseRuntimeName(value);
+    return o.repeatable ? [...((previous as string[] | undefined) ?? []), value] : value;
+  });
+}
+
+/**
+ * What renew takes to re-install a renewed pair (install-host --force):
+ * --install, --runtime, --certs-dir, declared once for renew and for the
+ * cron/systemd schedules of config, which pass them on to renew. `context`
+ * prefixes each help line (e.g. "cron/systemd: ").
+ */
+export function renewInstallOptions(context = ''): Option[] {
+  return [
+    new Option('--install <host>', `${context}then run install-host --force HOST[:PORT] with the new pair`),
+    runtimeOption({ prefix: `${context}with --install: `, default: 'docker', repeatable: true }),
+    new Option('--certs-dir <root>', `${context}with --install: the certs.d root (one --runtime)`),
+  ];
 }
 
 export function addForceOption(cmd: Command): Command {
@@ -37,12 +90,15 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function examples(lines: [string, string][], exitCodes = true): string {
+/** The Examples and Exit codes sections, wrapped at the help width (a command line itself is never broken: it is copied as it is). */
+export function examples(lines: [string, string][], exitCodes: boolean | { failed: string } = true): (context: { command: Command }) => string {
   const ex = lines.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`).join('\n');
-  const codes = exitCodes
-    ? '\n\nExit codes:\n  0  success\n  1  the operation ran and failed\n  2  bad usage or bad input (nothing is written)'
-    : '';
-  return `\nExamples:\n${ex}${codes}\n`;
+  const failed = typeof exitCodes === 'object' ? exitCodes.failed : 'the operation ran and failed';
+  const codes = exitCodes ? `\n\nExit codes:\n  0  success\n  1  ${failed}\n  2  bad usage or bad input (nothing is written)` : '';
+  return ({ command }) => {
+    const width = command.configureOutput().getOutHelpWidth?.() ?? 80;
+    return `\nExamples:\n${ex.split('\n').map((l) => (/^\s*\$ /.test(l) ? l : wrapHelp(l, width))).join('\n')}${codes}\n`;
+  };
 }
 
 export interface Runtime {
@@ -142,4 +198,9 @@ export function addCredentialOptions(cmd: Command, keyNote = 'its private key'):
   addBundleOption(cmd);
   addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted key');
   return addSecretOptions(cmd, 'password', 'password of the --p12 file');
+}
+
+/** --purpose client|server: the TLS usage a chain must permit (core/chain.ts parsePurpose checks it). */
+export function addPurposeOption(cmd: Command, note = ''): Command {
+  return cmd.option('--purpose <use>', `client or server: the chain must permit that TLS use (EKU of the leaf and of every CA on it)${note}`);
 }

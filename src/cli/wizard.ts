@@ -12,7 +12,7 @@ import type { CliIO } from './output.js';
 import { createOut } from './output.js';
 import { RUNTIME_NAMES } from '../runtimes/types.js';
 
-export type WizardTask = 'init-ca' | 'issue' | 'install-host' | 'to-p12' | 'verify' | 'inspect';
+export type WizardTask = 'init-ca' | 'issue' | 'install-host' | 'to-p12' | 'verify' | 'inspect' | 'list' | 'renew' | 'revoke' | 'doctor' | 'export';
 
 export interface WizardAnswers {
   dir?: string;
@@ -30,6 +30,13 @@ export interface WizardAnswers {
   importer?: string;
   url?: string;
   files?: string;
+  /** list: only certificates expiring within this window (e.g. 30d). */
+  expiring?: string;
+  /** revoke: the RFC 5280 reason. */
+  reason?: string;
+  /** export: the fleet engine (kubernetes, k3s, rke2, ansible, cloud-init) and where its files go. */
+  target?: string;
+  out?: string;
 }
 
 /** Pure: the regcert argv for a task and its answers. */
@@ -55,6 +62,16 @@ export function buildWizardArgv(task: WizardTask, a: WizardAnswers): string[] {
       return ['verify', a.url ?? '', ...opt('--cert', a.cert), ...opt('--key', a.key), ...opt('--ca', a.ca)];
     case 'inspect':
       return ['inspect', ...(a.files ?? '').split(/\s+/).filter(Boolean)];
+    case 'list':
+      return ['list', ...opt('--dir', a.dir), ...opt('--expiring', a.expiring)];
+    case 'renew':
+      return ['renew', a.name ?? '', ...opt('--dir', a.dir)];
+    case 'revoke':
+      return ['revoke', a.name ?? '', ...opt('--dir', a.dir), ...opt('--reason', a.reason)];
+    case 'doctor':
+      return ['doctor', ...(a.host ? [a.host] : []), ...opt('--runtime', a.runtime)];
+    case 'export':
+      return ['export', a.target ?? '', ...opt('--host', a.host), ...opt('--cert', a.cert), ...opt('--key', a.key), ...opt('--ca', a.ca), ...opt('--out', a.out)];
   }
 }
 
@@ -83,18 +100,22 @@ export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<
   io.stderr.write(`${s.bold('regcert')} ${s.dim('— private PKI and client-certificate login for registries')}\n`);
   if (ca) io.stderr.write(`Found an existing CA in ./${pki} (${ca}).\n`);
 
-  const choices: Array<{ name: string; value: WizardTask | 'issue-existing' }> = [];
-  if (ca) choices.push({ name: `Issue a certificate from the existing CA in ./${pki}`, value: 'issue-existing' });
-  choices.push(
+  // Each task once; the day-two ones (what the CA issued, renew, revoke, this machine, many nodes) after the first steps.
+  const choices: Array<{ name: string; value: WizardTask }> = [
     { name: 'Create a certificate authority (CA)', value: 'init-ca' },
-    { name: 'Issue a server or client certificate', value: 'issue' },
+    { name: `Issue a server or client certificate${ca ? ` (from the CA in ./${pki})` : ''}`, value: 'issue' },
     { name: 'Set up this machine for a registry (certs.d)', value: 'install-host' },
     { name: 'Make a .p12 for a browser, Keychain, Windows or Java', value: 'to-p12' },
     { name: 'Verify that a registry logs me in with my certificate', value: 'verify' },
     { name: 'Inspect a certificate, key, CSR or .p12', value: 'inspect' },
-  );
-  const picked = await select({ message: 'What do you want to do?', choices }, ctx);
-  const task: WizardTask = picked === 'issue-existing' ? 'issue' : picked;
+    { name: 'List what the CA issued, with days left', value: 'list' },
+    { name: 'Renew a certificate (same names and key)', value: 'renew' },
+    { name: 'Revoke a certificate (and refresh the CRL)', value: 'revoke' },
+    { name: "Check this machine's certs.d folders (doctor)", value: 'doctor' },
+    { name: 'Roll a client certificate out to many nodes (Kubernetes, k3s, Ansible, cloud-init)', value: 'export' },
+  ];
+  // With a CA here, issuing from it is what comes next: offered first.
+  const task: WizardTask = await select({ message: 'What do you want to do?', choices, default: ca ? 'issue' : 'init-ca', pageSize: choices.length }, ctx);
   const a: WizardAnswers = {};
   switch (task) {
     case 'init-ca': {
@@ -159,6 +180,45 @@ export async function runWizard(io: CliIO, runMain: (argv: string[]) => Promise<
     }
     case 'inspect': {
       a.files = await input({ message: 'File(s), space-separated:', default: ca ?? '' }, ctx);
+      break;
+    }
+    case 'list': {
+      a.dir = await input({ message: 'CA directory:', default: pki }, ctx);
+      a.expiring = await input({ message: 'Only those expiring within (e.g. 30d; empty: all):', default: '' }, ctx);
+      break;
+    }
+    case 'renew':
+    case 'revoke': {
+      a.dir = await input({ message: 'CA directory:', default: pki }, ctx);
+      a.name = await input({ message: `Certificate to ${task} (NAME or SERIAL, as "regcert list" shows it):`, default: user }, ctx);
+      if (task === 'revoke') {
+        a.reason = await select(
+          {
+            message: 'Reason:',
+            choices: ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'].map((v) => ({ name: v, value: v })),
+            default: 'unspecified',
+          },
+          ctx,
+        );
+      }
+      break;
+    }
+    case 'doctor': {
+      a.host = await input({ message: 'Only this registry (HOST[:PORT]; empty: every folder):', default: '' }, ctx);
+      const runtime = await select({ message: 'Runtime:', choices: ['all', 'docker', 'podman', 'containerd'].map((v) => ({ name: v, value: v })), default: 'all' }, ctx);
+      if (runtime !== 'all') a.runtime = runtime;
+      break;
+    }
+    case 'export': {
+      a.target = await select(
+        { message: 'The nodes are managed with:', choices: ['kubernetes', 'k3s', 'rke2', 'ansible', 'cloud-init'].map((v) => ({ name: v, value: v })) },
+        ctx,
+      );
+      a.host = await input({ message: 'Registry (HOST or HOST:PORT, as in image names):', default: 'registry.example.com' }, ctx);
+      a.cert = await input({ message: 'Client certificate:', default: path.join(pki, 'nodes.crt') }, ctx);
+      a.key = await input({ message: 'Client key:', default: path.join(pki, 'nodes.key') }, ctx);
+      a.ca = await input({ message: "Registry's CA certificate:", default: path.join(pki, 'ca.crt') }, ctx);
+      a.out = await input({ message: 'Write the files into:', default: `regcert-${a.target}` }, ctx);
       break;
     }
   }

@@ -11,7 +11,8 @@ import { DEFAULT_PKI_DIR, DAY_MS } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { cronCommand, renderTemplate, systemdWord } from '../core/template.js';
-import { parseDuration } from '../core/time.js';
+import { parseDurationFlag } from '../core/time.js';
+import { parseRuntimeName } from '../runtimes/types.js';
 import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
 
@@ -57,7 +58,8 @@ function commands(opts: ScheduleOptions, dir: string, window: string): string[][
   const renew = [...bin, 'renew', ...(opts.name !== undefined ? [opts.name] : ['--all']), '--if-expiring', window, '--dir', dir];
   if (opts.install !== undefined) {
     renew.push('--install', parseRegistryHost(opts.install).name);
-    for (const r of opts.runtime ?? []) renew.push('--runtime', r);
+    // Checked now: a bad value would only show when cron runs the line.
+    for (const r of opts.runtime ?? []) renew.push('--runtime', parseRuntimeName(r));
     if (opts.certsDir !== undefined) renew.push('--certs-dir', path.resolve(opts.certsDir));
   } else if (opts.runtime?.length || opts.certsDir !== undefined) {
     throw inputError('INSTALL_OPTIONS', '--runtime and --certs-dir only apply with --install', 'add --install HOST[:PORT]');
@@ -72,8 +74,7 @@ function commands(opts: ScheduleOptions, dir: string, window: string): string[][
 export async function configSchedule(target: 'cron' | 'systemd', opts: ScheduleOptions): Promise<ScheduleDocuments> {
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
   const window = opts.ifExpiring ?? '30d';
-  const ms = parseDuration(window);
-  if (ms === undefined) throw inputError('BAD_DURATION', `invalid --if-expiring "${window}"`, '--if-expiring takes a number of days such as 30d (also 12h, 2w)');
+  const ms = parseDurationFlag(window, '--if-expiring');
   refuseLineBreaks([dir, opts.name, opts.install, opts.certsDir, opts.exec, opts.caPasswordFile, opts.regcert, ...(opts.runtime ?? [])]);
   const cmds = commands(opts, dir, window);
   const windowText = `${ms / DAY_MS} days`;

@@ -14,7 +14,7 @@
  * Both are emitted as YAML by a YAML library, never by string pasting.
  */
 import path from 'node:path';
-import { Document } from 'yaml';
+import { createYamlDocument, renderYaml } from '../core/yaml.js';
 import { certificateExtensions, isCa } from '../core/certificates.js';
 import { DEFAULT_PKI_DIR, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_SIGNING_NAME } from '../core/defaults.js';
 import { ekuNames } from '../core/describe.js';
@@ -22,8 +22,17 @@ import { inputError } from '../core/errors.js';
 import { validateCertName } from '../core/leaf-request.js';
 import { x509 } from '../core/x509.js';
 import { readServiceKeyPair } from '../io/credentials.js';
-import type { ConfigOptions } from './config.js';
 import type { CommandContext } from './context.js';
+
+/** What `config token-auth` reads of the config options: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
+export interface TokenAuthOptions {
+  dir?: string | undefined;
+  realm?: string | undefined;
+  service?: string | undefined;
+  issuer?: string | undefined;
+  cert?: string | undefined;
+  expiration?: number | undefined;
+}
 
 export interface TokenAuthConfig {
   service: string;
@@ -68,7 +77,7 @@ function parseExpiration(value: number | undefined): number {
   return v;
 }
 
-export async function buildTokenAuth(opts: ConfigOptions, ctx: CommandContext): Promise<TokenAuthConfig> {
+export async function buildTokenAuth(opts: TokenAuthOptions, ctx: CommandContext): Promise<TokenAuthConfig> {
   const warnings: string[] = [];
   const realm = parseRealm(opts.realm, warnings);
   const service = parseLabel(opts.service, '--service', 'registry.example.com');
@@ -92,11 +101,11 @@ export async function buildTokenAuth(opts: ConfigOptions, ctx: CommandContext): 
     warnings.push(`${certificate} carries EKUs (${ekus.join(', ')}): distribution accepts it, but a dedicated "regcert issue NAME --token-signing" certificate cannot be misused as a TLS certificate`);
   }
 
-  const registry = new Document({ auth: { token: { realm, service, issuer, rootcertbundle: certificate } } });
+  const registry = createYamlDocument({ auth: { token: { realm, service, issuer, rootcertbundle: certificate } } });
   registry.commentBefore = ' CNCF distribution (docker-registry) config.yml: the auth section';
-  const dockerAuth = new Document({ token: { issuer, expiration, certificate, key } });
+  const dockerAuth = createYamlDocument({ token: { issuer, expiration, certificate, key } });
   dockerAuth.commentBefore = ' docker_auth auth_config.yml: the token section (same issuer; the key signs the tokens)';
-  const content = `${registry.toString()}---\n${dockerAuth.toString()}`;
+  const content = `${renderYaml(registry)}---\n${renderYaml(dockerAuth)}`;
   const next = [
     'merge the first document into the registry config.yml (auth:) and restart the registry',
     `merge the second into docker_auth's auth_config.yml (token:) and restart docker_auth; it must serve ${realm}`,

@@ -3,7 +3,8 @@
  * rendered from templates/ with absolute paths into the PKI directory.
  */
 import path from 'node:path';
-import { certificateToPem, isSignedBy } from '../core/certificates.js';
+import { certificateToPem } from '../core/certificates.js';
+import { verifyChain } from '../core/chain.js';
 import { CERTS_DIRS, CONFIG_FILES, CRL_FILE, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { certificateSans } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -13,13 +14,17 @@ import { readCertificateFile, readServiceKeyPair } from '../io/credentials.js';
 import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/files.js';
 import { readTemplate } from '../io/templates.js';
 import { configPathLines, renderHostsToml } from '../runtimes/containerd.js';
+import type { CredentialOptions } from '../io/credentials.js';
+import type { ClientConfigResult } from './config-client.js';
 import type { ScheduleOptions } from './config-schedule.js';
+import type { ZotConfig } from './config-zot.js';
+import type { TokenAuthOptions } from './config-token-auth.js';
 import type { CommandContext } from './context.js';
 
-export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd'] as const;
+export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd', 'client', 'zot'] as const;
 export type ConfigTarget = (typeof CONFIG_TARGETS)[number];
 
-const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
+const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth' | 'client' | 'zot'>, string> = {
   registry: 'registry-config.yml',
   nginx: 'nginx.conf',
   containerd: 'containerd-hosts.toml',
@@ -29,7 +34,7 @@ const TEMPLATE_FILE: Record<Exclude<ConfigTarget, 'token-auth'>, string> = {
   systemd: 'regcert-renew.service',
 };
 
-export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'> {
+export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'force'>, Omit<CredentialOptions, 'cert'>, TokenAuthOptions {
   target: string;
   dir?: string | undefined;
   host?: string | undefined;
@@ -37,16 +42,17 @@ export interface ConfigOptions extends Omit<ScheduleOptions, 'dir' | 'out' | 'fo
   serverCert?: string | undefined;
   upstream?: string | undefined;
   mke?: string | undefined;
-  /** token-auth: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
-  realm?: string | undefined;
-  service?: string | undefined;
-  issuer?: string | undefined;
-  cert?: string | undefined;
-  expiration?: number | undefined;
   out?: string | undefined;
   force?: boolean | undefined;
   /** nginx: add ssl_crl DIR/crl.pem (see "regcert crl"). */
   crl?: boolean | undefined;
+  /** client: the tool (src/clients), the client certificate NAME in --dir, the registry CA file. */
+  tool?: string | undefined;
+  client?: string | undefined;
+  ca?: string | undefined;
+  /** zot: where the user name comes from, and the URI SAN pattern. */
+  identity?: string | undefined;
+  uriPattern?: string | undefined;
 }
 
 export interface ConfigResult {
@@ -61,6 +67,10 @@ export interface ConfigResult {
   warnings: string[];
   /** What to run next (narration). */
   next: string[];
+  /** client: the recipe as data (the same as content). */
+  client?: ClientConfigResult | undefined;
+  /** zot: the identity source and the example policy's user. */
+  zot?: ZotConfig['zot'] | undefined;
   /** containerd: the config.toml lines that make the CRI plugin read certs.d, per containerd release. */
   containerdConfigPath?: { '1.x': string; '2.x': string } | undefined;
 }
@@ -70,7 +80,7 @@ function parseTarget(t: string): ConfigTarget {
   throw inputError('BAD_TARGET', `unknown config target "${t}"`, `use one of: ${CONFIG_TARGETS.join(', ')}`);
 }
 
-function parseHost(opts: ConfigOptions): RegistryHost {
+export function parseHost(opts: ConfigOptions): RegistryHost {
   if (opts.host === undefined) throw inputError('MISSING_HOST', 'no --host given', 'pass --host registry.example.com (the name clients use)');
   const hp = tryParseRegistryHost(opts.host);
   if (!hp) throw inputError('BAD_HOST', `invalid --host "${opts.host}"`, 'use a host name, an IPv4 address or a bracketed IPv6 address, optionally with :PORT');
@@ -98,10 +108,8 @@ async function readServerFiles(dir: string, name: string, hp: RegistryHost, ctx:
   const { chain, leaf } = await readServiceKeyPair(certificate, key, { what: 'server', hint, flag: '--server-cert', users: 'registries and nginx' }, ctx);
   const ca = (await readCertificateFile(clientca, 'CA certificate', `run "regcert init-ca --dir ${dir}" or pass --dir`))[0]!;
   const warnings: string[] = [];
-  const signers = [ca, ...chain.slice(1)];
-  let signed = false;
-  for (const s of signers) if (await isSignedBy(leaf, s)) signed = true;
-  if (!signed) warnings.push(`${certificate} is not signed by ${clientca} (or an intermediate in its file): clients that trust only this CA will refuse the server`);
+  const verdict = await verifyChain(chain, [ca], { now: ctx.now, usage: 'serverAuth' });
+  if (!verdict.ok) warnings.push(`${certificate} does not verify against ${clientca} (with the intermediates in its file): ${verdict.reason}; clients that trust only this CA will refuse the server`);
   const sans = certificateSans(leaf).map((s) => s.value.toLowerCase());
   const host = hp.bareHost.toLowerCase();
   const covered = sans.some((s) => s === host || (s.startsWith('*.') && host.endsWith(s.slice(1)) && host.split('.').length === s.split('.').length));
@@ -130,6 +138,15 @@ export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<
   }
   const hp = parseHost(opts);
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
+  if (target === 'client') {
+    const c = await (await import('./config-client.js')).buildClientConfig(opts, hp, ctx);
+    return { command: 'config', target, host: hp.name, content: c.content, files: await writeConfig(opts, c.content, 0o644), warnings: c.warnings, next: c.next, client: c.client };
+  }
+  if (target === 'zot') {
+    const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp, ctx);
+    const z = await (await import('./config-zot.js')).buildZotConfig(opts, hp, f);
+    return { command: 'config', target, host: hp.name, content: z.content, files: await writeConfig(opts, z.content, 0o644), warnings: z.warnings, next: z.next, zot: z.zot };
+  }
   const template = await readTemplate(TEMPLATE_FILE[target]);
   const caPath = path.join(dir, 'ca.crt');
   let content: string;
@@ -169,8 +186,13 @@ export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<
         clientca: nginxString(f.clientca),
         crl: crlDirective(dir, opts.crl === true),
         upstream,
-      });
+        // An HTTPS registry behind (Harbor serves TLS itself): send it its name; verifying it needs its CA.
+        upstreamTls: upstream.startsWith('https:')
+          ? 'proxy_ssl_server_name               on;\n        # proxy_ssl_verify                  on;   # with the CA of the registry behind:\n        # proxy_ssl_trusted_certificate     /path/to/upstream-ca.crt;'
+          : '',
+      }).replace(/\n[ \t]+\n/g, '\n');
       next.push('put the server block in the http { } context, then run "nginx -t" and reload nginx');
+      next.push(`make ${upstream} reachable only through nginx (bind the registry to 127.0.0.1 or firewall its port): nginx is the only certificate check in front of it`);
       if (opts.crl && !(await pathExists(path.join(dir, CRL_FILE)))) warnings.push(`${path.join(dir, CRL_FILE)} does not exist yet: nginx will not start until "regcert crl --dir ${dir}" has written it`);
       if (opts.crl) next.push(`keep ${path.join(dir, CRL_FILE)} fresh: "regcert config systemd --dir ${dir} --crl" refreshes it daily (reload nginx after); a CRL past its nextUpdate makes nginx refuse every client`);
       break;

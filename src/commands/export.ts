@@ -8,11 +8,10 @@
  */
 import path from 'node:path';
 import { certificateToPem, isSelfSigned } from '../core/certificates.js';
-import { CERT_MANAGER_DURATION_DAYS, CERT_MANAGER_NAMESPACE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, FLEET_IMAGE, FLEET_INTERVAL_SECONDS, FLEET_NAMESPACE } from '../core/defaults.js';
+import { CERT_MANAGER_DURATION_DAYS, CERT_MANAGER_NAMESPACE, DEFAULT_LEAF_DAYS, EXPIRY_WARNING_DAYS, FLEET_IMAGE, FLEET_INTERVAL_SECONDS, FLEET_NAMESPACE } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
-import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { commentText } from '../core/template.js';
 import type { CredentialOptions } from '../io/credentials.js';
@@ -43,7 +42,7 @@ import {
 } from '../fleet/kubernetes.js';
 import { parseRuntimeName, RUNTIMES, type ClientMaterial, type RuntimeEnv, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
 import type { CommandContext } from './context.js';
-import { readClientIdentity, readRegistryCa } from './install-host.js';
+import { readClientIdentity, readRegistryCa, withPkiClient } from './install-host.js';
 
 export const EXPORT_TARGETS = ['kubernetes', 'cert-manager', 'k3s', 'rke2', 'ansible', 'cloud-init'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
@@ -199,7 +198,7 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
   const input = withPkiClient(opts);
   const id = await readClientIdentity(input, ctx);
   let caPem: string;
-  if (input.ca !== undefined) caPem = await readRegistryCa(input.ca, id.chain, id.creds.source, warnings);
+  if (input.ca !== undefined) caPem = await readRegistryCa(input.ca, id.chain, id.creds.source, warnings, ctx.now);
   else if (id.creds.ca !== undefined) caPem = id.creds.ca.map(certificateToPem).join(''); // a client bundle's ca.pem
   else throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s server certificate)');
   const material: ClientMaterial = { clientCert: id.clientCert, clientKey: id.clientKey, caPem };
@@ -298,20 +297,6 @@ async function kubernetesObjects(
     names.push(name);
   }
   return { objects, secret: secret!, namespace, name: names[0]!, names, secretName, base, labels };
-}
-
-/**
- * --client NAME [--dir PKI]: the certificate and key `regcert issue NAME --client` wrote in the PKI
- * directory, and its ca.crt as the registry CA unless --ca names another (one PKI issuing both is usual).
- */
-function withPkiClient(opts: ExportOptions): ExportOptions {
-  if (opts.client === undefined) return opts;
-  if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined || opts.bundle !== undefined) {
-    throw inputError('CLIENT_AND_FILES', '--client cannot be combined with --cert/--key/--p12/--bundle', 'pass either --client NAME (with --dir PKI) or the files');
-  }
-  const name = validateCertName(opts.client);
-  const dir = opts.dir ?? DEFAULT_PKI_DIR;
-  return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: opts.ca ?? path.join(dir, 'ca.crt') };
 }
 
 async function exportCertManager(opts: ExportOptions, host: RegistryHost, runtimes: RuntimeName[], warnings: string[], notes: string[], ctx: CommandContext): Promise<ExportResult> {

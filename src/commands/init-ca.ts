@@ -7,6 +7,7 @@ import { inputError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, parseKeyType } from '../core/keys.js';
 import { buildName } from '../core/names.js';
 import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
@@ -92,7 +93,11 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
     const chain = [cert, ...parent.chain];
     files.push({ path: path.join(dir, 'ca-chain.crt'), data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'ca-chain' });
   }
-  const written = await writeFiles(files, { force: opts.force ?? false });
+  // Replacing a CA that signed crl.pem: the new CA's CRL is part of the same set (commands/crl.ts planCrlForNewCa).
+  const written = await withDirLock(dir, async () => {
+    const crlFiles = opts.force ? await (await import('./crl.js')).planCrlForNewCa(dir, { cert, key }, ctx.now ?? new Date()) : [];
+    return writeFiles([...files, ...crlFiles], { force: opts.force ?? false });
+  });
   return {
     command: 'init-ca',
     dir,

@@ -5,7 +5,8 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, verifySignedData } from '../core/certificates.js';
+import { certificateFromDer, keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, verifySignedData, type Certificate } from '../core/certificates.js';
+import { parsePurpose, verifyChain, type Usage } from '../core/chain.js';
 import { inputError } from '../core/errors.js';
 import {
   inspectCertificateDer,
@@ -22,7 +23,7 @@ import {
 } from '../core/inspect.js';
 import { parsePrivateKey } from '../core/keys.js';
 import { verifyCsrSignature } from '../core/csr.js';
-import { readCredentials } from '../io/credentials.js';
+import { readCertificateFile, readCredentials } from '../io/credentials.js';
 import { readInputFile } from '../io/files.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
@@ -35,6 +36,23 @@ export interface InspectOptions {
   keyPasswordEnv?: string | undefined;
   passwordFile?: string | undefined;
   passwordEnv?: string | undefined;
+  /** Trust anchors: judge each inspected leaf's chain against them (core/chain.ts). */
+  ca?: string[] | undefined;
+  /** With --ca: client or server, the TLS usage the chain must permit. */
+  purpose?: string | undefined;
+}
+
+/** A leaf's chain judged against --ca: what verify, install-host, doctor and to-p12 decide too. */
+export interface InspectVerdict {
+  certificate: string;
+  subject: string;
+  ok: boolean;
+  /** clientAuth / serverAuth with --purpose, else null. */
+  usage: string | null;
+  /** Subjects from the leaf up to the anchor (or as far as the chain got). */
+  path: string[];
+  fault: string | null;
+  reason: string | null;
 }
 
 interface ItemBase {
@@ -90,6 +108,10 @@ export interface InspectResult {
   command: 'inspect';
   items: InspectItem[];
   links: InspectLink[];
+  /** With --ca: each leaf's chain verdict (any not ok: exit 1). */
+  verdicts?: InspectVerdict[];
+  ok?: boolean;
+  failure?: string;
 }
 
 /**
@@ -123,11 +145,15 @@ async function factsOfBlocks(ders: Uint8Array<ArrayBuffer>[], now: Date): Promis
 export async function inspect(opts: InspectOptions, ctx: CommandContext): Promise<InspectResult> {
   if (opts.files.length === 0 && opts.bundle === undefined) throw inputError('NO_FILES', 'no file given', 'pass one or more files: regcert inspect ca.crt alice.crt');
   const now = ctx.now ?? new Date();
+  const usage = parsePurpose(opts.purpose);
+  if (usage !== undefined && !opts.ca?.length) throw inputError('PURPOSE_WITHOUT_CA', '--purpose needs --ca', 'pass the trust anchors to judge the chain against: --ca CA.crt');
   const items: InspectItem[] = [];
   interface LinkedCertificate {
     label: string;
     facts?: InspectedCertificate;
     key?: KeyObject | null;
+    /** The certificate's DER (parsed again only to judge chains with --ca). */
+    der: Uint8Array;
     set: (by: string | null) => void;
   }
   const certs: LinkedCertificate[] = [];
@@ -160,7 +186,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
         case 'certificate-block': {
           const at = items.length;
           items.push(undefined as unknown as InspectItem); // filled in order below
-          const linked: LinkedCertificate = { label, set: () => undefined };
+          const linked: LinkedCertificate = { label, der: obj.kind === 'certificate' ? new Uint8Array(obj.cert.rawData) : obj.der, set: () => undefined };
           certs.push(linked);
           const fill = (facts: InspectedCertificate) => {
             const item: CertificateItem = { file, label, type: 'certificate', ...facts.details, signedBy: null };
@@ -222,7 +248,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
             const facts = inspectCertificate(cert, now);
             const entry = { label: `${file}#${j + 1}`, ...facts.details, signedBy: null as string | null };
             item.certificates.push(entry);
-            certs.push({ label: entry.label, facts, set: (by) => (entry.signedBy = by) });
+            certs.push({ label: entry.label, facts, der: new Uint8Array(cert.rawData), set: (by) => (entry.signedBy = by) });
           }
           items.push(item);
           break;
@@ -285,5 +311,34 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   );
   for (const k of keys) k.item.matches = all.filter((c) => keyMatchesSpki(k.key, c.facts.spki)).map((c) => c.label);
 
-  return { command: 'inspect', items, links };
+  if (!opts.ca?.length) return { command: 'inspect', items, links };
+  const verdicts = await judgeLeaves(all.map((c) => ({ label: c.label, der: c.der, isCa: c.facts.details.isCa })), opts.ca, usage, now);
+  const refused = verdicts.filter((v) => !v.ok);
+  return {
+    command: 'inspect',
+    items,
+    links,
+    verdicts,
+    ok: refused.length === 0,
+    ...(refused.length > 0 ? { failure: `${refused.map((v) => v.certificate).join(', ')}: ${refused[0]!.reason}` } : {}),
+  };
+}
+
+/**
+ * --ca: each inspected leaf (or, when all are CAs, each certificate that is
+ * not an anchor) judged by core/chain.ts, the other inspected certificates
+ * serving as intermediates.
+ */
+async function judgeLeaves(certs: Array<{ label: string; der: Uint8Array; isCa: boolean }>, caFiles: string[], usage: Usage | undefined, now: Date): Promise<InspectVerdict[]> {
+  const anchors: Certificate[] = [];
+  for (const f of caFiles) anchors.push(...(await readCertificateFile(f, 'CA certificate', 'check the path given to --ca', 'bundle')));
+  const parsed = certs.map((c) => ({ ...c, cert: certificateFromDer(new Uint8Array(c.der)) }));
+  const isAnchor = (c: Certificate) => anchors.some((a) => Buffer.from(a.rawData).equals(Buffer.from(c.rawData)));
+  const leaves = parsed.some((c) => !c.isCa) ? parsed.filter((c) => !c.isCa) : parsed.filter((c) => !isAnchor(c.cert));
+  const out: InspectVerdict[] = [];
+  for (const l of leaves) {
+    const v = await verifyChain([l.cert, ...parsed.filter((c) => c !== l).map((c) => c.cert)], anchors, { now, usage });
+    out.push({ certificate: l.label, subject: l.cert.subject, ok: v.ok, usage: usage ?? null, path: v.path, fault: v.fault ?? null, reason: v.reason ?? null });
+  }
+  return out;
 }

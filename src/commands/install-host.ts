@@ -9,24 +9,25 @@
  * containerd: the same three files plus hosts.toml naming them.
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { chainsTo, leafAndIntermediates } from '../core/chain.js';
+import { describeEkus, leafAndIntermediates, permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
 import { certificateToPem, type Certificate } from '../core/certificates.js';
-import { ekuNames, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
-import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import type { HostDirSnapshot, RootKind } from '../core/doctor.js';
+import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { DEFAULT_PKI_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
+import type { HostDirSnapshot, RootKind } from '../runtimes/types.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
+import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
-import { readHostDir, readInsecureRegistries, readOptionalText } from '../io/certs-d.js';
-import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { readOptionalText } from '../io/certs-d.js';
+import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
-import { resolveAddresses } from '../net/resolve.js';
 import { strayFileWarnings } from '../runtimes/certs-d.js';
-import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeFacts, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
-import { PODMAN_LOOKUP } from '../runtimes/podman.js';
+import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
+import { installedVersions, machineEnv, machineFacts, readHostFolder } from '../runtimes/facts.js';
+import { podmanLookup } from '../runtimes/podman.js';
+import { parseRuntimeVersions, VERSIONED_RUNTIMES, type RuntimeVersions } from '../runtimes/versions.js';
 import type { CommandContext } from './context.js';
 import { timeoutMs } from './fetch-ca.js';
 
@@ -48,6 +49,10 @@ export interface InstallHostOptions extends CredentialOptions {
   dryRun?: boolean | undefined;
   force?: boolean | undefined;
   timeout?: number | undefined;
+  /** --runtime-version NAME=VERSION: judge the rules for this release instead of the installed one. */
+  runtimeVersion?: string[] | undefined;
+  /** --migrate-mirrors: with --config on a containerd config with registry.mirrors, move them into hosts.toml files. */
+  migrateMirrors?: boolean | undefined;
 }
 
 export interface InstallHostResult {
@@ -67,10 +72,6 @@ export interface InstallHostResult {
   next: string[];
 }
 
-function runtimeEnv(opts: InstallHostOptions): RuntimeEnv {
-  return { home: os.homedir(), xdgConfigHome: process.env.XDG_CONFIG_HOME, rootless: opts.rootless === true, platform: process.platform };
-}
-
 /** What the folder we are about to write will hold, as doctor would read it (for the shadowing rule). */
 function plannedSnapshot(plan: RuntimePlan, kind: RootKind): HostDirSnapshot {
   const enc = new TextEncoder();
@@ -84,22 +85,45 @@ function plannedSnapshot(plan: RuntimePlan, kind: RootKind): HostDirSnapshot {
   };
 }
 
-/** The client identity install-host and export lay out: key matches, clientAuth EKU, leaf + intermediates as PEM, key unencrypted. */
+/**
+ * --client NAME [--dir PKI]: the certificate and key `regcert issue NAME --client` wrote in the PKI
+ * directory, and its ca.crt as the registry CA unless --ca names another (one PKI issuing both is usual).
+ */
+export function withPkiClient<T extends CredentialOptions & { client?: string | undefined; dir?: string | undefined; ca?: string | undefined }>(opts: T): T {
+  if (opts.client === undefined) return opts;
+  if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined || opts.bundle !== undefined) {
+    throw inputError('CLIENT_AND_FILES', '--client cannot be combined with --cert/--key/--p12/--bundle', 'pass either --client NAME (with --dir PKI) or the files');
+  }
+  const name = validateCertName(opts.client);
+  const dir = opts.dir ?? DEFAULT_PKI_DIR;
+  return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: opts.ca ?? path.join(dir, 'ca.crt') };
+}
+
+/** The client identity install-host and export lay out: key matches, usable for clientAuth (core/chain.ts), leaf + intermediates as PEM, key unencrypted. */
 export async function readClientIdentity(opts: CredentialOptions, ctx: CommandContext) {
   const creds = await readCredentials(opts, ctx);
-  const ekus = ekuNames(creds.leaf);
-  if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
-    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
+  if (!permitsUsage(creds.leaf, 'clientAuth')) {
+    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${describeEkus(creds.leaf)}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
   }
   const chain = leafAndIntermediates(creds.chain);
   return { creds, chain, clientCert: chain.map(certificateToPem).join(''), clientKey: exportPrivateKeyPem(creds.key) };
 }
 
-/** The registry CA file (--ca) as PEM; warns when the client chain does not reach it. */
-export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[]): Promise<string> {
+/**
+ * The registry CA file (--ca) as PEM. The client chain is judged against it
+ * (core/chain.ts, for clientAuth): one that reaches it but would be refused
+ * (expired or non-CA intermediate, bad signature, a CA whose EKU omits
+ * clientAuth, too long) is refused; one that does not reach it at all only
+ * warns, since the registry may trust another client CA.
+ */
+export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[], now?: Date): Promise<string> {
   const certs = await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle');
+  const verdict = await verifyChain(chain, certs, { now, usage: 'clientAuth' });
+  if (!verdict.ok && !reachesNoAnchor(verdict)) {
+    throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${file}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
+  }
   // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
-  if (!(await chainsTo(chain, certs)).ok) {
+  if (!verdict.ok) {
     warnings.push(
       `${certLabel} does not chain to ${file}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
     );
@@ -112,6 +136,10 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   const runtimes = [...new Set(opts.runtime && opts.runtime.length ? opts.runtime : ['docker'])].map((r) => parseRuntimeName(r));
   if (opts.certsDir !== undefined && runtimes.length > 1) {
     throw inputError('CERTS_DIR_WITH_RUNTIMES', '--certs-dir works with a single --runtime', 'run install-host once per runtime, each with its --certs-dir');
+  }
+  const givenVersions = parseRuntimeVersions(opts.runtimeVersion);
+  if (opts.migrateMirrors === true && (opts.config === undefined || runtimes.join() !== 'containerd')) {
+    throw inputError('MIGRATE_WITHOUT_CONFIG', '--migrate-mirrors works with --runtime containerd --config FILE', 'pass the containerd config.toml to merge into with --config');
   }
   if (opts.config !== undefined && runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
   // A client bundle carries its CA (ca.pem); --ca or --fetch-ca may still override it.
@@ -136,7 +164,7 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   let caPem: string;
   let caFrom: string;
   if (opts.ca !== undefined) {
-    caPem = await readRegistryCa(opts.ca, chain, creds.source, warnings);
+    caPem = await readRegistryCa(opts.ca, chain, creds.source, warnings, ctx.now);
     caFrom = opts.ca;
   } else if (opts.fetchCa !== true && creds.ca !== undefined) {
     caPem = creds.ca.map(certificateToPem).join('');
@@ -148,7 +176,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
     caFrom = fetched.url;
   }
 
-  const env = runtimeEnv(opts);
+  const env = machineEnv(opts.rootless === true);
+  const versions = await installedVersions(VERSIONED_RUNTIMES.filter((r) => runtimes.includes(r) || (r === 'podman' && runtimes.includes('docker'))), givenVersions);
   const material = { clientCert, clientKey, caPem };
   const plans: RuntimePlan[] = [];
   for (const rt of runtimes) plans.push(await RUNTIMES[rt].plan(reg, material, { env, root: opts.certsDir }));
@@ -156,6 +185,8 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   const files: PlannedFile[] = [];
   const configFiles: PlannedFile[] = [];
   const configs: InstallHostResult['configs'] = [];
+  /** hosts.toml files --migrate-mirrors adds (in folders of their own: checked before anything is created). */
+  const migrated: string[] = [];
   for (const plan of plans) {
     if (opts.config !== undefined && !plan.config) {
       throw inputError('CONFIG_NOT_USED', `--runtime ${plan.runtime} has no config file to merge into`, '--config is for buildkit (buildkitd.toml), k3s/rke2 (registries.yaml) and containerd (config.toml)');
@@ -167,7 +198,15 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
       // Asked for: merge this host's entry into the daemon's config file, keeping everything else.
       const current = await readOptionalText(opts.config);
       if (current !== undefined && 'unreadable' in current) throw operationError('NOT_READABLE', `cannot read ${opts.config} (${current.unreadable})`, 'run with sudo, or check its permissions');
-      const merged = plan.config.merge(current?.text, opts.config);
+      const mergeCtx = { versions, migrateMirrors: opts.migrateMirrors === true };
+      const merged = plan.config.merge(current?.text, opts.config, mergeCtx);
+      for (const f of plan.config.extraFiles?.(current?.text, opts.config, mergeCtx) ?? []) {
+        if (files.some((g) => g.path === f.path)) {
+          throw inputError('CONFIG_CONFLICT', `${opts.config} has a registry mirrors entry for ${reg.name} itself`, `move that mirror into ${f.path} by hand (regcert writes its own hosts.toml there), then run install-host again`);
+        }
+        files.push(f);
+        migrated.push(f.path);
+      }
       // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
       const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
       configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });
@@ -183,11 +222,12 @@ export async function installHost(opts: InstallHostOptions, ctx: CommandContext)
   }
 
   for (const dir of new Set(files.filter((f) => f.kind !== 'config').map((f) => path.dirname(f.path)))) {
-    const snap = await readHostDir(path.dirname(dir), 'docker', path.basename(dir));
+    const snap = await readHostFolder(path.dirname(dir), 'docker', path.basename(dir));
     if (snap) warnings.push(...strayFileWarnings(dir, snap.files.map((f) => f.name)));
   }
-  warnings.push(...(await runtimeWarnings(reg, runtimes, plans, env, { shadowing: opts.certsDir === undefined, daemonJson: opts.daemonJson ?? DOCKER_DAEMON_JSON })));
+  warnings.push(...(await runtimeWarnings(reg, runtimes, plans, env, versions, { shadowing: opts.certsDir === undefined, daemonJson: opts.daemonJson ?? DOCKER_DAEMON_JSON })));
 
+  if (!opts.dryRun) await refuseExisting(migrated, opts.force, 'move that hosts.toml aside, or pass --force to replace it with the migrated mirror');
   let written: WrittenFile[];
   try {
     written = await writeFiles(files, { force: opts.force ?? false, dryRun: opts.dryRun ?? false });
@@ -240,30 +280,22 @@ async function runtimeWarnings(
   runtimes: RuntimeName[],
   plans: RuntimePlan[],
   env: RuntimeEnv,
+  versions: RuntimeVersions,
   o: { shadowing: boolean; daemonJson: string },
 ): Promise<string[]> {
-  const out: string[] = [];
-  const insecure = await readInsecureRegistries(o.daemonJson);
-  if (insecure?.error && runtimes.includes('docker')) out.push(insecure.error);
   // containers/image looks a host up in its own folders, then Docker's: a planned folder in one of them joins that lookup.
-  const lookupRoots = RUNTIMES.podman.roots(env);
+  const lookup = podmanLookup(env, versions.podman);
   const dirs: HostDirSnapshot[] = [];
-  if (o.shadowing && plans.some((p) => lookupRoots.includes(path.dirname(p.dir)))) {
-    for (const [i, kind] of PODMAN_LOOKUP.entries()) {
-      const root = lookupRoots[i]!;
+  if (o.shadowing && plans.some((p) => lookup.some((r) => r.path === path.dirname(p.dir)))) {
+    for (const { kind, path: root } of lookup) {
       const planned = plans.find((p) => p.dir === path.join(root, reg.name));
-      const snap = planned ? plannedSnapshot(planned, kind) : await readHostDir(root, kind, reg.name);
+      const snap = planned ? plannedSnapshot(planned, kind) : await readHostFolder(root, kind, reg.name);
       if (snap) dirs.push(snap);
     }
   }
-  const facts: RuntimeFacts = {
-    env,
-    hosts: [reg],
-    dirs,
-    // daemon.json is the rootful Docker Engine's; Docker Desktop keeps its own settings.
-    insecureRegistries: insecure && runtimes.includes('docker') ? { file: o.daemonJson, entries: insecure.list } : undefined,
-    addresses: await resolveAddresses([reg.bareHost]),
-  };
+  // daemon.json is the rootful Docker Engine's; Docker Desktop keeps its own settings.
+  const { facts, warnings } = await machineFacts({ env, hosts: [reg], dirs, daemonJson: runtimes.includes('docker') ? o.daemonJson : undefined, versions });
+  const out = [...warnings];
   const checked = new Set<RuntimeName>(runtimes);
   if (dirs.length > 0) checked.add('podman');
   for (const r of checked) for (const p of RUNTIMES[r].check(facts)) out.push(`${p.message}; fix: ${p.fix}`);

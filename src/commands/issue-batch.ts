@@ -12,22 +12,25 @@
  * inventory records. Memory stays flat: rows are never all held, and at most
  * a few chunks of entries wait to be written.
  *
- * Rerun after an interruption, complete entries (certificate issued by
- * this CA, the matching key, and with --p12 the .p12 whose SHA-256 the
- * manifest records) are skipped; an entry of ours left incomplete is
- * issued again.
+ * Rerun after an interruption (or again), complete entries a batch made
+ * (its journal or the inventory says so; the certificate issued by this CA,
+ * the matching key, and with --p12 the .p12 whose SHA-256 the manifest
+ * records) are skipped; any other file in the way refuses the whole batch
+ * (exit 2 naming the row) unless --force (core/batch-rows.ts batchEntryState).
  */
-import { createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
-import { issuerOf, parseCertificates } from '../core/certificates.js';
+import { batchEntryState, createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest, type ExistingEntryFacts } from '../core/batch-rows.js';
+import { assertCanIssue, type Usage } from '../core/chain.js';
+import { isCa, isSignedBy, issuerOf, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
-import { inputError, operationError } from '../core/errors.js';
+import { inputError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
 import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
 import {
+  appendBatchJournal,
   checkWorkers,
   createBatchPool,
   manifestLines,
@@ -35,6 +38,8 @@ import {
   MAX_COMMIT,
   P12_MANIFEST,
   poolSize,
+  pruneBatchJournal,
+  readBatchJournal,
   readIfExists as readIfExistsHinted,
   readManifest,
   runBatchPipeline,
@@ -59,6 +64,8 @@ export interface IssueBatchOptions {
   org?: string | undefined;
   ou?: string | undefined;
   country?: string | undefined;
+  /** false (--no-name-san): server rows do not get their NAME as a SAN. */
+  nameSan?: boolean | undefined;
   p12?: boolean | undefined;
   caPasswordFile?: string | undefined;
   caPasswordEnv?: string | undefined;
@@ -83,7 +90,7 @@ export interface IssueBatchResult {
   rows: number;
   /** Entries issued by this run (new, and incomplete ones issued again). */
   issued: number;
-  /** Of those, entries that an interrupted run had left incomplete. */
+  /** Of those, entries whose existing files were replaced (--force). */
   repaired: number;
   /** Complete entries from an earlier run, left as they were. */
   skipped: number;
@@ -102,7 +109,7 @@ export interface IssueBatchResult {
 
 /** Rows per file: a million client certificates is far beyond any pool; a bigger file is a mistake. */
 const MAX_BATCH_ROWS = 1_000_000;
-type EntryState = 'new' | 'complete' | 'redo';
+type EntryState = 'new' | 'complete' | 'replace';
 
 function paths(outDir: string, name: string) {
   return { cert: path.join(outDir, `${name}.crt`), key: path.join(outDir, `${name}.key`), p12: path.join(outDir, `${name}.p12`) };
@@ -110,39 +117,30 @@ function paths(outDir: string, name: string) {
 
 const readIfExists = (file: string) => readIfExistsHinted(file, 'remove it or choose another --out-dir');
 
-/**
- * Is this entry new, complete (skip), or ours but incomplete (issue again)?
- * Anything else in the way is refused unless --force.
- */
-async function entryState(name: string, outDir: string, caNative: NodeX509, p12: boolean, manifest: Map<string, string>, force: boolean): Promise<{ state: EntryState; serial?: string }> {
+/** What is at a row's files in OUT (read and parsed here; judged by core/batch-rows.ts batchEntryState). */
+async function existingEntryFacts(name: string, outDir: string, ca: Certificate, p12: boolean, manifest: Map<string, string>, madeByBatch: (serial: string) => boolean): Promise<ExistingEntryFacts> {
   const p = paths(outDir, name);
   const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
-  if (!cert && !key && !pfx) return { state: 'new' };
-  if (force) return { state: 'redo' };
-  const refuse = (file: string) =>
-    operationError('FILE_EXISTS', `${file} already exists and is not an entry this batch made with this CA`, 'pass --force to replace it, or choose another --out-dir', { details: { path: file } });
-  // Entries are written certificate first: a key or .p12 without its certificate is not ours.
-  if (!cert) throw refuse(key ? p.key : p.p12);
-  let leaf: NodeX509;
+  const facts: ExistingEntryFacts = { cert: cert !== undefined, key: key !== undefined, p12: pfx !== undefined, keyMatches: false, p12Recorded: false, madeByBatch: false };
+  if (!cert) return facts;
+  let leaf: Certificate;
   try {
-    leaf = new NodeX509(Buffer.from(cert));
+    leaf = parseCertificates(cert, p.cert)[0]!;
   } catch {
-    throw refuse(p.cert);
+    return facts;
   }
-  if (!leaf.checkIssued(caNative) || !leaf.verify(caNative.publicKey)) throw refuse(p.cert);
-  let pair = false;
+  const serial = normalizeSerial(leaf.serialNumber);
+  facts.parsed = { signedByCa: await isSignedBy(leaf, ca), isCa: isCa(leaf), serial };
+  facts.madeByBatch = madeByBatch(serial);
   if (key) {
-    let k: KeyObject | undefined;
     try {
-      k = createPrivateKey(Buffer.from(key));
+      facts.keyMatches = keyMatchesCertificate(createPrivateKey(Buffer.from(key)), leaf);
     } catch {
-      k = undefined;
+      facts.keyMatches = false;
     }
-    pair = k !== undefined && leaf.checkPrivateKey(k);
   }
-  if (!pair) return { state: 'redo' };
-  if (p12 && (!pfx || manifest.get(name) !== sha256Hex(pfx))) return { state: 'redo' };
-  return { state: 'complete', serial: normalizeSerial(leaf.serialNumber) };
+  facts.p12Recorded = pfx !== undefined && manifest.get(name) === sha256Hex(pfx);
+  return facts;
 }
 
 export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): Promise<IssueBatchResult> {
@@ -150,7 +148,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
   const keyType = parseKeyType(opts.keyType ?? DEFAULT_KEY_TYPE);
-  const defaults: BatchDefaults = { days: validateDays(opts.days ?? DEFAULT_LEAF_DAYS), org: opts.org, ou: opts.ou, country: opts.country };
+  const defaults: BatchDefaults = { days: validateDays(opts.days ?? DEFAULT_LEAF_DAYS), org: opts.org, ou: opts.ou, country: opts.country, nameSan: opts.nameSan };
   const p12 = opts.p12 === true;
   const force = opts.force === true;
   const manifestPath = path.join(outDir, P12_MANIFEST);
@@ -168,7 +166,6 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   // Pass 1: every row valid, no name twice, nothing foreign in the way. Nothing is generated yet.
   ctx.progress?.(`checking ${what}`);
   const ca: LoadedCa = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
-  const caNative = new NodeX509(Buffer.from(ca.cert.rawData));
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   let manifestStarted = await pathExists(manifestPath);
@@ -184,26 +181,41 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   let total = 0;
   let toIssue = 0;
   let format: 'csv' | 'jsonl' = 'csv';
+  const inventory = createInventoryAppender(dir);
+  /** Serials a batch made (OUT's journal, the inventory's batch entries): read once, when the first row finds files. */
+  let batchMade: Set<string> | undefined;
+  const madeByBatch = async (): Promise<(serial: string) => boolean> => {
+    batchMade ??= new Set([...(await readBatchJournal(outDir)), ...(await inventory.recordedByBatch())]);
+    const made = batchMade;
+    return (serial) => made.has(serial);
+  };
+  const usages = new Set<Usage>();
   for await (const { req, no, format: f } of rows()) {
     format = f;
+    if (req.server) usages.add('serverAuth');
+    if (req.client) usages.add('clientAuth');
     // Two names that differ only in case would be one file on a case-insensitive disk.
     const key = req.name.toLowerCase();
     if (seen.has(key)) throw inputError('DUPLICATE_NAME', `${what} line ${no}: the name "${req.name}" appears twice`, 'every row needs its own name (it is the file name)');
     seen.add(key);
     total++;
-    const { state, serial } = present.has(key) ? await entryState(req.name, outDir, caNative, p12, manifest, force) : { state: 'new' as const };
-    if (state !== 'new') known.set(req.name, state);
-    if (serial !== undefined) completeSerials.set(req.name, serial);
-    if (state !== 'complete') toIssue++;
+    const decision = present.has(key) ? batchEntryState(await existingEntryFacts(req.name, outDir, ca.cert, p12, manifest, await madeByBatch()), { p12, force }) : { state: 'new' as const };
+    if (decision.state === 'refuse') {
+      const file = paths(outDir, req.name)[decision.file];
+      throw inputError('FILE_EXISTS', `${what} line ${no}: ${file} ${decision.why}`, 'pass --force to replace it (a new key and certificate), drop the row, or choose another --out-dir', { details: { path: file } });
+    }
+    if (decision.state !== 'new') known.set(req.name, decision.state);
+    if (decision.state === 'complete') completeSerials.set(req.name, decision.serial);
+    else toIssue++;
   }
   if (total === 0) throw inputError('EMPTY_BATCH', `${what} has no rows`, 'one row per certificate after the header name,sans,profile,days');
+  await assertCanIssue(ca.chain, [...usages], dir, ctx.now);
 
   // Every load of the inventory scans the CA directory's certificate files: a pool written there may not pass the limit.
-  if (path.resolve(outDir) === path.resolve(dir)) await checkCaDirRoom(dir, toIssue - [...known.values()].filter((s) => s === 'redo').length);
+  if (path.resolve(outDir) === path.resolve(dir)) await checkCaDirRoom(dir, toIssue - [...known.values()].filter((s) => s === 'replace').length);
 
   // Files are written first and recorded second: complete entries that a killed run wrote but had not
   // recorded yet are recorded now (parsed from their files: only these few).
-  const inventory = createInventoryAppender(dir);
   let recordedLate = 0;
   if (completeSerials.size > 0) {
     const recorded = await inventory.recorded();
@@ -272,8 +284,9 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
       await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + manifestLines(group, (name) => path.basename(paths(outDir, name).p12)), 0o600);
       manifestStarted = true;
     }
-    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'redo' })));
-    repaired += group.filter((e) => known.get(e.name) === 'redo').length;
+    await appendBatchJournal(outDir, group);
+    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'replace' })));
+    repaired += group.filter((e) => known.get(e.name) === 'replace').length;
     const now = ctx.now ?? new Date();
     await inventory.append(group.map((e) => inventoryEntry(e, now)), now);
     issued += group.length;
@@ -301,6 +314,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   } else {
     for await (const job of jobs()) throw new Error(`issue --batch: ${job.name} was to be skipped`);
   }
+  await pruneBatchJournal(outDir, await inventory.recorded(), seen);
 
   const elapsedSeconds = (Date.now() - started) / 1000;
   const files: BatchFileSummary[] = [

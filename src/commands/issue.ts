@@ -14,6 +14,7 @@ import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type Writt
 import { checkInventory, recordIssued } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
+import { assertCanIssue, type Usage } from '../core/chain.js';
 import { readSecret } from '../io/secrets.js';
 import type { CommandContext } from './context.js';
 
@@ -26,6 +27,8 @@ export interface IssueOptions {
   /** A JWT signing certificate for a registry token server: digitalSignature only, no EKU. */
   tokenSigning?: boolean | undefined;
   san?: string[] | undefined;
+  /** false (--no-name-san): NAME is not added as a SAN of a server certificate (core/leaf-request.ts withNameSan). */
+  nameSan?: boolean | undefined;
   cn?: string | undefined;
   org?: string | undefined;
   ou?: string | undefined;
@@ -57,6 +60,7 @@ export interface IssueResult {
 export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<IssueResult> {
   const name = validateCertName(opts.name);
   requirePurpose(opts.server, opts.client, opts.tokenSigning);
+  if (opts.nameSan === false && !opts.server) throw inputError('NAME_SAN_WITHOUT_SERVER', '--no-name-san only applies to a server certificate', 'drop --no-name-san, or add --server');
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
   const outDir = opts.outDir ?? dir;
   const days = validateDays(opts.days ?? DEFAULT_LEAF_DAYS);
@@ -68,6 +72,8 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
 
   // The CA first: a missing CA or a wrong passphrase fails before any key is made.
   const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
+  const usages: Usage[] = [...(opts.server ? (['serverAuth'] as const) : []), ...(opts.client ? (['clientAuth'] as const) : [])];
+  await assertCanIssue(ca.chain, usages, dir, ctx.now);
 
   // The request: from a CSR, or a new key.
   let subject: JsonName | InstanceType<typeof x509.Name>;

@@ -4,11 +4,10 @@
  * for cron and monitoring). Also checks DIR/crl.pem's nextUpdate.
  */
 import path from 'node:path';
-import { checkCrlFreshness, parseCrlFile } from '../core/crl.js';
+import { checkCrlFreshness, parseCrlFile, type CrlFreshness } from '../core/crl.js';
 import { CRL_FILE, DAY_MS, DEFAULT_PKI_DIR } from '../core/defaults.js';
-import { inputError } from '../core/errors.js';
 import { isDue, statusOf, type InventoryEntry, type Status } from '../core/inventory.js';
-import { daysUntil, parseDuration } from '../core/time.js';
+import { daysUntil, parseDurationFlag } from '../core/time.js';
 import { pathExists, readInputFile } from '../io/files.js';
 import { entryCertPath, missingCertificateFiles, readInventory } from '../io/inventory.js';
 import type { CommandContext } from './context.js';
@@ -34,7 +33,7 @@ export interface ListResult {
   certificates: ListItem[];
   /** With --expiring: the current certificates inside the window (these make the exit code 1). */
   expiring: Array<{ name: string; serial: string; notAfter: string; daysLeft: number }>;
-  crl: { file: string; nextUpdate: string | null; level: 'ok' | 'warning' | 'expired' } | null;
+  crl: { file: string; nextUpdate: string | null; level: CrlFreshness['level'] } | null;
   rebuilt: boolean;
   warnings: string[];
   notes: string[];
@@ -58,11 +57,7 @@ async function crlStatus(dir: string, entries: InventoryEntry[], now: Date, warn
 
 export async function list(opts: ListOptions, ctx: CommandContext): Promise<ListResult> {
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
-  let window: number | undefined;
-  if (opts.expiring !== undefined) {
-    window = parseDuration(opts.expiring);
-    if (window === undefined) throw inputError('BAD_DURATION', `invalid --expiring "${opts.expiring}"`, '--expiring takes a number of days such as 30d (also 12h, 2w)');
-  }
+  const window = opts.expiring !== undefined ? parseDurationFlag(opts.expiring, '--expiring') : undefined;
   const now = ctx.now ?? new Date();
   const view = await readInventory(dir, now);
   const warnings: string[] = [];

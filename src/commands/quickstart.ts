@@ -93,7 +93,9 @@ async function run(dir: string, opts: QuickstartOptions, ctx: CommandContext, fi
       done(label, `reused ${path.join(dir, `${name}.crt`)}`);
       continue;
     }
-    const r = await issue({ name, dir, server, client: !server, san: server ? hosts : [] }, ctx);
+    // The server certificate also names 127.0.0.1, where the built-in endpoint is verified (step 7), whatever --host says.
+    const sans = server ? [...hosts, ...(hosts.includes('127.0.0.1') ? [] : ['127.0.0.1'])] : [];
+    const r = await issue({ name, dir, server, client: !server, san: sans }, ctx);
     files.push(...r.files);
     done(label, `${r.certificate.subject}${r.certificate.sans.length ? ` (${r.certificate.sans.join(', ')})` : ''}, ${r.certificate.ekus.join(', ')}`);
   }

@@ -20,20 +20,24 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createBatchMaker, type BatchWorkerInit, type RenewedLeaf, type RenewJob } from '../core/batch-maker.js';
+import { isCaDirFile } from '../core/ca-dir.js';
 import { leafEkuOids } from '../core/cert-builder.js';
 import { isSignedBy, issuerOf, keyMatchesSpki, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { assertCanIssue, type Usage } from '../core/chain.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { buildEntry, buildEntryFromFacts, isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
 import { exportPrivateKeyDer, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
 import { ecKeyMatchesSpki, leafParts } from '../core/leaf-der.js';
+import { withNameSan } from '../core/leaf-request.js';
 import { readBlocks } from '../core/pem.js';
 import { parseRegistryHost } from '../core/registry-host.js';
-import { daysUntil, parseDuration } from '../core/time.js';
+import { formatSan, type San } from '../core/san.js';
+import { daysUntil, parseDurationFlag } from '../core/time.js';
 import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
 import { pathExists, readInputFile, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, markSuperseded, readInventory } from '../io/inventory.js';
+import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, INVENTORY_FILE, markSuperseded, readInventory } from '../io/inventory.js';
 import { readCa, readCaCertificate } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import { runTool } from '../io/tool.js';
@@ -52,6 +56,8 @@ export interface RenewOptions {
   runtime?: string[] | undefined;
   certsDir?: string | undefined;
   exec?: string | undefined;
+  /** false (--no-name-san): keep exactly the SANs the certificate had, without adding NAME (core/leaf-request.ts withNameSan). */
+  nameSan?: boolean | undefined;
   keyPasswordFile?: string | undefined;
   keyPasswordEnv?: string | undefined;
   caPasswordFile?: string | undefined;
@@ -93,13 +99,6 @@ const CA_ROTATION_HINT =
 
 const EXEC_TIMEOUT_MS = 10 * 60 * 1000;
 const EXEC_OUTPUT_MAX = 64 * 1024;
-
-function parseWindow(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined) throw inputError('BAD_DURATION', `invalid ${flag} "${value}"`, `${flag} takes a number of days such as 30d (also 12h, 2w)`);
-  return ms;
-}
 
 /** The certificates this run is about, from the inventory; throws when a NAME or SERIAL cannot be renewed. */
 function selectTargets(entries: InventoryEntry[], opts: RenewOptions, names: readonly string[], dir: string): InventoryEntry[] {
@@ -241,7 +240,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     throw inputError('RENEW_WHAT', opts.all ? 'NAME|SERIAL and --all are exclusive' : 'nothing to renew given', 'pass a certificate NAME or SERIAL (or several), or --all');
   }
   if (names.some((n) => ['ca', 'ca.crt'].includes(n))) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
-  const window = parseWindow(opts.ifExpiring, '--if-expiring') ?? (opts.all ? EXPIRY_WARNING_DAYS * DAY_MS : undefined);
+  const window = (opts.ifExpiring !== undefined ? parseDurationFlag(opts.ifExpiring, '--if-expiring') : undefined) ?? (opts.all ? EXPIRY_WARNING_DAYS * DAY_MS : undefined);
   if (opts.install !== undefined) parseRegistryHost(opts.install);
   if (opts.install === undefined && (opts.runtime?.length || opts.certsDir !== undefined)) {
     throw inputError('INSTALL_OPTIONS', '--runtime and --certs-dir only apply with --install', 'add --install HOST[:PORT]');
@@ -286,6 +285,12 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
         throw inputError('KEY_ELSEWHERE', `${entry.name}'s key ${keyPath} is not beside its certificate ${certPath}`, 'renew it without --rekey, or move the key beside the certificate');
       }
     }
+    // The inventory names the files renew replaces: never the CA directory's own (a hand-edited or old inventory).
+    for (const f of [certPath, keyPath]) {
+      if (f !== undefined && isCaDirFile(path.basename(f))) {
+        throw inputError('RESERVED_NAME', `the inventory entry ${entry.name} (serial ${entry.serial}) names ${f}, one of the CA directory's own files`, `renewing it would replace that file: fix the entry in ${path.join(dir, INVENTORY_FILE)}`);
+      }
+    }
     return { entry, der: new Uint8Array(Buffer.from(entry.der, 'base64')), certPath, keyPath };
   });
   for (const p of plans) {
@@ -323,6 +328,33 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   const todo = plans.filter((p) => !late.has(p));
   if (!opts.rekey) await eachLimited(todo, (p) => checkKeptKey(p, passphrase, notes));
   const ca = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
+  // As issue does: nothing is made from a CA whose chain would be refused for the renewals' usages (core/chain.ts).
+  const usages = new Set<Usage>();
+  for (const p of todo) {
+    if (p.entry.ekus.includes('serverAuth')) usages.add('serverAuth');
+    if (p.entry.ekus.includes('clientAuth')) usages.add('clientAuth');
+  }
+  if (todo.length > 0) await assertCanIssue(ca.chain, [...usages], dir, now);
+  // The SANs each certificate had; a server certificate also keeps its name (core/leaf-request.ts withNameSan, issue's rule).
+  const sansOf = new Map<Plan, San[]>();
+  const added: string[] = [];
+  for (const p of todo) {
+    const had = leafParts(p.der).sans;
+    if (!p.entry.ekus.includes('serverAuth')) {
+      sansOf.set(p, had);
+      continue;
+    }
+    const r = withNameSan(p.entry.name, had, { nameSan: opts.nameSan });
+    sansOf.set(p, r.sans);
+    if (r.added) added.push(`${p.entry.name}: added ${formatSan(r.added)}`);
+  }
+  if (added.length > 0) {
+    notes.push(
+      added.length === 1
+        ? `${added[0]} to the SANs it had, since a server certificate keeps its name (pass --no-name-san to keep them as they were)`
+        : `${added.length} server certificates gain their name as a SAN, since a server certificate keeps its name (pass --no-name-san to keep them as they were): ${added.slice(0, 10).join('; ')}${added.length > 10 ? '; …' : ''}`,
+    );
+  }
   const inventory = createInventoryAppender(dir, { superseding: true });
   if (late.size > 0) {
     await inventory.append([...late.values()], now);
@@ -349,6 +381,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
       kind: 'renew',
       name: p.entry.name,
       oldDer: p.der,
+      sans: sansOf.get(p)!,
       server: p.entry.ekus.includes('serverAuth'),
       client: p.entry.ekus.includes('clientAuth'),
       days: p.entry.days,
@@ -443,8 +476,8 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   if (opts.install !== undefined) {
     const p = installable[0]!;
     const keyPath = p.keyPath ?? path.join(path.dirname(p.certPath), `${p.entry.name}.key`);
-    const chainFile = path.join(dir, 'ca-chain.crt');
-    const caFile = (await pathExists(chainFile)) ? chainFile : path.join(dir, 'ca.crt');
+    // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
+    const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
     const { installHost } = await import('./install-host.js');
     const inst = await installHost(
       {

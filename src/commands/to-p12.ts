@@ -1,6 +1,7 @@
 /** `regcert to-p12`: a certificate, its chain and its key as one PKCS#12 file. */
 import path from 'node:path';
-import { type Certificate } from '../core/certificates.js';
+import { isSelfSigned, type Certificate } from '../core/certificates.js';
+import { describeEkus, parsePurpose, permitsUsage, reachesNoAnchor, verifyChain, type Usage } from '../core/chain.js';
 import { DEFAULT_PBKDF2_ITERATIONS, P12_MODE_FOR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -13,6 +14,8 @@ import type { CommandContext } from './context.js';
 export type P12Target = keyof typeof P12_MODE_FOR;
 
 export interface ToP12Options {
+  /** client or server: the chain must permit that TLS usage (core/chain.ts). */
+  purpose?: string | undefined;
   cert?: string | undefined;
   key?: string | undefined;
   /** Re-encrypt an existing PKCS#12 (e.g. an RC2 one from OpenSSL 1.1 or Windows) instead of --cert/--key. */
@@ -64,6 +67,29 @@ function commonName(cert: Certificate): string | undefined {
   return cert.subjectName.getField('CN')[0];
 }
 
+/**
+ * The chain to bundle, judged by core/chain.ts against the anchors at hand
+ * (--ca, a bundle's ca.pem, roots in the --cert file): one that reaches them
+ * but would be refused (expired or non-CA intermediate, bad signature, too
+ * long; with --purpose, an EKU on it that does not permit the usage) is
+ * refused; one that reaches none of them is a warning.
+ */
+async function judgeChain(chain: Certificate[], given: Certificate[], usage: Usage | undefined, warnings: string[], now: Date | undefined): Promise<void> {
+  const leaf = chain[0]!;
+  const anchors = [...given, ...chain.filter((c) => isSelfSigned(c))];
+  if (anchors.length === 0) {
+    if (usage && !permitsUsage(leaf, usage)) throw inputError('CHAIN_REFUSED', `"${leaf.subject}" does not permit ${usage} (extended key usage: ${describeEkus(leaf)})`, 'bundle a certificate issued for that use (regcert issue NAME --client or --server)');
+    return;
+  }
+  const v = await verifyChain(chain, anchors, { now, usage });
+  if (v.ok) return;
+  if (reachesNoAnchor(v)) {
+    warnings.push(`"${leaf.subject}" does not chain to the CA certificates given (${v.reason}): importers that need the whole chain will not build it`);
+    return;
+  }
+  throw inputError('CHAIN_REFUSED', `the certificate chain would be refused: ${v.reason}`, 'bundle a certificate whose chain verifies (reissue it, or fix its CA chain)');
+}
+
 export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<ToP12Result> {
   if (opts.p12 !== undefined && (opts.cert !== undefined || opts.key !== undefined)) {
     throw inputError('P12_AND_PEM', '--p12 cannot be combined with --cert/--key', 'pass either --p12 FILE or --cert FILE --key FILE');
@@ -98,12 +124,16 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
     opts.p12 !== undefined
       ? await readCredentials({ p12: opts.p12, passwordFile: opts.inPasswordFile, passwordEnv: opts.inPasswordEnv, passwordFlag: '--in-password-file' }, ctx)
       : await readCredentials({ cert: opts.cert, key: opts.key, bundle: opts.bundle, keyPasswordFile: opts.keyPasswordFile, keyPasswordEnv: opts.keyPasswordEnv }, ctx);
+  const warnings: string[] = [];
   const chain = [...creds.chain];
+  const extra: Certificate[] = [];
   for (const file of opts.ca ?? []) {
     for (const c of await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle')) {
       if (!chain.some((x) => Buffer.from(x.rawData).equals(Buffer.from(c.rawData)))) chain.push(c);
+      extra.push(c);
     }
   }
+  await judgeChain(chain, [...extra, ...(creds.ca ?? [])], parsePurpose(opts.purpose), warnings, ctx.now);
   const friendlyName = opts.name ?? commonName(creds.leaf) ?? path.basename(input, path.extname(input));
 
   const password = await readSecret(
@@ -111,7 +141,6 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
     { flag: '--password-file', label: `password for ${out}`, required: true, confirm: true },
     ctx,
   );
-  const warnings: string[] = [];
   if (password === '' || password === undefined) {
     if (target === 'macos') {
       throw inputError('EMPTY_PASSWORD', 'macOS Keychain cannot import a PKCS#12 file with an empty password', 'put a password in the file given to --password-file');

@@ -4,7 +4,7 @@
  * Per-store rules live in src/truststores/<store>.ts.
  */
 import path from 'node:path';
-import { isCa } from '../core/certificates.js';
+import { anchorProblem } from '../core/chain.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { readSecret } from '../io/secrets.js';
@@ -42,9 +42,12 @@ export async function trustCa(opts: TrustCaOptions, ctx: CommandContext): Promis
     throw inputError('ONE_CA', `${opts.caFile} holds ${certs.length} certificates`, 'pass a file with the one CA certificate to trust (the root: pki/ca.crt)');
   }
   const cert = certs[0]!;
-  if (!isCa(cert)) {
+  const problem = await anchorProblem(cert, ctx.now);
+  if (problem?.fault === 'not-ca') {
     throw inputError('NOT_A_CA', `${opts.caFile} is not a CA certificate (no basicConstraints CA:TRUE): trusting a leaf as a root is refused`, 'pass the CA that issued it, e.g. pki/ca.crt (see "regcert inspect FILE")');
   }
+  // Removing a CA that has expired or is damaged is fine; trusting one is not.
+  if (problem && !opts.uninstall) throw inputError('BAD_ANCHOR', `${opts.caFile} cannot be trusted: ${problem.reason}`, 'pass the current CA certificate (regcert inspect FILE shows its validity)');
   const selected = await selectStores(opts.store ?? 'system');
   const ids = selected.map((s) => s.store.id);
   if (opts.nssDb?.length && !ids.includes('nss')) throw inputError('NSS_DB_UNUSED', '--nss-db needs --store nss or --store all', 'add --store nss');

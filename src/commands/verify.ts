@@ -5,9 +5,8 @@
  * probe with and without the certificate shows whether TLS client
  * authentication is enforced and passes with it.
  */
-import { chainsTo, leafAndIntermediates, validityProblem } from '../core/chain.js';
+import { describeEkus, leafAndIntermediates, permitsUsage, validityProblem, verifyChain } from '../core/chain.js';
 import { certificateToPem } from '../core/certificates.js';
-import { ekuNames } from '../core/describe.js';
 import { inputError, isRegcertError, operationError, type RegcertError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
@@ -89,21 +88,21 @@ export async function verify(opts: VerifyOptions, ctx: CommandContext): Promise<
     return failWith(operationError('CLIENT_CERT_EXPIRED', `the client certificate ${creds.source} is ${problem}`, 'issue a new one: regcert issue NAME --client'));
   }
   check('validity', true, `valid until ${leaf.notAfter.toISOString()}`);
-  const ekus = ekuNames(leaf);
-  if (!ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
-    check('client-auth-eku', false, `EKUs: ${ekus.join(', ') || 'none'}`);
-    return failWith(operationError('NO_CLIENT_AUTH', `the certificate ${creds.source} lacks the clientAuth EKU (it has: ${ekus.join(', ') || 'none'})`, 'issue a client certificate: regcert issue NAME --client'));
+  if (!permitsUsage(leaf, 'clientAuth')) {
+    check('client-auth-eku', false, `EKUs: ${describeEkus(leaf)}`);
+    return failWith(operationError('NO_CLIENT_AUTH', `the certificate ${creds.source} lacks the clientAuth EKU (it has: ${describeEkus(leaf)})`, 'issue a client certificate: regcert issue NAME --client'));
   }
-  check('client-auth-eku', true, 'clientAuth');
+  check('client-auth-eku', true, describeEkus(leaf) === 'none' ? 'no EKU extension: any purpose' : 'clientAuth');
   let caPem: string | undefined;
   // --ca wins; a client bundle's ca.pem is the CA otherwise.
   const caCerts = opts.ca !== undefined ? await readCertificateFile(opts.ca, 'CA certificate', 'check the path given to --ca', 'bundle') : creds.ca;
   if (caCerts !== undefined) {
     const caLabel = opts.ca ?? `the ca.pem of ${creds.source}`;
     caPem = caCerts.map(certificateToPem).join('');
-    const c = await chainsTo(creds.chain, caCerts);
+    const c = await verifyChain(creds.chain, caCerts, { now: ctx.now, usage: 'clientAuth' });
     if (!c.ok) {
       check('chains-to-ca', false, c.reason ?? 'does not chain');
+      if (c.fault === 'usage') return failWith(operationError('NO_CLIENT_AUTH', `the client certificate's chain to ${caLabel} does not permit clientAuth: ${c.reason}`, 'issue the client certificate from a CA whose extended key usage allows clientAuth (or has none)'));
       return failWith(operationError('NOT_ISSUED_BY_CA', `the client certificate does not chain to ${caLabel}: ${c.reason}`, 'pass the CA that issued it (with its intermediates in the --cert file), or the right certificate'));
     }
     check('chains-to-ca', true, c.path.join(' <- '));

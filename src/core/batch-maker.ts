@@ -46,8 +46,10 @@ export interface BatchEntry {
 export interface RenewJob {
   kind: 'renew';
   name: string;
-  /** The certificate it replaces (DER): its subject, SANs and (unless rekey) key are kept. */
+  /** The certificate it replaces (DER): its subject and (unless rekey) key are kept. */
   oldDer: Uint8Array;
+  /** The new certificate's SANs: the old one's, with the name a server certificate keeps (the caller applies core/leaf-request.ts withNameSan). */
+  sans: San[];
   server: boolean;
   client: boolean;
   days: number;
@@ -130,13 +132,13 @@ export function createBatchMaker(init: BatchWorkerInit): { issue(req: BatchReque
       keyPem = init.keyPassphrase === undefined ? k.pkcs8Pem : exportPrivateKeyPem(createPrivateKey(k.pkcs8Pem), init.keyPassphrase);
       keyRsa = job.rekey.startsWith('rsa-');
     }
-    const { der, serial, notBefore, notAfter } = signLeaf({ subject: old.subject, spki, publicKeyBits, rsa: keyRsa, server: job.server, client: job.client, sans: old.sans, days: job.days });
+    const { der, serial, notBefore, notAfter } = signLeaf({ subject: old.subject, spki, publicKeyBits, rsa: keyRsa, server: job.server, client: job.client, sans: job.sans, days: job.days });
     return {
       name: job.name,
       der,
       certPem: toPem('CERTIFICATE', der) + chainPem,
       keyPem,
-      sans: old.sans,
+      sans: job.sans,
       serial,
       notBefore: notBefore.toISOString(),
       notAfter: notAfter.toISOString(),

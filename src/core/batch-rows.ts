@@ -33,6 +33,8 @@ export interface BatchDefaults {
   org?: string | undefined;
   ou?: string | undefined;
   country?: string | undefined;
+  /** false (--no-name-san): server rows do not get their NAME as a SAN (leaf-request.ts withNameSan). */
+  nameSan?: boolean | undefined;
 }
 
 /** The parser's state: the format is known after the first non-blank line. */
@@ -154,7 +156,7 @@ function toRequest(raw: RawRow, defaults: BatchDefaults): BatchRequest {
   else if (Array.isArray(raw.sans) && raw.sans.every((s) => typeof s === 'string')) sanValues = raw.sans as string[];
   else throw inputError('BAD_SAN', 'sans must be a string or a list of strings', 'e.g. "alice@example.com;10.0.0.5"');
   if (sanValues.length > MAX_BATCH_SANS) throw inputError('TOO_MANY_SANS', `more than ${MAX_BATCH_SANS} SANs`, 'split the certificate');
-  const sans = leafSans(name, parseSanList(sanValues), { server, client });
+  const sans = leafSans(name, parseSanList(sanValues), { server, client, nameSan: defaults.nameSan });
   let days = defaults.days;
   if (raw.days !== undefined && raw.days !== null && raw.days !== '') {
     const n = typeof raw.days === 'number' ? raw.days : /^\s*\d+\s*$/.test(String(raw.days)) ? Number(String(raw.days)) : NaN;
@@ -163,4 +165,51 @@ function toRequest(raw: RawRow, defaults: BatchDefaults): BatchRequest {
   }
   const subject = buildName({ cn: name, o: defaults.org, ou: defaults.ou, c: defaults.country });
   return { name, subject, sans, server, client, days };
+}
+
+/**
+ * What a row finds at its files in OUT, gathered by the caller (files read,
+ * certificate parsed, key compared): the facts batchEntryState judges.
+ */
+export interface ExistingEntryFacts {
+  cert: boolean;
+  key: boolean;
+  p12: boolean;
+  /** The certificate there, when it parses: signed by this CA, a CA itself, its serial (normalized hex). */
+  parsed?: { signedByCa: boolean; isCa: boolean; serial: string } | undefined;
+  /** The key there belongs to the certificate. */
+  keyMatches: boolean;
+  /** The .p12's SHA-256 is what the PKCS#12 manifest records for this name (asked only with --p12). */
+  p12Recorded: boolean;
+  /** The certificate's serial is one a batch made: in OUT's batch journal, or recorded by a batch in the inventory. */
+  madeByBatch: boolean;
+}
+
+export type BatchEntryDecision =
+  | { state: 'new' }
+  | { state: 'complete'; serial: string }
+  | { state: 'replace' }
+  | { state: 'refuse'; file: 'cert' | 'key' | 'p12'; /** What is wrong with that file, as a predicate: "already exists and …", "is missing …". */
+  why: string };
+
+/**
+ * The one rule for a batch row whose files may exist: absent → new; an
+ * entry a batch made (an interrupted run of it, or an earlier one), whole
+ * (its key, and with --p12 the .p12 the manifest records) → complete, left
+ * as it is; with --force → replaced; anything else → refused, so a batch
+ * never replaces a file without --force (issue NAME's rule) and never takes
+ * a certificate it did not make (a CA, another CA's, `issue`'s) as its own.
+ */
+export function batchEntryState(f: ExistingEntryFacts, opts: { p12: boolean; force: boolean }): BatchEntryDecision {
+  if (!f.cert && !f.key && !f.p12) return { state: 'new' };
+  if (opts.force) return { state: 'replace' };
+  // A batch writes an entry's files as one set: a key or .p12 without its certificate is not one of its entries.
+  if (!f.cert) return { state: 'refuse', file: f.key ? 'key' : 'p12', why: 'already exists without its certificate, so it is not an entry issue --batch wrote' };
+  if (f.parsed === undefined) return { state: 'refuse', file: 'cert', why: 'already exists and is not a certificate regcert can read' };
+  if (f.parsed.isCa) return { state: 'refuse', file: 'cert', why: 'already exists and is a CA certificate' };
+  if (!f.parsed.signedByCa) return { state: 'refuse', file: 'cert', why: 'already exists and was not issued by this CA' };
+  if (!f.madeByBatch) return { state: 'refuse', file: 'cert', why: 'already exists and was issued another way (issue, renew, a CSR), not by issue --batch' };
+  if (!f.key || !f.keyMatches) return { state: 'refuse', file: 'key', why: f.key ? 'does not belong to the certificate beside it' : 'is missing beside its certificate' };
+  if (opts.p12 && !f.p12Recorded) return { state: 'refuse', file: 'p12', why: f.p12 ? 'is not the one p12-passwords.tsv records' : 'is missing: the entry was made without --p12' };
+  return { state: 'complete', serial: f.parsed.serial };
 }

@@ -137,8 +137,8 @@ export function encodeName(name: JsonName): Uint8Array {
   return der(new asn1js.Sequence({ value: rdns }));
 }
 
-/** Time ::= UTCTime before 2050, GeneralizedTime from 2050 on (RFC 5280 4.1.2.5). */
-function encodeTime(d: Date): asn1js.BaseBlock {
+/** Time ::= UTCTime before 2050, GeneralizedTime from 2050 on (RFC 5280 4.1.2.5; 5.1.2.4 for CRLs). */
+export function encodeTime(d: Date): asn1js.BaseBlock {
   return d.getUTCFullYear() < 2050 ? new asn1js.UTCTime({ valueDate: d }) : new asn1js.GeneralizedTime({ valueDate: d });
 }
 
@@ -231,8 +231,8 @@ export interface LeafRequest {
   days: number;
 }
 
-/** Signature algorithm identifiers (RFC 5758, RFC 4055, RFC 8410) and node:crypto's digest for them. */
-function signatureAlgorithm(key: KeyObject): { algorithm: Uint8Array; digest: string | null } {
+/** Signature algorithm identifiers (RFC 5758, RFC 4055, RFC 8410) and node:crypto's digest for them: certificates and CRLs (crl.ts). */
+export function signatureAlgorithm(key: KeyObject): { algorithm: Uint8Array; digest: string | null } {
   const { signingAlgorithm } = signingParamsFor(key);
   const hash = signingAlgorithm.hash;
   switch (signingAlgorithm.name) {

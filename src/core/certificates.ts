@@ -76,15 +76,24 @@ async function caExtensions(publicKey: Uint8Array, pathLen: number | undefined, 
     ),
     await x509.SubjectKeyIdentifierExtension.create(toArrayBuffer(publicKey), false, nativeCrypto),
   ];
-  if (issuer) exts.push(await authorityKeyId(issuer.cert));
+  if (issuer) exts.push(authorityKeyId(issuer.cert));
   return exts;
 }
 
-/** AKI = the issuer's SKI when it has one, else the SHA-1 of its public key (RFC 5280 4.2.1.1). */
-async function authorityKeyId(issuer: Certificate) {
+/**
+ * The key identifier a certificate's issuer is named by in its children's
+ * authorityKeyIdentifier (and a CRL's): the issuer's subjectKeyIdentifier
+ * when it has one, else the SHA-1 of its public key bits (RFC 5280
+ * 4.2.1.2, method 1), so a CA made without an SKI (openssl, older tools)
+ * still signs. The one rule; core/chain.ts re-exports it.
+ */
+export function issuerKeyId(issuer: Certificate): Uint8Array {
   const ski = certificateExtensions(issuer).subjectKeyId;
-  if (ski !== undefined) return new x509.AuthorityKeyIdentifierExtension(ski, false);
-  return x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey, false, nativeCrypto);
+  return ski !== undefined ? new Uint8Array(Buffer.from(ski, 'hex')) : keyIdentifier(spkiDer(issuer));
+}
+
+function authorityKeyId(issuer: Certificate) {
+  return new x509.AuthorityKeyIdentifierExtension(Buffer.from(issuerKeyId(issuer)).toString('hex'), false);
 }
 
 async function sign(
@@ -157,11 +166,9 @@ export type LeafParams = Omit<LeafRequest, 'subject' | 'spki' | 'publicKeyBits'>
 /** What the leaf builder needs of a loaded CA: its name, key identifier, notAfter and key. */
 export function issuerOf(issuer: Issuer): LeafIssuer {
   assertCanSign(issuer.cert);
-  const ski = certificateExtensions(issuer.cert).subjectKeyId;
   return {
     nameDer: new Uint8Array(issuer.cert.subjectName.toArrayBuffer()),
-    // AKI = the issuer's SKI when it has one, else the SHA-1 of its public key (RFC 5280 4.2.1.1).
-    keyId: ski !== undefined ? Buffer.from(ski, 'hex') : keyIdentifier(spkiDer(issuer.cert)),
+    keyId: issuerKeyId(issuer.cert),
     notAfter: issuer.cert.notAfter,
     key: issuer.key,
   };
@@ -203,6 +210,8 @@ export interface CertificateExtensions {
   subjectAltNames: readonly InstanceType<typeof x509.GeneralName>[];
   /** The subjectKeyIdentifier, hex. */
   subjectKeyId: string | undefined;
+  /** The keyIdentifier of the authorityKeyIdentifier, hex. */
+  authorityKeyId: string | undefined;
 }
 
 const decodedExtensions = new WeakMap<Certificate, CertificateExtensions>();
@@ -220,7 +229,7 @@ function certificateAsn(cert: Certificate): asn1X509.Certificate {
 export function certificateExtensions(cert: Certificate): CertificateExtensions {
   let out = decodedExtensions.get(cert);
   if (out) return out;
-  out = { basicConstraints: undefined, keyUsage: undefined, ekus: undefined, subjectAltNames: [], subjectKeyId: undefined };
+  out = { basicConstraints: undefined, keyUsage: undefined, ekus: undefined, subjectAltNames: [], subjectKeyId: undefined, authorityKeyId: undefined };
   const seen = new Set<string>();
   for (const { extnID, extnValue } of certificateAsn(cert).tbsCertificate.extensions ?? []) {
     const value = extnValue.buffer;
@@ -244,6 +253,11 @@ export function certificateExtensions(cert: Certificate): CertificateExtensions 
       case asn1X509.id_ce_subjectKeyIdentifier:
         out.subjectKeyId = Buffer.from(AsnConvert.parse(value, asn1X509.SubjectKeyIdentifier).buffer).toString('hex');
         break;
+      case asn1X509.id_ce_authorityKeyIdentifier: {
+        const id = AsnConvert.parse(value, asn1X509.AuthorityKeyIdentifier).keyIdentifier;
+        if (id) out.authorityKeyId = Buffer.from(id.buffer).toString('hex');
+        break;
+      }
     }
   }
   decodedExtensions.set(cert, out);

@@ -1,34 +1,32 @@
 /**
- * Certificate revocation lists (RFC 5280 section 5): a CRL v2 built with
- * pkijs' CertificateRevocationList and signed with Node's native crypto,
- * and the freshness rule that doctor and list apply. Pure: keys, clock and
- * CRL number come in as parameters.
+ * Certificate revocation lists (RFC 5280 section 5): a CRL v2 signed with
+ * Node's native crypto, and the freshness rule that doctor and list apply.
+ * Pure: keys, clock and CRL number come in as parameters.
+ *
+ * Built and read at any size regcert can write (100,000 entries and more):
+ * the envelope, names, times and extensions through cert-builder's encoders
+ * and @peculiar/asn1-x509's classes (AuthorityKeyIdentifier, Extension,
+ * Time); the list of revoked certificates — the one part that grows — as
+ * the DER of asn1-x509's RevokedCertificate, written and read by a flat,
+ * bounded walk instead of a tree of asn1js nodes per entry (pkijs' parser
+ * stopped at about 1,300 entries, asn1js's node cap; a whole
+ * CertificateList through asn1-schema takes 20 s and 1 GB at 100,000). Each
+ * entry shape is checked once per CRL against asn1-schema's own encoding.
  */
 import { sign as nodeSign, type KeyObject } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { certificateExtensions, toArrayBuffer, type Certificate } from './certificates.js';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AuthorityKeyIdentifier, CRLReason, Extension, Extensions, id_ce_authorityKeyIdentifier, id_ce_cRLNumber, id_ce_cRLReasons, KeyIdentifier, RevokedCertificate, Time } from '@peculiar/asn1-x509';
+import { encodeTime, signatureAlgorithm } from './cert-builder.js';
+import { issuerOf, type Certificate } from './certificates.js';
 import { CRL_WARNING_DAYS, DAY_MS } from './defaults.js';
 import { inputError } from './errors.js';
 import { REVOCATION_REASONS, type RevocationReason } from './inventory.js';
-import { signingParamsFor } from './keys.js';
 import { readBlocks, toPem } from './pem.js';
 
-const OID = {
-  authorityKeyIdentifier: '2.5.29.35',
-  cRLNumber: '2.5.29.20',
-  reasonCode: '2.5.29.21',
-  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
-  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
-  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
-  sha256WithRSA: '1.2.840.113549.1.1.11',
-  sha384WithRSA: '1.2.840.113549.1.1.12',
-  sha512WithRSA: '1.2.840.113549.1.1.13',
-  ed25519: '1.3.101.112',
-} as const;
-
-/** Bounds on a CRL read back (list, doctor). */
+/** Bounds on a CRL read back (list, doctor, crl's own number): about 300,000 entries. */
 export const CRL_MAX_BYTES = 16 * 1024 * 1024;
+/** The longest a CRL may be valid for (--days / --crl-days), as for leaves. */
+export const CRL_MAX_DAYS = 3650;
 
 export interface RevokedSerial {
   serial: string;
@@ -45,90 +43,112 @@ export interface CrlParams {
   days: number;
 }
 
-/** UTCTime until 2049, GeneralizedTime from 2050 (RFC 5280 5.1.2.4). */
-function crlTime(d: Date): pkijs.Time {
-  return new pkijs.Time({ type: d.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralizedTime, value: d });
-}
-
-function hexBytes(hex: string): ArrayBuffer {
-  const h = hex.length % 2 ? `0${hex}` : hex;
-  const b = Buffer.from(h, 'hex');
-  // DER INTEGER: a serial whose top bit is set needs a leading zero to stay positive.
-  const out = (b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
-  return new Uint8Array(out).buffer;
-}
-
-function bigintBytes(n: bigint): ArrayBuffer {
-  return hexBytes(n.toString(16));
-}
-
-/** The signature algorithm for the CA key: the same hash rule as certificates (keys.ts signingParamsFor). */
-function signatureAlgorithm(key: KeyObject): { algorithm: pkijs.AlgorithmIdentifier; hash: string | null } {
-  const { signingAlgorithm } = signingParamsFor(key);
-  const hash = signingAlgorithm.hash ?? null;
-  const bits = hash?.replace('SHA-', '') ?? '';
-  if (signingAlgorithm.name === 'ECDSA') {
-    return { algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID[`ecdsaWithSHA${bits}` as keyof typeof OID] }), hash: `sha${bits}` };
+/**
+ * The CRL validity rule, checked before anything is written: whole days
+ * from 1 to CRL_MAX_DAYS, and a nextUpdate no later than the CA's notAfter.
+ * `flag` names the option in the message (revoke: --crl-days; crl: --days).
+ */
+export function validateCrlDays(days: number, caNotAfter: Date, now: Date, flag: string): number {
+  if (!Number.isInteger(days) || days < 1 || days > CRL_MAX_DAYS) {
+    throw inputError('BAD_DAYS', `invalid ${flag} "${days}"`, `${flag} takes a whole number of days from 1 to ${CRL_MAX_DAYS}`);
   }
-  if (signingAlgorithm.name === 'RSASSA-PKCS1-v1_5') {
-    return { algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID[`sha${bits}WithRSA` as keyof typeof OID], algorithmParams: new asn1js.Null() }), hash: `sha${bits}` };
+  if (now.getTime() + days * DAY_MS > caNotAfter.getTime()) {
+    throw inputError('CRL_PAST_CA', `${flag} ${days}: a CRL valid for ${days} days would outlive the CA (notAfter ${caNotAfter.toISOString()})`, `pass a smaller ${flag}, or create a new CA`);
   }
-  return { algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ed25519 }), hash: null };
+  return days;
 }
 
-function extension(extnID: string, value: { toBER(): ArrayBuffer }): pkijs.Extension {
-  return new pkijs.Extension({ extnID, critical: false, extnValue: value.toBER() });
+/** One DER TLV: tag, definite length, content. */
+function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer {
+  const body = content instanceof Uint8Array ? Buffer.from(content.buffer, content.byteOffset, content.byteLength) : Buffer.concat(content);
+  const n = body.length;
+  let head: Buffer;
+  if (n < 0x80) head = Buffer.from([tag, n]);
+  else {
+    const len: number[] = [];
+    for (let v = n; v > 0; v = Math.floor(v / 256)) len.unshift(v & 0xff);
+    head = Buffer.from([tag, 0x80 | len.length, ...len]);
+  }
+  return Buffer.concat([head, body]);
 }
 
-/** A signed CRL v2 (DER): CRL number, AKI, nextUpdate, and a reason code per entry (none for unspecified). */
-export function buildCrl(p: CrlParams): Uint8Array {
-  if (!Number.isInteger(p.days) || p.days < 1 || p.days > 3650) {
-    throw inputError('BAD_DAYS', `invalid --days "${p.days}"`, '--days takes a whole number of days from 1 to 3650');
-  }
-  const caSchema = asn1js.fromBER(new Uint8Array(p.issuer.cert.rawData));
-  const ca = new pkijs.Certificate({ schema: caSchema.result });
-  const nextUpdate = new Date(p.thisUpdate.getTime() + p.days * DAY_MS);
-  if (nextUpdate > p.issuer.cert.notAfter) {
-    throw inputError('CRL_PAST_CA', `a CRL valid for ${p.days} days would outlive the CA (notAfter ${p.issuer.cert.notAfter.toISOString()})`, 'pass a smaller --days, or create a new CA');
-  }
-  const ski = certificateExtensions(p.issuer.cert).subjectKeyId;
-  if (ski === undefined) throw inputError('CA_WITHOUT_SKI', 'the CA certificate has no subjectKeyIdentifier', 'a CRL needs one for its authorityKeyIdentifier: create the CA with "regcert init-ca"');
-  const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(ski, 'hex') }) });
-  const { algorithm, hash } = signatureAlgorithm(p.issuer.key);
+/** A positive INTEGER's content octets from hex (a leading zero when the top bit is set). */
+function integerContent(hex: string): Buffer {
+  const b = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0 && (b[i + 1]! & 0x80) === 0) i++; // DER: no redundant leading zeros
+  const v = b.subarray(i);
+  return (v[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v.length ? v : Buffer.from([0]);
+}
 
-  const crl = new pkijs.CertificateRevocationList({
-    version: 1, // v2
-    issuer: ca.subject,
-    thisUpdate: crlTime(p.thisUpdate),
-    nextUpdate: crlTime(nextUpdate),
-    signature: algorithm,
-    signatureAlgorithm: algorithm,
-    crlExtensions: new pkijs.Extensions({
-      extensions: [
-        extension(OID.authorityKeyIdentifier, aki.toSchema()),
-        extension(OID.cRLNumber, new asn1js.Integer({ valueHex: bigintBytes(p.number) })),
-      ],
-    }),
+const derOf = (value: object): Buffer => Buffer.from(AsnConvert.serialize(value));
+
+/** The crlEntryExtensions of a reason (RFC 5280 5.3.1: none for unspecified), DER, by reason. */
+function entryExtensions(reason: RevocationReason): Buffer {
+  if (reason === 'unspecified') return Buffer.alloc(0);
+  return derOf(new Extensions([new Extension({ extnID: id_ce_cRLReasons, critical: false, extnValue: new OctetString(AsnConvert.serialize(new CRLReason(REVOCATION_REASONS[reason]))) })]));
+}
+
+/**
+ * The revokedCertificates entries, DER, each what asn1-x509's
+ * RevokedCertificate encodes (checked on the first entry of every reason).
+ * Times are cached: a bulk revoke shares one revocation time.
+ */
+function encodeRevoked(revoked: readonly RevokedSerial[]): Buffer[] {
+  const exts = new Map<RevocationReason, Buffer>();
+  const times = new Map<number, Buffer>();
+  const checked = new Set<RevocationReason>();
+  return revoked.map((r) => {
+    let ext = exts.get(r.reason);
+    if (ext === undefined) exts.set(r.reason, (ext = entryExtensions(r.reason)));
+    const t = r.revokedAt.getTime();
+    let time = times.get(t);
+    if (time === undefined) {
+      time = Buffer.from(encodeTime(r.revokedAt).toBER(false));
+      if (times.size < 4096) times.set(t, time);
+    }
+    const serial = integerContent(r.serial);
+    const entry = tlv(0x30, [tlv(0x02, serial), time, ext]);
+    if (!checked.has(r.reason)) {
+      const schema = new RevokedCertificate({ userCertificate: new Uint8Array(serial).buffer, revocationDate: new Time(r.revokedAt) });
+      if (r.reason !== 'unspecified') schema.crlEntryExtensions = AsnConvert.parse(ext, Extensions);
+      if (!entry.equals(derOf(schema))) throw new Error(`buildCrl: the entry for serial ${r.serial} differs from asn1-x509's RevokedCertificate`);
+      checked.add(r.reason);
+    }
+    return entry;
   });
+}
+
+/**
+ * A signed CRL v2 (DER): issuer, thisUpdate, nextUpdate, the entries (a
+ * reason code each, none for unspecified), CRL number and authorityKeyIdentifier
+ * (the issuer key identifier rule of every leaf: certificates.ts issuerOf).
+ */
+export function buildCrl(p: CrlParams): Uint8Array {
+  validateCrlDays(p.days, p.issuer.cert.notAfter, p.thisUpdate, '--days');
+  const issuer = issuerOf(p.issuer);
+  const nextUpdate = new Date(p.thisUpdate.getTime() + p.days * DAY_MS);
+  const { algorithm, digest } = signatureAlgorithm(p.issuer.key);
   const revoked = [...p.revoked].sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime());
-  if (revoked.length > 0) {
-    crl.revokedCertificates = revoked.map(
-      (r) =>
-        new pkijs.RevokedCertificate({
-          userCertificate: new asn1js.Integer({ valueHex: hexBytes(r.serial) }),
-          revocationDate: crlTime(r.revokedAt),
-          // RFC 5280 5.3.1: the reason "unspecified" is expressed by leaving the extension out.
-          ...(r.reason === 'unspecified'
-            ? {}
-            : { crlEntryExtensions: new pkijs.Extensions({ extensions: [extension(OID.reasonCode, new asn1js.Enumerated({ value: REVOCATION_REASONS[r.reason] }))] }) }),
-        }),
-    );
-  }
-  // pkijs encodes the TBSCertList; Node's crypto signs it (ECDSA signatures come out DER-encoded, as X.509 wants).
-  const tbs = new Uint8Array((crl as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
-  crl.tbsView = tbs;
-  crl.signatureValue = new asn1js.BitString({ valueHex: nodeSign(hash, tbs, p.issuer.key) });
-  return new Uint8Array(crl.toSchema().toBER());
+  const aki = new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(new Uint8Array(issuer.keyId)) });
+  const extensions = derOf(
+    new Extensions([
+      new Extension({ extnID: id_ce_authorityKeyIdentifier, critical: false, extnValue: new OctetString(AsnConvert.serialize(aki)) }),
+      new Extension({ extnID: id_ce_cRLNumber, critical: false, extnValue: new OctetString(new Uint8Array(tlv(0x02, integerContent(p.number.toString(16))))) }),
+    ]),
+  );
+  const tbs = tlv(0x30, [
+    tlv(0x02, Buffer.from([1])), // v2
+    algorithm,
+    issuer.nameDer,
+    Buffer.from(encodeTime(p.thisUpdate).toBER(false)),
+    Buffer.from(encodeTime(nextUpdate).toBER(false)),
+    ...(revoked.length > 0 ? [tlv(0x30, encodeRevoked(revoked))] : []), // RFC 5280 5.1.2.6: absent when empty
+    tlv(0xa0, extensions),
+  ]);
+  // ECDSA signatures come out of node:crypto DER-encoded, as X.509 wants.
+  const signature = nodeSign(digest, tbs, p.issuer.key);
+  return new Uint8Array(tlv(0x30, [tbs, algorithm, tlv(0x03, [Buffer.from([0]), signature])]));
 }
 
 export function crlToPem(der: Uint8Array): string {
@@ -142,42 +162,117 @@ export interface CrlInfo {
   revokedSerials: string[];
 }
 
-/** Reads the fields list and doctor need from a CRL (DER). */
+/** A DER TLV read at `at` within [at, end): its tag and where its content lies. Definite lengths only (DER). */
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+}
+
+function readTlv(der: Uint8Array, at: number, end: number): Tlv {
+  if (at + 2 > end) throw new Error('truncated');
+  const tag = der[at]!;
+  if ((tag & 0x1f) === 0x1f) throw new Error('multi-byte tag');
+  let len = der[at + 1]!;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || start + n > end) throw new Error('bad length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[start + i]!;
+    start += n;
+  }
+  if (start + len > end) throw new Error('truncated');
+  return { tag, start, end: start + len };
+}
+
+const isTime = (tag: number) => tag === 0x17 || tag === 0x18;
+const hexOf = (der: Uint8Array, t: Tlv) => Buffer.from(der.buffer, der.byteOffset + t.start, t.end - t.start).toString('hex');
+const parseTime = (der: Uint8Array, at: number, t: Tlv) => AsnConvert.parse(der.subarray(at, t.end), Time).getTime();
+
+/**
+ * Reads the fields list, doctor and crl need from a CRL (DER): one flat walk
+ * of CertificateList → TBSCertList (RFC 5280 5.1), the times and extensions
+ * through asn1-x509's classes, each entry's serial from its INTEGER.
+ * Bounded: CRL_MAX_BYTES, definite lengths, each entry inside its list.
+ */
 export function parseCrl(der: Uint8Array, source = 'the CRL'): CrlInfo {
   if (der.byteLength > CRL_MAX_BYTES) throw inputError('CRL_TOO_LARGE', `${source} is larger than ${CRL_MAX_BYTES} bytes`, 'check the file');
-  let crl: pkijs.CertificateRevocationList;
   try {
-    crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
+    const outer = readTlv(der, 0, der.byteLength);
+    if (outer.tag !== 0x30 || outer.end !== der.byteLength) throw new Error('not a SEQUENCE');
+    const tbs = readTlv(der, outer.start, outer.end);
+    if (tbs.tag !== 0x30) throw new Error('no TBSCertList');
+    const fields: Array<{ at: number; t: Tlv }> = [];
+    for (let at = tbs.start; at < tbs.end; ) {
+      const t = readTlv(der, at, tbs.end);
+      fields.push({ at, t });
+      at = t.end;
+    }
+    let i = 0;
+    if (fields[i]?.t.tag === 0x02) i++; // version
+    if (fields[i]?.t.tag !== 0x30 || fields[i + 1]?.t.tag !== 0x30) throw new Error('no signature or issuer');
+    i += 2;
+    const thisField = fields[i++];
+    if (thisField === undefined || !isTime(thisField.t.tag)) throw new Error('no thisUpdate');
+    const thisUpdate = parseTime(der, thisField.at, thisField.t);
+    let nextUpdate: Date | undefined;
+    if (fields[i] && isTime(fields[i]!.t.tag)) {
+      nextUpdate = parseTime(der, fields[i]!.at, fields[i]!.t);
+      i++;
+    }
+    const revokedSerials: string[] = [];
+    if (fields[i]?.t.tag === 0x30) {
+      const list = fields[i++]!.t;
+      for (let at = list.start; at < list.end; ) {
+        const entry = readTlv(der, at, list.end);
+        const serial = readTlv(der, entry.start, entry.end);
+        if (entry.tag !== 0x30 || serial.tag !== 0x02) throw new Error('bad entry');
+        revokedSerials.push(hexOf(der, serial).replace(/^0+(?=.)/, ''));
+        at = entry.end;
+      }
+    }
+    let number: bigint | undefined;
+    if (fields[i]?.t.tag === 0xa0) {
+      const exts = AsnConvert.parse(der.subarray(fields[i]!.t.start, fields[i]!.t.end), Extensions);
+      const n = exts.find((x) => x.extnID === id_ce_cRLNumber);
+      if (n) {
+        const value = new Uint8Array(n.extnValue.buffer);
+        const int = readTlv(value, 0, value.byteLength);
+        if (int.tag !== 0x02) throw new Error('bad cRLNumber');
+        number = BigInt(`0x${hexOf(value, int) || '0'}`);
+      }
+      i++;
+    }
+    if (i !== fields.length) throw new Error('unexpected field');
+    return { number, thisUpdate, nextUpdate, revokedSerials };
   } catch (e) {
     throw inputError('BAD_CRL', `${source} is not a valid CRL`, 'regenerate it with "regcert crl"', { cause: e });
   }
-  const numberExt = crl.crlExtensions?.extensions.find((x) => x.extnID === OID.cRLNumber);
-  let number: bigint | undefined;
-  if (numberExt) {
-    const n = asn1js.fromBER(numberExt.extnValue.getValue());
-    if (n.result instanceof asn1js.Integer) number = BigInt(`0x${Buffer.from(n.result.valueBlock.valueHexView).toString('hex') || '0'}`);
-  }
-  return {
-    number,
-    thisUpdate: crl.thisUpdate.value,
-    nextUpdate: crl.nextUpdate?.value,
-    revokedSerials: (crl.revokedCertificates ?? []).map((r) => Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex').replace(/^0+(?=.)/, '')),
-  };
 }
 
 export interface CrlFreshness {
-  level: 'ok' | 'warning' | 'expired';
+  level: 'ok' | 'warning' | 'expired' | 'not-yet-valid';
   message: string;
   fix: string;
 }
 
 /**
- * The rule doctor and list apply to a CRL: past nextUpdate, verifiers that
- * check CRLs (nginx ssl_crl, HAProxy, Envoy) refuse EVERY client certificate;
- * within CRL_WARNING_DAYS of it, it is time to refresh.
+ * The rule doctor and list apply to a CRL: past nextUpdate, or before its
+ * thisUpdate, verifiers that check CRLs (nginx ssl_crl, HAProxy, Envoy)
+ * refuse EVERY client certificate; within CRL_WARNING_DAYS of nextUpdate,
+ * it is time to refresh.
  */
-export function checkCrlFreshness(info: Pick<CrlInfo, 'nextUpdate'>, file: string, dir: string, now: Date = new Date()): CrlFreshness {
+export function checkCrlFreshness(info: Pick<CrlInfo, 'nextUpdate' | 'thisUpdate'>, file: string, dir: string, now: Date = new Date()): CrlFreshness {
   const fix = `run "regcert crl --dir ${dir}" (daily from cron or a systemd timer: "regcert config systemd --dir ${dir}") and reload the server that reads it`;
+  // OpenSSL (nginx, HAProxy) refuses a CRL whose thisUpdate is still ahead ("CRL is not yet valid"): every client with it.
+  if (info.thisUpdate.getTime() > now.getTime()) {
+    return {
+      level: 'not-yet-valid',
+      message: `${file} is not yet valid: its thisUpdate ${info.thisUpdate.toISOString()} is in the future (a clock ahead where it was made), so nginx (ssl_crl) and HAProxy refuse every client certificate`,
+      fix: `check the clock of the machine that wrote it (timedatectl), then ${fix}`,
+    };
+  }
   if (info.nextUpdate === undefined) return { level: 'warning', message: `${file} has no nextUpdate`, fix };
   const left = info.nextUpdate.getTime() - now.getTime();
   if (left <= 0) {

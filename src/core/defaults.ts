@@ -151,8 +151,8 @@ export const MAX_INPUT_BYTES = {
   pkcs12: 16 * 1024 * 1024,
   secret: 64 * 1024,
   config: 1024 * 1024,
-  // inventory.jsonl: one line (with the certificate) per issued certificate, ~1 KB each.
-  inventory: 64 * 1024 * 1024,
+  // inventory.jsonl: one line (with the certificate) per issued certificate, ~1.1 KB each: INVENTORY_MAX_ENTRIES of them.
+  inventory: 288 * 1024 * 1024,
 } as const;
 
 /**

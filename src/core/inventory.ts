@@ -73,7 +73,8 @@ export interface InventoryEntry {
 
 /** Bounds on what is read back (fail closed on a hostile or broken file). */
 export const INVENTORY_MAX_BYTES = MAX_INPUT_BYTES.inventory;
-export const INVENTORY_MAX_ENTRIES = 100_000;
+/** 100,000 revoked (a CRL of that size is proven: test/e2e/crl-scale.test.ts) and the pool still in use. */
+export const INVENTORY_MAX_ENTRIES = 250_000;
 const LINE_MAX_CHARS = 64 * 1024;
 
 /** Serial numbers compare as lower-case hex without separators or leading zeros. */
@@ -166,6 +167,8 @@ export function builtLeafFacts(l: BuiltLeaf): CertificateFacts {
 }
 
 export function buildEntry(cert: Certificate, p: EntryParams): InventoryEntry {
+  // A CA certificate (the CA's own, or an intermediate) is never an issued entry: revoke and renew would act on it.
+  if (!isInventoriable(cert)) throw inputError('CA_NOT_AN_ENTRY', `${p.name}: a CA certificate is not recorded in the inventory`, 'issue leaf certificates under their own names; the CA lives in ca.crt');
   const s = summarizeCertificate(cert);
   return buildEntryFromFacts({ ...s, der: new Uint8Array(cert.rawData) }, p);
 }
@@ -349,12 +352,26 @@ export interface Selection {
  * matches, else as a name.
  */
 export function selectEntries(entries: InventoryEntry[], what: string): Selection {
-  if (isSerial(what)) {
-    const s = normalizeSerial(what);
-    const hit = entries.filter((e) => e.serial === s);
-    if (hit.length > 0) return { entries: hit, by: 'serial' };
+  return createSelector(entries)(what);
+}
+
+/** selectEntries for many lookups in the same entries (bulk revoke): indexed once, each lookup O(1). */
+export function createSelector(entries: InventoryEntry[]): (what: string) => Selection {
+  const bySerial = new Map<string, InventoryEntry[]>();
+  const byName = new Map<string, InventoryEntry[]>();
+  for (const e of entries) {
+    const s = bySerial.get(e.serial);
+    if (s) s.push(e);
+    else bySerial.set(e.serial, [e]);
+    const n = byName.get(e.name);
+    if (n) n.push(e);
+    else byName.set(e.name, [e]);
   }
-  return { entries: entries.filter((e) => e.name === what), by: 'name' };
+  return (what) => {
+    const hit = isSerial(what) ? bySerial.get(normalizeSerial(what)) : undefined;
+    if (hit) return { entries: hit, by: 'serial' };
+    return { entries: byName.get(what) ?? [], by: 'name' };
+  };
 }
 
 /** Whether a parsed certificate is one a CA directory's inventory lists (a leaf, not a CA). */

@@ -327,7 +327,7 @@ export function parsePkcs12(data: Uint8Array, password: string, opts: ReadOption
 
 export interface Pkcs12Identity {
   key: KeyObject;
-  /** DER certificates: the leaf (the key's certificate) first, then its issuers, then the rest. */
+  /** DER certificates: the leaf (the key's certificate) first, then the rest as stored (orderChain puts its issuers in order). */
   chain: Uint8Array[];
   friendlyName?: string | undefined;
 }
@@ -369,15 +369,8 @@ export function selectPkcs12Identity(contents: Pkcs12Contents, opts: ReadOptions
   if (!spkiOf(leaf.x.publicKey).equals(spki)) {
     throw inputError('KEY_MISMATCH', `the private key in ${source} does not belong to its certificate (${leaf.x.subject.replace(/\n/g, ', ')})`, 'export the key together with its own certificate');
   }
-  const chain = [leaf];
-  const rest = parsed.filter((p) => p !== leaf);
-  for (let cur = leaf; ; ) {
-    const next = rest.find((p) => !chain.includes(p) && cur.x.checkIssued(p.x));
-    if (!next) break; // chain.includes() above ends self-signed roots and loops
-    chain.push(next);
-    cur = next;
-  }
-  for (const p of rest) if (!chain.includes(p)) chain.push(p);
+  // The leaf, then the other certificates as stored: core/chain.ts orderChain puts the issuers in order (signatures checked).
+  const chain = [leaf, ...parsed.filter((p) => p !== leaf)];
   return { key, chain: chain.map((p) => p.bag.der), friendlyName: bag.friendlyName ?? leaf.bag.friendlyName };
 }
 

@@ -1,5 +1,6 @@
 /** Time arithmetic shared by issue, inspect, doctor and the renderers (light: no PKI imports). */
 import { DAY_MS } from './defaults.js';
+import { inputError } from './errors.js';
 
 /** Whole days from now until a date (negative once it has passed): "days left" everywhere. */
 export function daysUntil(date: Date | string, now: Date = new Date()): number {
@@ -18,4 +19,11 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   const ms = Number(m[1]) * DURATION_UNITS_MS[m[2] || 'd']!;
   return ms <= 36500 * DAY_MS ? ms : undefined;
+}
+
+/** A duration flag's value (--expiring, --if-expiring): parseDuration, or exit 2 naming the flag. The one check every command uses. */
+export function parseDurationFlag(value: string, flag: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw inputError('BAD_DURATION', `invalid ${flag} "${value}"`, `${flag} takes a number of days such as 30d (also 12h, 2w)`);
+  return ms;
 }

@@ -12,7 +12,8 @@
  */
 import path from 'node:path';
 import { commentBlock } from './kubernetes.js';
-import { Document, Scalar } from 'yaml';
+import { Scalar } from 'yaml';
+import { createYamlDocument, renderYaml } from '../core/yaml.js';
 import { modeString, type FileKind, type PlannedFile } from '../io/files.js';
 
 /** The vars holding the identity, by file kind. */
@@ -75,11 +76,11 @@ export function renderAnsible(i: AnsibleInput): { playbook: string; secrets?: st
       },
     ],
   };
-  const doc = new Document([play], { aliasDuplicateObjects: false });
+  const doc = createYamlDocument([play]);
   doc.commentBefore = commentBlock(i.header);
-  const playbook = doc.toString({ lineWidth: 0 });
+  const playbook = renderYaml(doc);
   if (i.secretsFile === undefined) return { playbook };
-  const sdoc = new Document(secretVars);
+  const sdoc = createYamlDocument(secretVars);
   sdoc.commentBefore = ` The private key for ${i.host} (regcert). Encrypt it in place: ansible-vault encrypt ${i.secretsFile}`;
-  return { playbook, secrets: sdoc.toString({ lineWidth: 0 }) };
+  return { playbook, secrets: renderYaml(sdoc) };
 }

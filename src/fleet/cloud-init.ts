@@ -4,7 +4,7 @@
  * node's first boot. Pure: files in, YAML out.
  */
 import { commentBlock } from './kubernetes.js';
-import { Document } from 'yaml';
+import { createYamlDocument, renderYaml } from '../core/yaml.js';
 import { modeString, type PlannedFile } from '../io/files.js';
 
 export function renderCloudInit(files: PlannedFile[], header: string): string {
@@ -14,8 +14,8 @@ export function renderCloudInit(files: PlannedFile[], header: string): string {
     owner: 'root:root',
     permissions: modeString(f.mode),
   }));
-  const doc = new Document({ write_files: writeFiles });
+  const doc = createYamlDocument({ write_files: writeFiles });
   doc.commentBefore = commentBlock(header);
   // cloud-init reads user data as cloud-config only when the first line is exactly this.
-  return `#cloud-config\n${doc.toString({ lineWidth: 0 })}`;
+  return `#cloud-config\n${renderYaml(doc)}`;
 }

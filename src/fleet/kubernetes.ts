@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Document } from 'yaml';
+import { createYamlDocument, renderYaml } from '../core/yaml.js';
 import { inputError } from '../core/errors.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { renderTemplate, shellWord } from '../core/template.js';
@@ -234,9 +234,9 @@ export function commentBlock(text: string): string {
 export function renderManifests(objects: KubeObject[], header: string): string {
   return objects
     .map((o, i) => {
-      const doc = new Document(o, { aliasDuplicateObjects: false });
+      const doc = createYamlDocument(o);
       if (i === 0 && header) doc.commentBefore = commentBlock(header);
-      return doc.toString({ lineWidth: 0 });
+      return renderYaml(doc);
     })
     .join('---\n');
 }

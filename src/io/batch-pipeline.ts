@@ -9,12 +9,16 @@
  * reported as data (done, total, rate); the caller renders it.
  */
 import { createHash } from 'node:crypto';
-import { lstat, opendir } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { CA_DIR_FILES } from '../core/ca-dir.js';
 import { inputError, operationError } from '../core/errors.js';
+import { normalizeSerial } from '../core/inventory.js';
 import type { BatchJob, BatchResult, BatchWorkerInit } from '../core/batch-maker.js';
 import type { BatchWorkerReply } from './batch-worker.js';
-import { readInputFile } from './read.js';
+import { appendDurably, removeFile, writeFiles } from './files.js';
+import { readInputFile, statIfExists } from './read.js';
 
 export type { BatchEntry, BatchJob, BatchWorkerInit, RenewedLeaf, RenewJob } from '../core/batch-maker.js';
 import type { BatchEntry } from '../core/batch-maker.js';
@@ -54,13 +58,9 @@ export interface BatchProgress {
 
 /** A regular file's bytes, or undefined when there is none (anything else there is refused). */
 export async function readIfExists(file: string, hint: string): Promise<Uint8Array | undefined> {
-  try {
-    const st = await lstat(file);
-    if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, hint);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const st = await statIfExists(file);
+  if (st === undefined) return undefined;
+  if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} exists and is not a regular file`, hint);
   return readInputFile(file, 'file');
 }
 
@@ -227,7 +227,7 @@ export async function runBatchPipeline<J extends BatchJob, R extends BatchResult
 }
 
 /** The manifest of PKCS#12 passwords (issue --batch --p12), in OUT: name, password, file, SHA-256 of the file. */
-export const P12_MANIFEST = 'p12-passwords.tsv';
+export const P12_MANIFEST = CA_DIR_FILES.p12Manifest;
 export const MANIFEST_HEADER = '# regcert issue --batch --p12: one line per PKCS#12 file (the last line for a name wins)\n# name\tpassword\tfile\tsha256\n';
 /** The manifest is read whole on a rerun: bound it (about 200 bytes a line). */
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
@@ -269,4 +269,51 @@ export async function scanOutDir(outDir: string): Promise<Set<string>> {
     if (m) present.add(m[1]!.toLowerCase());
   }
   return present;
+}
+
+/**
+ * OUT's batch journal: one line "serial<TAB>name" per entry, appended (synced)
+ * before the entry's files are written. It says which certificates a batch
+ * made but may not have recorded yet (a kill between the files and the
+ * inventory): those, with the inventory's batch entries, are the only ones a
+ * rerun may take as its own. Lines whose serial the inventory holds are
+ * dropped at the end of a run.
+ */
+export const BATCH_JOURNAL = '.regcert-batch-journal';
+
+/** Appends (synced) the journal lines of made entries, before their files are written. */
+export async function appendBatchJournal(outDir: string, group: readonly BatchEntry[]): Promise<void> {
+  await appendDurably(path.join(outDir, BATCH_JOURNAL), group.map((e) => `${normalizeSerial(e.serial)}\t${e.name}\n`).join(''), 0o600);
+}
+
+/** The serials in OUT's batch journal (bounded read); empty when there is none. */
+export async function readBatchJournal(outDir: string): Promise<Set<string>> {
+  const file = path.join(outDir, BATCH_JOURNAL);
+  const data = await readIfExists(file, 'remove it or choose another --out-dir');
+  const serials = new Set<string>();
+  if (!data) return serials;
+  if (data.byteLength > MAX_MANIFEST_BYTES) throw inputError('JOURNAL_TOO_BIG', `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`, 'move it away; entries it vouched for are then refused until --force');
+  for (const line of Buffer.from(data).toString('utf8').split('\n')) {
+    const serial = line.split('\t')[0];
+    if (serial) serials.add(serial);
+  }
+  return serials;
+}
+
+/**
+ * After a run that completed every row: drops the journal lines whose serials
+ * the inventory now records, and those of this run's names (each is complete
+ * and recorded now; a line of a killed run for an entry never written is
+ * moot). The journal is removed when no line is left.
+ */
+export async function pruneBatchJournal(outDir: string, recorded: ReadonlySet<string>, names: ReadonlySet<string>): Promise<void> {
+  const file = path.join(outDir, BATCH_JOURNAL);
+  const data = await readIfExists(file, 'remove it or choose another --out-dir');
+  if (!data) return;
+  const keep = Buffer.from(data).toString('utf8').split('\n').filter((l) => {
+    const [serial, name] = l.split('\t');
+    return l !== '' && !recorded.has(serial!) && !names.has((name ?? '').toLowerCase());
+  });
+  if (keep.length === 0) await removeFile(file);
+  else await writeFiles([{ path: file, data: keep.map((l) => `${l}\n`).join(''), mode: 0o600, kind: 'other' }], { force: true });
 }

@@ -6,9 +6,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { hostsTomlFiles, resolveRef, type FileSnapshot, type HostDirSnapshot, type RootKind } from '../core/doctor.js';
+import type { FileSnapshot, HostDirSnapshot, RootKind } from '../runtimes/types.js';
 import { isRegcertError } from '../core/errors.js';
-import { readInputFile } from './read.js';
+import { pathExists, readInputFile } from './read.js';
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 const why = (e: unknown) =>
@@ -42,8 +42,11 @@ async function readFileSnapshot(dir: string, name: string): Promise<FileSnapshot
   }
 }
 
-/** One HOST[:PORT] folder; undefined when it does not exist. */
-export async function readHostDir(root: string, kind: RootKind, name: string): Promise<HostDirSnapshot | undefined> {
+/** The files a runtime config in a host folder names (containerd's hosts.toml: runtimes/hosts-toml.ts), relative to the folder or absolute. */
+export type FolderRefs = (hostsToml: string) => string[];
+
+/** One HOST[:PORT] folder; undefined when it does not exist. `refs`: which files its hosts.toml names (their existence is recorded). */
+export async function readHostDir(root: string, kind: RootKind, name: string, refs: FolderRefs): Promise<HostDirSnapshot | undefined> {
   const dir = path.join(root, name);
   let entries: string[];
   try {
@@ -62,8 +65,8 @@ export async function readHostDir(root: string, kind: RootKind, name: string): P
   const existing: string[] = [];
   const toml = files.find((f) => f.name === 'hosts.toml' && f.unreadable === undefined);
   if (toml) {
-    for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
-      const abs = resolveRef(dir, ref);
+    for (const ref of refs(Buffer.from(toml.data).toString('utf8'))) {
+      const abs = path.resolve(dir, ref);
       if (await existsOrUnknown(abs)) existing.push(abs);
     }
   }
@@ -78,7 +81,7 @@ export interface RootSnapshot {
 }
 
 /** Every HOST[:PORT] folder under root. */
-export async function readCertsRoot(root: string, kind: RootKind): Promise<RootSnapshot> {
+export async function readCertsRoot(root: string, kind: RootKind, refs: FolderRefs): Promise<RootSnapshot> {
   let names: string[];
   try {
     names = (await fsp.readdir(root)).sort();
@@ -88,7 +91,7 @@ export async function readCertsRoot(root: string, kind: RootKind): Promise<RootS
   }
   const dirs: HostDirSnapshot[] = [];
   for (const name of names) {
-    const d = await readHostDir(root, kind, name);
+    const d = await readHostDir(root, kind, name, refs);
     if (d) dirs.push(d);
   }
   return { exists: true, dirs };
@@ -99,23 +102,28 @@ export type OptionalText = { text: string; mode: number } | { unreadable: string
 /** A runtime config file (daemon.json, config.toml, registries.yaml): undefined when it does not exist. */
 export async function readOptionalText(file: string): Promise<OptionalText> {
   try {
+    if (!(await pathExists(file, 'runtime configuration'))) return undefined;
     const st = await fsp.stat(file);
     return { text: Buffer.from(await readInputFile(file, 'runtime configuration', undefined, 'config')).toString('utf8'), mode: st.mode & 0o777 };
   } catch (e) {
-    if (errno(e) === 'ENOENT' || (isRegcertError(e) && e.code === 'NOT_FOUND')) return undefined;
     return { unreadable: why(e) };
   }
 }
 
-/** insecure-registries from Docker's daemon.json; undefined when the file does not exist. */
-export async function readInsecureRegistries(file: string): Promise<{ list: string[]; error?: string } | undefined> {
+/**
+ * What Docker's daemon.json says about registries: insecure-registries, and
+ * whether the containerd image store is on (features.containerd-snapshotter);
+ * undefined when the file does not exist.
+ */
+export async function readInsecureRegistries(file: string): Promise<{ list: string[]; containerdStore?: boolean; error?: string } | undefined> {
   const r = await readOptionalText(file);
   if (r === undefined) return undefined;
   if ('unreadable' in r) return { list: [], error: `cannot read ${file} (${r.unreadable}): its insecure-registries were not checked` };
   try {
-    const j = JSON.parse(r.text) as { 'insecure-registries'?: unknown };
+    const j = JSON.parse(r.text) as { 'insecure-registries'?: unknown; features?: { 'containerd-snapshotter'?: unknown } };
     const list = j['insecure-registries'];
-    return { list: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [] };
+    const store = j.features?.['containerd-snapshotter'];
+    return { list: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [], ...(typeof store === 'boolean' ? { containerdStore: store } : {}) };
   } catch {
     return { list: [], error: `${file} is not valid JSON (Docker will not start with it)` };
   }

@@ -52,7 +52,7 @@ import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, ope
 import path from 'node:path';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
-import { readInputFile } from './read.js';
+import { pathExists, readInputFile } from './read.js';
 import { assertSafeWriteDir } from './safe-path.js';
 import { findTool, runTool } from './tool.js';
 
@@ -76,6 +76,14 @@ export interface PlannedFile {
   /** 0o600 for anything holding a secret, 0o644 otherwise. */
   mode: number;
   kind: FileKind;
+  /**
+   * false: in a set, this file is replaced by its rename alone, never unlinked
+   * first — for a file a server reads at any moment and that pairs with no key
+   * (crl.pem: nginx must always find one; inventory.jsonl). Default: public
+   * files of a set are withdrawn first (a certificate is never beside the
+   * other set's key).
+   */
+  withdraw?: boolean;
 }
 
 export interface WrittenFile {
@@ -416,7 +424,7 @@ async function commitDir(dir: string, plans: Plan[], dirMode: number, many = fal
       return;
     }
     const alone = new Set(temps.filter((_t, i) => plans[i]!.alone === true).map((t) => t.tmp));
-    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: !FIRST_KINDS.has(file.kind) && !alone.has(tmp) }));
+    const entries: JournalEntry[] = temps.map(({ tmp, file }) => ({ tmp: path.basename(tmp), target: path.basename(file.path), withdraw: file.withdraw ?? (!FIRST_KINDS.has(file.kind) && !alone.has(tmp)) }));
     const journal = path.join(dir, `.regcert-journal.${randomBytes(6).toString('hex')}`);
     live.add(journal);
     mine.push(journal);
@@ -545,7 +553,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
 }
 
 /** Every input file is read here, bounded by kind (see read.ts). */
-export { readInputFile, type InputKind } from './read.js';
+export { pathExists, readInputFile, readInputFileIfExists, statIfExists, type InputKind } from './read.js';
 
 /**
  * Appends text to a log-like file (created with `mode`, never through a
@@ -576,13 +584,11 @@ export async function appendDurably(file: string, text: string, mode: number): P
   });
 }
 
-export async function pathExists(p: string): Promise<boolean> {
-  try {
-    await fsp.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
+/** Removes one file (never through a symbolic link on the way: the directory is checked as writers check it), under its directory's lock. */
+export async function removeFile(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  await assertSafeWriteDir(dir);
+  await withDirLock(dir, () => fsp.rm(file, { force: true }));
 }
 
 /**

@@ -18,6 +18,7 @@
  */
 import { constants as FS, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
+import { CA_DIR_FILES } from '../core/ca-dir.js';
 import { isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { readBlocks } from '../core/pem.js';
 import { inputError, operationError } from '../core/errors.js';
@@ -35,11 +36,11 @@ import {
   type InventoryFile,
 } from '../core/inventory.js';
 import { isCertName } from '../core/names.js';
-import { readInputFile, writeFiles } from './files.js';
+import { completeInterruptedWrites, readInputFile, statIfExists, writeFiles, type PlannedFile, type WrittenFile } from './files.js';
 import { withDirLock } from './lock.js';
 import { readCaCertificate } from './pki.js';
 
-export const INVENTORY_FILE = 'inventory.jsonl';
+export const INVENTORY_FILE = CA_DIR_FILES.inventory;
 
 /** Removes DIR's inventory (quickstart undoing a failed first run in a directory it created). */
 export async function removeInventory(dir: string): Promise<void> {
@@ -47,7 +48,7 @@ export async function removeInventory(dir: string): Promise<void> {
 }
 
 /** Files in DIR that are never issued certificates. */
-const NOT_ISSUED = new Set(['ca.crt', 'ca-chain.crt', 'crl.pem']);
+const NOT_ISSUED: ReadonlySet<string> = new Set([CA_DIR_FILES.caCertificate, CA_DIR_FILES.caChain, CA_DIR_FILES.crl]);
 /**
  * Bounds for the scan of DIR: how many candidate files, and how large each
  * may be. A documented limit (README): a pool larger than this lives in an
@@ -110,13 +111,8 @@ export function entryKeyPath(caDir: string, e: InventoryEntry): string | undefin
 
 async function readInventoryText(dir: string): Promise<string | undefined> {
   const file = path.join(dir, INVENTORY_FILE);
-  let st;
-  try {
-    st = await fsp.lstat(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const st = await statIfExists(file, 'inventory');
+  if (st === undefined) return undefined;
   if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
   if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
   return Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8');
@@ -262,13 +258,22 @@ interface Loaded {
 }
 
 async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Loaded> {
+  // A killed revoke/crl may have left its set (inventory + crl.pem) half renamed: rolled forward before reading,
+  // so the inventory read is one set's, and a missing file is never rebuilt over the one the journal brings.
+  await completeInterruptedWrites(dir);
   const text = await readInventoryText(dir);
   const file = path.join(dir, INVENTORY_FILE);
   let entries = text === undefined ? [] : parseInventory(text, file);
-  const settled = settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
-  entries = addEntries(entries, added);
   const notes: string[] = [];
   const ca = await readCaCertificate(dir);
+  // The CA's own certificate is never an entry (an earlier regcert recorded it from a batch row named "ca"): dropped, and said.
+  const caFingerprint = sha256Fingerprint(ca.rawData);
+  const withoutCa = entries.filter((e) => e.sha256 !== caFingerprint);
+  const droppedCa = withoutCa.length !== entries.length;
+  if (droppedCa) notes.push(`${file} listed the CA's own certificate as an issued entry: removed (the CA is not revoked or renewed through its inventory)`);
+  entries = withoutCa;
+  const settled = settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
+  entries = addEntries(entries, added);
   const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), recordedTimes(dir, entries), notes);
   const unknown = text === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
   entries = addEntries(
@@ -280,14 +285,19 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   } else if (missing.length > 0) {
     notes.push(`${missing.length} certificate file(s) in ${dir} were not in ${file} and were added: ${missing.map((m) => m.name).join(', ')}`);
   }
-  const changed = text === undefined || settled > 0 || added.length > 0 || missing.length > 0;
+  const changed = text === undefined || droppedCa || settled > 0 || added.length > 0 || missing.length > 0;
   return { text, changed, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes } };
 }
 
+/** The inventory file as a set member: replaced by its rename, never withdrawn first. */
+function inventoryFile(dir: string, entries: InventoryEntry[]): PlannedFile {
+  return { path: path.join(dir, INVENTORY_FILE), data: serializeInventory(entries), mode: 0o644, kind: 'other', withdraw: false };
+}
+
 async function save(dir: string, l: Loaded): Promise<void> {
-  const next = serializeInventory(l.view.entries);
-  if (next === l.text) return;
-  await writeFiles([{ path: path.join(dir, INVENTORY_FILE), data: next, mode: 0o644, kind: 'other' }], { force: true });
+  const file = inventoryFile(dir, l.view.entries);
+  if (file.data === l.text) return;
+  await writeFiles([file], { force: true });
 }
 
 /**
@@ -365,6 +375,8 @@ interface AppendIndex {
   seen: string;
   size: number;
   serials: Set<string>;
+  /** Serials recorded by issue --batch (source "batch"): what a batch rerun may skip as its own. */
+  batch: Set<string>;
   /** Certificate paths of current (valid) entries: a new entry for one of them supersedes it. */
   current: Set<string>;
   count: number;
@@ -379,7 +391,7 @@ function indexOf(entries: InventoryEntry[], st: Stats): AppendIndex {
     const p = e.status === 'valid' ? certPathOf(e) : undefined;
     if (p !== undefined) current.add(p);
   }
-  return { seen: statKey(st), size: st.size, serials: new Set(entries.map((e) => e.serial)), current, count: entries.length };
+  return { seen: statKey(st), size: st.size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current, count: entries.length };
 }
 
 /**
@@ -405,14 +417,12 @@ export function createInventoryAppender(
   append(added: InventoryEntry[], now?: Date): Promise<void>;
   /** The serials recorded now (read under the lock; empty when there is no inventory yet). */
   recorded(): Promise<ReadonlySet<string>>;
+  /** Of those, the serials a batch recorded (source "batch"). */
+  recordedByBatch(): Promise<ReadonlySet<string>>;
 } {
   const file = path.join(caDir, INVENTORY_FILE);
   let index: AppendIndex | undefined;
-  const statFile = () =>
-    fsp.lstat(file).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined;
-      throw e;
-    });
+  const statFile = () => statIfExists(file, 'inventory');
   const rewrite = async (added: InventoryEntry[], now: Date) => {
     const l = await load(caDir, now, added);
     await save(caDir, l);
@@ -455,6 +465,7 @@ export function createInventoryAppender(
       }
       for (const a of added) {
         idx.serials.add(a.serial);
+        if (a.source === 'batch') idx.batch.add(a.serial);
         const p = certPathOf(a);
         if (p !== undefined) idx.current.add(p);
       }
@@ -469,6 +480,7 @@ export function createInventoryAppender(
   return {
     append: (added, now) => withDirLock(caDir, () => append(added, now)),
     recorded: () => withDirLock(caDir, async () => new Set((await current())?.serials ?? [])),
+    recordedByBatch: () => withDirLock(caDir, async () => new Set((await current())?.batch ?? [])),
   };
 }
 
@@ -487,6 +499,30 @@ export async function updateInventory<T>(
     l.view.entries = entries;
     await save(caDir, l);
     return { view: l.view, result };
+  });
+}
+
+/**
+ * updateInventory whose new inventory is written in ONE set with the files
+ * `plan` makes from the changed entries (revoke, crl: crl.pem and crlnumber),
+ * through io/files.ts's journal: after a kill at any point both are the old
+ * ones or (rolled forward by the next reader or writer) both the new ones.
+ * `plan` runs under the lock after `change` and may still refuse (nothing is
+ * written then).
+ */
+export async function updateInventoryWith<T>(
+  caDir: string,
+  change: (entries: InventoryEntry[]) => { entries: InventoryEntry[]; result: T },
+  plan: (entries: InventoryEntry[], result: T) => Promise<PlannedFile[]>,
+  now: Date = new Date(),
+): Promise<{ view: InventoryView; result: T; files: WrittenFile[] }> {
+  return withDirLock(caDir, async () => {
+    const l = await load(caDir, now, []);
+    const { entries, result } = change(l.view.entries);
+    l.view.entries = entries;
+    const others = await plan(entries, result);
+    const written = await writeFiles([inventoryFile(caDir, entries), ...others], { force: true });
+    return { view: l.view, result, files: written.slice(1) };
   });
 }
 

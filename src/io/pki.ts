@@ -23,6 +23,24 @@ export async function readCaCertificate(dir: string): Promise<Certificate> {
 }
 
 /**
+ * DIR/ca.crt and its parents: DIR/ca-chain.crt when there is one (an
+ * intermediate CA), which must start with ca.crt; just [ca.crt] for a root.
+ * A chain file that cannot be read is an error, never "no chain".
+ */
+export async function readCaChain(dir: string): Promise<Pick<LoadedCa, 'cert' | 'chain' | 'intermediates'>> {
+  const cert = await readCaCertificate(dir);
+  let chain = [cert];
+  const chainPath = path.join(dir, 'ca-chain.crt');
+  if (await pathExists(chainPath, 'CA chain')) {
+    chain = await readCertificateFile(chainPath, 'CA chain', undefined, 'bundle');
+    if (!Buffer.from(chain[0]!.rawData).equals(Buffer.from(cert.rawData))) {
+      throw inputError('CHAIN_MISMATCH', `${chainPath} does not start with ${path.join(dir, 'ca.crt')}`, 'recreate the intermediate with "regcert init-ca --intermediate"');
+    }
+  }
+  return { cert, chain, intermediates: chain.filter((c) => !isSelfSigned(c)) };
+}
+
+/**
  * Loads a CA and its key. `passwordFlag` names the flag that supplies the
  * key's passphrase in messages (e.g. --ca-password-file).
  */
@@ -33,20 +51,12 @@ export async function readCa(
   passwordFlag = '--ca-password-file',
 ): Promise<LoadedCa> {
   await completeInterruptedWrites(dir); // a killed `init-ca --force` never leaves a half-replaced pair to read
-  const cert = await readCaCertificate(dir);
+  const { cert, chain, intermediates } = await readCaChain(dir);
   const keyPath = path.join(dir, 'ca.key');
   // The one loader: an encrypted CA key, PEM or DER, gets its passphrase (a plain one ignores it).
   const { key } = await readPrivateKeyFile(keyPath, { what: 'CA key', hint: `run "regcert init-ca --dir ${dir}" or pass --dir`, secret, passwordFlag }, ctx);
   if (!keyMatchesCertificate(key, cert)) {
     throw inputError('CA_KEY_MISMATCH', `${keyPath} does not belong to ${path.join(dir, 'ca.crt')}`, 'restore the matching key, or create a new CA');
   }
-  let chain = [cert];
-  const chainPath = path.join(dir, 'ca-chain.crt');
-  if (await pathExists(chainPath)) {
-    chain = await readCertificateFile(chainPath, 'CA chain', undefined, 'bundle');
-    if (!Buffer.from(chain[0]!.rawData).equals(Buffer.from(cert.rawData))) {
-      throw inputError('CHAIN_MISMATCH', `${chainPath} does not start with ${path.join(dir, 'ca.crt')}`, 'recreate the intermediate with "regcert init-ca --intermediate"');
-    }
-  }
-  return { dir, cert, key, chain, intermediates: chain.filter((c) => !isSelfSigned(c)) };
+  return { dir, cert, key, chain, intermediates };
 }

@@ -158,3 +158,34 @@ export async function readInputFile(file: string, what: string, hint?: string, k
     await fh.close();
   }
 }
+
+/**
+ * "Read if it exists", the one rule: lstat() of a path, or undefined when
+ * nothing is there (ENOENT, ENOTDIR). Every other error (EACCES on a
+ * directory on the way, EIO, ELOOP) is reported as the file not being
+ * readable, never taken for "absent": a CA directory the user cannot enter
+ * must not look empty.
+ */
+export async function statIfExists(file: string, what = 'file'): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw inputError('NOT_READABLE', `${what} at ${file} cannot be read: permission denied (on it or a directory on the way)`, 'check the permissions of the file and its directories (or run with sudo)');
+    }
+    throw inputError('NOT_READABLE', `${what} at ${file} cannot be read (${code ?? (e as Error).message})`, 'check the path and the disk', { cause: e });
+  }
+}
+
+/** Does anything exist at the path (a symbolic link counts)? false only when nothing is there; see statIfExists. */
+export async function pathExists(file: string, what?: string): Promise<boolean> {
+  return (await statIfExists(file, what)) !== undefined;
+}
+
+/** readInputFile, or undefined when nothing is at the path (statIfExists decides). */
+export async function readInputFileIfExists(file: string, what: string, hint?: string, kind: InputKind = 'bundle'): Promise<Uint8Array | undefined> {
+  if (!(await pathExists(file, what))) return undefined;
+  return readInputFile(file, what, hint, kind);
+}

@@ -15,12 +15,11 @@ import type { TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { certificateToPem, createLeaf, isSelfSigned, type Certificate } from '../core/certificates.js';
-import { ekuNames } from '../core/describe.js';
+import { permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, publicKeyDer } from '../core/keys.js';
-import { readCertificateFile, readKeyPair } from '../io/credentials.js';
-import { pathExists } from '../io/files.js';
-import { readCa, readCaCertificate } from '../io/pki.js';
+import { readKeyPair } from '../io/credentials.js';
+import { readCa, readCaChain } from '../io/pki.js';
 import type { SecretContext, SecretSource } from '../io/secrets.js';
 import type { San } from '../core/san.js';
 import { buildName } from '../core/names.js';
@@ -48,7 +47,7 @@ export interface ServeHandle {
 
 const VERSION = '2.7.0-regcert';
 
-async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: string): Promise<{ cert: string; key: string; source: string }> {
+async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: string, anchors: Certificate[]): Promise<{ cert: string; key: string; source: string }> {
   if (opts.serverCert) {
     const crtPath = path.join(opts.dir, `${opts.serverCert}.crt`);
     const keyPath = path.join(opts.dir, `${opts.serverCert}.key`);
@@ -64,9 +63,13 @@ async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: stri
       },
       ctx,
     );
-    const ekus = ekuNames(chain[0]!);
-    if (ekus.length > 0 && !ekus.includes('serverAuth')) {
+    if (!permitsUsage(chain[0]!, 'serverAuth')) {
       throw inputError('NOT_SERVER_CERT', `${crtPath} has no serverAuth EKU`, `issue a server certificate: regcert issue ${opts.serverCert} --server`);
+    }
+    // A certificate from another PKI (a public one) is the admin's choice; one from this CA must verify.
+    const verdict = await verifyChain(chain, anchors, { usage: 'serverAuth' });
+    if (!verdict.ok && !reachesNoAnchor(verdict)) {
+      throw inputError('CHAIN_REFUSED', `${crtPath} would be refused by clients that trust ${path.join(opts.dir, 'ca.crt')}: ${verdict.reason}`, `issue a new one: regcert issue ${opts.serverCert} --server --dir ${opts.dir}`);
     }
     return { cert: chain.map(certificateToPem).join(''), key: exportPrivateKeyPem(key), source: crtPath };
   }
@@ -91,14 +94,11 @@ function cnOf(subject: unknown): string | undefined {
 
 export async function startServe(opts: ServeOptions, ctx: SecretContext = { interactive: false }): Promise<ServeHandle> {
   const host = opts.host ?? '127.0.0.1';
-  const caCert = await readCaCertificate(opts.dir);
-  // Trust anchors for client certificates: the CA and its parents (ca-chain.crt).
-  // A root CA has no ca-chain.crt; a malformed one is an error, not a silent fallback.
-  const chainPath = path.join(opts.dir, 'ca-chain.crt');
-  const anchors: Certificate[] = (await pathExists(chainPath)) ? await readCertificateFile(chainPath, 'CA chain') : [caCert];
+  // Trust anchors for client certificates: the CA and its parents (ca-chain.crt, checked to start with ca.crt).
+  const anchors = (await readCaChain(opts.dir)).chain;
   const root = anchors.find(isSelfSigned) ?? anchors[anchors.length - 1]!;
   const rootPem = certificateToPem(root);
-  const id = await serverIdentity(opts, ctx, host);
+  const id = await serverIdentity(opts, ctx, host, anchors);
   const log = opts.log ?? (() => {});
 
   const server = https.createServer(

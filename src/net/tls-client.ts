@@ -47,6 +47,26 @@ export interface TlsGetResult {
   protocol: string | null;
 }
 
+/** RFC 8446 section 6 / RFC 5246 alert descriptions a registry sends about a client certificate. */
+const ALERT_NAMES: Record<string, string> = {
+  '40': 'handshake_failure',
+  '42': 'bad_certificate',
+  '43': 'unsupported_certificate',
+  '44': 'certificate_revoked',
+  '45': 'certificate_expired',
+  '46': 'certificate_unknown',
+  '48': 'unknown_ca',
+  '116': 'certificate_required',
+};
+
+/** "TLS alert 42 (bad_certificate)" from what Node reported for a refused handshake. */
+export function describeAlert(reported: string): string {
+  const n = /(?:alert number |\()(\d+)\)?/.exec(reported)?.[1];
+  if (n) return `TLS alert ${n}${ALERT_NAMES[n] ? ` (${ALERT_NAMES[n]})` : ''}`;
+  const named = Object.values(ALERT_NAMES).find((a) => reported.toLowerCase().includes(a));
+  return named ? `TLS alert ${named}` : reported;
+}
+
 function fail(code: TlsFailure, message: string, hint: string, details: Record<string, unknown> = {}): RegcertError {
   return operationError(code, message, hint, { details: { cause: code, ...details } });
 }

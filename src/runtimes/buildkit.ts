@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { CERTS_DIRS, CONFIG_FILES } from '../core/defaults.js';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from './types.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { tomlString } from '../core/template.js';
 import { certsDirFiles } from './certs-d.js';

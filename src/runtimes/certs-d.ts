@@ -31,6 +31,26 @@ export function certsDirPlan(runtime: RuntimeName, root: string, host: RegistryH
 }
 
 /**
+ * The certs.d pair rule (moby ReadCertsDirectory, containers/image
+ * tlsclientconfig): each X.cert needs X.key beside it and each X.key its
+ * X.cert; one without the other makes the runtime refuse the whole folder.
+ * Returns the partner name a file needs, or undefined when it is not part
+ * of a pair (or has its partner).
+ */
+export function missingPartner(name: string, names: readonly string[] | ReadonlySet<string>): string | undefined {
+  const has = (n: string) => ('has' in names ? names.has(n) : names.includes(n));
+  if (name.endsWith('.cert')) {
+    const key = `${name.slice(0, -'.cert'.length)}.key`;
+    return has(key) ? undefined : key;
+  }
+  if (name.endsWith('.key')) {
+    const cert = `${name.slice(0, -'.key'.length)}.cert`;
+    return has(cert) ? undefined : cert;
+  }
+  return undefined;
+}
+
+/**
  * Files already in a host folder that change what the runtime does: a lone
  * X.cert or X.key makes moby and containers/image refuse the whole folder,
  * and every other *.crt is trusted as a CA root too.
@@ -39,8 +59,8 @@ export function strayFileWarnings(dir: string, names: readonly string[]): string
   const out: string[] = [];
   const has = new Set(names);
   for (const n of names) {
-    if (n.endsWith('.cert') && n !== 'client.cert' && !has.has(n.replace(/\.cert$/, '.key'))) out.push(`${path.join(dir, n)} has no matching .key: Docker and Podman refuse the whole folder`);
-    if (n.endsWith('.key') && n !== 'client.key' && !has.has(n.replace(/\.key$/, '.cert'))) out.push(`${path.join(dir, n)} has no matching .cert: Docker and Podman refuse the whole folder (never put a CA key here)`);
+    if (n.endsWith('.cert') && n !== 'client.cert' && missingPartner(n, has)) out.push(`${path.join(dir, n)} has no matching .key: Docker and Podman refuse the whole folder`);
+    if (n.endsWith('.key') && n !== 'client.key' && missingPartner(n, has)) out.push(`${path.join(dir, n)} has no matching .cert: Docker and Podman refuse the whole folder (never put a CA key here)`);
     if (n.endsWith('.crt') && n !== 'ca.crt') out.push(`${path.join(dir, n)} is also trusted as a CA root for this registry`);
   }
   return out;

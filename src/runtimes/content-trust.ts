@@ -6,7 +6,7 @@
  * ca.crt (MSR docs, "Notary CLI operations with MSR"). Always per user.
  */
 import path from 'node:path';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from './types.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { certsDirPlan } from './certs-d.js';
 import type { ClientMaterial, PlanOptions, Runtime, RuntimeEnv, RuntimePlan } from './types.js';

@@ -9,7 +9,7 @@
  * Engine) get no client certificate, the same rule as docker.ts.
  */
 import path from 'node:path';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from './types.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { certsDirPlan, hostFolderName } from './certs-d.js';
 import { insecureRegistryProblem } from './docker.js';

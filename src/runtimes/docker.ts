@@ -9,19 +9,37 @@
  * under `if isSecure && CertsDir != ""`, and isSecureIndex (registry/config.go)
  * calls a registry insecure when its HOST[:PORT] is an insecure-registries
  * entry, or when any address the host resolves to lies in an
- * insecure-registries CIDR or in 127.0.0.0/8, a built-in entry that cannot be
- * removed. Docker then presents no client certificate at all.
+ * insecure-registries CIDR or in a built-in entry that cannot be removed:
+ * 127.0.0.0/8, and from Docker 28.0 also ::1/128 (moby commit 6a1d8a98,
+ * "daemon: add IPv6 loopback as insecure registry", first in v28.0.0:
+ * loadInsecureRegistries appends "::1/128", "127.0.0.0/8"). Docker then
+ * presents no client certificate at all.
+ *
+ * That rule belongs to the classic image store (the graph drivers' pull
+ * code, registry.newTLSConfig). With the containerd image store
+ * (daemon.json "features": {"containerd-snapshotter": true}) moby resolves
+ * through containerd's hosts code (daemon/hosts.go RegistryHosts): it reads
+ * certs.d with *.cert/*.key for every registry and, for an insecure one,
+ * only stops verifying the server, so the client certificate is still sent
+ * (seen with dockerd 28.5.2 pulling from a registry on ::1).
  */
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { CERTS_DIRS } from '../core/defaults.js';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from './types.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { certsDirPlan } from './certs-d.js';
 import type { ClientMaterial, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';
+import type { Version } from './versions.js';
 
-/** moby: "Localhost is by default considered as an insecure registry" (registry/config.go). */
-export const DOCKER_BUILTIN_INSECURE_CIDR = '127.0.0.0/8';
+/**
+ * moby: "Localhost is by default considered as an insecure registry"
+ * (registry/config.go loadInsecureRegistries), per release. An unknown
+ * release is judged as today's (28 and later).
+ */
+export function dockerBuiltinInsecure(version: Version | undefined): string[] {
+  return version !== undefined && version.major < 28 ? ['127.0.0.0/8'] : ['127.0.0.0/8', '::1/128'];
+}
 
 export function dockerRoots(env: RuntimeEnv): string[] {
   if (!env.rootless) return [CERTS_DIRS.docker];
@@ -53,15 +71,19 @@ function normalizeEntry(entry: string): string {
  * `addresses`: what the host name resolves to on the Docker host (an IP
  * literal stands for itself).
  */
-export function dockerSkipsClientCert(host: RegistryHost, insecureRegistries: readonly string[], addresses: readonly string[]): string | undefined {
+export function dockerSkipsClientCert(host: RegistryHost, insecureRegistries: readonly string[], addresses: readonly string[], version?: Version): string | undefined {
+  const builtin = dockerBuiltinInsecure(version);
+
   const entries = insecureRegistries.map(normalizeEntry);
   if (entries.includes(host.name)) return `${host.name} is listed under insecure-registries`;
   const addrs = isIP(host.bareHost) ? [host.bareHost] : addresses;
   for (const a of addrs) {
-    if (cidrContains(DOCKER_BUILTIN_INSECURE_CIDR, a)) {
+    const loop = builtin.find((c) => cidrContains(c, a));
+    if (loop) {
+      const docker = version ? `Docker ${version.text}` : loop === '::1/128' ? 'Docker (28.0 and later)' : 'Docker';
       return isIP(host.bareHost)
-        ? `${host.bareHost} is in 127.0.0.0/8, which Docker always treats as an insecure registry`
-        : `${host.bareHost} resolves to ${a}, in 127.0.0.0/8, which Docker always treats as an insecure registry`;
+        ? `${host.bareHost} is in ${loop}, which ${docker} always treats as an insecure registry`
+        : `${host.bareHost} resolves to ${a}, in ${loop}, which ${docker} always treats as an insecure registry`;
     }
     const cidr = entries.find((e) => cidrContains(e, a));
     if (cidr) return isIP(host.bareHost) ? `${host.bareHost} is in ${cidr}, listed under insecure-registries` : `${host.bareHost} resolves to ${a}, in ${cidr}, listed under insecure-registries`;
@@ -70,9 +92,10 @@ export function dockerSkipsClientCert(host: RegistryHost, insecureRegistries: re
 }
 
 /** The problem for one folder (or one host about to be installed), from the one rule above. */
-export function insecureRegistryProblem(host: RegistryHost, folder: string, facts: Pick<RuntimeFacts, 'insecureRegistries' | 'addresses'>): Problem | undefined {
+export function insecureRegistryProblem(host: RegistryHost, folder: string, facts: Pick<RuntimeFacts, 'insecureRegistries' | 'addresses' | 'versions'>): Problem | undefined {
   const file = facts.insecureRegistries?.file ?? 'daemon.json';
-  const why = dockerSkipsClientCert(host, facts.insecureRegistries?.entries ?? [], facts.addresses.get(host.bareHost) ?? []);
+  if (facts.insecureRegistries?.containerdStore === true) return undefined;
+  const why = dockerSkipsClientCert(host, facts.insecureRegistries?.entries ?? [], facts.addresses.get(host.bareHost) ?? [], facts.versions?.docker);
   if (!why) return undefined;
   const listed = why.includes('insecure-registries');
   return {
@@ -80,10 +103,10 @@ export function insecureRegistryProblem(host: RegistryHost, folder: string, fact
     path: folder,
     message: listed
       ? `${host.name} is also listed under insecure-registries in ${file} (${why}): Docker reads no certs.d for it and sends no client certificate`
-      : `${why}: Docker reads no certs.d for ${host.name} and sends no client certificate, so the registry refuses the handshake`,
+      : `${why}: Docker (classic image store) reads no certs.d for ${host.name} and sends no client certificate, so the registry refuses the handshake`,
     fix: listed
       ? `remove the entry from insecure-registries in ${file} and restart Docker`
-      : `reach the registry by a host name that does not resolve to 127.0.0.0/8 (e.g. an /etc/hosts entry for another address of this machine), or use another runtime (Podman, containerd)`,
+      : `reach the registry by a host name that does not resolve to ${dockerBuiltinInsecure(facts.versions?.docker).join(' or ')} (e.g. an /etc/hosts entry for another address of this machine), turn on the containerd image store ("features": {"containerd-snapshotter": true} in ${file}), or use another runtime (Podman, containerd)`,
   };
 }
 

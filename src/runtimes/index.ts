@@ -6,8 +6,7 @@ import { docker } from './docker.js';
 import { dockerDesktop } from './docker-desktop.js';
 import { k3s, rke2 } from './k3s.js';
 import { podman } from './podman.js';
-import { RUNTIME_NAMES, type Runtime, type RuntimeName } from './types.js';
-import { inputError } from '../core/errors.js';
+import type { Runtime, RuntimeName } from './types.js';
 
 export * from './types.js';
 
@@ -22,8 +21,4 @@ export const RUNTIMES: Readonly<Record<RuntimeName, Runtime>> = {
   'content-trust': contentTrust,
 };
 
-export function parseRuntimeName(name: string, allowed: readonly RuntimeName[] = RUNTIME_NAMES): RuntimeName {
-  if ((allowed as readonly string[]).includes(name)) return name as RuntimeName;
-  throw inputError('BAD_RUNTIME', `unknown runtime "${name}"`, `use one of: ${allowed.join(', ')}`);
-}
 

@@ -14,12 +14,13 @@
  * and comment.
  */
 import path from 'node:path';
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isMap, type Document } from 'yaml';
 import { CERTS_DIRS, CONFIG_FILES } from '../core/defaults.js';
-import type { Problem } from '../core/doctor.js';
+import type { Problem } from './types.js';
 import { inputError } from '../core/errors.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { yamlString } from '../core/template.js';
+import { parseYaml, renderYaml, yamlToJs } from '../core/yaml.js';
 import { certsDirFiles } from './certs-d.js';
 import type { ClientMaterial, ConfigEntry, PlanOptions, Runtime, RuntimeEnv, RuntimeName, RuntimePlan } from './types.js';
 
@@ -42,12 +43,9 @@ export function registriesYamlSnippet(host: string, dir: string): string {
   return ['configs:', `  ${yamlString(host)}:`, '    tls:', ...Object.entries(t).map(([k, v]) => `      ${k}: ${yamlString(v)}`), ''].join('\n');
 }
 
-function parseYaml(text: string, file: string): Document {
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw inputError('BAD_CONFIG', `${file} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, `fix ${file} first (k3s/RKE2 cannot read it either)`);
-  }
-  return doc;
+/** registries.yaml read as k3s/RKE2 read it (YAML 1.1, go-yaml v2), within core/yaml.ts's limits. */
+function readYaml(text: string, file: string): Document {
+  return parseYaml(text, file, (message) => inputError('BAD_CONFIG', `${file} is not valid YAML: ${message}`, `fix ${file} first (k3s/RKE2 cannot read it either)`));
 }
 
 /**
@@ -97,18 +95,18 @@ function sameExcept(a: unknown, b: unknown, host: string): boolean {
 /** registries.yaml with configs."HOST".tls set; every other entry and comment kept (byte for byte when the entry is new). */
 export function mergeRegistriesYaml(existing: string | undefined, host: string, dir: string, file: string): string {
   if (existing === undefined || existing.trim() === '') return registriesYamlSnippet(host, dir);
-  const doc = parseYaml(existing, file);
+  const doc = readYaml(existing, file);
   if (doc.contents !== null && !isMap(doc.contents)) throw inputError('BAD_CONFIG', `${file} is not a YAML mapping`, `fix ${file} first`);
   const configs = doc.get('configs', true);
   if (configs !== undefined && configs !== null && !isMap(configs)) throw inputError('BAD_CONFIG', `configs in ${file} is not a mapping`, `fix ${file} first`);
   const entry = doc.getIn(['configs', host], true);
   if (entry !== undefined && entry !== null && !isMap(entry)) throw inputError('BAD_CONFIG', `configs."${host}" in ${file} is not a mapping`, `fix ${file} first`);
   const t = tlsEntry(dir);
-  const before = doc.toJS() as { configs?: Record<string, { tls?: Record<string, unknown> }> };
+  const before = yamlToJs(doc, file) as { configs?: Record<string, { tls?: Record<string, unknown> }> };
   const has = before.configs?.[host]?.tls;
   if (has && Object.entries(t).every(([k, v]) => has[k] === v)) return existing; // already there: idempotent
   const ok = (text: string) => {
-    const back = parseYaml(text, `${file} (merged)`).toJS() as { configs?: Record<string, { tls?: Record<string, string> }> };
+    const back = yamlToJs(readYaml(text, `${file} (merged)`), `${file} (merged)`) as { configs?: Record<string, { tls?: Record<string, string> }> };
     return Object.entries(t).every(([k, v]) => back.configs?.[host]?.tls?.[k] === v) && sameExcept(before, back, host);
   };
   if (entry === undefined) {
@@ -117,7 +115,7 @@ export function mergeRegistriesYaml(existing: string | undefined, host: string, 
   }
   // The entry exists (other keys such as auth stay) or the file's shape needs the YAML library: comments are kept, spacing may be normalised.
   for (const [k, v] of Object.entries(t)) doc.setIn(['configs', host, 'tls', k], v);
-  const out = doc.toString();
+  const out = renderYaml(doc);
   if (!ok(out)) throw inputError('CONFIG_UNMERGEABLE', `merging into ${file} did not give the expected entry`, 'add the entry by hand (regcert prints it)');
   return out;
 }

@@ -1,28 +1,66 @@
 /**
  * containers/image: Podman, Buildah, Skopeo, CRI-O.
  *
- * For HOST[:PORT] it uses only the FIRST existing folder among
- * $HOME/.config/containers/certs.d/H, /etc/containers/certs.d/H and
- * /etc/docker/certs.d/H (docker/docker_client.go dockerCertDir): no merging,
- * $HOME and not $XDG_CONFIG_HOME, the per-user folder first even for root.
- * A folder it cannot stat for lack of permission is skipped silently.
+ * For HOST[:PORT] it uses only the FIRST existing folder in its lookup
+ * order (no merging); a folder it cannot stat for lack of permission is
+ * skipped silently. The order depends on the release:
+ *
+ * Podman 5 and earlier (docker/docker_client.go dockerCertDir):
+ *   $HOME/.config/containers/certs.d/H, /etc/containers/certs.d/H,
+ *   /etc/docker/certs.d/H — $HOME, not $XDG_CONFIG_HOME; the per-user
+ *   folder first even for root.
+ * Podman 6 (container-libs PR 746: configfile.GetSearchPaths drop-in
+ *   directories, then Docker's as a fallback): $XDG_CONFIG_HOME (default
+ *   ~/.config)/containers/certs.d, then /etc/containers/certs.rootful.d
+ *   (root) or /etc/containers/certs.rootless.d/<UID> and
+ *   /etc/containers/certs.rootless.d (others), /etc/containers/certs.d,
+ *   the same under /usr/share/containers, and /etc/docker/certs.d last.
+ *   Not packaged anywhere yet (Debian sid has 5.8): unit-tested only.
  */
 import path from 'node:path';
 import { CERTS_DIRS, CONTAINERS_USER_CERTS_DIR } from '../core/defaults.js';
-import type { HostDirSnapshot, Problem, RootKind } from '../core/doctor.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { certsDirPlan } from './certs-d.js';
-import type { ClientMaterial, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';
+import type { ClientMaterial, HostDirSnapshot, PlanOptions, Problem, RootKind, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';
+import type { Version } from './versions.js';
 
-/** The lookup order, as root kinds (doctor reads each root under its kind). */
-export const PODMAN_LOOKUP: readonly RootKind[] = ['podman-user', 'podman', 'docker'];
+export interface LookupRoot {
+  kind: RootKind;
+  path: string;
+}
 
+/** Podman 5's per-user root: $HOME/.config/containers/certs.d. */
 export function podmanUserRoot(env: RuntimeEnv): string {
   return path.join(env.home, CONTAINERS_USER_CERTS_DIR);
 }
 
+/** Whether the Podman 6 order applies (unknown: Podman 5, the release packaged today). */
+export function usesPodman6Order(version: Version | undefined): boolean {
+  return version !== undefined && version.major >= 6;
+}
+
+/** The roots containers/image looks HOST[:PORT] up under, first wins, for this user and release. */
+export function podmanLookup(env: RuntimeEnv, version?: Version): LookupRoot[] {
+  if (!usesPodman6Order(version)) {
+    return [
+      { kind: 'podman-user', path: podmanUserRoot(env) },
+      { kind: 'podman', path: CERTS_DIRS.podman },
+      { kind: 'docker', path: CERTS_DIRS.docker },
+    ];
+  }
+  const user = path.join(env.xdgConfigHome ?? path.join(env.home, '.config'), 'containers', 'certs.d');
+  const dropIns = (base: string): string[] =>
+    env.uid === undefined || env.uid === 0 ? [`${base}/certs.rootful.d`, `${base}/certs.d`] : [`${base}/certs.rootless.d/${env.uid}`, `${base}/certs.rootless.d`, `${base}/certs.d`];
+  return [
+    { kind: 'podman-user', path: user },
+    ...dropIns('/etc/containers').map((p) => ({ kind: (p === CERTS_DIRS.podman ? 'podman' : 'podman-system') as RootKind, path: p })),
+    ...dropIns('/usr/share/containers').map((p) => ({ kind: 'podman-system' as RootKind, path: p })),
+    { kind: 'docker', path: CERTS_DIRS.docker },
+  ];
+}
+
 function roots(env: RuntimeEnv): string[] {
-  return [podmanUserRoot(env), CERTS_DIRS.podman, CERTS_DIRS.docker];
+  return podmanLookup(env).map((r) => r.path);
 }
 
 function sameFiles(a: HostDirSnapshot, b: HostDirSnapshot): boolean {
@@ -37,11 +75,18 @@ function sameFiles(a: HostDirSnapshot, b: HostDirSnapshot): boolean {
  * A folder that hides a different one from containers/image: the first
  * existing one in the lookup order wins, the others are never read.
  */
-export function findShadowing(dirs: readonly HostDirSnapshot[]): Problem[] {
+export function findShadowing(dirs: readonly HostDirSnapshot[], lookup: readonly LookupRoot[]): Problem[] {
   const problems: Problem[] = [];
-  const names = [...new Set(dirs.filter((d) => PODMAN_LOOKUP.includes(d.kind)).map((d) => d.name))];
+  // A folder's place in the order: its root's, or (a copied tree given as KIND=ROOT) its kind's first root.
+  const rank = (d: HostDirSnapshot): number => {
+    const byPath = lookup.findIndex((r) => path.resolve(r.path) === path.resolve(d.root));
+    // Podman 6's drop-in folders are known by their paths only.
+    return byPath >= 0 || d.kind === 'podman-system' ? byPath : lookup.findIndex((r) => r.kind === d.kind);
+  };
+  const inLookup = dirs.filter((d) => rank(d) >= 0);
+  const names = [...new Set(inLookup.map((d) => d.name))];
   for (const name of names) {
-    const chain = PODMAN_LOOKUP.map((k) => dirs.find((d) => d.kind === k && d.name === name)).filter((d): d is HostDirSnapshot => d !== undefined);
+    const chain = inLookup.filter((d) => d.name === name).sort((a, b) => rank(a) - rank(b));
     const [first, ...hidden] = chain;
     if (!first || first.kind === 'docker') continue;
     const differ = hidden.filter((d) => !sameFiles(first, d));
@@ -63,6 +108,6 @@ export const podman: Runtime = {
   plan: (host: RegistryHost, m: ClientMaterial, o: PlanOptions): Promise<RuntimePlan> =>
     certsDirPlan('podman', o.root ?? (o.env.rootless ? podmanUserRoot(o.env) : CERTS_DIRS.podman), host, m, 'linux', [`podman pull ${host.name}/IMAGE`]),
   check(facts: RuntimeFacts): Problem[] {
-    return findShadowing(facts.dirs);
+    return findShadowing(facts.dirs, podmanLookup(facts.env, facts.versions?.podman));
   },
 };

@@ -10,10 +10,16 @@ import { inputError } from '../core/errors.js';
 
 export type TomlDoc = Record<string, unknown>;
 
+/** Nesting levels of a TOML file regcert reads (config.toml and hosts.toml need 6); smol-toml refuses deeper. */
+export const TOML_MAX_DEPTH = 64;
+
 export function parseTomlText(text: string, file: string): TomlDoc {
   try {
-    return parse(text) as TomlDoc;
+    return parse(text, { maxDepth: TOML_MAX_DEPTH }) as TomlDoc;
   } catch (e) {
+    if (e instanceof TomlError && /excessively nested/.test(e.message)) {
+      throw inputError('TOML_LIMIT', `${file}: nested deeper than ${TOML_MAX_DEPTH} levels (regcert's TOML limit)`, `fix ${file} first`, { cause: e });
+    }
     const where = e instanceof TomlError ? ` (line ${e.line})` : '';
     throw inputError('BAD_CONFIG', `${file} is not valid TOML${where}: ${(e as Error).message.split('\n')[0]}`, `fix ${file} first (the daemon cannot read it either)`, { cause: e });
   }

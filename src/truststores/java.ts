@@ -54,6 +54,26 @@ async function current(keytool: string, store: string, anchor: TrustAnchor, opts
   return der;
 }
 
+/** Aliases listed at most (a JDK cacerts holds about 150). */
+const MAX_ALIASES = 5000;
+
+/**
+ * The alias holding this very certificate when it is not ours (a JDK root, or
+ * the admin's import): a keystore entry is trust, so the CA is trusted already;
+ * adding a second alias would leave the admin's when --uninstall removes ours.
+ */
+async function elsewhere(keytool: string, store: string, anchor: TrustAnchor, opts: StoreOptions): Promise<string | undefined> {
+  const r = await runTool(keytool, ['-list', '-rfc', '-keystore', store, '-storepass:env', PASS_ENV], { env: env(opts) });
+  if (r.code !== 0) throw operationError('KEYTOOL_FAILED', `keytool cannot list ${store}: ${toolComplaint(r)}`, `check it with "keytool -list -keystore ${store}"`);
+  const body = Buffer.from(anchor.der).toString('base64');
+  const blocks = r.stdout.split(/^Alias name: /m).slice(1, MAX_ALIASES + 1);
+  for (const b of blocks) {
+    const alias = b.slice(0, b.indexOf('\n')).trim();
+    if (alias !== anchor.anchorName && b.replace(/\s+/g, '').includes(body)) return alias;
+  }
+  return undefined;
+}
+
 async function prepare(opts: StoreOptions): Promise<{ keytool: string; store: string } | StoreChange[]> {
   const store = await keystore(opts);
   if (store === undefined) {
@@ -73,6 +93,8 @@ export async function install(anchor: TrustAnchor, opts: StoreOptions): Promise<
   const cmd = `keytool -importcert -noprompt -alias ${anchor.anchorName} -keystore ${store} -file ${anchor.file}`;
   const have = await current(keytool, store, anchor, opts);
   if (have) return [{ store: id, target: store, action: 'unchanged', detail: `already trusted (alias ${anchor.anchorName})`, commands: [] }];
+  const other = await elsewhere(keytool, store, anchor, opts);
+  if (other !== undefined) return [{ store: id, target: store, action: 'unchanged', detail: `already trusted as alias "${other}" (not added by regcert): left as it is`, commands: [] }];
   if (opts.dryRun) return [{ store: id, target: store, action: 'would-add', detail: `would import alias ${anchor.anchorName}`, commands: [cmd] }];
   const r = await runTool(keytool, ['-importcert', '-noprompt', '-alias', anchor.anchorName, '-keystore', store, '-storepass:env', PASS_ENV], { input: anchor.pem, env: env(opts) });
   if (r.code !== 0) throw operationError('KEYTOOL_FAILED', `keytool could not import the CA into ${store}: ${toolComplaint(r)}`, 'check that the keystore is writable (sudo) and its password right');

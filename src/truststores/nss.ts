@@ -63,6 +63,38 @@ async function current(certutil: string, db: string, anchor: TrustAnchor): Promi
   return { der: new Uint8Array(der), trust };
 }
 
+/** "certutil -L" lines: the nickname, then the trust flags (SSL,S/MIME,code signing), e.g. "Corp CA      p,p,p". */
+const LIST_LINE = /^(.*\S)\s+([A-Za-z]*,[A-Za-z]*,[A-Za-z]*)\s*$/;
+/** Entries compared by content at most (a profile's database holds a handful; built-in roots are not listed). */
+const MAX_ENTRIES = 1000;
+
+/**
+ * The same certificate under ANOTHER nickname (the admin's, or a browser's):
+ * NSS keeps one entry per certificate, so adding ours would only rewrite that
+ * entry's trust (a CA the admin distrusted would become trusted) and
+ * --uninstall would then find nothing of ours. undefined when there is none.
+ */
+async function elsewhere(certutil: string, db: string, anchor: TrustAnchor): Promise<{ nickname: string; trust: string } | undefined> {
+  const list = await runTool(certutil, ['-L', '-d', `sql:${db}`]);
+  if (list.code !== 0) throw operationError('NSS_FAILED', `certutil cannot list ${db}: ${toolComplaint(list)}`, `check the database with "certutil -L -d sql:${db}"`);
+  const entries = list.stdout
+    .split('\n')
+    .map((l) => LIST_LINE.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && m[1] !== anchor.anchorName && !/^Certificate Nickname$/.test(m[1]!));
+  for (const m of entries.slice(0, MAX_ENTRIES)) {
+    const one = await runTool(certutil, ['-L', '-d', `sql:${db}`, '-n', m[1]!, '-a']);
+    if (one.code !== 0) continue;
+    let certs;
+    try {
+      certs = parseCertificates(new Uint8Array(Buffer.from(one.stdout, 'utf8')), `${db} (${m[1]})`);
+    } catch {
+      continue;
+    }
+    if (certs.some((c) => Buffer.from(c.rawData).equals(Buffer.from(anchor.der)))) return { nickname: m[1]!, trust: m[2]! };
+  }
+  return undefined;
+}
+
 /** No database: for --store nss that is an error, for --store all a note. */
 async function none(opts: StoreOptions): Promise<StoreChange[]> {
   if (opts.explicit) throw operationError('NO_NSS_DB', 'no NSS database found (~/.pki/nssdb or a Firefox profile)', 'pass --nss-db DIR, or start Firefox/Chromium once so that it creates its database');
@@ -108,6 +140,22 @@ export async function install(anchor: TrustAnchor, opts: StoreOptions): Promise<
     if (have && have.trust === TRUST) {
       return { store: id, target: db, action: 'unchanged', detail: `already trusted (${anchor.anchorName}, ${TRUST})`, commands: [] };
     }
+    if (!have) {
+      // The admin's entry for this very certificate is theirs: never rewritten (its trust may be a deliberate distrust).
+      const other = await elsewhere(certutil, db, anchor);
+      if (other) {
+        const trusted = /[CT]/.test(other.trust.split(',')[0] ?? '');
+        return {
+          store: id,
+          target: db,
+          action: trusted ? 'unchanged' : 'skipped',
+          detail: trusted
+            ? `already there as "${other.nickname}" (trust ${other.trust}, not added by regcert): left as it is`
+            : `held as "${other.nickname}" with trust ${other.trust} (set outside regcert, not trusted for TLS): left as it is, so this CA is NOT trusted here; to trust it, run certutil -M -d sql:${db} -n "${other.nickname}" -t ${TRUST}`,
+          commands: [],
+        };
+      }
+    }
     if (opts.dryRun) return { store: id, target: db, action: 'would-add', detail: `would add ${anchor.anchorName} with trust ${TRUST}`, commands: [cmd] };
     const r = await runTool(certutil, ['-A', '-d', `sql:${db}`, '-n', anchor.anchorName, '-t', TRUST, '-a'], { input: anchor.pem });
     if (r.code !== 0) throw operationError('NSS_FAILED', `certutil could not add the CA to ${db}: ${toolComplaint(r)}`, 'close Firefox/Chromium if they hold the database, and run the command again');
@@ -118,7 +166,10 @@ export async function install(anchor: TrustAnchor, opts: StoreOptions): Promise<
 export async function uninstall(anchor: TrustAnchor, opts: StoreOptions): Promise<StoreChange[]> {
   return eachDatabase(anchor, opts, async (certutil, db, have) => {
     const cmd = `certutil -D -d sql:${db} -n ${anchor.anchorName}`;
-    if (!have) return { store: id, target: db, action: 'absent', detail: 'not installed by regcert', commands: [] };
+    if (!have) {
+      const other = await elsewhere(certutil, db, anchor);
+      return { store: id, target: db, action: 'absent', detail: other ? `not installed by regcert (held as "${other.nickname}", trust ${other.trust}: left as it is)` : 'not installed by regcert', commands: [] };
+    }
     if (opts.dryRun) return { store: id, target: db, action: 'would-remove', detail: `would delete ${anchor.anchorName}`, commands: [cmd] };
     const r = await runTool(certutil, ['-D', '-d', `sql:${db}`, '-n', anchor.anchorName]);
     if (r.code !== 0) throw operationError('NSS_FAILED', `certutil could not remove the CA from ${db}: ${toolComplaint(r)}`, 'close Firefox/Chromium if they hold the database, and run the command again');

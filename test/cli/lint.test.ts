@@ -31,4 +31,27 @@ describe('lint (eslint.config.js)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it('a type-only import cycle fails it too (an import() back counts)', async () => {
+    const dir = mkdtempSync(path.join(ROOT, 'test', 'lint-probe-'));
+    try {
+      writeFileSync(path.join(dir, 'a.ts'), "import type { B } from './b.js';\nexport interface A { b?: B }\nexport const load = async (): Promise<unknown> => import('./b.js');\n");
+      writeFileSync(path.join(dir, 'b.ts'), "import type { A } from './a.js';\nexport interface B { a?: A }\n");
+      const r = await run(eslint, [dir], { cwd: ROOT, timeoutMs: 120_000 });
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout).toMatch(/Dependency cycle detected: test\/lint-probe-\w+\/a\.ts -> test\/lint-probe-\w+\/b\.ts -> test\/lint-probe-\w+\/a\.ts/);
+      // The same modules with the edge back removed pass: the rule fires on the cycle, not on type imports.
+      writeFileSync(path.join(dir, 'b.ts'), 'export interface B { n?: number }\n');
+      const ok = await run(eslint, [dir], { cwd: ROOT, timeoutMs: 120_000 });
+      expect(ok.code, ok.stdout).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it('src has no cycle, type-only imports counted', async () => {
+    const r = await run(eslint, ['src'], { cwd: ROOT, timeoutMs: 300_000 });
+    expect(r.stdout + r.stderr).not.toContain('Dependency cycle');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  }, 320_000);
 });

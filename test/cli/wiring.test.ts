@@ -24,7 +24,7 @@ vi.mock('../../src/commands/renew.js', () => ({
 vi.mock('../../src/commands/revoke.js', () => ({
   revoke: async (o: unknown) => {
     seen.revoke = o;
-    return { command: 'revoke', dir: 'pki', revoked: [], alreadyRevoked: [], skippedExpired: [], crl: null, enforcement: [], next: [] };
+    return { command: 'revoke', dir: 'pki', revoked: [], alreadyRevoked: [], skippedExpired: [], crl: null, enforcement: [], notes: [], next: [] };
   },
 }));
 vi.mock('../../src/commands/list.js', () => ({
@@ -37,6 +37,12 @@ vi.mock('../../src/commands/export.js', () => ({
   exportFleet: async (o: unknown) => {
     seen.exportFleet = o;
     return { command: 'export', target: 'k3s', host: 'r', runtimes: ['k3s'], files: [], documents: [], holdsKey: false, certificate: fakeCert, warnings: [], notes: [], next: [], content: 'configs: {}\n' };
+  },
+}));
+vi.mock('../../src/commands/config.js', () => ({
+  config: async (o: unknown) => {
+    seen.config = o;
+    return { command: 'config', target: 'client', host: 'r', content: '# recipe\n', files: [], warnings: [], next: [] };
   },
 }));
 const fakeCert = { subject: 'CN=x', issuer: 'CN=x', serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', sans: [], ekus: [], isCa: false, keyType: 'ecdsa-p256', sha256: 'AA' };
@@ -64,10 +70,16 @@ describe('argv → options', () => {
     [['issue', 'reg', '--server', '--csr', 'r.csr', '--out-dir', 'o', '--ca-password-file', 'pw'], 'issue', { name: 'reg', server: true, csr: 'r.csr', outDir: 'o', caPasswordFile: 'pw' }],
     [['renew', 'alice', '--if-expiring', '30d', '--install', 'reg:5000', '--runtime', 'docker', '--runtime', 'podman', '--exec', 'x y'], 'renew', { target: 'alice', ifExpiring: '30d', install: 'reg:5000', runtime: ['docker', 'podman'], exec: 'x y', dir: 'pki' }],
     [['renew', '--all', '--rekey', '--dir', 'd', '--ca-password-file', 'pw'], 'renew', { target: undefined, all: true, rekey: true, dir: 'd', caPasswordFile: 'pw' }],
-    [['revoke', '4a:0b', '--reason', 'keyCompromise', '--crl-days', '3'], 'revoke', { target: '4a:0b', reason: 'keyCompromise', crlDays: 3, dir: 'pki' }],
+    [['revoke', '4a:0b', '--reason', 'keyCompromise', '--crl-days', '3'], 'revoke', { targets: ['4a:0b'], reason: 'keyCompromise', crlDays: 3, dir: 'pki' }],
+    [['revoke', 'alice', 'bob', '--batch', 'leavers.txt'], 'revoke', { targets: ['alice', 'bob'], batch: 'leavers.txt', dir: 'pki' }],
     [['list', '--expiring', '30d', '--client', '--revoked', '--all'], 'list', { expiring: '30d', client: true, revoked: true, all: true, dir: 'pki' }],
     [['export', 'kubernetes', '--host', 'r:5000', '--p12', 'n.p12', '--password-env', 'P', '--ca', 'ca.crt', '--runtime', 'containerd', '--runtime', 'docker', '--containerd-config-path', '--namespace', 'ns', '--image', 'img:1'], 'exportFleet', { target: 'kubernetes', host: 'r:5000', p12: 'n.p12', passwordEnv: 'P', ca: 'ca.crt', runtime: ['containerd', 'docker'], containerdConfigPath: true, namespace: 'ns', image: 'img:1' }],
     [['export', 'cert-manager', '--host', 'r', '--ca-dir', 'pki-c', '--ca-password-file', 'pw', '--pool', 'a', '--pool', 'b', '--pool-label', 'k', '--days', '30', '--cn', 'nodes', '--out', 'o'], 'exportFleet', { target: 'cert-manager', caDir: 'pki-c', caPasswordFile: 'pw', pool: ['a', 'b'], poolLabel: 'k', days: 30, cn: 'nodes', out: 'o' }],
+    [['config', 'client', '--tool', 'oras', '--host', 'r:5000', '--client', 'alice', '--dir', 'd', '--certs-dir', 'c.d'], 'config', { target: 'client', tool: 'oras', host: 'r:5000', client: 'alice', dir: 'd', certsDir: 'c.d' }],
+    [['config', 'client', '--tool', 'cosign', '--host', 'r', '--cert', 'a.crt', '--key', 'a.key', '--key-password-env', 'K', '--ca', 'ca.crt'], 'config', { target: 'client', tool: 'cosign', cert: 'a.crt', key: 'a.key', keyPasswordEnv: 'K', ca: 'ca.crt' }],
+    [['config', 'client', '--tool', 'skopeo', '--host', 'r', '--p12', 'a.p12', '--password-file', 'pw'], 'config', { p12: 'a.p12', passwordFile: 'pw' }],
+    [['config', 'client', '--tool', 'helm', '--host', 'r', '--bundle', 'b.zip'], 'config', { bundle: 'b.zip' }],
+    [['config', 'zot', '--host', 'z', '--identity', 'uri', '--uri-pattern', '^spiffe://x/(.+)$', '--client', 'w'], 'config', { target: 'zot', identity: 'uri', uriPattern: '^spiffe://x/(.+)$', client: 'w', dir: 'pki' }],
   ])('%j', async (argv, fn, expected) => {
     const r = await call(argv);
     expect(r.code, r.stderr).toBe(0);

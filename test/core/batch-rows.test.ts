@@ -1,6 +1,7 @@
 /** Issue 12: the rows of issue --batch (pure parsing; the e2e tests run the CLI). */
 import { describe, expect, it } from 'vitest';
-import { createBatchParser, parseBatchLine, splitCsvLine } from '../../src/core/batch-rows.js';
+import { batchEntryState, createBatchParser, parseBatchLine, splitCsvLine, type ExistingEntryFacts } from '../../src/core/batch-rows.js';
+import { reservedNameReason } from '../../src/core/ca-dir.js';
 
 const defaults = { days: 397 };
 
@@ -52,4 +53,33 @@ describe('parseBatchLine', () => {
   ])('%s is refused naming its line', (line, message) => {
     expect(() => parseBatchLine(createBatchParser(), line, 'f line 9', defaults)).toThrow(message);
   });
+});
+
+describe('batchEntryState (issue 18 item 1: a batch never replaces a file without --force)', () => {
+  const ours: ExistingEntryFacts = { cert: true, key: true, p12: true, parsed: { signedByCa: true, isCa: false, serial: 'ab' }, keyMatches: true, p12Recorded: true, madeByBatch: true };
+  const none: ExistingEntryFacts = { cert: false, key: false, p12: false, keyMatches: false, p12Recorded: false, madeByBatch: false };
+  it.each<[string, ExistingEntryFacts, { p12: boolean; force: boolean }, string, string?]>([
+    ['nothing there', none, { p12: false, force: false }, 'new'],
+    ['a whole entry a batch made', ours, { p12: true, force: false }, 'complete'],
+    ['made by issue, not a batch', { ...ours, madeByBatch: false }, { p12: false, force: false }, 'refuse', 'cert'],
+    ['made by issue, --force', { ...ours, madeByBatch: false }, { p12: false, force: true }, 'replace'],
+    ['the CA certificate (a row named ca)', { ...ours, parsed: { signedByCa: true, isCa: true, serial: '1' } }, { p12: true, force: false }, 'refuse', 'cert'],
+    ['another CA issued it', { ...ours, parsed: { signedByCa: false, isCa: false, serial: '1' } }, { p12: false, force: false }, 'refuse', 'cert'],
+    ['not a certificate', { ...ours, parsed: undefined }, { p12: false, force: false }, 'refuse', 'cert'],
+    ['a key without its certificate', { ...none, key: true }, { p12: false, force: false }, 'refuse', 'key'],
+    ['a .p12 without its certificate', { ...none, p12: true }, { p12: true, force: false }, 'refuse', 'p12'],
+    ['ours, key does not match', { ...ours, keyMatches: false }, { p12: false, force: false }, 'refuse', 'key'],
+    ['ours, made without --p12, asked with --p12', { ...ours, p12: false, p12Recorded: false }, { p12: true, force: false }, 'refuse', 'p12'],
+  ])('%s → %s', (_what, facts, opts, state, file) => {
+    const d = batchEntryState(facts, opts);
+    expect(d.state).toBe(state);
+    if (file !== undefined) expect(d).toMatchObject({ file });
+  });
+});
+
+describe('reservedNameReason (core/ca-dir.ts: the CA directory\'s own files)', () => {
+  it.each(['ca', 'CA', 'ca.crt', 'ca.key', 'ca-chain', 'Ca-Chain.crt', 'inventory', 'inventory.jsonl', 'crl', 'crl.pem', 'crlnumber', 'p12-passwords', 'p12-passwords.tsv'])('%s is reserved', (n) =>
+    expect(reservedNameReason(n)).toMatch(/is reserved/),
+  );
+  it.each(['alice', 'ca-client', 'cab', 'crl-signer', 'inventory2', 'registry.example.com'])('%s is not', (n) => expect(reservedNameReason(n)).toBeUndefined());
 });

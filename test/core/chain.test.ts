@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chainsTo, leafAndIntermediates, validityProblem, verifiedPath } from '../../src/core/chain.js';
+import { leafAndIntermediates, validityProblem, verifiedPath, verifyChain } from '../../src/core/chain.js';
 import { createIntermediateCa, createLeaf, createRootCa, type Certificate } from '../../src/core/certificates.js';
 import { generatePrivateKey, publicKeyDer } from '../../src/core/keys.js';
 import { buildName } from '../../src/core/names.js';
@@ -25,19 +25,19 @@ beforeAll(async () => {
   );
 });
 
-describe('chainsTo', () => {
+describe('verifyChain', () => {
   it('leaf + intermediate reaches the root', async () => {
-    const r = await chainsTo([leaf, inter], [root]);
+    const r = await verifyChain([leaf, inter], [root], { now: new Date('2026-01-05T00:00:00Z') });
     expect(r).toMatchObject({ ok: true, path: ['CN=alice', 'CN=Inter', 'CN=Root'] });
   });
   it('leaf alone does not reach the root (the intermediate is missing)', async () => {
-    expect((await chainsTo([leaf], [root])).ok).toBe(false);
+    expect((await verifyChain([leaf], [root])).ok).toBe(false);
   });
   it('the intermediate as an anchor is enough', async () => {
-    expect((await chainsTo([leaf], [inter])).ok).toBe(true);
+    expect((await verifyChain([leaf], [inter], { now: new Date('2026-01-05T00:00:00Z') })).ok).toBe(true);
   });
   it('a root with the same name but another key does not verify (regression: names alone are not trust)', async () => {
-    const r = await chainsTo([leaf, inter], [otherRoot]);
+    const r = await verifyChain([leaf, inter], [otherRoot]);
     expect(r.ok).toBe(false);
     expect(r.reason).toMatch(/CN=Inter/);
   });

@@ -1,5 +1,7 @@
 /** Pure rules of the lifecycle commands: durations, the inventory format, entry selection, CRLs and their freshness. */
 import { describe, expect, it } from 'vitest';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificateList } from '@peculiar/asn1-x509';
 import { buildCrl, checkCrlFreshness, parseCrl } from '../../src/core/crl.js';
 import { createLeaf, createRootCa } from '../../src/core/certificates.js';
 import {
@@ -137,12 +139,30 @@ describe('buildCrl / parseCrl / checkCrlFreshness', () => {
     expect(info.revokedSerials.sort()).toEqual(['4a0b', 'ff01']);
   });
 
+  it('regression (issue 18 item 3): our CRL is what @peculiar/asn1-x509\'s CertificateList schema reads, field for field', () => {
+    const revoked = Array.from({ length: 40 }, (_, i) => ({ serial: (0x7f00 + i * 977).toString(16) + (i % 3 ? 'ff' : '00'), revokedAt: new Date(now.getTime() - i * 60_000), reason: (['unspecified', 'keyCompromise', 'superseded', 'cessationOfOperation'] as const)[i % 4]! }));
+    const der = buildCrl({ issuer: { cert: caCert, key: caKey }, revoked, number: 0x1234n, thisUpdate: now, days: 7 });
+    const schema = AsnConvert.parse(der, CertificateList);
+    const info = parseCrl(der);
+    const tbs = schema.tbsCertList;
+    expect(tbs.version).toBe(1);
+    expect(tbs.thisUpdate.getTime()).toEqual(info.thisUpdate);
+    expect(tbs.nextUpdate?.getTime()).toEqual(info.nextUpdate);
+    const serials = (tbs.revokedCertificates ?? []).map((r) => Buffer.from(r.userCertificate).toString('hex').replace(/^0+(?=.)/, ''));
+    expect(serials).toEqual(info.revokedSerials);
+    expect(new Set(serials)).toEqual(new Set(revoked.map((r) => r.serial.replace(/^0+(?=.)/, ''))));
+    expect(info.number).toBe(0x1234n);
+    // Entries with a reason carry exactly one extension (reasonCode), unspecified none (RFC 5280 5.3.1).
+    expect((tbs.revokedCertificates ?? []).filter((r) => r.crlEntryExtensions === undefined)).toHaveLength(10);
+  });
+
   it('refuses a nextUpdate beyond the CA, and bad --days', () => {
     expect(() => buildCrl({ issuer: { cert: caCert, key: caKey }, revoked: [], number: 1n, thisUpdate: now, days: 3651 })).toThrow(/--days/);
     const old = new Date(now.getTime() + 3649 * DAY);
     expect(() => buildCrl({ issuer: { cert: caCert, key: caKey }, revoked: [], number: 1n, thisUpdate: old, days: 7 })).toThrow(/outlive the CA/);
   });
 
+  const made = new Date(now.getTime() - DAY);
   it.each<[number, 'ok' | 'warning' | 'expired']>([
     [7 * DAY, 'ok'],
     [2 * DAY + 60_000, 'ok'],
@@ -151,10 +171,19 @@ describe('buildCrl / parseCrl / checkCrlFreshness', () => {
     [0, 'expired'],
     [-DAY, 'expired'],
   ])('nextUpdate in %d ms → %s', (ms, level) => {
-    expect(checkCrlFreshness({ nextUpdate: new Date(now.getTime() + ms) }, 'crl.pem', 'pki', now).level).toBe(level);
+    expect(checkCrlFreshness({ thisUpdate: made, nextUpdate: new Date(now.getTime() + ms) }, 'crl.pem', 'pki', now).level).toBe(level);
   });
 
   it('a CRL without nextUpdate is a warning', () => {
-    expect(checkCrlFreshness({ nextUpdate: undefined }, 'crl.pem', 'pki', now)).toMatchObject({ level: 'warning', message: 'crl.pem has no nextUpdate' });
+    expect(checkCrlFreshness({ thisUpdate: made, nextUpdate: undefined }, 'crl.pem', 'pki', now)).toMatchObject({ level: 'warning', message: 'crl.pem has no nextUpdate' });
+  });
+
+  it.each<[number, 'ok' | 'not-yet-valid']>([
+    [-60_000, 'ok'],
+    [0, 'ok'],
+    [1000, 'not-yet-valid'],
+    [DAY, 'not-yet-valid'],
+  ])('regression (issue 18 item 6): thisUpdate in %d ms → %s (openssl: "CRL is not yet valid")', (ms, level) => {
+    expect(checkCrlFreshness({ thisUpdate: new Date(now.getTime() + ms), nextUpdate: new Date(now.getTime() + 7 * DAY) }, 'crl.pem', 'pki', now).level).toBe(level);
   });
 });

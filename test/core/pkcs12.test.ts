@@ -1,6 +1,7 @@
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLeaf, createRootCa } from '../../src/core/certificates.js';
+import { createLeaf, createRootCa, isSignedBy, parseCertificates } from '../../src/core/certificates.js';
+import { orderChain } from '../../src/core/chain.js';
 import { isRegcertError, type RegcertError } from '../../src/core/errors.js';
 import { buildName } from '../../src/core/names.js';
 import { generatePrivateKey, KEY_TYPES, publicKeyDer, isRsaKey, type KeyType } from '../../src/core/keys.js';
@@ -123,14 +124,16 @@ describe('buildPkcs12 / parsePkcs12', () => {
     expectInputError(() => selectPkcs12Identity(parsePkcs12(p12, 'pw')), 'KEY_MISMATCH');
   });
 
-  it('orders the chain leaf first even when the bags are not', () => {
+  it('puts the leaf first even when the bags are not, and orderChain (core/chain.ts) its issuers', async () => {
     const id = ids.get('ecdsa-p256')!;
     const p12 = buildPkcs12({ key: id.key, certificates: id.certs, password: 'pw', mode: 'modern', iterations: 2048 });
     const contents = parsePkcs12(p12, 'pw');
     contents.certificates.reverse();
-    const chain = selectPkcs12Identity(contents).chain.map((d) => new X509Certificate(Buffer.from(d)));
-    expect(chain[0]!.subject).toMatch(/leaf/);
-    expect(chain[0]!.checkIssued(chain[1]!)).toBe(true);
+    const [leaf, ...others] = selectPkcs12Identity(contents).chain.map((d) => parseCertificates(d)[0]!);
+    expect(leaf!.subject).toMatch(/leaf/);
+    const chain = await orderChain(leaf!, others);
+    expect(await isSignedBy(chain[0]!, chain[1]!)).toBe(true);
+    expect(chain).toHaveLength(id.certs.length);
   });
 });
 

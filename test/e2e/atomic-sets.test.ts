@@ -130,6 +130,8 @@ describe('regression (issue 9 finding 4): a key and its certificate are replaced
 
   it('init-ca --force: SIGKILL at increasing delays while every rename and unlink is slowed down', async () => {
     const { dir, cert, key } = cases[0]!;
+    // Runs the kill reached while regcert was still running: a kill that came too late tests nothing.
+    let interrupted = 0;
     for (const delay of [150, 450, 750, 1_050]) {
       // sh prints its pid, then becomes node (exec): that pid is the regcert process to kill.
       const child = spawn(
@@ -137,18 +139,21 @@ describe('regression (issue 9 finding 4): a key and its certificate are replaced
         ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=rename,unlink', '-e', 'inject=rename,unlink:delay_enter=120000', 'sh', '-c', 'echo $$; exec "$0" "$@"', process.execPath, BIN, ...cases[0]!.args(0)],
         { cwd, env: { ...process.env, UV_THREADPOOL_SIZE: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'ignore'] },
       );
-      const exited = new Promise((r) => child.once('exit', r));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
       const pid = await new Promise<number>((resolve) => child.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
       // Start the clock when the run has written its first temporary file: from there on it is committing.
       const t0 = Date.now();
       while (!readdirSync(dir).some((n) => n.endsWith('.tmp')) && child.exitCode === null && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, delay - 150));
+      let reached = true;
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
-        /* it had already finished */
+        reached = false; // it had already finished
       }
-      await exited;
+      // strace ends as its command did: killed, or exit 0 when regcert finished first.
+      const end = await exited;
+      if (reached && (end.signal === 'SIGKILL' || (end.code !== null && end.code !== 0))) interrupted++;
       const state = await pairState(dir, cert, key);
       if (state === 'incomplete') await cliOk(cases[0]!.recover!, { cwd });
       expect(await pairState(dir, cert, key)).toBe('match');
@@ -156,6 +161,7 @@ describe('regression (issue 9 finding 4): a key and its certificate are replaced
       expect(again.code, again.stderr).toBe(0);
       expectClean(dir);
     }
+    expect(interrupted, 'at least one run was killed before it finished (else this test tested nothing)').toBeGreaterThan(0);
   });
 
   it('10 concurrent init-ca --force on one directory leave one matching pair', async () => {

@@ -187,8 +187,8 @@ describe('issue --batch', () => {
     const rows = names.slice(0, 5).map((n) => `${n},,client,`);
     writeFileSync(path.join(cwd, 'five.csv'), `name,sans,profile,days\n${rows.join('\n')}\n`);
     const r = await runCli(['issue', '--batch', 'five.csv', '--dir', 'pki', '--out-dir', 'clash'], { cwd });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/clash\/user3\.crt already exists and is not an entry this batch made with this CA/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/five\.csv line 4: clash\/user3\.crt already exists and was not issued by this CA/);
     expect(readdirSync(path.join(cwd, 'clash')).sort()).toEqual(['user3.crt', 'user3.key']);
     await cliOk(['issue', '--batch', 'five.csv', '--dir', 'pki', '--out-dir', 'clash', '--force'], { cwd });
     await expectValidPairs(ca, path.join(cwd, 'clash'), names.slice(0, 5));

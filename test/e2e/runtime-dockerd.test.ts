@@ -84,7 +84,7 @@ describe('dockerd with what install-host wrote at /etc/docker/certs.d', { timeou
     const host = `127.0.0.1:${loopback.port}`;
     const inst = await regcert(['install-host', host, '--cert', p('pki', 'alice.crt'), '--key', p('pki', 'alice.key'), '--ca', p('pki', 'ca.crt')]);
     expect(inst.code, inst.stderr).toBe(0);
-    expect(inst.stderr).toMatch(/127\.0\.0\.1 is in 127\.0\.0\.0\/8, which Docker always treats as an insecure registry.*sends no client certificate/);
+    expect(inst.stderr).toMatch(/127\.0\.0\.1 is in 127\.0\.0\.0\/8, which Docker 20\.10[^ ]* always treats as an insecure registry.*sends no client certificate/);
     expect(inst.stderr).toMatch(/host name that does not resolve to 127\.0\.0\.0\/8/);
 
     expect((await docker(['tag', 'regcert-test/hello:v1', `${host}/test/hello:v1`])).code).toBe(0);
@@ -98,7 +98,7 @@ describe('dockerd with what install-host wrote at /etc/docker/certs.d', { timeou
     expect(j.hosts[0]!.problems.map((x) => x.code)).toEqual(['insecure-registry']);
     const human = await regcert(['doctor', host, '--runtime', 'docker']);
     expect(human.code).toBe(1);
-    expect(human.stdout).toContain('Docker reads no certs.d for');
+    expect(human.stdout).toContain('Docker (classic image store) reads no certs.d for');
     expect(human.stderr.trim().split('\n').pop()).toMatch(/^regcert: 1 problem\(s\) found by doctor/);
   });
 });

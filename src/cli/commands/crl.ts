@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CrlOptions, CrlResult, CrlSummary } from '../../commands/crl.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext } from '../render-common.js';
-import { addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderCrlSummary(out: Out, c: CrlSummary): void {
   const s = out.style;
@@ -21,11 +21,12 @@ export function register(program: Command, rt: Runtime): void {
     .command('crl')
     .summary('write DIR/crl.pem: a signed CRL v2 of the revoked certificates')
     .description(
-      'Write DIR/crl.pem, a CRL v2 signed by the CA in --dir, listing every certificate the inventory marks revoked, with a CRL\n' +
-        'number one above the last (DIR/crlnumber), the authorityKeyIdentifier and nextUpdate --days ahead. Run it daily (see\n' +
-        '"regcert config systemd"): once nextUpdate passes, nginx, HAProxy and Envoy refuse every client certificate.',
+      'Write DIR/crl.pem, a CRL v2 signed by the CA in --dir, listing every certificate the inventory marks revoked, ' +
+        'with a CRL number one above the last (DIR/crlnumber), the authorityKeyIdentifier and nextUpdate --days ahead. ' +
+        'Run it daily (see "regcert config systemd"): once nextUpdate passes, nginx, HAProxy and Envoy refuse every ' +
+        'client certificate.',
     )
-    .option('--dir <dir>', 'CA directory', 'pki')
+    .addOption(dirOption())
     .option('--days <n>', 'days until nextUpdate (default 7)', parseInteger);
   addSecretOptions(cmd, 'ca-password', 'passphrase of the CA key');
   addCommonOptions(cmd);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ExportOptions, ExportResult } from '../../commands/export.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCommonOptions, addCredentialOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { runtimeOption, dirOption, addCommonOptions, addCredentialOptions, addForceOption, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderExport(r: ExportResult, out: Out): void {
   const s = out.style;
@@ -30,31 +30,23 @@ export function register(program: Command, rt: Runtime): void {
     .summary('roll a client certificate out to many nodes: Kubernetes, cert-manager, k3s/RKE2, Ansible, cloud-init')
     .description(
       [
-        "Print (or write with --out) what a fleet engine needs to lay out HOST's client",
-        'certificate on every node, in the files and modes install-host writes:',
-        '  kubernetes    Namespace, Secret (tls.crt, tls.key, ca.crt), ConfigMap',
-        '                (hosts.toml), and a DaemonSet copying them into each',
-        "                node's certs.d (hostPath); it re-copies when the Secret",
-        '                changes and restarts nothing',
-        "  cert-manager  a CA ClusterIssuer (its Secret holds --ca-dir's key), a",
-        '                Certificate per node pool (client auth, digital',
-        '                signature) and DaemonSets mapping tls.crt/tls.key/ca.crt',
-        '                to client.cert/client.key/ca.crt',
+        "Print (or write with --out) what a fleet engine needs to lay out HOST's client certificate on every node, in the files and modes install-host writes:",
+        "  kubernetes    Namespace, Secret (tls.crt, tls.key, ca.crt), ConfigMap (hosts.toml), and a DaemonSet copying them into each node's certs.d (hostPath); it re-copies when the Secret changes and restarts nothing",
+        "  cert-manager  a CA ClusterIssuer (its Secret holds --ca-dir's key), a Certificate per node pool (client auth, digital signature) and DaemonSets mapping tls.crt/tls.key/ca.crt to client.cert/client.key/ca.crt",
         '  k3s, rke2     the registries.yaml entry (--out: a node tree with files)',
-        '  ansible       an idempotent playbook (vars regcert_root, regcert_owner,',
-        '                regcert_group; the key in secrets.yml with --out)',
+        '  ansible       an idempotent playbook (vars regcert_root, regcert_owner, regcert_group; the key in secrets.yml with --out)',
         '  cloud-init    #cloud-config write_files with the same files and modes',
-        'Private keys go only into outputs meant for them (0600); --json never',
-        'prints one. Renewal: after "regcert renew", run export again (--force)',
-        'and apply it; cert-manager renews on its own.',
+        'Private keys go only into outputs meant for them (0600); --json never prints one. Renewal: after "regcert renew", run export again (--force) and apply it; cert-manager renews on its own.',
       ].join('\n'),
     )
     .argument('<target>', 'kubernetes, cert-manager, k3s, rke2, ansible or cloud-init')
     .option('--host <host>', 'the registry as in image references: HOST[:PORT]')
     .option('--ca <file>', 'the CA that issued the registry\'s server certificate (ca.crt on the nodes)')
     .option('--client <name>', 'instead of --cert/--key: the client certificate NAME in the PKI directory (--dir): NAME.crt, NAME.key, and ca.crt unless --ca')
-    .option('--dir <dir>', 'with --client: the PKI directory (default ./pki)')
-    .option('--runtime <name>', 'the node runtime layout: containerd (default), docker or podman (CRI-O); ansible/cloud-init also k3s, rke2; repeatable', collect)
+    .addOption(dirOption('with --client: the PKI directory (default ./pki)', undefined))
+    .addOption(
+      runtimeOption({ prefix: 'the node runtime layout: ', handles: ['containerd', 'docker', 'podman', 'k3s', 'rke2'], default: 'containerd', defaultText: ' (podman: CRI-O; k3s, rke2 only for ansible/cloud-init)', othersNote: 'not laid out by export', repeatable: true }),
+    )
     .option('--certs-dir <root>', 'the certs.d root on the nodes (absolute; only with a single --runtime)')
     .option('--out <dir>', 'write the files into DIR instead of printing one document')
     .option('--namespace <ns>', 'kubernetes/cert-manager: the namespace of the DaemonSet (default regcert)')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { InitCaOptions, InitCaResult } from '../../commands/init-ca.js';
 import { renderCertificate, renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addSecretOptions, addCommonOptions, addForceOption, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addSecretOptions, addCommonOptions, addForceOption, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderInitCa(r: InitCaResult, out: Out): void {
   out.line(`${out.style.green(out.style.ok)} ${r.intermediate ? 'Intermediate' : 'Root'} CA created in ${r.dir}${r.keyEncrypted ? ' (key encrypted)' : ''}`);
@@ -17,7 +17,7 @@ export function register(program: Command, rt: Runtime): void {
     .command('init-ca')
     .summary('create a root (or intermediate) certificate authority')
     .description('Create a certificate authority: DIR/ca.crt and DIR/ca.key (0600).\nWith --intermediate, sign it with PARENT/ca.key and also write DIR/ca-chain.crt.')
-    .option('--dir <dir>', 'directory for ca.crt and ca.key', 'pki')
+    .addOption(dirOption('directory for ca.crt and ca.key'))
     .option('--cn <name>', 'common name of the CA')
     .option('--org <org>', 'organization (O)')
     .option('--ou <ou>', 'organizational unit (OU)')

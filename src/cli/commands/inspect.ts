@@ -3,7 +3,7 @@ import type { CertificateDetails } from '../../core/inspect.js';
 import type { InspectOptions, InspectResult } from '../../commands/inspect.js';
 import type { Out } from '../output.js';
 import { daysLeftStyle } from '../render-common.js';
-import { addBundleOption, addSecretOptions, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
+import { addBundleOption, addPurposeOption, addSecretOptions, addCommonOptions, collect, examples, runCommand, type Runtime } from '../runner.js';
 
 function row(out: Out, k: string, v: string): void {
   out.line(`  ${out.style.dim(k.padEnd(12))} ${v}`);
@@ -73,6 +73,15 @@ export function renderInspect(r: InspectResult, out: Out): void {
         break;
     }
   });
+  if (r.verdicts) {
+    out.line();
+    out.line(s.bold('Chain to --ca:'));
+    for (const v of r.verdicts) {
+      const what = v.usage ? ` for ${v.usage}` : '';
+      if (v.ok) out.line(`  ${s.green(s.ok)} ${v.certificate}: verifies${what} (${v.path.join(` ${s.arrow} `)})`);
+      else out.line(`  ${s.red(s.fail)} ${v.certificate}: refused${what}: ${v.reason}`);
+    }
+  }
   const chained = r.links.filter((l) => l.signedBy !== null && !l.selfSigned);
   if (chained.length > 0) {
     out.line();
@@ -86,10 +95,12 @@ export function register(program: Command, rt: Runtime): void {
     .command('inspect')
     .summary('show what certificates, chains, CSRs, keys and .p12 files hold')
     .description(
-      'Show subject, issuer, serial, validity (days left), SANs, key usage, EKUs, CA or leaf, key type and fingerprints\nof each certificate, CSR, private key or PKCS#12 file, and which of the given certificates signed which.\nAn encrypted key without its passphrase is described as far as its envelope tells.',
+      'Show subject, issuer, serial, validity (days left), SANs, key usage, EKUs, CA or leaf, key type and fingerprints of each certificate, CSR, private key or PKCS#12 file, and which of the given certificates signed which. An encrypted key without its passphrase is described as far as its envelope tells.',
     )
     .argument('[file...]', 'PEM or DER files: certificates, chains, CSRs, private keys, .p12/.pfx');
   addBundleOption(cmd);
+  cmd.option('--ca <file>', "trust anchors: judge each leaf's chain against them (signatures, validity, CA, pathlen, depth); repeatable; exit 1 if refused", collect);
+  addPurposeOption(cmd, ', with --ca');
   addSecretOptions(cmd, 'key-password', 'passphrase of encrypted private keys');
   addSecretOptions(cmd, 'password', 'password of .p12 files');
   addCommonOptions(cmd);
@@ -99,6 +110,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert inspect pki/ca.crt pki/alice.crt pki/alice.key', 'both certificates, who signed whom, and whether the key matches'],
       ['regcert inspect pki/ca-chain.crt --json', 'every certificate of a chain file, as one JSON document'],
       ['regcert inspect alice.p12 --password-file pw.txt', 'the certificates and key inside a PKCS#12 bundle'],
+      ['regcert inspect alice.crt --ca pki/ca.crt --purpose client', 'would a registry that trusts pki/ca.crt accept alice as a client?'],
     ]),
   );
   cmd.action(async (files: string[], o: Omit<InspectOptions, 'files'>) => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { InstallHostOptions, InstallHostResult } from '../../commands/install-host.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCredentialOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
+import { runtimeOption, addCredentialOptions, addCommonOptions, addForceOption, collect, examples, runCommand, type Runtime } from '../runner.js';
 import { addAllowExtraOption, parseSeconds } from './fetch-ca.js';
 
 export function renderInstallHost(r: InstallHostResult, out: Out): void {
@@ -46,11 +46,13 @@ export function register(program: Command, rt: Runtime): void {
     .option('--ca <file>', 'CA that issued the registry certificate (written as ca.crt)')
     .option('--fetch-ca', 'download the CA from https://HOST[:PORT]/ca, as fetch-ca does')
     .option('--fingerprint <sha256>', 'with --fetch-ca: expected SHA-256 fingerprint of the CA')
-    .option('--runtime <name>', 'docker (default), docker-desktop, podman, containerd, buildkit, k3s, rke2 or content-trust; repeatable', collect)
+    .addOption(runtimeOption({ default: 'docker', repeatable: true }))
     .option('--rootless', "the per-user runtime (rootless Docker, rootless Podman, nerdctl, rootless BuildKit/k3s): its folders under your home")
     .option('--certs-dir <root>', 'certs.d root to write into (only with a single --runtime)')
     .option('--config <file>', 'merge this host\'s entry into FILE: buildkitd.toml (buildkit), registries.yaml (k3s, rke2) or config.toml (containerd: config_path)')
     .option('--daemon-json <file>', "Docker's daemon.json, for the insecure-registries warning (default /etc/docker/daemon.json)")
+    .option('--migrate-mirrors', "with --runtime containerd --config: move the config's legacy registry mirrors into hosts.toml files (containerd refuses them beside config_path)")
+    .option('--runtime-version <name=version>', 'judge the runtime rules for this release instead of the installed one (docker=28.5.2, containerd=2.1.9, podman=5.8.6); repeatable', collect)
     .option('--dry-run', 'print what would be written and write nothing')
     .option('--timeout <seconds>', 'with --fetch-ca: give up after this many seconds', parseSeconds);
   addAllowExtraOption(cmd);

@@ -4,7 +4,7 @@ import type { IssueOptions, IssueResult } from '../../commands/issue.js';
 import { inputError } from '../../core/errors.js';
 import { renderCertificate, renderFiles, renderNext, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderIssue(r: IssueResult, out: Out): void {
   const what = r.certificate.ekus.filter((e) => e === 'serverAuth' || e === 'clientAuth').join(' + ') || 'token signing, no EKU';
@@ -26,15 +26,18 @@ export function renderIssueBatch(r: IssueBatchResult, out: Out): void {
   renderNext(out, r.next);
 }
 
-/** What --batch cannot be combined with: each row carries these. */
-const NOT_WITH_BATCH: Array<[Exclude<keyof IssueOptions, 'name'>, string]> = [
-  ['server', '--server'],
-  ['client', '--client'],
-  ['san', '--san'],
-  ['cn', '--cn'],
-  ['csr', '--csr'],
-  ['keyPasswordFile', '--key-password-file'],
-  ['keyPasswordEnv', '--key-password-env'],
+const ROWS_CARRY = 'each row gives its name, SANs, profile and days; keys are written unencrypted (use --p12 for protected copies)';
+/** What --batch does not honour (each row carries these, or a batch makes no such certificates): refused, never ignored. */
+const NOT_WITH_BATCH: Array<[Exclude<keyof IssueOptions, 'name'>, string, string]> = [
+  ['server', '--server', ROWS_CARRY],
+  ['client', '--client', ROWS_CARRY],
+  ['san', '--san', ROWS_CARRY],
+  ['cn', '--cn', ROWS_CARRY],
+  ['csr', '--csr', ROWS_CARRY],
+  ['keyPasswordFile', '--key-password-file', ROWS_CARRY],
+  ['keyPasswordEnv', '--key-password-env', ROWS_CARRY],
+  ['tokenSigning', '--token-signing', 'a batch makes TLS certificates (profile client, server or client+server): issue a token-signing certificate alone with "regcert issue NAME --token-signing"'],
+  ['allowWeak', '--allow-weak', 'a batch makes its own keys, which are never weak; --allow-weak is for signing a --csr'],
 ];
 
 export function register(program: Command, rt: Runtime): void {
@@ -42,13 +45,14 @@ export function register(program: Command, rt: Runtime): void {
     .command('issue')
     .summary('issue a server and/or client certificate')
     .description('Issue a certificate signed by the CA in --dir: OUT/NAME.crt (leaf + intermediates) and OUT/NAME.key (0600).\nWith --csr, sign an existing PKCS#10 request instead and write only OUT/NAME.crt.')
-    .argument('[name]', 'file name of the certificate; also the CN, and the DNS SAN of a server certificate when no SAN is given')
-    .option('--dir <dir>', 'CA directory (ca.crt, ca.key)', 'pki')
+    .argument('[name]', 'file name of the certificate; also the CN, and a SAN of a server certificate (always when NAME has a dot or is an IP address; otherwise when no DNS or IP SAN is given)')
+    .addOption(dirOption('CA directory (ca.crt, ca.key)'))
     .option('--out-dir <dir>', 'where to write NAME.crt and NAME.key (default: --dir)')
     .option('--server', 'TLS server certificate (EKU serverAuth)')
     .option('--client', 'TLS client certificate (EKU clientAuth)')
     .option('--token-signing', 'JWT signing certificate for a registry token server (docker_auth): digitalSignature only, no EKU')
     .option('--san <value>', 'subject alternative name; repeatable, comma-separated; typed by shape or dns:/ip:/email:/uri: (URIs: https:, spiffe:, urn:; no wildcards with --client)', collect)
+    .option('--no-name-san', 'with --server: do not add NAME as a SAN (a NAME with a dot, or an IP address, is always one by default)')
     .option('--cn <cn>', 'common name (default: NAME)')
     .option('--org <org>', 'organization (O)')
     .option('--ou <ou>', 'organizational unit (OU)')
@@ -77,8 +81,8 @@ export function register(program: Command, rt: Runtime): void {
     if (o.batch !== undefined) {
       const batch = o.batch;
       if (name !== undefined) throw inputError('USAGE', 'NAME and --batch cannot be combined', 'each row of the --batch file names its certificate');
-      for (const [k, flag] of NOT_WITH_BATCH) {
-        if (o[k] !== undefined) throw inputError('USAGE', `${flag} cannot be combined with --batch`, 'each row gives its name, SANs, profile and days; keys are written unencrypted (use --p12 for protected copies)');
+      for (const [k, flag, hint] of NOT_WITH_BATCH) {
+        if (o[k] !== undefined) throw inputError('USAGE', `${flag} cannot be combined with --batch`, hint);
       }
       await runCommand(rt, cmd, async (ctx) => (await import('../../commands/issue-batch.js')).issueBatch({ ...o, batch }, ctx), renderIssueBatch);
       return;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ListOptions, ListResult } from '../../commands/list.js';
 import type { Out } from '../output.js';
 import { daysLeftStyle, renderWarnings } from '../render-common.js';
-import { addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 export function renderList(r: ListResult, out: Out): void {
   const s = out.style;
@@ -30,12 +30,13 @@ export function register(program: Command, rt: Runtime): void {
     .command('list')
     .summary('list the certificates a CA issued, with days left; --expiring for monitoring')
     .description(
-      'List the inventory of the CA in --dir (DIR/inventory.jsonl): name, serial, profile, status (valid, expired, revoked,\n' +
-        'superseded) and days left. A CA directory without an inventory (regcert 0.1.0, openssl) gets one rebuilt from its .crt files.\n' +
-        '--expiring WINDOW shows only current certificates that expire within WINDOW (30d, 12h, 2w) and exits 1 when there is any,\n' +
-        'so cron or a monitoring system can alert. Warns when DIR/crl.pem is past or within 2 days of its nextUpdate.',
+      'List the inventory of the CA in --dir (DIR/inventory.jsonl): name, serial, profile, status (valid, expired, ' +
+        'revoked, superseded) and days left. A CA directory without an inventory (regcert 0.1.0, openssl) gets one ' +
+        'rebuilt from its .crt files. --expiring WINDOW shows only current certificates that expire within WINDOW (30d, ' +
+        '12h, 2w) and exits 1 when there is any, so cron or a monitoring system can alert. Warns when DIR/crl.pem is ' +
+        'past or within 2 days of its nextUpdate.',
     )
-    .option('--dir <dir>', 'CA directory', 'pki')
+    .addOption(dirOption())
     .option('--expiring <window>', 'only certificates expiring within WINDOW (e.g. 30d); exit 1 when any')
     .option('--revoked', 'only revoked certificates')
     .option('--client', 'only client certificates (clientAuth)')
@@ -48,7 +49,7 @@ export function register(program: Command, rt: Runtime): void {
       ['regcert list --dir pki', 'every current certificate with its days left'],
       ['regcert list --dir pki --expiring 30d || mail -s "renew certificates" admin', 'alert from cron when anything expires within 30 days'],
       ['regcert list --dir pki --revoked --json', 'revoked certificates as one JSON document'],
-    ]).replace('  1  the operation ran and failed', '  1  --expiring: at least one certificate expires within the window'),
+    ], { failed: '--expiring: at least one certificate expires within the window' }),
   );
   cmd.action(async (o: ListOptions) => {
     await runCommand(rt, cmd, async (ctx) => (await import('../../commands/list.js')).list(o, ctx), renderList);

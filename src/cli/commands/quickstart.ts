@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { QuickstartOptions, QuickstartResult } from '../../commands/quickstart.js';
 import type { Out } from '../output.js';
 import { renderNext } from '../render-common.js';
-import { addSecretOptions, addCommonOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { dirOption, addSecretOptions, addCommonOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 export function renderQuickstart(r: QuickstartResult, out: Out): void {
   const s = out.style;
@@ -21,12 +21,12 @@ export function register(program: Command, rt: Runtime): void {
     .command('quickstart')
     .summary('the whole flow in one go: CA, certificates, .p12, certs.d, and a verified mTLS login')
     .description(
-      'Create a CA, a server certificate for --host (default localhost and 127.0.0.1), a client certificate for\n' +
-        'the current user and its .p12 (password generated into NAME.p12.pass, 0600), lay out certs.d, start the\n' +
-        'built-in mTLS endpoint on a free port, and verify the login through the certs.d files. Re-running reuses\n' +
-        'what DIR already holds. Nothing is left running.',
+      'Create a CA, a server certificate for --host (default localhost and 127.0.0.1), a client certificate for the ' +
+        'current user and its .p12 (password generated into NAME.p12.pass, 0600), lay out certs.d, start the built-in ' +
+        'mTLS endpoint on a free port, and verify the login through the certs.d files. Re-running reuses what DIR ' +
+        'already holds. Nothing is left running.',
     )
-    .option('--dir <dir>', 'where everything is written', 'regcert-quickstart')
+    .addOption(dirOption('where everything is written', 'regcert-quickstart'))
     .option('--host <name>', 'server certificate names (repeatable, comma-separated)', collect)
     .option('--user <name>', 'client certificate name (default: $USER)')
     .option('--port <n>', 'port of the test endpoint (default: a free one)', parseInteger);

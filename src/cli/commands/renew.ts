@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { RenewOptions, RenewResult } from '../../commands/renew.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext, renderWarnings } from '../render-common.js';
-import { addCommonOptions, addSecretOptions, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { renewInstallOptions, dirOption, addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 /** Renewed certificates listed one by one (with their files) before the rest are counted. */
 const RENEWED_SHOWN = 20;
@@ -37,20 +37,22 @@ export function register(program: Command, rt: Runtime): void {
     .command('renew')
     .summary('renew a certificate (same subject, SANs, EKUs, key) or every due one')
     .description(
-      'Issue a new certificate with the same subject, SANs, EKUs and validity length and a new serial, and mark the old one\n' +
-        'superseded. The key is kept (installed client.key files stay valid) unless --rekey. --if-expiring WINDOW does nothing\n' +
-        '(exit 0) until the certificate is due, so it can run daily; --all renews every certificate due within --if-expiring\n' +
-        '(default 30d). --install re-runs "install-host --force" for the new pair; --exec runs a reload command afterwards.\n' +
-        'The CA itself is not renewed: create a new CA, trust both while clients move over, then retire the old one.',
+      'Issue a new certificate with the same subject, SANs, EKUs and validity length and a new serial, and mark the ' +
+        'old one superseded (a server certificate named after a host also gains that name as a SAN if it lacked it). ' +
+        ' The key is kept (installed client.key files stay valid) unless --rekey. --if-expiring ' +
+        'WINDOW does nothing (exit 0) until the certificate is due, so it can run daily; --all renews every certificate ' +
+        'due within --if-expiring (default 30d); several NAMEs or --all are renewed in one run. --install re-runs ' +
+        '"install-host --force" for the new pair; --exec runs a reload command once, after the renewals. The CA itself is not renewed: create a new CA, trust both while clients move ' +
+        'over, then retire the old one.',
     )
     .argument('[name|serial...]', 'certificate NAME or SERIAL (several: renewed in one run)')
-    .option('--dir <dir>', 'CA directory', 'pki')
+    .addOption(dirOption())
     .option('--all', 'every current certificate due within --if-expiring (default 30d)')
     .option('--if-expiring <window>', 'only when it expires within WINDOW (e.g. 30d); otherwise exit 0 and change nothing')
     .option('--rekey', 'make a new key instead of keeping the old one')
-    .option('--install <host>', 'then run install-host --force HOST[:PORT] with the new pair')
-    .option('--runtime <runtime>', 'with --install: docker (default), podman, containerd, buildkit; repeatable', collect)
-    .option('--certs-dir <root>', 'with --install: the certs.d root (one --runtime)')
+    .option('--no-name-san', 'keep exactly the SANs the certificate had (by default a server certificate named after a host gains that name as a SAN)');
+  for (const o of renewInstallOptions()) cmd.addOption(o);
+  cmd
     .option('--exec <command>', 'run COMMAND with /bin/sh once after the renewals (REGCERT_RENEWED holds the names)')
     .option('--workers <n>', 'worker threads when many are due (default: one per core)', parseInteger);
   addSecretOptions(cmd, 'key-password', 'passphrase of the kept key (or for the new key with --rekey)');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ToP12Options, ToP12Result } from '../../commands/to-p12.js';
 import { renderCertificate, renderFiles, renderWarnings } from '../render-common.js';
 import type { Out } from '../output.js';
-import { addBundleOption, addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
+import { addBundleOption, addPurposeOption, addSecretOptions, addCommonOptions, addForceOption, collect, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
 
 const MODE_LABEL = { modern: 'modern (PBES2, AES-256-CBC, HMAC-SHA256)', legacy: 'legacy (3DES, SHA-1 MAC)' } as const;
 
@@ -36,6 +36,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--legacy', 'legacy 3DES/SHA-1 encryption (older macOS Keychain, Windows Server 2016, Java 8)')
     .option('--for <importer>', 'pick the encryption for macos, windows (legacy) or java, browser, curl (modern)')
     .option('--iterations <n>', 'PBKDF2 / KDF and MAC iterations (default 2048, the minimum)', parseInteger);
+  addPurposeOption(cmd);
   addSecretOptions(cmd, 'in-password', 'password of --p12');
   addSecretOptions(cmd, 'password', 'the .p12 password');
   addSecretOptions(cmd, 'key-password', 'passphrase of an encrypted --key');
@@ -45,7 +46,7 @@ export function register(program: Command, rt: Runtime): void {
     examples([
       ['regcert to-p12 --cert pki/alice.crt --key pki/alice.key --password-file pw.txt', 'pki/alice.p12 for Firefox/Chromium, Java 11+, curl'],
       ['regcert to-p12 --cert alice.crt --key alice.key --for macos --password-file pw.txt', 'legacy encryption that macOS Keychain imports'],
-      ['regcert to-p12 --cert alice.crt --key alice.key --ca pki/ca.crt --out alice-full.p12', 'include the root CA too (asks for the password on a TTY)'],
+      ['regcert to-p12 --cert alice.crt --key alice.key --ca pki/ca.crt --out alice-full.p12 --password-file pw.txt', 'include the root CA too'],
       ['regcert to-p12 --p12 old.p12 --in-password-file old.pw --out new.p12 --password-file pw.txt', 're-encrypt an old RC2/3DES export with AES'],
     ]),
   );

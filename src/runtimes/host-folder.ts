@@ -9,67 +9,18 @@
  * "X.key" (and the reverse); the pair is loaded with Go's
  * tls.LoadX509KeyPair, so the key must be unencrypted and match.
  */
-import { isSignedBy, keyMatchesCertificate, parseCertificates, type Certificate } from './certificates.js';
-import { EXPIRY_WARNING_DAYS } from './defaults.js';
-import { ekuNames } from './describe.js';
-import { daysUntil } from './time.js';
-import { tryParseRegistryHost } from './registry-host.js';
-import { isEncryptedPrivateKey, parsePrivateKey } from './keys.js';
+import path from 'node:path';
+import { keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { describeEkus, permitsUsage, verifyChain } from '../core/chain.js';
+import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
+import { daysUntil } from '../core/time.js';
+import { tryParseRegistryHost } from '../core/registry-host.js';
+import { isEncryptedPrivateKey, parsePrivateKey } from '../core/keys.js';
 import type { KeyObject } from 'node:crypto';
 
-export type RootKind = 'docker' | 'podman-user' | 'podman' | 'containerd';
-
-export interface FileSnapshot {
-  name: string;
-  /** Permission bits (st_mode & 0o777). */
-  mode: number;
-  data: Uint8Array;
-  /** Why it could not be read (permission denied, I/O error): present, but not examined. */
-  unreadable?: string | undefined;
-}
-
-export interface HostDirSnapshot {
-  root: string;
-  kind: RootKind;
-  /** The folder name: HOST[:PORT]. */
-  name: string;
-  path: string;
-  files: FileSnapshot[];
-  /** Absolute paths named by its hosts.toml that exist (the reader checks them). */
-  existing: string[];
-  /** Why the folder could not be listed: it exists, but nothing in it was examined. */
-  unreadable?: string | undefined;
-}
-
-export type ProblemCode =
-  | 'bad-host-name'
-  | 'cert-without-key'
-  | 'key-without-cert'
-  | 'key-mismatch'
-  | 'key-unreadable'
-  | 'key-permissions'
-  | 'no-client-auth'
-  | 'expired'
-  | 'expiring'
-  | 'untrusted-chain'
-  | 'bad-certificate'
-  | 'insecure-registry'
-  | 'hosts-toml-missing-file'
-  | 'shadowed'
-  | 'stray-ca-key'
-  | 'not-installed'
-  | 'unreadable'
-  | 'containerd-config'
-  | 'containerd-config-path'
-  | 'crl-stale';
-
-export interface Problem {
-  code: ProblemCode;
-  /** The file (or folder) the problem is about. */
-  path: string;
-  message: string;
-  fix: string;
-}
+import { missingPartner } from './certs-d.js';
+import { hostsTomlFiles, parseHostsToml } from './hosts-toml.js';
+import type { HostDirSnapshot, Problem } from './types.js';
 
 export interface DoctorContext {
   now?: Date;
@@ -85,36 +36,6 @@ function tryCerts(data: Uint8Array): Certificate[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Does leaf chain (through the extra certificates) to one of the roots? Signatures are checked. */
-async function chainsTo(leaf: Certificate, extra: Certificate[], roots: Certificate[]): Promise<boolean> {
-  let cur = leaf;
-  for (let depth = 0; depth < 6; depth++) {
-    for (const r of roots) if (await isSignedBy(cur, r)) return true;
-    let next: Certificate | undefined;
-    for (const c of extra) {
-      if (c !== cur && (await isSignedBy(cur, c))) {
-        next = c;
-        break;
-      }
-    }
-    if (!next) return false;
-    cur = next;
-  }
-  return false;
-}
-
-/** The file names a containerd hosts.toml refers to in ca = … and client = … (strings only). */
-export function hostsTomlFiles(text: string): string[] {
-  const out: string[] = [];
-  // Values may span lines (arrays); take each key's value up to the next key or table.
-  const body = text.replace(/^\s*#.*$/gm, '');
-  const re = /^\s*(ca|client)\s*=\s*([\s\S]*?)(?=^\s*(?:[A-Za-z_][\w.-]*\s*=|\[\[?\s*[A-Za-z_])|(?![\s\S]))/gm;
-  for (const m of body.matchAll(re)) {
-    for (const s of m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)) out.push(s[1] !== undefined ? JSON.parse(`"${s[1]}"`) as string : s[2]!);
-  }
-  return out;
 }
 
 function expiryProblem(cert: Certificate, file: string, what: string, now: Date, fix: string): Problem | undefined {
@@ -147,6 +68,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   }
   for (const f of d.files.filter((f) => f.unreadable !== undefined)) problems.push(unreadableProblem(join(d.path, f.name), f.unreadable!));
   const byName = new Map(d.files.map((f) => [f.name, f]));
+  const names = new Set(byName.keys());
   const readable = d.files.filter((f) => f.unreadable === undefined);
   const cas: Array<{ file: string; cert: Certificate }> = [];
   for (const f of readable.filter((f) => f.name.endsWith('.crt'))) {
@@ -165,7 +87,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   for (const f of readable.filter((f) => f.name.endsWith('.cert'))) {
     const file = join(d.path, f.name);
     const base = f.name.slice(0, -'.cert'.length);
-    const keyFile = byName.get(`${base}.key`);
+    const keyFile = missingPartner(f.name, names) === undefined ? byName.get(`${base}.key`) : undefined;
     const certs = tryCerts(f.data);
     if (!certs) {
       problems.push({ code: 'bad-certificate', path: file, message: `${file} is not a PEM certificate`, fix: 'reinstall the client certificate with "regcert install-host"' });
@@ -209,31 +131,42 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
         });
       }
     }
-    const ekus = ekuNames(leaf);
-    if (ekus.length > 0 && !ekus.includes('clientAuth') && !ekus.includes('anyExtendedKeyUsage')) {
+    if (!permitsUsage(leaf, 'clientAuth')) {
       problems.push({
         code: 'no-client-auth',
         path: file,
-        message: `${file} lacks the clientAuth extended key usage (has ${ekus.join(', ')}): the registry will refuse it in the handshake`,
+        message: `${file} lacks the clientAuth extended key usage (has ${describeEkus(leaf)}): the registry will refuse it in the handshake`,
         fix: `issue a client certificate: regcert issue NAME --client, then regcert install-host ${d.name} …`,
       });
     }
     const exp = expiryProblem(leaf, file, 'client certificate', now, `issue a new one (regcert issue NAME --client) and reinstall it with "regcert install-host ${d.name} … --force"`);
     if (exp) problems.push(exp);
-    if (cas.length > 0 && !(await chainsTo(leaf, certs.slice(1), cas.map((c) => c.cert)))) {
-      problems.push({
-        code: 'untrusted-chain',
-        path: file,
-        message: `${file} does not chain to any CA in this folder (${cas.map((c) => c.file.split('/').pop()).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`,
-        fix: 'install the CA that issued the client certificate as ca.crt, or a client certificate issued by this CA (add intermediates to the .cert file)',
-      });
+    const verdict = cas.length > 0 ? await verifyChain(certs, cas.map((c) => c.cert), { now, usage: 'clientAuth' }) : undefined;
+    // The leaf's own EKU and validity are reported above, once.
+    const reported = verdict?.at === 0 && ['usage', 'expired', 'not-yet-valid'].includes(verdict.fault ?? '');
+    if (verdict && !verdict.ok && !reported) {
+      problems.push(
+        verdict.fault === 'usage'
+          ? {
+              code: 'no-client-auth',
+              path: file,
+              message: `${file}: ${verdict.reason}: Go (the registry) refuses the client certificate in the handshake ("incompatible key usage")`,
+              fix: 'issue the client certificate from a CA without an extended key usage extension, or with clientAuth in it',
+            }
+          : {
+              code: 'untrusted-chain',
+              path: file,
+              message: `${file} does not chain to any CA in this folder (${cas.map((c) => c.file.split('/').pop()).filter((v, i, a) => a.indexOf(v) === i).join(', ')}): ${verdict.reason}`,
+              fix: 'install the CA that issued the client certificate as ca.crt, or a client certificate issued by this CA (add intermediates to the .cert file)',
+            },
+      );
     }
   }
 
   // Keys without a certificate: a stray CA key is worse than a leftover.
   for (const f of readable.filter((f) => f.name.endsWith('.key'))) {
     const base = f.name.slice(0, -'.key'.length);
-    if (byName.has(`${base}.cert`)) continue;
+    if (missingPartner(f.name, names) === undefined) continue;
     const file = join(d.path, f.name);
     let key: KeyObject | undefined;
     try {
@@ -263,7 +196,17 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
   const toml = byName.get('hosts.toml');
   if (toml && toml.unreadable === undefined) {
     const tomlPath = join(d.path, 'hosts.toml');
-    for (const ref of hostsTomlFiles(Buffer.from(toml.data).toString('utf8'))) {
+    const text = Buffer.from(toml.data).toString('utf8');
+    const parsed = parseHostsToml(text);
+    if ('error' in parsed) {
+      problems.push({
+        code: 'bad-hosts-toml',
+        path: tomlPath,
+        message: `${tomlPath} is ${parsed.error.startsWith('not valid') ? parsed.error : `not what containerd reads: ${parsed.error}`}: containerd fails every pull from ${d.name}`,
+        fix: `fix it, or write it anew with "regcert install-host ${d.name} --runtime containerd … --force"`,
+      });
+    }
+    for (const ref of hostsTomlFiles(text)) {
       if (!d.existing.includes(resolveRef(d.path, ref))) {
         problems.push({
           code: 'hosts-toml-missing-file',
@@ -279,7 +222,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
 
 /** A path named in hosts.toml: absolute, or relative to the host folder. */
 export function resolveRef(dir: string, ref: string): string {
-  return ref.startsWith('/') ? ref : join(dir, ref);
+  return path.resolve(dir, ref);
 }
 
 /** Present but not readable: never reported as missing (doctor fails closed). */

@@ -1,0 +1,90 @@
+/**
+ * The project's import-cycle check, as an ESLint rule: no resolvable path
+ * leads from a module back to itself through relative imports. Unlike
+ * import-x/no-cycle it counts every edge: value and type-only imports,
+ * re-exports, import() expressions and import('…') types. A type-only
+ * cycle costs nothing at run time, but it still ties two modules into one:
+ * neither can be read, tested or moved without the other.
+ *
+ * Other modules' imports are read with TypeScript's preProcessFile (no full
+ * parse) and cached by path and mtime for the lint run.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+const cache = new Map();
+
+/** './x.js' (or './x', './dir') next to `from`, as the .ts file tsc resolves it to; undefined for packages. */
+function resolveImport(from, spec) {
+  if (!spec.startsWith('.')) return undefined;
+  const base = path.resolve(path.dirname(from), spec);
+  const candidates = base.endsWith('.js') ? [`${base.slice(0, -3)}.ts`, base] : base.endsWith('.mjs') ? [`${base.slice(0, -4)}.mts`, base] : [base, `${base}.ts`, path.join(base, 'index.ts')];
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) return c;
+    } catch {
+      /* not this one */
+    }
+  }
+  return undefined;
+}
+
+function importsOf(file) {
+  let mtime;
+  try {
+    mtime = statSync(file).mtimeMs;
+  } catch {
+    return [];
+  }
+  const hit = cache.get(file);
+  if (hit && hit.mtime === mtime) return hit.deps;
+  const text = readFileSync(file, 'utf8');
+  const deps = [...new Set(ts.preProcessFile(text, true, true).importedFiles.map((f) => resolveImport(file, f.fileName)).filter((d) => d !== undefined))];
+  cache.set(file, { mtime, deps });
+  return deps;
+}
+
+/** The route from `start` back to `target`, or undefined. */
+function routeBack(start, target) {
+  const seen = new Set();
+  const stack = [[start, [start]]];
+  while (stack.length > 0) {
+    const [file, route] = stack.pop();
+    if (file === target) return route;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const d of importsOf(file)) if (!seen.has(d)) stack.push([d, [...route, d]]);
+  }
+  return undefined;
+}
+
+const noCycle = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'no import cycle, type-only imports included' },
+    schema: [],
+    messages: { cycle: 'Dependency cycle detected: {{route}}' },
+  },
+  create(context) {
+    const file = context.physicalFilename;
+    if (!path.isAbsolute(file)) return {};
+    const root = context.cwd ?? process.cwd();
+    const check = (node, source) => {
+      if (!source || typeof source.value !== 'string') return;
+      const target = resolveImport(file, source.value);
+      if (target === undefined || target === file) return;
+      const route = routeBack(target, file);
+      if (route) context.report({ node, messageId: 'cycle', data: { route: [file, ...route].map((f) => path.relative(root, f)).join(' -> ') } });
+    };
+    return {
+      ImportDeclaration: (n) => check(n, n.source),
+      ExportNamedDeclaration: (n) => check(n, n.source),
+      ExportAllDeclaration: (n) => check(n, n.source),
+      ImportExpression: (n) => check(n, n.source),
+      TSImportType: (n) => check(n, n.argument?.type === 'TSLiteralType' ? n.argument.literal : n.argument),
+    };
+  },
+};
+
+export default { rules: { 'no-cycle': noCycle } };
