@@ -19,6 +19,7 @@ import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost } from '../core/registry-host.js';
+import { timeoutMs } from '../core/time.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { readOptionalText } from '../io/certs-d.js';
 import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
@@ -29,7 +30,6 @@ import { installedVersions, machineEnv, machineFacts, readHostFolder } from '../
 import { podmanLookup } from '../runtimes/podman.js';
 import { parseRuntimeVersions, VERSIONED_RUNTIMES, type RuntimeVersions } from '../runtimes/versions.js';
 import type { CommandContext } from './context.js';
-import { timeoutMs } from './fetch-ca.js';
 
 
 export interface InstallHostOptions extends CredentialOptions {
