@@ -42,7 +42,7 @@ import {
 } from '../fleet/kubernetes.js';
 import { parseRuntimeName, RUNTIMES, type ClientMaterial, type RuntimeEnv, type RuntimeName, type RuntimePlan } from '../runtimes/index.js';
 import type { CommandContext } from './context.js';
-import { readClientIdentity, readRegistryCa, withPkiClient } from './install-host.js';
+import { readClientIdentity, readRegistryCa, withPkiClient } from '../io/client-identity.js';
 
 export const EXPORT_TARGETS = ['kubernetes', 'cert-manager', 'k3s', 'rke2', 'ansible', 'cloud-init'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
