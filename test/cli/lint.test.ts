@@ -67,7 +67,7 @@ describe('lint (eslint.config.js)', () => {
     expect(ok.code, ok.stdout).toBe(0);
   }, 150_000);
 
-  it('src has no cycle, type-only imports counted, async () => {
+  it('src has no cycle, type-only imports counted', async () => {
     const r = await run(eslint, ['src'], { cwd: ROOT, timeoutMs: 300_000 });
     expect(r.stdout + r.stderr).not.toContain('Dependency cycle');
     expect(r.code, r.stdout + r.stderr).toBe(0);
