@@ -87,4 +87,54 @@ const noCycle = {
   },
 };
 
-export default { rules: { 'no-cycle': noCycle } };
+/**
+ * src/commands holds one module per command; what two commands share lives
+ * on a lower floor (core, io, net, runtimes, fleet), never in a command that
+ * the other imports. A file in the commands directory (`dir`, relative to
+ * the lint root) may import another module there only when it is listed:
+ * `shared` (modules that are no command, e.g. context.ts) or `allow[file]`
+ * (a command's own sub-modules, or a command that runs another as a step,
+ * named in eslint.config.js with the reason). Every kind of import counts,
+ * as for no-cycle: value, type-only, re-export, import() and import('…') types.
+ */
+const noCommandImport = {
+  meta: {
+    type: 'problem',
+    docs: { description: "no command module imports another command's module" },
+    schema: [
+      {
+        type: 'object',
+        properties: { dir: { type: 'string' }, shared: { type: 'array', items: { type: 'string' } }, allow: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } },
+        required: ['dir'],
+        additionalProperties: false,
+      },
+    ],
+    messages: { commandImport: "{{from}} imports the command module {{to}}: move what they share to src/core, src/io, src/net, src/runtimes or src/fleet" },
+  },
+  create(context) {
+    const file = context.physicalFilename;
+    if (!path.isAbsolute(file)) return {};
+    const { dir, shared = [], allow = {} } = context.options[0] ?? {};
+    const root = context.cwd ?? process.cwd();
+    const commands = path.resolve(root, dir);
+    if (path.dirname(file) !== commands) return {};
+    const from = path.basename(file);
+    const permitted = new Set([...shared, ...(allow[from] ?? [])]);
+    const check = (node, source) => {
+      if (!source || typeof source.value !== 'string') return;
+      const target = resolveImport(file, source.value);
+      if (target === undefined || target === file || path.dirname(target) !== commands) return;
+      const to = path.basename(target);
+      if (!permitted.has(to)) context.report({ node, messageId: 'commandImport', data: { from: path.relative(root, file), to: path.relative(root, target) } });
+    };
+    return {
+      ImportDeclaration: (n) => check(n, n.source),
+      ExportNamedDeclaration: (n) => check(n, n.source),
+      ExportAllDeclaration: (n) => check(n, n.source),
+      ImportExpression: (n) => check(n, n.source),
+      TSImportType: (n) => check(n, n.argument?.type === 'TSLiteralType' ? n.argument.literal : n.argument),
+    };
+  },
+};
+
+export default { rules: { 'no-cycle': noCycle, 'no-command-import': noCommandImport } };

@@ -15,7 +15,7 @@ import type { RegistryHost } from '../core/registry-host.js';
 import type { CredentialOptions } from '../io/credentials.js';
 import { certsDirFiles, hostFolderName } from '../runtimes/certs-d.js';
 import type { CommandContext } from './context.js';
-import { readClientIdentity, readRegistryCa, withPkiClient } from './install-host.js';
+import { readClientIdentity, readRegistryCa, withPkiClient } from '../io/client-identity.js';
 
 /** Where the host folder goes when --certs-dir is not given: beside the user, not a daemon's root. */
 const DEFAULT_CLIENT_ROOT = 'certs.d';

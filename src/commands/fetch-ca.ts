@@ -1,6 +1,5 @@
 /** `regcert fetch-ca`: download a registry's CA from /ca, check it against the server's own TLS chain, pin or confirm, write it. */
-import { DEFAULT_TIMEOUT_SECONDS } from '../core/defaults.js';
-import { inputError } from '../core/errors.js';
+import { timeoutMs } from '../core/time.js';
 import { writeFiles, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, type FetchedCa } from '../net/fetch-ca.js';
 import type { CommandContext } from './context.js';
@@ -18,12 +17,6 @@ export interface FetchCaOptions {
 export interface FetchCaResult extends Omit<FetchedCa, 'pem'> {
   command: 'fetch-ca';
   files: WrittenFile[];
-}
-
-export function timeoutMs(seconds: number | undefined): number {
-  const s = seconds ?? DEFAULT_TIMEOUT_SECONDS;
-  if (!Number.isFinite(s) || s <= 0 || s > 600) throw inputError('BAD_TIMEOUT', `invalid --timeout "${seconds}"`, '--timeout takes a number of seconds from 1 to 600');
-  return s * 1000;
 }
 
 export async function fetchCaCommand(opts: FetchCaOptions, ctx: CommandContext): Promise<FetchCaResult> {

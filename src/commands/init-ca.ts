@@ -93,9 +93,9 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
     const chain = [cert, ...parent.chain];
     files.push({ path: path.join(dir, 'ca-chain.crt'), data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'ca-chain' });
   }
-  // Replacing a CA that signed crl.pem: the new CA's CRL is part of the same set (commands/crl.ts planCrlForNewCa).
+  // Replacing a CA that signed crl.pem: the new CA's CRL is part of the same set (io/crl.ts planCrlForNewCa).
   const written = await withDirLock(dir, async () => {
-    const crlFiles = opts.force ? await (await import('./crl.js')).planCrlForNewCa(dir, { cert, key }, ctx.now ?? new Date()) : [];
+    const crlFiles = opts.force ? await (await import('../io/crl.js')).planCrlForNewCa(dir, { cert, key }, ctx.now ?? new Date()) : [];
     return writeFiles([...files, ...crlFiles], { force: opts.force ?? false });
   });
   return {

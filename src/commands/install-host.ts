@@ -10,16 +10,15 @@
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
 import path from 'node:path';
-import { describeEkus, leafAndIntermediates, permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
-import { certificateToPem, type Certificate } from '../core/certificates.js';
+import { certificateToPem } from '../core/certificates.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
-import { DEFAULT_PKI_DIR, DOCKER_DAEMON_JSON } from '../core/defaults.js';
+import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import type { HostDirSnapshot, RootKind } from '../runtimes/types.js';
 import { inputError, operationError } from '../core/errors.js';
-import { exportPrivateKeyPem } from '../core/keys.js';
-import { validateCertName } from '../core/leaf-request.js';
 import { parseRegistryHost } from '../core/registry-host.js';
-import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
+import { timeoutMs } from '../core/time.js';
+import type { CredentialOptions } from '../io/credentials.js';
+import { readClientIdentity, readRegistryCa } from '../io/client-identity.js';
 import { readOptionalText } from '../io/certs-d.js';
 import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
@@ -29,7 +28,6 @@ import { installedVersions, machineEnv, machineFacts, readHostFolder } from '../
 import { podmanLookup } from '../runtimes/podman.js';
 import { parseRuntimeVersions, VERSIONED_RUNTIMES, type RuntimeVersions } from '../runtimes/versions.js';
 import type { CommandContext } from './context.js';
-import { timeoutMs } from './fetch-ca.js';
 
 
 export interface InstallHostOptions extends CredentialOptions {
@@ -83,52 +81,6 @@ function plannedSnapshot(plan: RuntimePlan, kind: RootKind): HostDirSnapshot {
     files: plan.files.map((f) => ({ name: path.basename(f.path), mode: f.mode, data: typeof f.data === 'string' ? enc.encode(f.data) : f.data })),
     existing: [],
   };
-}
-
-/**
- * --client NAME [--dir PKI]: the certificate and key `regcert issue NAME --client` wrote in the PKI
- * directory, and its ca.crt as the registry CA unless --ca names another (one PKI issuing both is usual).
- */
-export function withPkiClient<T extends CredentialOptions & { client?: string | undefined; dir?: string | undefined; ca?: string | undefined }>(opts: T): T {
-  if (opts.client === undefined) return opts;
-  if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined || opts.bundle !== undefined) {
-    throw inputError('CLIENT_AND_FILES', '--client cannot be combined with --cert/--key/--p12/--bundle', 'pass either --client NAME (with --dir PKI) or the files');
-  }
-  const name = validateCertName(opts.client);
-  const dir = opts.dir ?? DEFAULT_PKI_DIR;
-  return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: opts.ca ?? path.join(dir, 'ca.crt') };
-}
-
-/** The client identity install-host and export lay out: key matches, usable for clientAuth (core/chain.ts), leaf + intermediates as PEM, key unencrypted. */
-export async function readClientIdentity(opts: CredentialOptions, ctx: CommandContext) {
-  const creds = await readCredentials(opts, ctx);
-  if (!permitsUsage(creds.leaf, 'clientAuth')) {
-    throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${describeEkus(creds.leaf)}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
-  }
-  const chain = leafAndIntermediates(creds.chain);
-  return { creds, chain, clientCert: chain.map(certificateToPem).join(''), clientKey: exportPrivateKeyPem(creds.key) };
-}
-
-/**
- * The registry CA file (--ca) as PEM. The client chain is judged against it
- * (core/chain.ts, for clientAuth): one that reaches it but would be refused
- * (expired or non-CA intermediate, bad signature, a CA whose EKU omits
- * clientAuth, too long) is refused; one that does not reach it at all only
- * warns, since the registry may trust another client CA.
- */
-export async function readRegistryCa(file: string, chain: Certificate[], certLabel: string, warnings: string[], now?: Date): Promise<string> {
-  const certs = await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle');
-  const verdict = await verifyChain(chain, certs, { now, usage: 'clientAuth' });
-  if (!verdict.ok && !reachesNoAnchor(verdict)) {
-    throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${file}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
-  }
-  // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
-  if (!verdict.ok) {
-    warnings.push(
-      `${certLabel} does not chain to ${file}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
-    );
-  }
-  return certs.map(certificateToPem).join('');
 }
 
 export async function installHost(opts: InstallHostOptions, ctx: CommandContext): Promise<InstallHostResult> {

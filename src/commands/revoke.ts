@@ -17,7 +17,7 @@ import { isCertName } from '../core/names.js';
 import { updateInventoryWith } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa } from '../io/pki.js';
-import { currentCrlSerials, planCrl, type CrlSummary } from './crl.js';
+import { currentCrlSerials, planCrl, type CrlSummary } from '../io/crl.js';
 import type { CommandContext } from './context.js';
 
 export interface RevokeOptions {

@@ -9,10 +9,10 @@ import { describeEkus, leafAndIntermediates, permitsUsage, validityProblem, veri
 import { certificateToPem } from '../core/certificates.js';
 import { inputError, isRegcertError, operationError, type RegcertError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
+import { timeoutMs } from '../core/time.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { httpStatusError, parseJsonBody, tlsGet } from '../net/tls-client.js';
 import type { CommandContext } from './context.js';
-import { timeoutMs } from './fetch-ca.js';
 
 export interface VerifyOptions extends CredentialOptions {
   url: string;

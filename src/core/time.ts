@@ -1,5 +1,5 @@
 /** Time arithmetic shared by issue, inspect, doctor and the renderers (light: no PKI imports). */
-import { DAY_MS } from './defaults.js';
+import { DAY_MS, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
 import { inputError } from './errors.js';
 
 /** Whole days from now until a date (negative once it has passed): "days left" everywhere. */
@@ -26,4 +26,11 @@ export function parseDurationFlag(value: string, flag: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw inputError('BAD_DURATION', `invalid ${flag} "${value}"`, `${flag} takes a number of days such as 30d (also 12h, 2w)`);
   return ms;
+}
+
+/** --timeout SECONDS (fetch-ca, verify, install-host --fetch-ca) in milliseconds: 1 to 600 s, default DEFAULT_TIMEOUT_SECONDS, or exit 2. */
+export function timeoutMs(seconds: number | undefined): number {
+  const s = seconds ?? DEFAULT_TIMEOUT_SECONDS;
+  if (!Number.isFinite(s) || s <= 0 || s > 600) throw inputError('BAD_TIMEOUT', `invalid --timeout "${seconds}"`, '--timeout takes a number of seconds from 1 to 600');
+  return s * 1000;
 }

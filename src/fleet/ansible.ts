@@ -15,6 +15,7 @@ import { commentBlock } from './kubernetes.js';
 import { Scalar } from 'yaml';
 import { createYamlDocument, renderYaml } from '../core/yaml.js';
 import { modeString, type FileKind, type PlannedFile } from '../io/files.js';
+import { nodeFiles, WHOLE_CONFIG_FILE, type ClientExport, type TargetOutput } from './targets.js';
 
 /** The vars holding the identity, by file kind. */
 const VAR_FOR: Partial<Record<FileKind, string>> = { 'client-certificate': 'regcert_client_cert', 'client-key': 'regcert_client_key', 'ca-bundle': 'regcert_ca' };
@@ -83,4 +84,21 @@ export function renderAnsible(i: AnsibleInput): { playbook: string; secrets?: st
   const sdoc = createYamlDocument(secretVars);
   sdoc.commentBefore = ` The private key for ${i.host} (regcert). Encrypt it in place: ansible-vault encrypt ${i.secretsFile}`;
   return { playbook, secrets: renderYaml(sdoc) };
+}
+
+/** `export ansible`: the play (and secrets.yml with --out) for the plans' files. */
+export function ansibleTarget(e: ClientExport): TargetOutput {
+  const files = nodeFiles(e.plans);
+  const header = [`Written by regcert for the registry ${e.host.name} (${e.who}).`, `ansible-playbook -i INVENTORY ${e.out ? 'playbook.yml' : 'THIS.yml'}; vars: regcert_root (path prefix), regcert_owner/regcert_group, regcert_dir_mode, regcert_become, regcert_hosts.`, e.renewal, ...e.configPathHeader].join('\n');
+  const r = renderAnsible({ host: e.host.name, files, material: e.material, secretsFile: e.out !== undefined ? 'secrets.yml' : undefined, header });
+  const out: TargetOutput['out'] = [];
+  if (r.secrets !== undefined) {
+    out.push({ name: 'playbook.yml', data: r.playbook, holdsKey: false });
+    out.push({ name: 'secrets.yml', data: r.secrets, holdsKey: true });
+  } else {
+    out.push({ name: '-', data: r.playbook, holdsKey: true });
+  }
+  const documents = files.map((f) => ({ kind: f.kind, name: f.path }));
+  const next = [...(e.out ? [`ansible-vault encrypt ${path.join(e.out, 'secrets.yml')}   (optional: ansible-playbook then needs --ask-vault-pass)`] : []), `ansible-playbook -i INVENTORY ${e.out ? path.join(e.out, 'playbook.yml') : 'PLAYBOOK.yml'}`, ...e.plans.flatMap((p) => (WHOLE_CONFIG_FILE.includes(p.runtime) ? p.next : []))];
+  return { out, documents, next };
 }

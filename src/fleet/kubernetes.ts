@@ -11,12 +11,14 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { FLEET_IMAGE, FLEET_INTERVAL_SECONDS, FLEET_NAMESPACE } from '../core/defaults.js';
 import { createYamlDocument, renderYaml } from '../core/yaml.js';
 import { inputError } from '../core/errors.js';
 import type { RegistryHost } from '../core/registry-host.js';
 import { renderTemplate, shellWord } from '../core/template.js';
 import { modeString, type FileKind } from '../io/files.js';
 import type { RuntimeName, RuntimePlan } from '../runtimes/index.js';
+import type { ClientExport, ExportedDocument, TargetOutput } from './targets.js';
 
 /** The runtimes a node-level DaemonSet can serve: they read their host folder on every pull (no restart). */
 export const KUBERNETES_RUNTIMES: readonly RuntimeName[] = ['containerd', 'docker', 'podman'];
@@ -263,4 +265,67 @@ export function buildCertificate(o: { name: string; namespace: string; labels: R
       issuerRef: { name: o.issuer, kind: 'ClusterIssuer', group: 'cert-manager.io' },
     },
   };
+}
+
+export function describeObjects(objects: KubeObject[]): ExportedDocument[] {
+  return objects.map((o) => ({ kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }));
+}
+
+/** --name, --namespace, --image (kubernetes and cert-manager). */
+export interface KubeOptions {
+  name?: string | undefined;
+  namespace?: string | undefined;
+  image?: string | undefined;
+}
+
+/** Namespace, Secret (when regcert holds the pair), ConfigMap and DaemonSet(s); `template` is templates/k8s-node-install.sh. */
+export function kubernetesObjects(
+  opts: KubeOptions,
+  host: RegistryHost,
+  plans: RuntimePlan[],
+  template: string,
+  secretData: { cert: string; key: string; ca: string } | undefined,
+  pools: Array<{ pool?: string; secretName: string; nodeSelector: Record<string, string> }> | undefined = undefined,
+) {
+  const base = opts.name !== undefined ? parseDnsLabel(opts.name, '--name') : baseName(host);
+  const namespace = parseDnsLabel(opts.namespace ?? FLEET_NAMESPACE, '--namespace');
+  const image = parseImage(opts.image ?? FLEET_IMAGE);
+  const labels = labelsFor(base);
+  const { copies, configData } = nodeCopies(plans);
+  const objects: KubeObject[] = [];
+  // kube-system and default exist; a Namespace of ours is labelled for hostPath pods.
+  if (namespace !== 'kube-system' && namespace !== 'default') objects.push(buildNamespace(namespace, base));
+  const secretName = base;
+  const secret = secretData ? buildTlsSecret(secretName, namespace, labels, secretData) : undefined;
+  if (secret) objects.push(secret);
+  const configMap = buildConfigMap(base, namespace, labels, configData);
+  if (configMap) objects.push(configMap);
+  const daemonSets = pools ?? [{ secretName, nodeSelector: {} }];
+  const names: string[] = [];
+  for (const d of daemonSets) {
+    const name = d.pool !== undefined ? kubeName(base, d.pool) : base;
+    const script = renderInstallScript(template, { host: host.name, secretName: d.secretName, copies, interval: FLEET_INTERVAL_SECONDS });
+    const dsLabels = d.pool !== undefined ? labelsFor(base, { 'regcert/pool': d.pool }) : labels;
+    const checksum = inputsChecksum(script, configData, secret ? (secret.data as Record<string, string>) : undefined);
+    objects.push(buildDaemonSet({ name, namespace, host, image, secretName: d.secretName, plans, script, interval: FLEET_INTERVAL_SECONDS, labels: dsLabels, nodeSelector: d.nodeSelector, configMapName: configMap ? base : undefined, checksum }));
+    names.push(name);
+  }
+  return { objects, secret: secret!, namespace, name: names[0]!, names, secretName, base, labels };
+}
+
+/** `export kubernetes`: the objects, with the Secret in its own file under --out. */
+export function kubernetesTarget(e: ClientExport, opts: KubeOptions, template: string): TargetOutput {
+  const { host, plans } = e;
+  const k = kubernetesObjects(opts, host, plans, template, { cert: e.material.clientCert, key: e.material.clientKey, ca: e.material.caPem });
+  const header = [`Written by regcert for the registry ${host.name} (${e.who}).`, `kubectl apply -f this; the DaemonSet ${k.namespace}/${k.name} copies the Secret ${k.secretName} into each node's ${plans.map((p) => p.dir).join(', ')} and re-copies when it changes (never restarts a runtime).`, e.renewal, ...e.configPathHeader].join('\n');
+  const rest = k.objects.filter((o) => o !== k.secret);
+  const out: TargetOutput['out'] = [];
+  if (e.out !== undefined) {
+    out.push({ name: 'install.yaml', data: renderManifests(rest, header), holdsKey: false });
+    out.push({ name: 'secret.yaml', data: renderManifests([k.secret], `The client certificate and private key for ${host.name} (regcert): keep this file secret.`), holdsKey: true });
+  } else {
+    out.push({ name: '-', data: renderManifests(k.objects, header), holdsKey: true });
+  }
+  const next = [`kubectl apply -f ${e.out ?? 'FILE'}`, `kubectl -n ${k.namespace} rollout status daemonset/${k.name}`, `kubectl -n ${k.namespace} logs daemonset/${k.name}   (one line per file installed)`];
+  return { out, documents: describeObjects(k.objects), next };
 }

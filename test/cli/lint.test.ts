@@ -49,6 +49,24 @@ describe('lint (eslint.config.js)', () => {
     }
   }, 150_000);
 
+  it("a command importing another command's module fails it, type-only and import() included", async () => {
+    const lint = (input: string) => run(eslint, ['--stdin', '--stdin-filename', 'src/commands/probe.ts'], { cwd: ROOT, input, timeoutMs: 120_000 });
+    for (const input of [
+      "import { fetchCaCommand } from './fetch-ca.js';\nexport const f = fetchCaCommand;\n",
+      "import type { CrlResult } from './crl.js';\nexport type R = CrlResult;\n",
+      "export const load = async (): Promise<unknown> => (await import('./install-host.js')).installHost;\n",
+      "export type R = import('./verify.js').VerifyResult;\n",
+      "export type { CrlResult } from './crl.js';\n",
+    ]) {
+      const r = await lint(input);
+      expect(r.code, input).toBe(1);
+      expect(r.stdout, input).toMatch(/src\/commands\/probe\.ts imports the command module src\/commands\/(fetch-ca|crl|install-host|verify)\.ts/);
+    }
+    // The shared context type and the lower floors stay open.
+    const ok = await lint("import type { CommandContext } from './context.js';\nimport { timeoutMs } from '../core/time.js';\nexport const f = (c: CommandContext): unknown => [c, timeoutMs];\n");
+    expect(ok.code, ok.stdout).toBe(0);
+  }, 150_000);
+
   it('src has no cycle, type-only imports counted', async () => {
     const r = await run(eslint, ['src'], { cwd: ROOT, timeoutMs: 300_000 });
     expect(r.stdout + r.stderr).not.toContain('Dependency cycle');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { CrlOptions, CrlResult, CrlSummary } from '../../commands/crl.js';
+import type { CrlOptions, CrlResult } from '../../commands/crl.js';
+import type { CrlSummary } from '../../io/crl.js';
 import type { Out } from '../output.js';
 import { renderFiles, renderNext } from '../render-common.js';
 import { dirOption, addCommonOptions, addSecretOptions, examples, parseInteger, runCommand, type Runtime } from '../runner.js';
