@@ -57,6 +57,7 @@ const EXIT: Record<string, number[]> = {
   // "exit 1 when anything is wrong": a machine's certs.d may or may not have problems; a crash or usage error (2) never passes.
   'sudo regcert doctor': [0, 1],
   'sudo regcert doctor registry.example.com:5000 --runtime podman': [0, 1],
+  'sudo regcert doctor registry.example.com:5000 --probe': [0, 1], // exit 1 where no folder for it is installed here: doctor-probe.test.ts proves the probe against a live registry
   'regcert doctor --certs-dir docker=./certs.d --daemon-json ./daemon.json --json': [0, 1],
 };
 
@@ -224,11 +225,16 @@ async function prepare(line: string, cwd: string): Promise<void> {
   }
   // A NAME that renew, revoke or export --client acts on, or the serial "4f1c2a…" of one: issued before, as the text implies.
   const subject =
-    /\bregcert (?:renew|revoke) ([A-Za-z][\w.@+-]*)/.exec(line)?.[1] ?? /\bregcert export .*--client (\S+)/.exec(line)?.[1] ?? (line.includes('4f1c2a…') ? 'alice' : undefined);
+    /\bregcert (?:renew|revoke) ([A-Za-z][\w.@+-]*)/.exec(line)?.[1] ?? /\bregcert (?:export|config) .*--client (\S+)/.exec(line)?.[1] ?? (line.includes('4f1c2a…') ? 'alice' : undefined);
   const dir = /--dir (\S+)/.exec(line)?.[1] ?? 'pki';
   if (subject !== undefined && !existsSync(path.join(cwd, dir, `${subject}.crt`)) && !dir.startsWith('/')) await sh(`regcert issue ${subject} --client --dir ${dir} >/dev/null`);
+  // revoke --batch FILE: the leavers it names, issued before, one per line.
+  const leavers = /\bregcert revoke .*--batch (\S+)/.exec(line)?.[1];
+  if (leavers !== undefined && !existsSync(path.join(cwd, leavers))) {
+    await sh(`regcert issue carol --client --dir ${dir} >/dev/null && regcert issue dave --client --dir ${dir} >/dev/null && printf 'carol\\ndave\\n' > ${leavers}`);
+  }
   // config registry/nginx --host H read the server certificate H (issue H --server first, as the README does).
-  const host = /\bregcert config (?:registry|nginx) .*--host ([^\s:]+)/.exec(line)?.[1];
+  const host = /\bregcert config (?:registry|nginx|zot) .*--host ([^\s:]+)/.exec(line)?.[1];
   if (host !== undefined && !line.includes('--server-cert') && !existsSync(path.join(cwd, dir, `${host}.crt`))) await sh(`regcert issue ${host} --server --dir ${dir} >/dev/null`);
   // NSS examples: the database Chromium creates on its first start (~/.pki/nssdb).
   if (/--store (nss|all)\b|sql:\$HOME\/\.pki\/nssdb/.test(line)) await sh('test -d ~/.pki/nssdb || { mkdir -p ~/.pki/nssdb && certutil -N -d sql:$HOME/.pki/nssdb --empty-password; }');
