@@ -115,7 +115,26 @@ async function readInventoryText(dir: string): Promise<string | undefined> {
   if (st === undefined) return undefined;
   if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
   if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
-  return Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8');
+  return dropTornAppend(Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8'));
+}
+
+/**
+ * An append that a kill cut short (a write of many lines can stop part-way:
+ * the kernel ends it early for SIGKILL) leaves a last line with no line end
+ * that is not JSON: it is dropped, as if never appended, and the certificate
+ * files it recorded are reconciled from the directory like any other written
+ * but unrecorded entry. A last line that parses (a hand edit without its line
+ * end) is kept.
+ */
+export function dropTornAppend(text: string): string {
+  if (text === '' || text.endsWith('\n')) return text;
+  const cut = text.lastIndexOf('\n') + 1;
+  try {
+    JSON.parse(text.slice(cut));
+    return text;
+  } catch {
+    return text.slice(0, cut);
+  }
 }
 
 /**
@@ -448,10 +467,11 @@ export function createInventoryAppender(
     }
     const fh = await fsp.open(file, FS.O_RDWR | FS.O_APPEND | (FS.O_NOFOLLOW ?? 0));
     try {
-      // A file edited by hand may lack its last line end: an appended line must not join that line.
+      // No line end at the end: an append a kill cut short, or a hand edit. Appending would join that line,
+      // so the whole file is written again instead (load drops a torn last line: dropTornAppend).
       const last = Buffer.alloc(1);
-      const lead = idx.size > 0 && (await fh.read(last, 0, 1, idx.size - 1)).bytesRead === 1 && last[0] !== 0x0a ? '\n' : '';
-      const data = Buffer.from(lead + serializeInventory(added), 'utf8');
+      if (idx.size > 0 && (await fh.read(last, 0, 1, idx.size - 1)).bytesRead === 1 && last[0] !== 0x0a) return await rewrite(added, now);
+      const data = Buffer.from(serializeInventory(added), 'utf8');
       if (idx.size + data.length > INVENTORY_MAX_BYTES) {
         throw inputError('INVENTORY_TOO_LARGE', `${file} would be larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
       }
