@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliOk, runCli } from '../helpers/cli.js';
 import { startNginx } from '../helpers/nginx.js';
+import { waitFor } from '../helpers/daemons.js';
 import { freePort, type Server } from '../helpers/proc.js';
 import { issue, makePki, startDistribution, type Pki } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -102,6 +103,7 @@ describe('doctor --probe', { timeout: 60_000 }, () => {
     expect(h.probe!.answer).toMatch(/refused the handshake \(TLS alert \d+ \(\w+\)\): the runtime presented no client certificate, because/);
     expect(h.probe!.answer).toMatch(rule);
     expect(h.problems.map((p) => p.code)).toEqual(['insecure-registry', 'probe-refused']);
-    expect(reg().server.output()).toContain("client didn't provide a certificate");
+    // The registry logs the refusal from its own goroutine: wait (bounded) for the line to reach its output.
+    await waitFor("the registry's refusal in its log", () => reg().server.output().includes("client didn't provide a certificate"), 10_000);
   });
 });
