@@ -45,6 +45,20 @@ function importsOf(file) {
   return deps;
 }
 
+/**
+ * Every kind of import a module can make, each handed to `check(node, source)`:
+ * value, type-only, re-export, import() and import('…') types.
+ */
+function importVisitors(check) {
+  return {
+    ImportDeclaration: (n) => check(n, n.source),
+    ExportNamedDeclaration: (n) => check(n, n.source),
+    ExportAllDeclaration: (n) => check(n, n.source),
+    ImportExpression: (n) => check(n, n.source),
+    TSImportType: (n) => check(n, n.argument?.type === 'TSLiteralType' ? n.argument.literal : n.argument),
+  };
+}
+
 /** The route from `start` back to `target`, or undefined. */
 function routeBack(start, target) {
   const seen = new Set();
@@ -77,13 +91,7 @@ const noCycle = {
       const route = routeBack(target, file);
       if (route) context.report({ node, messageId: 'cycle', data: { route: [file, ...route].map((f) => path.relative(root, f)).join(' -> ') } });
     };
-    return {
-      ImportDeclaration: (n) => check(n, n.source),
-      ExportNamedDeclaration: (n) => check(n, n.source),
-      ExportAllDeclaration: (n) => check(n, n.source),
-      ImportExpression: (n) => check(n, n.source),
-      TSImportType: (n) => check(n, n.argument?.type === 'TSLiteralType' ? n.argument.literal : n.argument),
-    };
+    return importVisitors(check);
   },
 };
 
@@ -127,13 +135,7 @@ const noCommandImport = {
       const to = path.basename(target);
       if (!permitted.has(to)) context.report({ node, messageId: 'commandImport', data: { from: path.relative(root, file), to: path.relative(root, target) } });
     };
-    return {
-      ImportDeclaration: (n) => check(n, n.source),
-      ExportNamedDeclaration: (n) => check(n, n.source),
-      ExportAllDeclaration: (n) => check(n, n.source),
-      ImportExpression: (n) => check(n, n.source),
-      TSImportType: (n) => check(n, n.argument?.type === 'TSLiteralType' ? n.argument.literal : n.argument),
-    };
+    return importVisitors(check);
   },
 };
 
