@@ -81,23 +81,7 @@ describe(`a CRL of ${COUNT} revoked certificates (issue 18 item 3)`, () => {
   }, 180_000);
 
   it('nginx loads it with ssl_crl: bob (revoked) is refused, alice (kept) is let through', async () => {
-    const [port, upstream] = [await freePort(), await freePort()];
-    const prefix = path.join(T, 'nginx');
-    mkdirSync(prefix, { recursive: true });
-    servers.push(
-      await startNginx(
-        prefix,
-        `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${pki}/127.0.0.1.crt; ssl_certificate_key ${pki}/127.0.0.1.key;
-    ssl_client_certificate ${pki}/ca.crt; ssl_verify_client on; ssl_crl ${pki}/crl.pem;
-    location / { proxy_pass http://127.0.0.1:${upstream}; }
-  }`,
-        port,
-      ),
-    );
-    const curl = (who: string) => run(CURL, ['-sS', '--max-time', '10', '--cacert', path.join(pki, 'ca.crt'), '--cert', path.join(pki, `${who}.crt`), '--key', path.join(pki, `${who}.key`), `https://127.0.0.1:${port}/v2/`]);
+    const { curl, prefix } = await nginxWithCrl(pki, 'nginx');
     const alice = await curl('alice');
     expect(alice.code, alice.stderr).toBe(0);
     expect(alice.stdout).toBe('upstream ok\n');
@@ -146,23 +130,7 @@ describe('bulk revoke of 1,000 names in one run (issue 21 item 2)', () => {
     for (const n of [names[0]!, names[499]!, names[999]!]) expect(listed.has(await serial(n))).toBe(true);
     expect(listed.has(await serial('kept'))).toBe(false);
 
-    const [port, upstream] = [await freePort(), await freePort()];
-    const prefix = path.join(T, 'nginx-bulk');
-    mkdirSync(prefix, { recursive: true });
-    servers.push(
-      await startNginx(
-        prefix,
-        `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${dir}/127.0.0.1.crt; ssl_certificate_key ${dir}/127.0.0.1.key;
-    ssl_client_certificate ${dir}/ca.crt; ssl_verify_client on; ssl_crl ${dir}/crl.pem;
-    location / { proxy_pass http://127.0.0.1:${upstream}; }
-  }`,
-        port,
-      ),
-    );
-    const curl = (who: string) => run(CURL, ['-sS', '--max-time', '10', '--cacert', path.join(dir, 'ca.crt'), '--cert', path.join(dir, `${who}.crt`), '--key', path.join(dir, `${who}.key`), `https://127.0.0.1:${port}/v2/`]);
+    const { curl } = await nginxWithCrl(dir, 'nginx-bulk');
     const kept = await curl('kept');
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stdout).toBe('upstream ok\n');
@@ -171,3 +139,25 @@ describe('bulk revoke of 1,000 names in one run (issue 21 item 2)', () => {
     expect(gone.stdout).toMatch(/400 The SSL certificate error/);
   }, 600_000);
 });
+
+/** nginx requiring a client certificate of DIR's CA and checking DIR/crl.pem, in front of an upstream that answers "upstream ok"; returns a curl presenting DIR/WHO.crt, and nginx's prefix (its logs). */
+async function nginxWithCrl(dir: string, name: string): Promise<{ curl: (who: string) => ReturnType<typeof run>; prefix: string }> {
+  const [port, upstream] = [await freePort(), await freePort()];
+  const prefix = path.join(T, name);
+  mkdirSync(prefix, { recursive: true });
+  servers.push(
+    await startNginx(
+      prefix,
+      `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${dir}/127.0.0.1.crt; ssl_certificate_key ${dir}/127.0.0.1.key;
+    ssl_client_certificate ${dir}/ca.crt; ssl_verify_client on; ssl_crl ${dir}/crl.pem;
+    location / { proxy_pass http://127.0.0.1:${upstream}; }
+  }`,
+      port,
+    ),
+  );
+  const curl = (who: string) => run(CURL, ['-sS', '--max-time', '10', '--cacert', path.join(dir, 'ca.crt'), '--cert', path.join(dir, `${who}.crt`), '--key', path.join(dir, `${who}.key`), `https://127.0.0.1:${port}/v2/`]);
+  return { curl, prefix };
+}
