@@ -96,7 +96,7 @@ export async function initCa(opts: InitCaOptions, ctx: CommandContext): Promise<
   // Replacing a CA that signed crl.pem: the new CA's CRL is part of the same set (io/crl.ts planCrlForNewCa).
   const written = await withDirLock(dir, async () => {
     const crlFiles = opts.force ? await (await import('../io/crl.js')).planCrlForNewCa(dir, { cert, key }, ctx.now ?? new Date()) : [];
-    return writeFiles([...files, ...crlFiles], { force: opts.force ?? false });
+    return writeFiles([...files, ...crlFiles], { force: opts.force ?? false, caDirOwner: true });
   });
   return {
     command: 'init-ca',

@@ -45,6 +45,17 @@ export function reservedNameError(name: string, where = 'NAME'): RegcertError | 
   return inputError('RESERVED_NAME', `${where} ${reason}`, 'choose another certificate name (e.g. "ca-client" or the user\'s name)');
 }
 
+/**
+ * Whether a base name is exactly one of the files a CA directory keeps for
+ * itself (ca.key, ca.crt, inventory.jsonl, crl.pem, …). In a directory that
+ * holds a CA key, only the CA's own writers (init-ca, the inventory and CRL
+ * writers) may write these; io/files.ts refuses every other writer, --force
+ * or not, so `to-p12 --out pki/ca.key --force` cannot replace the CA key.
+ */
+export function isCaDirOwnFile(baseName: string): boolean {
+  return RESERVED_FILES.has(baseName.toLowerCase());
+}
+
 /** Whether a file (by its base name) is one of the CA directory's own: a write of a certificate or key there is refused. */
 export function isCaDirFile(baseName: string): boolean {
   return RESERVED_FILES.has(baseName.toLowerCase()) || reservedNameReason(baseName.replace(/\.(crt|pem|cer|key|p12)$/i, '')) !== undefined;

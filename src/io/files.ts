@@ -50,6 +50,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as FS, promises as fsp, closeSync, fchmodSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { CA_DIR_FILES, isCaDirOwnFile } from '../core/ca-dir.js';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
 import { pathExists, readInputFile } from './read.js';
@@ -100,6 +101,13 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Mode for directories created on the way (default 0755). */
   dirMode?: number;
+  /**
+   * The caller is one of the CA directory's own writers (init-ca, the
+   * inventory and CRL writers): it may write ca.key, ca.crt, inventory.jsonl,
+   * crl.pem … in a directory that holds a CA key. Every other writer is
+   * refused there (see assertNotCaDirFile).
+   */
+  caDirOwner?: boolean;
 }
 
 export function modeString(mode: number): string {
@@ -469,6 +477,27 @@ export async function refuseExisting(paths: string[], force: boolean | undefined
 }
 
 /**
+ * Refuses (exit 2, before anything is written, --force or not) a target that
+ * is one of a CA directory's own files (core/ca-dir.ts isCaDirOwnFile) in a
+ * directory holding a CA key: only the CA's own writers (caDirOwner) write
+ * those. `to-p12 --out pki/ca.key --force` or `fetch-ca --out pki/ca.crt
+ * --force` would otherwise replace the CA.
+ */
+async function assertNotCaDirFile(file: string): Promise<void> {
+  const base = path.basename(file);
+  if (!isCaDirOwnFile(base)) return;
+  const dir = path.dirname(path.resolve(file));
+  try {
+    await fsp.lstat(path.join(dir, CA_DIR_FILES.caKey));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw e;
+  }
+  throw inputError('CA_DIR_FILE', `refusing to write ${file}: ${dir} is a CA directory and ${base} is its own file (only init-ca, crl and revoke write it)`, 'choose another output path');
+}
+
+/**
  * Checks every target, then writes them all, as one set per directory (see
  * the top of this file). Files identical to what is already there (content
  * and mode) are left alone and reported "unchanged".
@@ -480,6 +509,7 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
     if (seen.has(abs)) throw inputError('DUPLICATE_OUTPUT', `two outputs would both be written to ${f.path}`, 'choose distinct output paths');
     seen.add(abs);
   }
+  if (!opts.caDirOwner) for (const f of files) await assertNotCaDirFile(f.path);
   const dirs = [...new Set(files.map((f) => path.dirname(path.resolve(f.path))))].sort();
   for (const dir of dirs) await assertSafeWriteDir(dir);
   const plan = async () => {
@@ -491,6 +521,9 @@ export async function writeFiles(files: PlannedFile[], opts: WriteOptions = {}):
   if (opts.dryRun) {
     plans = await plan(); // a dry run creates nothing, not even a lock
   } else {
+    // The locks below create missing folders: when one is missing, every target is checked
+    // first, so a run refused (a target that exists, without --force) leaves no empty folder.
+    if ((await Promise.all(dirs.map((d) => pathExists(d)))).includes(false)) await plan();
     const dirMode = opts.dirMode ?? 0o755;
     plans = await withDirLocks(dirs, dirMode, async () => {
       for (const dir of dirs) await recoverDir(dir);
@@ -532,6 +565,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
   }
   if (seen.size === 0) return;
   if (seen.size > MAX_SET_FILES) throw new Error(`writeFileSets: more than ${MAX_SET_FILES} files at once`);
+  for (const set of sets) for (const f of set.files) await assertNotCaDirFile(f.path);
   await assertSafeWriteDir(abs);
   const dirMode = opts.dirMode ?? 0o755;
   await withDirLock(

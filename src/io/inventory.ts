@@ -316,7 +316,7 @@ function inventoryFile(dir: string, entries: InventoryEntry[]): PlannedFile {
 async function save(dir: string, l: Loaded): Promise<void> {
   const file = inventoryFile(dir, l.view.entries);
   if (file.data === l.text) return;
-  await writeFiles([file], { force: true });
+  await writeFiles([file], { force: true, caDirOwner: true });
 }
 
 /**
@@ -360,7 +360,7 @@ export async function markSuperseded(caDir: string, superseded: ReadonlyMap<stri
     }
     if (!changed) return;
     const data = out.join('\n').replace(/\n*$/, '\n');
-    await writeFiles([{ path: file, data, mode: 0o644, kind: 'other' }], { force: true });
+    await writeFiles([{ path: file, data, mode: 0o644, kind: 'other' }], { force: true, caDirOwner: true });
   });
 }
 
@@ -541,7 +541,7 @@ export async function updateInventoryWith<T>(
     const { entries, result } = change(l.view.entries);
     l.view.entries = entries;
     const others = await plan(entries, result);
-    const written = await writeFiles([inventoryFile(caDir, entries), ...others], { force: true });
+    const written = await writeFiles([inventoryFile(caDir, entries), ...others], { force: true, caDirOwner: true });
     return { view: l.view, result, files: written.slice(1) };
   });
 }

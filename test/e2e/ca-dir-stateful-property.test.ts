@@ -6,7 +6,9 @@
  * Random short sequences of init-ca (with and without --force), issue,
  * issue --batch (random names, the reserved ones and existing ones
  * included, with and without --force), renew, revoke (several names, good
- * and bad --crl-days), crl, and SIGKILL at a random rename(2) of a writing
+ * and bad --crl-days), crl, another command (config cron) pointed at one of
+ * the CA's own files with --out and --force (always refused), and SIGKILL
+ * at a random rename(2) of a writing
  * command (strace fault injection). A small model predicts each exit code;
  * after EVERY step the invariants are checked on disk:
  *   - ca.crt and ca.key unchanged except by init-ca --force;
@@ -226,6 +228,20 @@ class InitCa implements fc.AsyncCommand<Model, Real> {
   toString = () => `init-ca${this.force ? ' --force' : ''}`;
 }
 
+/** A command that writes elsewhere, pointed at one of the CA directory's own files with --force: always refused (exit 2, for that reason), nothing changes. */
+class OwnFileOut implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly file: string) {}
+  check = () => true;
+  async run(_m: Model, r: Real): Promise<void> {
+    const before = leafFiles(r.dir);
+    const res = await runCli(['config', 'cron', '--force', '--out', path.join(r.dir, this.file), '--dir', r.dir], { timeoutMs: 60_000 });
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/is a CA directory and \S+ is its own file/);
+    await checkInvariants(r, before, () => false);
+  }
+  toString = () => `config cron --out DIR/${this.file} --force`;
+}
+
 /** A writing command SIGKILLed on entering its Nth rename; then a reader (the recovery step) and the model re-read from disk. */
 class Kill implements fc.AsyncCommand<Model, Real> {
   constructor(
@@ -268,6 +284,7 @@ const commands = [
   fc.tuple(fc.uniqueArray(name, { minLength: 1, maxLength: 3 }), days).map(([ns, d]) => new Revoke(ns, d)),
   days.map((d) => new Crl(d)),
   fc.boolean().map((f) => new InitCa(f)),
+  fc.constantFrom('ca.key', 'ca.crt', 'inventory.jsonl', 'crl.pem', 'crlnumber').map((f) => new OwnFileOut(f)),
   fc
     .tuple(
       fc.constantFrom<string[]>(['issue', 'dave', '--client', '--key-type', 'ed25519'], ['issue', '--batch', '--key-type', 'ed25519', '--workers', '1'], ['revoke', 'alice', 'bob'], ['crl']),
