@@ -11,6 +11,7 @@ import { MAX_CA_CERTIFICATES } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
 import { countPemBlocks } from '../core/pem.js';
+import { parseHttpsUrl } from '../core/registry-host.js';
 import { x509 } from '../core/x509.js';
 import { httpStatusError, tlsGet } from './tls-client.js';
 
@@ -50,13 +51,7 @@ export interface TrustContext {
 
 /** https://host[:port] → https://host[:port]/ca; a URL with a path is kept. */
 export function caUrl(input: string): URL {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
-  } catch {
-    throw inputError('BAD_URL', `invalid URL "${input}"`, 'pass a URL such as https://registry.example.com');
-  }
-  if (url.protocol !== 'https:') throw inputError('BAD_URL', `${input} is not an https:// URL`, 'the CA is fetched over TLS: use https://');
+  const url = parseHttpsUrl(input, 'the CA is fetched over TLS: use https://');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ca';
   return url;
 }
