@@ -27,6 +27,14 @@ afterAll(async () => {
 
 let aliceSerial = '';
 
+/** A CA in T/NAME (init-ca) with a client certificate for each of `clients`. */
+async function caWithClients(name: string, ...clients: string[]): Promise<string> {
+  const d = path.join(T, name);
+  await cliOk(['init-ca', '--dir', d]);
+  for (const c of clients) await cliOk(['issue', c, '--client', '--dir', d]);
+  return d;
+}
+
 beforeAll(async () => {
   await cliOk(['init-ca', '--dir', dir, '--cn', 'CRL Test CA']);
   await cliOk(['issue', '127.0.0.1', '--server', '--dir', dir]);
@@ -149,9 +157,7 @@ describe('nginx with a CRL past its nextUpdate', () => {
 
 describe('revoke by NAME after a renewal', () => {
   it('revokes the renewed certificate and the superseded one that shares its key; by SERIAL only that one', async () => {
-    const d = path.join(T, 'renewed');
-    await cliOk(['init-ca', '--dir', d]);
-    await cliOk(['issue', 'gina', '--client', '--dir', d]);
+    const d = await caWithClients('renewed', 'gina');
     const oldPem = readFileSync(path.join(d, 'gina.crt'), 'utf8');
     writeFileSync(path.join(T, 'gina-old.crt'), oldPem);
     await cliOk(['renew', 'gina', '--dir', d]);
@@ -176,9 +182,7 @@ describe('revoke by NAME after a renewal', () => {
 
 describe('a CRL past its nextUpdate', () => {
   it('makes list and doctor warn (doctor: a problem, exit 1); a fresh one does not', async () => {
-    const d = path.join(T, 'stale');
-    await cliOk(['init-ca', '--dir', d]);
-    await cliOk(['issue', 'carol', '--client', '--dir', d]);
+    const d = await caWithClients('stale', 'carol');
     await cliOk(['revoke', 'carol', '--dir', d]);
     const fresh = await cliOk(['list', '--dir', d]);
     expect(fresh.stderr).not.toMatch(/crl\.pem/);
