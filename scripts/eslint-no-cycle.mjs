@@ -98,10 +98,11 @@ const noCycle = {
 /**
  * src/commands holds one module per command; what two commands share lives
  * on a lower floor (core, io, net, runtimes, fleet), never in a command that
- * the other imports. A file in the commands directory (`dir`, relative to
- * the lint root) may import another module there only when it is listed:
- * `shared` (modules that are no command, e.g. context.ts) or `allow[file]`
- * (a command's own sub-modules, or a command that runs another as a step,
+ * the other imports. A command is `dir`/NAME.ts (relative to the lint root)
+ * and, when it has parts, the folder `dir`/NAME/: its files import each
+ * other freely. A file of one command may import another command's module
+ * only when it is listed: `shared` (modules that are no command, e.g.
+ * context.ts) or `allow[file]` (a command that runs another as a step,
  * named in eslint.config.js with the reason). Every kind of import counts,
  * as for no-cycle: value, type-only, re-export, import() and import('…') types.
  */
@@ -125,14 +126,24 @@ const noCommandImport = {
     const { dir, shared = [], allow = {} } = context.options[0] ?? {};
     const root = context.cwd ?? process.cwd();
     const commands = path.resolve(root, dir);
-    if (path.dirname(file) !== commands) return {};
-    const from = path.basename(file);
+    // A command is DIR/NAME.ts with, when it has parts, the folder DIR/NAME/ (config.ts and config/zot.ts are one command).
+    const commandOf = (f) => {
+      const d = path.dirname(f);
+      if (d === commands) return path.basename(f).replace(/\.[cm]?[jt]s$/, '');
+      if (path.dirname(d) === commands) return path.basename(d);
+      return undefined;
+    };
+    const me = commandOf(file);
+    if (me === undefined) return {};
+    const from = path.relative(commands, file);
     const permitted = new Set([...shared, ...(allow[from] ?? [])]);
     const check = (node, source) => {
       if (!source || typeof source.value !== 'string') return;
       const target = resolveImport(file, source.value);
-      if (target === undefined || target === file || path.dirname(target) !== commands) return;
-      const to = path.basename(target);
+      if (target === undefined || target === file) return;
+      const them = commandOf(target);
+      if (them === undefined || them === me) return;
+      const to = path.relative(commands, target);
       if (!permitted.has(to)) context.report({ node, messageId: 'commandImport', data: { from: path.relative(root, file), to: path.relative(root, target) } });
     };
     return importVisitors(check);

@@ -83,9 +83,25 @@ function recipe(r: Omit<ClientRecipe, 'placeholders'>): ClientRecipe {
   return { ...r, placeholders: placeholdersOf(r.commands) };
 }
 
-/** For a Go tool that cannot send a certificate: how to trust the CA without one. */
-function caAloneNote(ca: string): string {
-  return `trusting the CA alone works for registries that do not require a certificate: SSL_CERT_FILE=${shellWord(ca)} (Go's crypto/x509 on Linux reads it in place of the system bundle)`;
+/**
+ * The recipe of a tool that cannot send a client certificate: why (`limit`,
+ * from its source), how to trust the CA without one (Go's SSL_CERT_FILE),
+ * and what to use `instead`.
+ */
+function cannotPresent(tool: ClientTool, ca: string, r: { checked: string; source: string; limit: string; instead: string }): ClientRecipe {
+  return recipe({
+    tool,
+    checked: r.checked,
+    source: r.source,
+    presentsCertificate: false,
+    how: `none: ${tool} has no flag, variable or config entry for a client certificate`,
+    limit: r.limit,
+    commands: [],
+    notes: [
+      `trusting the CA alone works for registries that do not require a certificate: SSL_CERT_FILE=${shellWord(ca)} (Go's crypto/x509 on Linux reads it in place of the system bundle)`,
+      r.instead,
+    ],
+  });
 }
 
 /** One recipe per tool; flag names from the source files cited in each. */
@@ -128,19 +144,12 @@ export function buildClientRecipe(tool: ClientTool, input: RecipeInput): ClientR
       });
     }
     case 'crane':
-      return recipe({
-        tool,
+      return cannotPresent(tool, folder.ca, {
         checked: 'crane 0.20.7',
         source: 'google/go-containerregistry v0.20.7 cmd/crane/cmd/root.go (PersistentPreRun: transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: insecure})',
-        presentsCertificate: false,
-        how: 'none: crane has no flag, variable or config entry for a client certificate',
         limit:
           'crane 0.20.7 builds its TLS configuration from --insecure alone (cmd/crane/cmd/root.go), so it never sends a client certificate: a registry that requires one refuses it during the handshake',
-        commands: [],
-        notes: [
-          caAloneNote(folder.ca),
-          `copy with skopeo (regcert config client --tool skopeo) or oras cp (--tool oras) instead`,
-        ],
+        instead: `copy with skopeo (regcert config client --tool skopeo) or oras cp (--tool oras) instead`,
       });
     case 'skopeo':
       return recipe({
@@ -220,18 +229,11 @@ export function buildClientRecipe(tool: ClientTool, input: RecipeInput): ClientR
       });
     }
     case 'notation':
-      return recipe({
-        tool,
+      return cannotPresent(tool, folder.ca, {
         checked: 'notation 1.3.2',
         source: 'notaryproject/notation v1.3.2 cmd/notation/registry.go (getAuthClient: httputil.NewAuthClient(ctx, nil)) and internal/httputil/client.go',
-        presentsCertificate: false,
-        how: 'none: notation has no flag, variable or config entry for a client certificate',
         limit: 'notation 1.3.2 talks to registries through Go\'s default HTTP transport (cmd/notation/registry.go getAuthClient), so it never sends a client certificate: a registry that requires one refuses it during the handshake',
-        commands: [],
-        notes: [
-          caAloneNote(folder.ca),
-          'sign and verify with cosign instead (regcert config client --tool cosign)',
-        ],
+        instead: 'sign and verify with cosign instead (regcert config client --tool cosign)',
       });
     case 'docker':
     case 'podman':

@@ -15,10 +15,10 @@ import { pathExists, readInputFile, writeFiles, type WrittenFile } from '../io/f
 import { readTemplate } from '../io/templates.js';
 import { configPathLines, renderHostsToml } from '../runtimes/containerd.js';
 import type { CredentialOptions } from '../io/credentials.js';
-import type { ClientConfigResult } from './config-client.js';
-import type { ScheduleOptions } from './config-schedule.js';
-import type { ZotConfig } from './config-zot.js';
-import type { TokenAuthOptions } from './config-token-auth.js';
+import type { ClientConfigResult } from './config/client.js';
+import type { ScheduleOptions } from './config/schedule.js';
+import type { ZotConfig } from './config/zot.js';
+import type { TokenAuthOptions } from './config/token-auth.js';
 import type { CommandContext } from './context.js';
 
 export const CONFIG_TARGETS = ['registry', 'nginx', 'containerd', 'mke-trust', 'msr-enable', 'token-auth', 'cron', 'systemd', 'client', 'zot'] as const;
@@ -129,22 +129,22 @@ function crlDirective(dir: string, on: boolean): string {
 export async function config(opts: ConfigOptions, ctx: CommandContext): Promise<ConfigResult> {
   const target = parseTarget(opts.target);
   if (target === 'token-auth') {
-    const t = await (await import('./config-token-auth.js')).buildTokenAuth(opts, ctx);
+    const t = await (await import('./config/token-auth.js')).buildTokenAuth(opts, ctx);
     return { command: 'config', target, host: t.service, content: t.content, files: await writeConfig(opts, t.content, 0o644), warnings: t.warnings, next: t.next };
   }
   if (target === 'cron' || target === 'systemd') {
-    const { configSchedule } = await import('./config-schedule.js');
+    const { configSchedule } = await import('./config/schedule.js');
     return { command: 'config', target, host: null, warnings: [], ...(await configSchedule(target, opts)) };
   }
   const hp = parseHost(opts);
   const dir = path.resolve(opts.dir ?? DEFAULT_PKI_DIR);
   if (target === 'client') {
-    const c = await (await import('./config-client.js')).buildClientConfig(opts, hp, ctx);
+    const c = await (await import('./config/client.js')).buildClientConfig(opts, hp, ctx);
     return { command: 'config', target, host: hp.name, content: c.content, files: await writeConfig(opts, c.content, 0o644), warnings: c.warnings, next: c.next, client: c.client };
   }
   if (target === 'zot') {
     const f = await readServerFiles(dir, opts.serverCert ?? hp.bareHost, hp, ctx);
-    const z = await (await import('./config-zot.js')).buildZotConfig(opts, hp, f);
+    const z = await (await import('./config/zot.js')).buildZotConfig(opts, hp, f);
     return { command: 'config', target, host: hp.name, content: z.content, files: await writeConfig(opts, z.content, 0o644), warnings: z.warnings, next: z.next, zot: z.zot };
   }
   const template = await readTemplate(TEMPLATE_FILE[target]);

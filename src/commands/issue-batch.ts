@@ -18,42 +18,22 @@
  * records) are skipped; any other file in the way refuses the whole batch
  * (exit 2 naming the row) unless --force (core/batch-rows.ts batchEntryState).
  */
-import { createPrivateKey } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { batchEntryState, createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest, type ExistingEntryFacts } from '../core/batch-rows.js';
+import { batchEntryState, createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
 import { assertCanIssue, type Usage } from '../core/chain.js';
-import { isCa, isSignedBy, issuerOf, keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
+import { issuerOf } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
-import { buildEntry, buildEntryFromFacts, builtLeafFacts, normalizeSerial, type InventoryEntry } from '../core/inventory.js';
-import {
-  appendBatchJournal,
-  checkWorkers,
-  createBatchPool,
-  manifestLines,
-  MANIFEST_HEADER,
-  MAX_COMMIT,
-  P12_MANIFEST,
-  poolSize,
-  pruneBatchJournal,
-  readBatchJournal,
-  readIfExists as readIfExistsHinted,
-  readManifest,
-  runBatchPipeline,
-  scanOutDir,
-  sha256Hex,
-  type BatchEntry,
-  type BatchWorkerInit,
-} from '../io/batch-pipeline.js';
-import { appendDurably, completeInterruptedWrites, pathExists, writeFileSets, type FileKind, type PlannedFile } from '../io/files.js';
-import { checkCaDirRoom, createInventoryAppender, entryFiles } from '../io/inventory.js';
+import { checkWorkers, createBatchPool, P12_MANIFEST, poolSize, pruneBatchJournal, readBatchJournal, readManifest, runBatchPipeline, scanOutDir, type BatchEntry, type BatchWorkerInit } from '../io/batch-pipeline.js';
+import { batchPaths, createBatchWriter, existingEntryFacts, recordCompleteEntries } from '../io/batch-out.js';
+import { completeInterruptedWrites, pathExists, type FileKind } from '../io/files.js';
+import { checkCaDirRoom, createInventoryAppender } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa, type LoadedCa } from '../io/pki.js';
 import type { CommandContext } from './context.js';
-import { readCertificateFile } from '../io/credentials.js';
 
 export interface IssueBatchOptions {
   batch: string;
@@ -111,38 +91,6 @@ export interface IssueBatchResult {
 const MAX_BATCH_ROWS = 1_000_000;
 type EntryState = 'new' | 'complete' | 'replace';
 
-function paths(outDir: string, name: string) {
-  return { cert: path.join(outDir, `${name}.crt`), key: path.join(outDir, `${name}.key`), p12: path.join(outDir, `${name}.p12`) };
-}
-
-const readIfExists = (file: string) => readIfExistsHinted(file, 'remove it or choose another --out-dir');
-
-/** What is at a row's files in OUT (read and parsed here; judged by core/batch-rows.ts batchEntryState). */
-async function existingEntryFacts(name: string, outDir: string, ca: Certificate, p12: boolean, manifest: Map<string, string>, madeByBatch: (serial: string) => boolean): Promise<ExistingEntryFacts> {
-  const p = paths(outDir, name);
-  const [cert, key, pfx] = await Promise.all([readIfExists(p.cert), readIfExists(p.key), p12 ? readIfExists(p.p12) : undefined]);
-  const facts: ExistingEntryFacts = { cert: cert !== undefined, key: key !== undefined, p12: pfx !== undefined, keyMatches: false, p12Recorded: false, madeByBatch: false };
-  if (!cert) return facts;
-  let leaf: Certificate;
-  try {
-    leaf = parseCertificates(cert, p.cert)[0]!;
-  } catch {
-    return facts;
-  }
-  const serial = normalizeSerial(leaf.serialNumber);
-  facts.parsed = { signedByCa: await isSignedBy(leaf, ca), isCa: isCa(leaf), serial };
-  facts.madeByBatch = madeByBatch(serial);
-  if (key) {
-    try {
-      facts.keyMatches = keyMatchesCertificate(createPrivateKey(Buffer.from(key)), leaf);
-    } catch {
-      facts.keyMatches = false;
-    }
-  }
-  facts.p12Recorded = pfx !== undefined && manifest.get(name) === sha256Hex(pfx);
-  return facts;
-}
-
 export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): Promise<IssueBatchResult> {
   const started = Date.now();
   const dir = opts.dir ?? DEFAULT_PKI_DIR;
@@ -168,7 +116,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   const ca: LoadedCa = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
   const issuer = issuerOf(ca);
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
-  let manifestStarted = await pathExists(manifestPath);
+  const manifestStarted = await pathExists(manifestPath);
   // A killed run may have left a chunk's journal (completed first, so every entry is whole when
   // looked at) and temporary files (removed), under OUT's lock as every writer does.
   await completeInterruptedWrites(outDir, { temporaries: true });
@@ -201,7 +149,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     total++;
     const decision = present.has(key) ? batchEntryState(await existingEntryFacts(req.name, outDir, ca.cert, p12, manifest, await madeByBatch()), { p12, force }) : { state: 'new' as const };
     if (decision.state === 'refuse') {
-      const file = paths(outDir, req.name)[decision.file];
+      const file = batchPaths(outDir, req.name)[decision.file];
       throw inputError('FILE_EXISTS', `${what} line ${no}: ${file} ${decision.why}`, 'pass --force to replace it (a new key and certificate), drop the row, or choose another --out-dir', { details: { path: file } });
     }
     if (decision.state !== 'new') known.set(req.name, decision.state);
@@ -214,24 +162,9 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   // Every load of the inventory scans the CA directory's certificate files: a pool written there may not pass the limit.
   if (path.resolve(outDir) === path.resolve(dir)) await checkCaDirRoom(dir, toIssue - [...known.values()].filter((s) => s === 'replace').length);
 
-  // Files are written first and recorded second: complete entries that a killed run wrote but had not
-  // recorded yet are recorded now (parsed from their files: only these few).
-  let recordedLate = 0;
-  if (completeSerials.size > 0) {
-    const recorded = await inventory.recorded();
-    const missing = [...completeSerials.keys()].filter((name) => !recorded.has(completeSerials.get(name)!));
-    for (let i = 0; i < missing.length; i += MAX_COMMIT) {
-      const now = ctx.now ?? new Date();
-      const entries: InventoryEntry[] = [];
-      for (const name of missing.slice(i, i + MAX_COMMIT)) {
-        const p = paths(outDir, name);
-        const cert = (await readCertificateFile(p.cert, 'certificate file'))[0]!;
-        entries.push(buildEntry(cert, { name, files: entryFiles(dir, p.cert, p.key), source: 'batch', now }));
-      }
-      await inventory.append(entries, now);
-    }
-    recordedLate = missing.length;
-  }
+  // Complete entries a killed run wrote but had not recorded yet are recorded now.
+  const clock = () => ctx.now ?? new Date();
+  const recordedLate = await recordCompleteEntries(inventory, dir, outDir, completeSerials, clock);
   completeSerials.clear();
 
   // Pass 2: issue what is missing, on every core, writing each entry as a set.
@@ -242,55 +175,8 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     p12,
   };
   const workers = toIssue > 0 ? poolSize(toIssue, workerCount) : 0;
-  let issued = 0;
-  let repaired = 0;
   let skipped = 0;
-  let factsChecked = false;
-
-  const filesOf = (e: BatchEntry): PlannedFile[] => {
-    const p = paths(outDir, e.name);
-    const files: PlannedFile[] = [
-      { path: p.cert, data: e.certPem, mode: 0o644, kind: 'certificate' },
-      { path: p.key, data: e.keyPem, mode: 0o600, kind: 'private-key' },
-    ];
-    if (e.p12) files.push({ path: p.p12, data: e.p12, mode: 0o600, kind: 'pkcs12' });
-    return files;
-  };
-
-  /** The inventory entry of a batch certificate, from the builder's facts (no certificate parsed; the first one checked against a parse). */
-  const inventoryEntry = (e: BatchEntry, now: Date): InventoryEntry => {
-    const p = paths(outDir, e.name);
-    const params = { name: e.name, files: entryFiles(dir, p.cert, p.key), source: 'batch' as const, now, days: e.req.days };
-    const entry = buildEntryFromFacts(
-      builtLeafFacts({ der: e.der, subject: e.req.subject, subjectDer: e.subjectDer, serial: e.serial, notBefore: e.notBefore, notAfter: e.notAfter, sans: e.req.sans, server: e.req.server, client: e.req.client, keyType }),
-      params,
-    );
-    if (!factsChecked) {
-      const parsed = buildEntry(parseCertificates(e.der, p.cert)[0]!, params);
-      if (JSON.stringify(parsed) !== JSON.stringify(entry)) throw new Error(`issue --batch: the inventory entry built for ${e.name} differs from its certificate's`);
-      factsChecked = true;
-    }
-    return entry;
-  };
-
-  /**
-   * Writes a group of entries: the PKCS#12 passwords first (a .p12 never
-   * exists without its manifest line), then every entry's files as one chunk
-   * of sets (io/files.ts writeFileSets), then their inventory records (after
-   * the files: an entry never describes a certificate that is not there).
-   */
-  const commit = async (group: BatchEntry[]): Promise<void> => {
-    if (p12) {
-      await appendDurably(manifestPath, (manifestStarted ? '' : MANIFEST_HEADER) + manifestLines(group, (name) => path.basename(paths(outDir, name).p12)), 0o600);
-      manifestStarted = true;
-    }
-    await appendBatchJournal(outDir, group);
-    await writeFileSets(outDir, group.map((e) => ({ files: filesOf(e), force: known.get(e.name) === 'replace' })));
-    repaired += group.filter((e) => known.get(e.name) === 'replace').length;
-    const now = ctx.now ?? new Date();
-    await inventory.append(group.map((e) => inventoryEntry(e, now)), now);
-    issued += group.length;
-  };
+  const writer = createBatchWriter({ dir, outDir, keyType, manifestPath: p12 ? manifestPath : undefined, manifestStarted, replaces: (name) => known.get(name) === 'replace', inventory, clock });
 
   async function* jobs(): AsyncGenerator<BatchRequest> {
     let seenRows = 0;
@@ -307,7 +193,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   if (workers > 0) {
     const pool = createBatchPool<BatchRequest, BatchEntry>(workers, init);
     try {
-      await runBatchPipeline({ jobs: jobs(), total: toIssue, pool, commit, onProgress: ctx.batchProgress });
+      await runBatchPipeline({ jobs: jobs(), total: toIssue, pool, commit: writer.commit, onProgress: ctx.batchProgress });
     } finally {
       await pool.close();
     }
@@ -316,6 +202,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   }
   await pruneBatchJournal(outDir, await inventory.recorded(), seen);
 
+  const issued = writer.issued();
   const elapsedSeconds = (Date.now() - started) / 1000;
   const files: BatchFileSummary[] = [
     { path: path.join(outDir, '<name>.crt'), kind: 'certificate', mode: '0644', count: issued },
@@ -328,7 +215,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
     format,
     rows: total,
     issued,
-    repaired,
+    repaired: writer.repaired(),
     skipped,
     recorded: recordedLate,
     outDir,

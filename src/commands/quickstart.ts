@@ -138,7 +138,7 @@ async function run(dir: string, opts: QuickstartOptions, ctx: CommandContext, fi
     done('mTLS endpoint', `${url} (requests client certificates signed by ${caPath})`);
     const hostPort = `127.0.0.1:${server.port}`;
     const certsDir = path.join(dir, 'certs.d');
-    const { installHost } = await import('./install-host.js');
+    const { installHost } = await import('../runtimes/install.js');
     const inst = await installHost({ host: hostPort, cert: certPath, key: keyPath, ca: caPath, runtime: ['docker'], certsDir }, ctx);
     files.push(...inst.files);
     done('certs.d layout', `${path.join(certsDir, hostPort)}/ (client.cert, client.key, ca.crt)`);

@@ -42,7 +42,7 @@ import { readCa, readCaCertificate } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
 import { runTool } from '../io/tool.js';
 import type { CommandContext } from './context.js';
-import type { InstallHostResult } from './install-host.js';
+import type { InstallHostResult } from '../runtimes/install.js';
 
 export interface RenewOptions {
   target?: string | undefined;
@@ -478,7 +478,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     const keyPath = p.keyPath ?? path.join(path.dirname(p.certPath), `${p.entry.name}.key`);
     // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
     const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
-    const { installHost } = await import('./install-host.js');
+    const { installHost } = await import('../runtimes/install.js');
     const inst = await installHost(
       {
         host: opts.install,

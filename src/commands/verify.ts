@@ -10,6 +10,7 @@ import { certificateToPem } from '../core/certificates.js';
 import { inputError, isRegcertError, operationError, type RegcertError } from '../core/errors.js';
 import { exportPrivateKeyPem } from '../core/keys.js';
 import { timeoutMs } from '../core/time.js';
+import { parseHttpsUrl } from '../core/registry-host.js';
 import { readCredentials, type CredentialOptions, readCertificateFile } from '../io/credentials.js';
 import { httpStatusError, parseJsonBody, tlsGet } from '../net/tls-client.js';
 import type { CommandContext } from './context.js';
@@ -43,13 +44,7 @@ export interface VerifyResult {
 }
 
 function baseUrl(input: string): URL {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
-  } catch {
-    throw inputError('BAD_URL', `invalid URL "${input}"`, 'pass the registry URL, e.g. https://registry.example.com');
-  }
-  if (url.protocol !== 'https:') throw inputError('BAD_URL', `${input} is not an https:// URL`, 'TLS client authentication needs https://');
+  const url = parseHttpsUrl(input, 'TLS client authentication needs https://');
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
 }

@@ -256,34 +256,24 @@ export function leafAndIntermediates(chain: readonly Certificate[]): Certificate
 }
 
 /**
- * The chain a server presented, as it verifies: from `presented[0]` (the
- * leaf) up through issuers found in `presented` and `pool`, each a CA
- * (basicConstraints CA:TRUE) whose signature verifies, until a self-signed
- * certificate or no issuer is found. Issuers from `pool` are preferred, so
- * the path ends on the certificates the caller was given when they fit.
+ * verifyChain to the highest of several anchors: the path from `chain[0]`
+ * that verifies to one of `anchors`, carried on while another of them
+ * verifies above the one it reached (given an intermediate and its root
+ * as anchors, the path ends at the root). fetch-ca asks this of the CAs a
+ * registry's /ca serves, about the chain the server presented. When no
+ * anchor verifies, the verdict of the first search.
  */
-export async function verifiedPath(presented: readonly Certificate[], pool: readonly Certificate[], maxDepth = 8): Promise<Certificate[]> {
-  const leaf = presented[0];
-  if (!leaf) return [];
-  const key = (c: Certificate) => Buffer.from(c.rawData).toString('base64');
-  const candidates = [...pool, ...presented.slice(1)];
-  const path: Certificate[] = [leaf];
-  const seen = new Set([key(leaf)]);
-  let current = leaf;
-  // Self-issued is not enough to stop (a leaf may carry its CA's name): it must also verify with its own key.
-  for (let depth = 0; depth < maxDepth && !(isSelfSigned(current) && (await isSignedBy(current, current))); depth++) {
-    let next: Certificate | undefined;
-    for (const c of candidates) {
-      if (seen.has(key(c)) || !isCa(c)) continue;
-      if (await isSignedBy(current, c)) {
-        next = c;
-        break;
-      }
-    }
-    if (!next) break;
-    path.push(next);
-    seen.add(key(next));
-    current = next;
+export async function verifyChainToHighest(chain: readonly Certificate[], anchors: readonly Certificate[], o: ChainOptions = {}): Promise<ChainCheck> {
+  let v = await verifyChain(chain, anchors, o);
+  let left = anchors;
+  while (v.ok) {
+    const reached = v.certificates;
+    left = left.filter((a) => !reached.some((c) => same(a, c)));
+    // A self-signed anchor ends every path: verifyChain never climbs past one.
+    if (left.length === 0 || isSelfSigned(reached[reached.length - 1]!)) return v;
+    const higher = await verifyChain([...chain, ...anchors], left, o);
+    if (!higher.ok) return v;
+    v = higher;
   }
-  return path;
+  return v;
 }

@@ -61,3 +61,19 @@ export function tryParseRegistryHost(input: string): RegistryHost | undefined {
     return undefined;
   }
 }
+
+/**
+ * A registry URL as given on the command line (verify, fetch-ca): https://
+ * is assumed when there is no scheme, and any other scheme is refused (exit
+ * 2): what regcert does there needs TLS. `why` says so in the hint.
+ */
+export function parseHttpsUrl(input: string, why: string): URL {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
+  } catch {
+    throw inputError('BAD_URL', `invalid URL "${input}"`, 'pass the registry URL, e.g. https://registry.example.com');
+  }
+  if (url.protocol !== 'https:') throw inputError('BAD_URL', `${input} is not an https:// URL`, why);
+  return url;
+}

@@ -5,12 +5,13 @@
  * intermediates of that chain that /ca carried. Everything else is refused,
  * or with --allow-extra dropped and named.
  */
-import { verifiedPath } from '../core/chain.js';
+import { verifyChainToHighest } from '../core/chain.js';
 import { certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { MAX_CA_CERTIFICATES } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
 import { countPemBlocks } from '../core/pem.js';
+import { parseHttpsUrl } from '../core/registry-host.js';
 import { x509 } from '../core/x509.js';
 import { httpStatusError, tlsGet } from './tls-client.js';
 
@@ -50,13 +51,7 @@ export interface TrustContext {
 
 /** https://host[:port] → https://host[:port]/ca; a URL with a path is kept. */
 export function caUrl(input: string): URL {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
-  } catch {
-    throw inputError('BAD_URL', `invalid URL "${input}"`, 'pass a URL such as https://registry.example.com');
-  }
-  if (url.protocol !== 'https:') throw inputError('BAD_URL', `${input} is not an https:// URL`, 'the CA is fetched over TLS: use https://');
+  const url = parseHttpsUrl(input, 'the CA is fetched over TLS: use https://');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ca';
   return url;
 }
@@ -111,12 +106,15 @@ async function selectServedCa(
 ): Promise<{ anchor: Certificate; write: Certificate[]; dropped: DroppedCertificate[]; path: Certificate[] }> {
   const { url } = opts;
   const unique = served.filter((c, i) => served.findIndex((d) => same(c, d)) === i);
-  const path = await verifiedPath(presented, unique);
+  // The chain as it verifies (core/chain.ts, the rules the runtimes apply) to the highest CA /ca served; when none does, as far as it verifies.
+  const v = await verifyChainToHighest([...presented, ...unique], unique.filter(isCa));
+  const path = v.ok ? v.certificates : v.certificates.slice(0, (v.at ?? 0) + 1);
   const onPath = (c: Certificate) => path.findIndex((p) => same(p, c));
   const chainText = path.map((c) => `"${c.subject}"`).join(' <- ');
+  const why = v.ok ? '' : `: ${v.reason}`;
   // A CA on the verified chain that /ca served; the leaf only when it is its own CA (self-signed, verified).
-  const leafIsOwnCa = path.length === 1 && isSelfSigned(path[0]!) && (await isSignedBy(path[0]!, path[0]!));
-  const anchors = unique.filter((c) => isCa(c) && onPath(c) >= 0 && (onPath(c) > 0 || leafIsOwnCa));
+  const leafIsOwnCa = v.ok && path.length === 1 && isSelfSigned(path[0]!) && (await isSignedBy(path[0]!, path[0]!));
+  const anchors = v.ok ? unique.filter((c) => isCa(c) && onPath(c) >= 0 && (onPath(c) > 0 || leafIsOwnCa)) : [];
   let anchor: Certificate;
   if (opts.fingerprint !== undefined) {
     const want = parseFingerprint(opts.fingerprint);
@@ -131,7 +129,7 @@ async function selectServedCa(
     if (!anchors.some((a) => same(a, pinned))) {
       throw operationError(
         'PIN_NOT_ANCHOR',
-        `the pinned certificate ${label(pinned)} ${isCa(pinned) ? 'does not anchor' : 'is not a CA certificate (CA:FALSE) and cannot anchor'} the chain ${url.host} presented on this connection (${chainText})`,
+        `the pinned certificate ${label(pinned)} ${isCa(pinned) ? 'does not anchor' : 'is not a CA certificate (CA:FALSE) and cannot anchor'} the chain ${url.host} presented on this connection (${chainText})${why}`,
         'nothing was written: the connection may be intercepted (a man in the middle can serve your CA next to its own), or the registry certificate was not issued by the pinned CA',
         { details: { serverChain: path.map((c) => c.subject) } },
       );
@@ -142,7 +140,7 @@ async function selectServedCa(
     if (!top) {
       throw operationError(
         'CA_DOES_NOT_MATCH_SERVER',
-        `the CA served at ${url.href} does not verify the TLS certificate the server presented (${chainText}, issuer "${path[path.length - 1]!.issuer}")`,
+        `the CA served at ${url.href} does not verify the TLS certificate the server presented (${chainText}, issuer "${path[path.length - 1]!.issuer}")${why}`,
         'do not trust this CA: the endpoint may be intercepted, or /ca serves a different CA than the one that issued the registry certificate',
         { details: { serverChain: path.map((c) => c.subject) } },
       );

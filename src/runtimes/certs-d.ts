@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { RegistryHost } from '../core/registry-host.js';
 import type { PlannedFile } from '../io/files.js';
-import type { ClientMaterial, RuntimeName, RuntimePlan } from './types.js';
+import type { ClientMaterial, Runtime, RuntimeEnv, RuntimeName, RuntimePlan } from './types.js';
 
 /** The folder name a runtime looks up: HOST[:PORT]; Windows drops the ":" (moby registry cleanPath on Windows). */
 export function hostFolderName(host: RegistryHost, platform: NodeJS.Platform): string {
@@ -28,6 +28,16 @@ export function certsDirFiles(dir: string, m: ClientMaterial): PlannedFile[] {
 export function certsDirPlan(runtime: RuntimeName, root: string, host: RegistryHost, m: ClientMaterial, platform: NodeJS.Platform, next: string[]): Promise<RuntimePlan> {
   const dir = path.join(root, hostFolderName(host, platform));
   return Promise.resolve({ runtime, dir, files: certsDirFiles(dir, m), next });
+}
+
+/**
+ * The roots and plan of a runtime that reads one certs.d-style folder in the
+ * user's home (Docker Desktop's ~/.docker/certs.d, content trust's
+ * ~/.docker/tls), whatever --rootless says; `next` is what to do after.
+ */
+export function homeFolderRuntime(name: RuntimeName, folder: readonly string[], next: (host: RegistryHost) => string[]): Pick<Runtime, 'name' | 'roots' | 'plan'> {
+  const roots = (env: RuntimeEnv) => [path.join(env.home, ...folder)];
+  return { name, roots, plan: (host, m, o) => certsDirPlan(name, o.root ?? roots(o.env)[0]!, host, m, o.env.platform, next(host)) };
 }
 
 /**

@@ -67,6 +67,18 @@ describe('lint (eslint.config.js)', () => {
     expect(ok.code, ok.stdout).toBe(0);
   }, 150_000);
 
+  it("a command's folder of parts (config.ts and config/*.ts) is one command: its parts import each other, another command's part or module fails", async () => {
+    const lint = (file: string, input: string) => run(eslint, ['--stdin', '--stdin-filename', file], { cwd: ROOT, input, timeoutMs: 120_000 });
+    const own = await lint('src/commands/config/probe.ts', "import type { ZotConfig } from './zot.js';\nimport type { CommandContext } from '../context.js';\nexport type Z = [ZotConfig, CommandContext];\n");
+    expect(own.code, own.stdout).toBe(0);
+    const up = await lint('src/commands/config/probe.ts', "export const load = async (): Promise<unknown> => (await import('../verify.js')).verify;\n");
+    expect(up.code).toBe(1);
+    expect(up.stdout).toMatch(/src\/commands\/config\/probe\.ts imports the command module src\/commands\/verify\.ts/);
+    const into = await lint('src/commands/probe.ts', "import type { ZotConfig } from './config/zot.js';\nexport type Z = ZotConfig;\n");
+    expect(into.code).toBe(1);
+    expect(into.stdout).toMatch(/src\/commands\/probe\.ts imports the command module src\/commands\/config\/zot\.ts/);
+  }, 150_000);
+
   it('src has no cycle, type-only imports counted', async () => {
     const r = await run(eslint, ['src'], { cwd: ROOT, timeoutMs: 300_000 });
     expect(r.stdout + r.stderr).not.toContain('Dependency cycle');

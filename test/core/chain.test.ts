@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { leafAndIntermediates, validityProblem, verifiedPath, verifyChain } from '../../src/core/chain.js';
+import { leafAndIntermediates, validityProblem, verifyChain, verifyChainToHighest } from '../../src/core/chain.js';
 import { createIntermediateCa, createLeaf, createRootCa, type Certificate } from '../../src/core/certificates.js';
 import { generatePrivateKey, publicKeyDer } from '../../src/core/keys.js';
 import { buildName } from '../../src/core/names.js';
@@ -58,13 +58,24 @@ describe('validityProblem', () => {
   });
 });
 
-describe('verifiedPath', () => {
-  const subjects = (p: Certificate[]) => p.map((c) => c.subject);
-  it('walks leaf → intermediate (presented) → root (pool)', async () => {
-    expect(subjects(await verifiedPath([leaf, inter], [root]))).toEqual(['CN=alice', 'CN=Inter', 'CN=Root']);
+describe('verifyChainToHighest', () => {
+  const subjects = (v: { certificates: Certificate[] }) => v.certificates.map((c) => c.subject);
+  const at = { now: new Date('2026-01-05T00:00:00Z') };
+  it('leaf + intermediate with [intermediate, root] as anchors: the path ends at the root', async () => {
+    const v = await verifyChainToHighest([leaf, inter], [inter, root], at);
+    expect(v.ok).toBe(true);
+    expect(subjects(v)).toEqual(['CN=alice', 'CN=Inter', 'CN=Root']);
   });
-  it('a root with the same name but another key is not an issuer', async () => {
-    expect(subjects(await verifiedPath([leaf, inter], [otherRoot]))).toEqual(['CN=alice', 'CN=Inter']);
+  it('the intermediate alone as anchor: the path ends there', async () => {
+    expect(subjects(await verifyChainToHighest([leaf], [inter], at))).toEqual(['CN=alice', 'CN=Inter']);
+  });
+  it('a root with the same name but another key is not an issuer: refused at the intermediate', async () => {
+    const v = await verifyChainToHighest([leaf, inter], [otherRoot], at);
+    expect(v.ok).toBe(false);
+    expect(subjects(v).slice(0, (v.at ?? 0) + 1)).toEqual(['CN=alice', 'CN=Inter']);
+  });
+  it('a root with the same name but another key beside the intermediate: the intermediate is the highest', async () => {
+    expect(subjects(await verifyChainToHighest([leaf, inter], [inter, otherRoot], at))).toEqual(['CN=alice', 'CN=Inter']);
   });
   it('a leaf named like its issuer is not taken for a self-signed root', async () => {
     const lk = await generatePrivateKey('ecdsa-p256');
@@ -75,9 +86,17 @@ describe('verifiedPath', () => {
       { cert: ca, key: rk },
       { now: NOW },
     );
-    expect((await verifiedPath([twin], [ca])).length).toBe(2);
+    const v = await verifyChainToHighest([twin, ca], [ca], at);
+    expect(v.ok).toBe(true);
+    expect(v.certificates.length).toBe(2);
   });
   it('a non-CA certificate never issues', async () => {
-    expect(subjects(await verifiedPath([leaf], [leaf, inter]))).toEqual(['CN=alice', 'CN=Inter']);
+    const v = await verifyChainToHighest([inter, leaf], [leaf], at);
+    expect(v).toMatchObject({ ok: false });
+  });
+  it('an expired intermediate does not anchor (the rules verifyChain applies)', async () => {
+    const v = await verifyChainToHighest([leaf, inter], [inter, root], { now: new Date('2029-01-01T00:00:00Z') });
+    expect(v.ok).toBe(false);
+    expect(v.reason).toMatch(/"CN=Inter" expired/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistryHost, tryParseRegistryHost } from '../../src/core/registry-host.js';
+import { parseHttpsUrl, parseRegistryHost, tryParseRegistryHost } from '../../src/core/registry-host.js';
 import { caUrl, parseFingerprint } from '../../src/net/fetch-ca.js';
 
 describe('parseRegistryHost', () => {
@@ -26,6 +26,25 @@ describe('parseRegistryHost', () => {
       expect(() => parseRegistryHost(input)).toThrow(expect.objectContaining({ exitCode: 2, code: 'BAD_HOST' }));
     },
   );
+});
+
+describe('parseHttpsUrl (verify and fetch-ca)', () => {
+  it.each([
+    ['reg.example.com', 'https://reg.example.com/'],
+    ['reg.example.com:5000/v2/', 'https://reg.example.com:5000/v2/'],
+    ['HTTPS://Reg.Example.com', 'https://reg.example.com/'],
+    ['https://[::1]:5000', 'https://[::1]:5000/'],
+  ])('%s → %s', (input, want) => {
+    expect(parseHttpsUrl(input, 'why').href).toBe(want);
+  });
+  it.each([
+    ['http://reg.example.com', /is not an https:\/\/ URL/],
+    ['ftp://reg.example.com', /is not an https:\/\/ URL/],
+    ['https://', /invalid URL/],
+    ['reg example', /invalid URL/],
+  ])('refuses %j (exit 2, BAD_URL)', (input, message) => {
+    expect(() => parseHttpsUrl(input, 'why')).toThrow(expect.objectContaining({ exitCode: 2, code: 'BAD_URL', message: expect.stringMatching(message) }));
+  });
 });
 
 describe('parseFingerprint', () => {

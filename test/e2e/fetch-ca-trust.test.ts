@@ -65,6 +65,33 @@ function makeHostileCa(dir: string): { ca: string; crt: string; key: string } {
 
 let hostile: { ca: string; crt: string; key: string };
 
+/**
+ * A CA (openssl) and a 127.0.0.1 server certificate it signed that was
+ * valid only in 2020 (`openssl ca`, the openssl 3.0 way to set past dates):
+ * a chain Go refuses, whose CA fetch-ca must not write.
+ */
+function makeExpiredServer(dir: string): { ca: string; crt: string; key: string } {
+  mkdirSync(path.join(dir, 'db'), { recursive: true });
+  writeFileSync(path.join(dir, 'db', 'index.txt'), '');
+  writeFileSync(path.join(dir, 'db', 'serial'), '1000\n');
+  const f = (n: string) => path.join(dir, n);
+  writeFileSync(
+    f('ca.cnf'),
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=${f('db/index.txt')}\nnew_certs_dir=${f('db')}\nserial=${f('db/serial')}\ndefault_md=sha256\npolicy=any\n[any]\ncommonName=supplied\n` +
+      `[req]\ndistinguished_name=dn\nprompt=no\nx509_extensions=v3\n[dn]\nCN=Expired Server CA\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n` +
+      `[server]\nbasicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`,
+  );
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  execFileSync(OPENSSL, ['req', '-x509', '-new', ...ec, '-keyout', f('ca.key'), '-config', f('ca.cnf'), '-days', '30', '-out', f('ca.crt')], { stdio: 'pipe' });
+  execFileSync(OPENSSL, ['req', '-new', ...ec, '-keyout', f('server.key'), '-subj', '/CN=expired.test', '-out', f('server.csr')], { stdio: 'pipe' });
+  execFileSync(
+    OPENSSL,
+    ['ca', '-batch', '-config', f('ca.cnf'), '-cert', f('ca.crt'), '-keyfile', f('ca.key'), '-in', f('server.csr'), '-out', f('server.crt'), '-startdate', '20200101000000Z', '-enddate', '20210101000000Z', '-extensions', 'server', '-notext'],
+    { stdio: 'pipe' },
+  );
+  return { ca: f('ca.crt'), crt: f('server.crt'), key: f('server.key') };
+}
+
 async function startHostile(name: string, routes: Record<string, unknown>): Promise<void> {
   const port = await freePort();
   const cert = path.join(real.dir, 'registry.crt');
@@ -80,13 +107,14 @@ beforeAll(async () => {
   await issue(attacker, 'mitm', ['--server', '--san', '127.0.0.1']);
   alice = await issue(real, 'alice', ['--client']);
   hostile = makeHostileCa(path.join(T, 'hostile'));
+  const expired = makeExpiredServer(path.join(T, 'expired'));
   const served = path.join(T, 'served');
   mkdirSync(served);
   writeFileSync(path.join(served, 'real-attacker.pem'), pem(real.ca) + pem(attacker.ca));
   writeFileSync(path.join(served, 'leaf.pem'), pem(path.join(real.dir, 'registry.crt')));
   writeFileSync(path.join(served, 'leaf-ca.pem'), pem(path.join(real.dir, 'registry.crt')) + pem(real.ca));
 
-  const names = ['mitm', 'real', 'leaf', 'leafca', 'hostile', 'hostilebad', 'user'];
+  const names = ['mitm', 'real', 'leaf', 'leafca', 'hostile', 'hostilebad', 'user', 'expired'];
   const ports = await Promise.all(names.map(() => freePort()));
   const p = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
   const tls = (dir: string, name: string) => `ssl_certificate ${path.join(dir, `${name}.crt`)}; ssl_certificate_key ${path.join(dir, `${name}.key`)};`;
@@ -98,6 +126,7 @@ beforeAll(async () => {
   server { listen 127.0.0.1:${p.real} ssl; ${tls(real.dir, 'registry')} ${ca(real.ca)} }
   server { listen 127.0.0.1:${p.leaf} ssl; ${tls(real.dir, 'registry')} ${ca(path.join(served, 'leaf.pem'))} }
   server { listen 127.0.0.1:${p.leafca} ssl; ${tls(real.dir, 'registry')} ${ca(path.join(served, 'leaf-ca.pem'))} }
+  server { listen 127.0.0.1:${p.expired} ssl; ssl_certificate ${expired.crt}; ssl_certificate_key ${expired.key}; ${ca(expired.ca)} }
   server { listen 127.0.0.1:${p.hostile} ssl; ssl_certificate ${hostile.crt}; ssl_certificate_key ${hostile.key}; ${ca(hostile.ca)} }
   server { listen 127.0.0.1:${p.hostilebad} ssl; ssl_certificate ${hostile.crt}; ssl_certificate_key ${hostile.key}; ${ca(real.ca)} }
   server {
@@ -189,6 +218,13 @@ describe('the pin means the anchor', () => {
     const doc = JSON.parse(j.stdout);
     expect(doc.dropped).toEqual([expect.objectContaining({ sha256: fp(path.join(real.dir, 'registry.crt')), reason: expect.stringMatching(/CA:FALSE/) })]);
     expect(doc.certificates.map((c: { isCa: boolean }) => c.isCa)).toEqual([true]);
+  });
+  it('fetch-ca --yes: the CA of a server whose certificate expired is refused with the reason (the chain rules every command uses), nothing written', async () => {
+    const out = path.join(T, 'expired.crt');
+    const r = await runCli(['fetch-ca', url.expired!, '--out', out, '--yes']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/does not verify the TLS certificate the server presented .*"CN=expired\.test" expired on 2021-01-01/);
+    expect(existsSync(out)).toBe(false);
   });
   it('fetch-ca: a /ca with 1,001 certificates is refused before parsing, nothing written', async () => {
     const out = path.join(T, 'many.crt');

@@ -27,6 +27,14 @@ afterAll(async () => {
 
 let aliceSerial = '';
 
+/** A CA in T/NAME (init-ca) with a client certificate for each of `clients`. */
+async function caWithClients(name: string, ...clients: string[]): Promise<string> {
+  const d = path.join(T, name);
+  await cliOk(['init-ca', '--dir', d]);
+  for (const c of clients) await cliOk(['issue', c, '--client', '--dir', d]);
+  return d;
+}
+
 beforeAll(async () => {
   await cliOk(['init-ca', '--dir', dir, '--cn', 'CRL Test CA']);
   await cliOk(['issue', '127.0.0.1', '--server', '--dir', dir]);
@@ -89,26 +97,9 @@ describe('revoke + crl', () => {
   }, 60_000);
 
   it('nginx with ssl_verify_client on and the ssl_crl line of "config nginx --crl" refuses alice and accepts bob', async () => {
-    const CURL = requireBinary('curl');
-    const [port, upstream] = [await freePort(), await freePort()];
-    const block = (await cliOk(['config', 'nginx', '--dir', dir, '--host', '127.0.0.1', '--port', String(port), '--upstream', `http://127.0.0.1:${upstream}`, '--crl'])).stdout;
+    const { block, curl, prefix } = await nginxFromConfig('nginx');
     expect(block).toMatch(new RegExp(`\\n\\s*ssl_crl\\s+"${crlPem.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}";`));
     expect(block).toMatch(/ssl_verify_client\s+on;/);
-    const prefix = path.join(T, 'nginx');
-    mkdirSync(prefix, { recursive: true });
-    // The generated block listens on all addresses: keep the test on 127.0.0.1.
-    writeFileSync(path.join(prefix, 'server.conf'), block.replace(`listen ${port} ssl;`, `listen 127.0.0.1:${port} ssl;`));
-    servers.push(
-      await startNginx(
-        prefix,
-      `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
-  include ${prefix}/server.conf;`,
-        port,
-      ),
-    );
-    await waitForPort(upstream);
-    const curl = (who: string) =>
-      run(CURL, ['-sS', '--max-time', '10', '--cacert', ca, '--cert', path.join(dir, `${who}.crt`), '--key', path.join(dir, `${who}.key`), `https://127.0.0.1:${port}/v2/`]);
     const bob = await curl('bob');
     expect(bob.code, bob.stderr).toBe(0);
     expect(bob.stdout).toBe('upstream ok\n');
@@ -122,36 +113,50 @@ describe('revoke + crl', () => {
 
 describe('nginx with a CRL past its nextUpdate', () => {
   it('refuses a client certificate that was never revoked (the outage list and doctor warn about)', async () => {
-    const CURL = requireBinary('curl');
     const caCert = parseCertificates(new Uint8Array(readFileSync(ca)))[0]!;
     const { key } = parsePrivateKey(new Uint8Array(readFileSync(path.join(dir, 'ca.key'))));
     const stalePem = path.join(T, 'stale-crl.pem');
     writeFileSync(stalePem, crlToPem(buildCrl({ issuer: { cert: caCert, key }, revoked: [], number: 500n, thisUpdate: new Date(Date.now() - 10 * 86_400_000), days: 7 })));
-    const [port, upstream] = [await freePort(), await freePort()];
-    const block = (await cliOk(['config', 'nginx', '--dir', dir, '--host', '127.0.0.1', '--port', String(port), '--upstream', `http://127.0.0.1:${upstream}`, '--crl'])).stdout;
-    const prefix = path.join(T, 'nginx-stale');
-    mkdirSync(prefix, { recursive: true });
-    writeFileSync(path.join(prefix, 'server.conf'), block.replace(`listen ${port} ssl;`, `listen 127.0.0.1:${port} ssl;`).replace(`"${crlPem}"`, `"${stalePem}"`));
-    servers.push(
-      await startNginx(
-        prefix,
-      `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
-  include ${prefix}/server.conf;`,
-        port,
-      ),
-    );
-    const bob = await run(CURL, ['-sS', '--max-time', '10', '--cacert', ca, '--cert', path.join(dir, 'bob.crt'), '--key', path.join(dir, 'bob.key'), `https://127.0.0.1:${port}/v2/`]);
+    const { curl, prefix } = await nginxFromConfig('nginx-stale', stalePem);
+    const bob = await curl('bob');
     expect(bob.stdout).not.toContain('upstream ok');
     expect(bob.stdout).toMatch(/400 The SSL certificate error/);
     expect(readFileSync(path.join(prefix, 'logs', 'error.log'), 'utf8')).toMatch(/CRL has expired/);
   }, 120_000);
 });
 
+/**
+ * nginx with the server block of `regcert config nginx --crl` for the CA in
+ * dir (kept on 127.0.0.1; with `crlFile` in place of its crl.pem) in front
+ * of an upstream that answers "upstream ok": the block, a curl presenting
+ * dir/WHO.crt, and nginx's prefix (its logs).
+ */
+async function nginxFromConfig(name: string, crlFile?: string): Promise<{ block: string; curl: (who: string) => ReturnType<typeof run>; prefix: string }> {
+  const CURL = requireBinary('curl');
+  const [port, upstream] = [await freePort(), await freePort()];
+  const block = (await cliOk(['config', 'nginx', '--dir', dir, '--host', '127.0.0.1', '--port', String(port), '--upstream', `http://127.0.0.1:${upstream}`, '--crl'])).stdout;
+  const prefix = path.join(T, name);
+  mkdirSync(prefix, { recursive: true });
+  // The generated block listens on all addresses: keep the test on 127.0.0.1.
+  const local = block.replace(`listen ${port} ssl;`, `listen 127.0.0.1:${port} ssl;`);
+  writeFileSync(path.join(prefix, 'server.conf'), crlFile === undefined ? local : local.replace(`"${crlPem}"`, `"${crlFile}"`));
+  servers.push(
+    await startNginx(
+      prefix,
+      `  server { listen 127.0.0.1:${upstream}; location / { return 200 "upstream ok\\n"; } }
+  include ${prefix}/server.conf;`,
+      port,
+    ),
+  );
+  await waitForPort(upstream);
+  const curl = (who: string) =>
+    run(CURL, ['-sS', '--max-time', '10', '--cacert', ca, '--cert', path.join(dir, `${who}.crt`), '--key', path.join(dir, `${who}.key`), `https://127.0.0.1:${port}/v2/`]);
+  return { block, curl, prefix };
+}
+
 describe('revoke by NAME after a renewal', () => {
   it('revokes the renewed certificate and the superseded one that shares its key; by SERIAL only that one', async () => {
-    const d = path.join(T, 'renewed');
-    await cliOk(['init-ca', '--dir', d]);
-    await cliOk(['issue', 'gina', '--client', '--dir', d]);
+    const d = await caWithClients('renewed', 'gina');
     const oldPem = readFileSync(path.join(d, 'gina.crt'), 'utf8');
     writeFileSync(path.join(T, 'gina-old.crt'), oldPem);
     await cliOk(['renew', 'gina', '--dir', d]);
@@ -176,9 +181,7 @@ describe('revoke by NAME after a renewal', () => {
 
 describe('a CRL past its nextUpdate', () => {
   it('makes list and doctor warn (doctor: a problem, exit 1); a fresh one does not', async () => {
-    const d = path.join(T, 'stale');
-    await cliOk(['init-ca', '--dir', d]);
-    await cliOk(['issue', 'carol', '--client', '--dir', d]);
+    const d = await caWithClients('stale', 'carol');
     await cliOk(['revoke', 'carol', '--dir', d]);
     const fresh = await cliOk(['list', '--dir', d]);
     expect(fresh.stderr).not.toMatch(/crl\.pem/);

@@ -13,17 +13,13 @@
  * fine, and doctor says nothing about it.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { criImageService } from '../helpers/cri.js';
-import { requireRoot, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
-import { SID_IMAGE, sidRegistryFixture, sidRootChanges, type SidNamespace } from '../helpers/sid.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { waitFor, type Daemon } from '../helpers/daemons.js';
+import { SID_IMAGE, sidTestFile, type SidNamespace } from '../helpers/sid.js';
 
-const dir = tmpDir('regcert-sid-ctrd-');
-const p = (...s: string[]) => path.join(dir, ...s);
-const before = systemFootprint();
-const rootBefore = sidRootChanges();
+const sid = sidTestFile('regcert-sid-ctrd-', 'the containerd 2.1 CRI test');
+const p = sid.p;
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
 const IMAGE = SID_IMAGE;
@@ -71,16 +67,9 @@ const install = (args: string[]) =>
   ns.regcert(['install-host', ...args, '--runtime', 'containerd', '--cert', p('pki', 'alice.crt'), '--key', p('pki', 'alice.key'), '--ca', p('pki', 'ca.crt'), '--runtime-version', `containerd=${containerdVersion}`]);
 
 beforeAll(async () => {
-  requireRoot('the containerd 2.1 CRI test');
-  ({ ns, registry } = await sidRegistryFixture(dir));
+  ({ ns, registry } = sid);
   containerdVersion = /\s(\d+\.\d+\.\d+)/.exec(await ns.version(['containerd', '--version']))![1]!;
   console.log(`containerd ${containerdVersion} (Debian sid); ${await ns.version(['docker-registry', '--version'])}`);
-}, 240_000);
-
-afterAll(async () => {
-  await ns?.stop();
-  expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
-  await stopAndCheckClean(dir, before, [registry]);
 }, 60_000);
 
 describe('containerd 2.1 CRI PullImage through regcert\'s hosts.toml', { timeout: 180_000 }, () => {

@@ -13,23 +13,18 @@
  * sends the client certificate to ::1 too, and doctor says nothing.
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireRoot, stopAndCheckClean, systemFootprint, waitFor, type Daemon } from '../helpers/daemons.js';
-import { pushWithSkopeo, sidRegistryFixture, startSidRegistry, sidRootChanges, type SidNamespace } from '../helpers/sid.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { waitFor, type Daemon } from '../helpers/daemons.js';
+import { pushWithSkopeo, sidTestFile, startSidRegistry, type SidNamespace } from '../helpers/sid.js';
 
-const dir = tmpDir('regcert-sid-dockerd-');
-const p = (...s: string[]) => path.join(dir, ...s);
-const before = systemFootprint();
-const rootBefore = sidRootChanges();
+const sid = sidTestFile('regcert-sid-dockerd-', 'the dockerd 28 test', { extraHosts: '::1 loop6.test\n', sans: ['loop6.test', '::1'], more: () => [loop6Registry] });
+const p = sid.p;
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
 /** The ::1 registry, by a name the private /etc/hosts maps to ::1 (image references take no IPv6 literal). */
 const LOOP6 = 'loop6.test:5001';
 let ns: SidNamespace;
-let good: Daemon;
-let loop6: Daemon;
+let loop6Registry: Daemon | undefined;
 let dockerVersion: string;
 
 const docker = (sock: string, args: string[]) => ns.sid(['docker', '-H', `unix://${ns.mnt(sock)}`, ...args], { timeoutMs: 120_000 });
@@ -57,22 +52,15 @@ async function startDockerd(name: string, extra: string[]): Promise<Daemon> {
 }
 
 beforeAll(async () => {
-  requireRoot('the dockerd 28 test');
-  ({ ns, registry: good } = await sidRegistryFixture(dir, { extraHosts: '::1 loop6.test\n', sans: ['loop6.test', '::1'] }));
+  ns = sid.ns;
   dockerVersion = /version (\d+\.\d+\.\d+)/.exec(await ns.version(['dockerd', '--version']))![1]!;
   console.log(`dockerd ${dockerVersion} (Debian sid)`);
-  loop6 = await startSidRegistry(ns, 'reg6', { cert: p('pki', 'registry.test.crt'), key: p('pki', 'registry.test.key'), clientCa: p('pki', 'ca.crt') }, 5001, '::1');
+  loop6Registry = await startSidRegistry(ns, 'reg6', { cert: p('pki', 'registry.test.crt'), key: p('pki', 'registry.test.key'), clientCa: p('pki', 'ca.crt') }, 5001, '::1');
   await pushWithSkopeo(ns, p('layout'), `${LOOP6}/test/hello:v1`, p('push'));
   // Another name for the good registry with the CA only: a pull without the pair.
   mkdirSync(p('etc-docker', 'certs.d', BARE), { recursive: true });
   copyFileSync(p('pki', 'ca.crt'), p('etc-docker', 'certs.d', BARE, 'ca.crt'));
 }, 240_000);
-
-afterAll(async () => {
-  await ns?.stop();
-  expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
-  await stopAndCheckClean(dir, before, [good, loop6]);
-}, 60_000);
 
 describe('dockerd 28.5 with what install-host wrote at /etc/docker/certs.d', { timeout: 240_000 }, () => {
   it('install-host for a registry reached by name: no warning, doctor ok', async () => {
@@ -129,11 +117,13 @@ describe('dockerd 28.5 with what install-host wrote at /etc/docker/certs.d', { t
 async function pulls(sock: string, o: { loop6: boolean }): Promise<void> {
   const pull = await docker(sock, ['pull', `${HOST}/test/hello:v1`]);
   expect(pull.code, pull.stderr).toBe(0);
+  const good = sid.registry;
   const refusedBefore = good.output().split("client didn't provide a certificate").length;
   const bare = await docker(sock, ['pull', `${BARE}/test/hello:v1`]);
   expect(bare.code).not.toBe(0);
   // The registry logs the refusal from its own goroutine: wait (bounded) for the line to reach its output.
   await waitFor("the registry's refusal in its log", () => good.output().split("client didn't provide a certificate").length > refusedBefore, 10_000);
+  const loop6 = loop6Registry!;
   const loopBefore = loop6.output().split("client didn't provide a certificate").length;
   const loop = await docker(sock, ['pull', `${LOOP6}/test/hello:v1`]);
   if (o.loop6) {

@@ -6,20 +6,14 @@
  * through regcert's folder and is refused without the pair.
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireRoot, stopAndCheckClean, systemFootprint, type Daemon } from '../helpers/daemons.js';
-import { SID_IMAGE, sidRegistryFixture, sidRootChanges, type SidNamespace } from '../helpers/sid.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SID_IMAGE, sidTestFile, type SidNamespace } from '../helpers/sid.js';
 
-const dir = tmpDir('regcert-sid-podman-');
-const p = (...s: string[]) => path.join(dir, ...s);
-const before = systemFootprint();
-const rootBefore = sidRootChanges();
+const sid = sidTestFile('regcert-sid-podman-', 'the podman 5.8 test');
+const p = sid.p;
 const HOST = 'registry.test:5000';
 const BARE = 'bare.test:5000';
 let ns: SidNamespace;
-let registry: Daemon;
 let podmanVersion: string;
 
 /** Storage flags: everything under /mnt/store, vfs (no overlay on the temp dir), no systemd. */
@@ -28,20 +22,13 @@ const podman = (args: string[]) => ns.sid(['podman', ...storage(), '--tmpdir', n
 const buildah = (args: string[]) => ns.sid(['buildah', ...storage(), ...args]);
 
 beforeAll(async () => {
-  requireRoot('the podman 5.8 test');
-  ({ ns, registry } = await sidRegistryFixture(dir));
+  ns = sid.ns;
   for (const d of ['root', 'run', 'tmp']) mkdirSync(p('store', d), { recursive: true });
   podmanVersion = /(\d+\.\d+\.\d+)/.exec(await ns.version(['podman', '--version']))![1]!;
   console.log(`podman ${podmanVersion}, ${await ns.version(['buildah', '--version'])} (Debian sid)`);
   // Another name of the same registry with the CA only: a pull without the pair.
   mkdirSync(p('etc-containers', 'certs.d', BARE), { recursive: true });
   copyFileSync(p('pki', 'ca.crt'), p('etc-containers', 'certs.d', BARE, 'ca.crt'));
-}, 240_000);
-
-afterAll(async () => {
-  await ns?.stop();
-  expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
-  await stopAndCheckClean(dir, before, [registry]);
 }, 60_000);
 
 describe('podman 5.8 rootful and buildah with what install-host wrote at /etc/containers/certs.d', { timeout: 180_000 }, () => {

@@ -24,43 +24,25 @@ requireBinary('curl');
 const T = tmpDir('regcert-trust-table-');
 const HOST = 'reg.test:5000';
 
-const EXT = `
-[ ca ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ ca_eku_server ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ leaf_noeku ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ leaf_client ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ leaf_server ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-subjectAltName = IP:127.0.0.1
-[ leaf_any ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = 2.5.29.37.0
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-`;
+/** An openssl extension section: a CA or a leaf, with the lines given; every certificate here carries key identifiers. */
+const section = (name: string, ca: boolean, ...lines: string[]): string =>
+  [
+    `[ ${name} ]`,
+    `basicConstraints = critical, CA:${ca ? 'TRUE' : 'FALSE'}`,
+    `keyUsage = critical, ${ca ? 'keyCertSign, cRLSign' : 'digitalSignature'}`,
+    ...lines,
+    'subjectKeyIdentifier = hash',
+    'authorityKeyIdentifier = keyid',
+  ].join('\n');
+
+const EXT = `${[
+  section('ca', true),
+  section('ca_eku_server', true, 'extendedKeyUsage = serverAuth'),
+  section('leaf_noeku', false),
+  section('leaf_client', false, 'extendedKeyUsage = clientAuth'),
+  section('leaf_server', false, 'extendedKeyUsage = serverAuth', 'subjectAltName = IP:127.0.0.1'),
+  section('leaf_any', false, 'extendedKeyUsage = 2.5.29.37.0'),
+].join('\n')}\n`;
 
 const p = (...s: string[]) => path.join(T, ...s);
 const ossl = (args: string[]) => runOk('openssl', args, { cwd: T });

@@ -27,10 +27,12 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { BIN, cliOk, run, type CliResult, type RunOptions } from './cli.js';
-import { waitFor } from './daemons.js';
+import { requireRoot, stopAndCheckClean, systemFootprint, waitFor } from './daemons.js';
 import { requireBinary, spawnStoppable, type Server } from './proc.js';
 import { makeOciLayout } from './registry.js';
+import { tmpDir } from './tmp.js';
 
 export const SID_ROOT = process.env.REGCERT_SID_ROOT ?? '/var/cache/regcert-sid';
 /** Inside the sid root, the test's temp dir is here. */
@@ -261,6 +263,40 @@ export async function sidRegistryFixture(dir: string, o: { extraHosts?: string; 
     await ns.stop();
     throw e;
   }
+}
+
+/** What sidTestFile sets up: filled in by its beforeAll, before the file's own. */
+export interface SidTestFile {
+  dir: string;
+  /** A path in dir (the root's /mnt). */
+  p: (...segments: string[]) => string;
+  ns: SidNamespace;
+  registry: Server;
+}
+
+/**
+ * The life of a sid daemon test file, once for all of them: its temp dir;
+ * before (this beforeAll runs before the file's own): root required and
+ * sidRegistryFixture; after: the namespaces stopped, nothing written into
+ * the sid root, and no process, mount or file left (stopAndCheckClean,
+ * with the registry and what `more` returns). Call at the file's top level.
+ */
+export function sidTestFile(prefix: string, what: string, o: { extraHosts?: string; sans?: string[]; more?: () => Array<{ stop: () => Promise<void> } | undefined> } = {}): SidTestFile {
+  const dir = tmpDir(prefix);
+  const before = systemFootprint();
+  const rootBefore = sidRootChanges();
+  const t = { dir, p: (...s: string[]) => path.join(dir, ...s) } as SidTestFile;
+  beforeAll(async () => {
+    requireRoot(what);
+    const { ns, registry } = await sidRegistryFixture(dir, { extraHosts: o.extraHosts, sans: o.sans });
+    Object.assign(t, { ns, registry });
+  }, 240_000);
+  afterAll(async () => {
+    await t.ns?.stop();
+    expect(sidRootChanges(), 'files written into the sid root').toEqual(rootBefore);
+    await stopAndCheckClean(dir, before, [t.registry, ...(o.more?.() ?? [])]);
+  }, 60_000);
+  return t;
 }
 
 /** The image sidRegistryFixture pushes. */

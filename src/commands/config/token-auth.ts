@@ -14,15 +14,15 @@
  * Both are emitted as YAML by a YAML library, never by string pasting.
  */
 import path from 'node:path';
-import { createYamlDocument, renderYaml } from '../core/yaml.js';
-import { certificateExtensions, isCa } from '../core/certificates.js';
-import { DEFAULT_PKI_DIR, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_SIGNING_NAME } from '../core/defaults.js';
-import { ekuNames } from '../core/describe.js';
-import { inputError } from '../core/errors.js';
-import { validateCertName } from '../core/leaf-request.js';
-import { x509 } from '../core/x509.js';
-import { readServiceKeyPair } from '../io/credentials.js';
-import type { CommandContext } from './context.js';
+import { createYamlDocument, renderYaml } from '../../core/yaml.js';
+import { certificateExtensions, isCa } from '../../core/certificates.js';
+import { DEFAULT_PKI_DIR, DEFAULT_TOKEN_EXPIRATION_SECONDS, DEFAULT_TOKEN_SIGNING_NAME } from '../../core/defaults.js';
+import { ekuNames } from '../../core/describe.js';
+import { inputError } from '../../core/errors.js';
+import { validateCertName } from '../../core/leaf-request.js';
+import { x509 } from '../../core/x509.js';
+import { readServiceKeyPair } from '../../io/credentials.js';
+import type { CommandContext } from '../context.js';
 
 /** What `config token-auth` reads of the config options: the token server's URL, the registry's service name, the token issuer, the signing certificate NAME, the token lifetime. */
 export interface TokenAuthOptions {

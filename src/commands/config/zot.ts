@@ -5,11 +5,11 @@
  * zot derives from the certificate (src/core/zot.ts holds zot's rules).
  */
 import path from 'node:path';
-import { DEFAULT_PKI_DIR } from '../core/defaults.js';
-import { validateCertName } from '../core/leaf-request.js';
-import type { RegistryHost } from '../core/registry-host.js';
-import { buildZotHttp, parseUriPattern, parseZotIdentity, zotIdentityOf, ZOT_IDENTITY_ATTRIBUTE, type ZotIdentity } from '../core/zot.js';
-import { readCertificateFile } from '../io/credentials.js';
+import { DEFAULT_PKI_DIR } from '../../core/defaults.js';
+import { validateCertName } from '../../core/leaf-request.js';
+import type { RegistryHost } from '../../core/registry-host.js';
+import { buildZotHttp, parseUriPattern, parseZotIdentity, zotIdentityOf, ZOT_IDENTITY_ATTRIBUTE, type ZotIdentity } from '../../core/zot.js';
+import { readCertificateFile } from '../../io/credentials.js';
 
 /** The user name in the example policy when no --client names a certificate. */
 const PLACEHOLDER_USER = 'IDENTITY';

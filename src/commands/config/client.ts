@@ -9,13 +9,13 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { buildClientRecipe, CLIENT_TOOLS, renderCommandLine, RUNTIME_TOOLS, type ClientCommand, type ClientRecipe, type ClientTool } from '../clients/index.js';
-import { inputError } from '../core/errors.js';
-import type { RegistryHost } from '../core/registry-host.js';
-import type { CredentialOptions } from '../io/credentials.js';
-import { certsDirFiles, hostFolderName } from '../runtimes/certs-d.js';
-import type { CommandContext } from './context.js';
-import { readClientIdentity, readRegistryCa, withPkiClient } from '../io/client-identity.js';
+import { buildClientRecipe, CLIENT_TOOLS, renderCommandLine, RUNTIME_TOOLS, type ClientCommand, type ClientRecipe, type ClientTool } from '../../clients/index.js';
+import { inputError } from '../../core/errors.js';
+import type { RegistryHost } from '../../core/registry-host.js';
+import type { CredentialOptions } from '../../io/credentials.js';
+import { certsDirFiles, hostFolderName } from '../../runtimes/certs-d.js';
+import type { CommandContext } from '../context.js';
+import { readClientIdentity, readRegistryCa, withPkiClient } from '../../io/client-identity.js';
 
 /** Where the host folder goes when --certs-dir is not given: beside the user, not a daemon's root. */
 const DEFAULT_CLIENT_ROOT = 'certs.d';

@@ -6,15 +6,14 @@
  * absolute paths: the node binary and regcert's own bin/regcert.js, or --regcert.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_PKI_DIR, DAY_MS } from '../core/defaults.js';
-import { inputError } from '../core/errors.js';
-import { parseRegistryHost } from '../core/registry-host.js';
-import { cronCommand, renderTemplate, systemdWord } from '../core/template.js';
-import { parseDurationFlag } from '../core/time.js';
-import { parseRuntimeName } from '../runtimes/types.js';
-import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { readTemplate } from '../io/templates.js';
+import { DEFAULT_PKI_DIR, DAY_MS } from '../../core/defaults.js';
+import { inputError } from '../../core/errors.js';
+import { parseRegistryHost } from '../../core/registry-host.js';
+import { cronCommand, renderTemplate, systemdWord } from '../../core/template.js';
+import { parseDurationFlag } from '../../core/time.js';
+import { parseRuntimeName } from '../../runtimes/types.js';
+import { writeFiles, type PlannedFile, type WrittenFile } from '../../io/files.js';
+import { readTemplate, regcertBin } from '../../io/templates.js';
 
 export interface ScheduleOptions {
   dir?: string | undefined;
@@ -37,13 +36,13 @@ export interface ScheduleDocuments {
   next: string[];
 }
 
-/** The running regcert as an absolute command: node and bin/regcert.js (dist/commands → ../../bin). */
+/** The running regcert as an absolute command: node and its bin/regcert.js. */
 function regcertCommand(override: string | undefined): string[] {
   if (override !== undefined) {
     if (!path.isAbsolute(override)) throw inputError('RELATIVE_REGCERT', `--regcert "${override}" is not an absolute path`, 'cron and systemd do not search your PATH: pass the full path, e.g. --regcert "$(command -v regcert)"');
     return [override];
   }
-  return [process.execPath, fileURLToPath(new URL('../../bin/regcert.js', import.meta.url))];
+  return [process.execPath, regcertBin()];
 }
 
 function refuseLineBreaks(values: Array<string | undefined>): void {
