@@ -86,6 +86,12 @@ export interface InventoryView {
   /** Whether the reconciled view was saved (false when DIR is not writable). */
   saved: boolean;
   notes: string[];
+  /**
+   * The file's identity and size when `entries` are exactly its content as
+   * read: an appender given this view (createInventoryAppender `known`) does
+   * not read and parse the file again while it is unchanged.
+   */
+  stamp?: { seen: string; size: number } | undefined;
 }
 
 /** Where an entry records a file: relative to the CA directory when inside it. */
@@ -109,13 +115,22 @@ export function entryKeyPath(caDir: string, e: InventoryEntry): string | undefin
   return f ? entryFilePath(caDir, f) : undefined;
 }
 
-async function readInventoryText(dir: string): Promise<string | undefined> {
+/** The inventory file's bytes (a torn last line dropped: dropTornAppend) and its lstat before reading, undefined when there is none. */
+async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stats } | undefined> {
   const file = path.join(dir, INVENTORY_FILE);
   const st = await statIfExists(file, 'inventory');
   if (st === undefined) return undefined;
   if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
   if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
-  return dropTornAppend(Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8'));
+  const data = await readInputFile(file, 'inventory', undefined, 'inventory');
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return { bytes, st };
+  const cut = bytes.lastIndexOf(0x0a) + 1;
+  return { bytes: dropTornAppend(bytes.toString('utf8', cut)) === '' ? bytes.subarray(0, cut) : bytes, st };
+}
+
+async function readInventoryText(dir: string): Promise<string | undefined> {
+  return (await readInventoryFile(dir))?.bytes.toString('utf8');
 }
 
 /**
@@ -280,7 +295,8 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   // A killed revoke/crl may have left its set (inventory + crl.pem) half renamed: rolled forward before reading,
   // so the inventory read is one set's, and a missing file is never rebuilt over the one the journal brings.
   await completeInterruptedWrites(dir);
-  const text = await readInventoryText(dir);
+  const read = await readInventoryFile(dir);
+  const text = read?.bytes.toString('utf8');
   const file = path.join(dir, INVENTORY_FILE);
   let entries = text === undefined ? [] : parseInventory(text, file);
   const notes: string[] = [];
@@ -292,20 +308,23 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   if (droppedCa) notes.push(`${file} listed the CA's own certificate as an issued entry: removed (the CA is not revoked or renewed through its inventory)`);
   entries = withoutCa;
   const settled = settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
-  entries = addEntries(entries, added);
+  if (added.length > 0) entries = addEntries(entries, added);
   const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), recordedTimes(dir, entries), notes);
   const unknown = text === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
-  entries = addEntries(
-    entries,
-    missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
-  );
+  if (missing.length > 0) {
+    entries = addEntries(
+      entries,
+      missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
+    );
+  }
   if (text === undefined) {
     notes.push(`${file} did not exist: rebuilt from the ${missing.length} certificate file(s) in ${dir}; not known for these: ${REBUILT_UNKNOWN.join('; ')}`);
   } else if (missing.length > 0) {
     notes.push(`${missing.length} certificate file(s) in ${dir} were not in ${file} and were added: ${missing.map((m) => m.name).join(', ')}`);
   }
   const changed = text === undefined || droppedCa || settled > 0 || added.length > 0 || missing.length > 0;
-  return { text, changed, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes } };
+  const stamp = read !== undefined && !changed ? { seen: statKey(read.st), size: read.st.size } : undefined;
+  return { text, changed, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes, stamp } };
 }
 
 /** The inventory file as a set member: replaced by its rename, never withdrawn first. */
@@ -326,43 +345,43 @@ async function save(dir: string, l: Loaded): Promise<void> {
  * those lines are parsed and re-encoded; every other line is kept byte for
  * byte, so a pool's rewrite holds no more than the file's text (not every
  * entry as an object). What any load would conclude (settleSuperseded),
- * written down once.
+ * written down once. The file is handled as bytes: unchanged lines are
+ * copied as they are, so the rewrite of a pool's inventory holds about twice
+ * the file's size, never its entries as objects or strings.
  */
 export async function markSuperseded(caDir: string, superseded: ReadonlyMap<string, string>): Promise<void> {
   if (superseded.size === 0) return;
   await withDirLock(caDir, async () => {
-    const text = await readInventoryText(caDir);
-    if (text === undefined) return;
+    const bytes = (await readInventoryFile(caDir))?.bytes;
+    if (bytes === undefined) return;
     const file = path.join(caDir, INVENTORY_FILE);
-    const out: string[] = [];
+    const out: Buffer[] = [];
     let changed = false;
-    let at = 0;
     let no = 0;
-    while (at < text.length) {
-      const end = text.indexOf('\n', at);
-      const line = text.slice(at, end === -1 ? text.length : end);
-      at = end === -1 ? text.length : end + 1;
+    for (let at = 0; at < bytes.length; ) {
+      const nl = bytes.indexOf(0x0a, at);
+      const end = nl === -1 ? bytes.length : nl;
       no++;
-      // A serial appears once in a line; only lines that may name an old serial are parsed.
-      const m = /"serial":"([0-9a-f]+)"/.exec(line);
+      // A serial appears once in a line; only lines that may name an old serial are decoded and parsed.
+      const m = /"serial":"([0-9a-f]+)"/.exec(bytes.toString('latin1', at, end));
       const next = m ? superseded.get(m[1]!) : undefined;
-      if (next === undefined) {
-        out.push(line);
-        continue;
-      }
-      const e = parseInventory(line, `${file} line ${no}`)[0]!;
-      if (e.status === 'valid') {
+      const e = next === undefined ? undefined : parseInventory(bytes.toString('utf8', at, end), `${file} line ${no}`)[0];
+      if (e?.status === 'valid') {
         e.status = 'superseded';
         e.supersededBy = next;
         changed = true;
+        out.push(Buffer.from(`${JSON.stringify(e)}\n`, 'utf8'));
+      } else {
+        out.push(bytes.subarray(at, end), NEWLINE);
       }
-      out.push(JSON.stringify(e));
+      at = end + 1;
     }
     if (!changed) return;
-    const data = out.join('\n').replace(/\n*$/, '\n');
-    await writeFiles([{ path: file, data, mode: 0o644, kind: 'other' }], { force: true });
+    await writeFiles([{ path: file, data: Buffer.concat(out), mode: 0o644, kind: 'other' }], { force: true });
   });
 }
+
+const NEWLINE = Buffer.from('\n');
 
 /**
  * Fails (as recordIssued would) when DIR's inventory cannot be read: call it
@@ -404,13 +423,13 @@ interface AppendIndex {
 const statKey = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 const certPathOf = (e: InventoryEntry) => e.files.find((f) => f.kind === 'certificate')?.path;
 
-function indexOf(entries: InventoryEntry[], st: Stats): AppendIndex {
+function indexOf(entries: readonly InventoryEntry[], seen: string, size: number): AppendIndex {
   const current = new Set<string>();
   for (const e of entries) {
     const p = e.status === 'valid' ? certPathOf(e) : undefined;
     if (p !== undefined) current.add(p);
   }
-  return { seen: statKey(st), size: st.size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current, count: entries.length };
+  return { seen, size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current, count: entries.length };
 }
 
 /**
@@ -431,6 +450,8 @@ export function createInventoryAppender(
      * settleSuperseded), and the caller rewrites once at the end.
      */
     superseding?: boolean;
+    /** The inventory as this run read it (readInventory): not read again while the file is unchanged (its stamp). */
+    known?: InventoryView | undefined;
   } = {},
 ): {
   append(added: InventoryEntry[], now?: Date): Promise<void>;
@@ -440,12 +461,14 @@ export function createInventoryAppender(
   recordedByBatch(): Promise<ReadonlySet<string>>;
 } {
   const file = path.join(caDir, INVENTORY_FILE);
-  let index: AppendIndex | undefined;
+  const { known } = opts;
+  let index = known?.stamp === undefined ? undefined : indexOf(known.entries, known.stamp.seen, known.stamp.size);
   const statFile = () => statIfExists(file, 'inventory');
   const rewrite = async (added: InventoryEntry[], now: Date) => {
     const l = await load(caDir, now, added);
     await save(caDir, l);
-    index = indexOf(l.view.entries, (await fsp.lstat(file)) as Stats);
+    const st = await fsp.lstat(file);
+    index = indexOf(l.view.entries, statKey(st), st.size);
   };
   /** The index of the file as it is now (read again only when another run changed it); undefined when there is no file. */
   const current = async (): Promise<AppendIndex | undefined> => {
@@ -453,7 +476,7 @@ export function createInventoryAppender(
     if (st === undefined || !st.isFile()) return undefined;
     if (index?.seen !== statKey(st)) {
       const text = (await readInventoryText(caDir)) ?? '';
-      index = indexOf(parseInventory(text, file), st);
+      index = indexOf(parseInventory(text, file), statKey(st), st.size);
     }
     return index;
   };
