@@ -129,9 +129,6 @@ async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stat
   return { bytes: dropTornAppend(bytes.toString('utf8', cut)) === '' ? bytes.subarray(0, cut) : bytes, st };
 }
 
-async function readInventoryText(dir: string): Promise<string | undefined> {
-  return (await readInventoryFile(dir))?.bytes.toString('utf8');
-}
 
 /**
  * An append that a kill cut short (a write of many lines can stop part-way:
@@ -285,7 +282,8 @@ async function scanUnrecorded(
 }
 
 interface Loaded {
-  text: string | undefined;
+  /** The file as read (undefined: there was none). */
+  bytes: Buffer | undefined;
   view: InventoryView;
   /** Whether the entries differ from the file's text (added, reconciled, settled, or no file). */
   changed: boolean;
@@ -296,9 +294,8 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   // so the inventory read is one set's, and a missing file is never rebuilt over the one the journal brings.
   await completeInterruptedWrites(dir);
   const read = await readInventoryFile(dir);
-  const text = read?.bytes.toString('utf8');
   const file = path.join(dir, INVENTORY_FILE);
-  let entries = text === undefined ? [] : parseInventory(text, file);
+  let entries = read === undefined ? [] : parseInventory(read.bytes, file);
   const notes: string[] = [];
   const ca = await readCaCertificate(dir);
   // The CA's own certificate is never an entry (an earlier regcert recorded it from a batch row named "ca"): dropped, and said.
@@ -310,21 +307,21 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   const settled = settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
   if (added.length > 0) entries = addEntries(entries, added);
   const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), recordedTimes(dir, entries), notes);
-  const unknown = text === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
+  const unknown = read === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
   if (missing.length > 0) {
     entries = addEntries(
       entries,
       missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
     );
   }
-  if (text === undefined) {
+  if (read === undefined) {
     notes.push(`${file} did not exist: rebuilt from the ${missing.length} certificate file(s) in ${dir}; not known for these: ${REBUILT_UNKNOWN.join('; ')}`);
   } else if (missing.length > 0) {
     notes.push(`${missing.length} certificate file(s) in ${dir} were not in ${file} and were added: ${missing.map((m) => m.name).join(', ')}`);
   }
-  const changed = text === undefined || droppedCa || settled > 0 || added.length > 0 || missing.length > 0;
+  const changed = read === undefined || droppedCa || settled > 0 || added.length > 0 || missing.length > 0;
   const stamp = read !== undefined && !changed ? { seen: statKey(read.st), size: read.st.size } : undefined;
-  return { text, changed, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes, stamp } };
+  return { bytes: read?.bytes, changed, view: { dir, entries, rebuilt: read === undefined, reconciled: missing.map((m) => m.name), saved: true, notes, stamp } };
 }
 
 /** The inventory file as a set member: replaced by its rename, never withdrawn first. */
@@ -334,7 +331,7 @@ function inventoryFile(dir: string, entries: InventoryEntry[]): PlannedFile {
 
 async function save(dir: string, l: Loaded): Promise<void> {
   const file = inventoryFile(dir, l.view.entries);
-  if (file.data === l.text) return;
+  if (l.bytes?.equals(Buffer.from(file.data)) === true) return;
   await writeFiles([file], { force: true });
 }
 
@@ -389,8 +386,8 @@ const NEWLINE = Buffer.from('\n');
  * refuses the run before anything is written.
  */
 export async function checkInventory(caDir: string): Promise<void> {
-  const text = await readInventoryText(caDir);
-  if (text !== undefined) parseInventory(text, path.join(caDir, INVENTORY_FILE));
+  const read = await readInventoryFile(caDir);
+  if (read !== undefined) parseInventory(read.bytes, path.join(caDir, INVENTORY_FILE));
 }
 
 /**
@@ -475,8 +472,8 @@ export function createInventoryAppender(
     const st = await statFile();
     if (st === undefined || !st.isFile()) return undefined;
     if (index?.seen !== statKey(st)) {
-      const text = (await readInventoryText(caDir)) ?? '';
-      index = indexOf(parseInventory(text, file), statKey(st), st.size);
+      const read = await readInventoryFile(caDir);
+      index = indexOf(read === undefined ? [] : parseInventory(read.bytes, file), statKey(st), st.size);
     }
     return index;
   };
@@ -551,7 +548,8 @@ export async function updateInventory<T>(
  * through io/files.ts's journal: after a kill at any point both are the old
  * ones or (rolled forward by the next reader or writer) both the new ones.
  * `plan` runs under the lock after `change` and may still refuse (nothing is
- * written then).
+ * written then). A `change` that returns the very array it was given (crl)
+ * changes nothing: only `plan`'s files are written.
  */
 export async function updateInventoryWith<T>(
   caDir: string,
@@ -561,9 +559,13 @@ export async function updateInventoryWith<T>(
 ): Promise<{ view: InventoryView; result: T; files: WrittenFile[] }> {
   return withDirLock(caDir, async () => {
     const l = await load(caDir, now, []);
-    const { entries, result } = change(l.view.entries);
+    const read = l.view.entries;
+    const { entries, result } = change(read);
     l.view.entries = entries;
     const others = await plan(entries, result);
+    // The very entries it was given, as the file holds them (crl re-signs the list and changes no entry): the set is
+    // the other files alone, and the inventory, tens of MiB for a pool, is neither serialized nor compared again.
+    if (entries === read && !l.changed) return { view: l.view, result, files: await writeFiles(others, { force: true }) };
     const written = await writeFiles([inventoryFile(caDir, entries), ...others], { force: true });
     return { view: l.view, result, files: written.slice(1) };
   });

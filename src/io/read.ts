@@ -110,6 +110,18 @@ export async function openInputFile(file: string, what: string, hint: string | u
 }
 
 /**
+ * What was read, as bytes of their own (exactly their length: a caller may
+ * hand `.buffer` on). A file read in one buffer of its exact size (a large
+ * one is never in Buffer's shared pool) is returned as it is, not copied: an
+ * inventory of 100 MiB is not held twice.
+ */
+function ownBytes(chunks: Buffer[], total: number): Uint8Array {
+  const only = chunks.length === 1 ? chunks[0]! : undefined;
+  if (only !== undefined && only.byteOffset === 0 && only.buffer.byteLength === total) return new Uint8Array(only.buffer, 0, total);
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/**
  * Reads a whole input file, bounded by the cap for its kind. A missing,
  * unreadable, oversized or non-regular file is an input error (exit 2)
  * naming `what`, the path and, for size, the cap.
@@ -121,10 +133,11 @@ export async function readInputFile(file: string, what: string, hint?: string, k
     const deadline = Date.now() + SECRET_PIPE_TIMEOUT_MS;
     const chunks: Buffer[] = [];
     let total = 0;
-    // A regular file is read in one buffer of its size (and one more byte, to see its end): thousands of
+    // A regular file is read in one buffer of its size (then one byte, to see its end): thousands of
     // small certificates and keys (renew --all) would otherwise each allocate and zero two 64 KiB buffers.
     const st = await fh.stat();
-    let want = st.isFile() ? st.size + 1 : CHUNK;
+    const expected = st.isFile() ? st.size : -1;
+    let want = expected > 0 ? expected : CHUNK;
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(want, cap + 1 - total)));
       let n: number;
@@ -140,14 +153,13 @@ export async function readInputFile(file: string, what: string, hint?: string, k
         continue;
       }
       if (n === 0) break;
-      // Short of what was asked: the end is near (one byte confirms it); else go on in chunks.
-      want = n < buf.length ? 1 : CHUNK;
+      // All it claimed, or short of what was asked: the end is near (one byte confirms it); else go on in chunks.
+      want = total + n === expected || n < buf.length ? 1 : CHUNK;
       chunks.push(buf.subarray(0, n));
       total += n;
       if (total > cap) throw tooLarge(file, what, kind);
     }
-    // Copied once into a buffer of its own (a large inventory is not copied twice).
-    return new Uint8Array(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    return ownBytes(chunks, total);
   } finally {
     await fh.close();
   }
@@ -189,7 +201,7 @@ export function readInputFileSync(file: string, what: string, hint?: string, kin
     // Its size and one more byte (to see its end); a file that grows while read stops one byte past the cap.
     const chunks: Buffer[] = [];
     let total = 0;
-    for (let want = opened.size + 1; ; want = CHUNK) {
+    for (let want = Math.max(opened.size, 1); ; want = total === opened.size ? 1 : CHUNK) {
       const buf = Buffer.allocUnsafe(Math.max(1, Math.min(want, cap + 1 - total)));
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
@@ -197,7 +209,7 @@ export function readInputFileSync(file: string, what: string, hint?: string, kin
       total += n;
       if (total > cap) throw tooLarge(file, what, kind);
     }
-    return new Uint8Array(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    return ownBytes(chunks, total);
   } catch (e) {
     throw fail(e);
   } finally {
