@@ -12,8 +12,10 @@
 //                                   the same count, in the same run; peak RSS
 //   list --json of 100,000 entries (BENCH_LIST_ROWS) vs node -e reading the inventory with
 //                                   JSON.parse per line; peak RSS of both
+//   revoke --batch of 1,000 names   (one run: one inventory write, one CRL) beside issue --batch of
+//                                   the same 1,000 in the same run; peak RSS
 //
-// BENCH_ONLY=renew,list (names: startup, issue, quickstart, batch, big, rsa, renew, list) runs only
+// BENCH_ONLY=renew,list (names: startup, issue, quickstart, batch, big, rsa, renew, list, revoke) runs only
 // those sections (a reduced run while developing; the full bench runs them all).
 //
 // Process rows use hyperfine (median of BENCH_RUNS runs, default 15); batch
@@ -264,6 +266,25 @@ if (runs('list')) {
   } catch (e) {
     row(`list --json of ${n.toLocaleString('en')} entries`, null, parsed.seconds, 'node -e JSON.parse per line', `list failed: ${String(e.message).split('\n').find((l) => l.includes('regcert:')) ?? e.message}`);
   }
+}
+
+// 9. revoke of 1,000 names in one run (revoke --batch FILE), beside issue --batch of the same 1,000
+// (the reference: making the pool; a loop of `openssl ca -revoke` re-signs nothing per name and
+// needs its own index.txt, so it is no anchor for one inventory write and one signed CRL).
+if (runs('revoke')) {
+  const n = 1000;
+  execFileSync(node, [bin, 'init-ca', '--dir', 'vpki'], { cwd: work, stdio: 'ignore' });
+  csv('v.csv', n, 'leaver');
+  const issued = timed(node, [bin, 'issue', '--batch', 'v.csv', '--dir', 'vpki', '--out-dir', 'vpool'], { runs: 1 });
+  writeFileSync(path.join(work, 'leavers.txt'), Array.from({ length: n }, (_, i) => `leaver${i + 1}\n`).join(''));
+  cp('vpki', 'vpki.orig');
+  const restore = () => {
+    mkdirSync(path.join(work, 'trash'), { recursive: true });
+    renameSync(path.join(work, 'vpki'), path.join(work, 'trash', String(trashed++)));
+    cp('vpki.orig', 'vpki');
+  };
+  const revoked = timed(node, [bin, 'revoke', '--batch', 'leavers.txt', '--dir', 'vpki'], { prepare: restore });
+  row(`revoke --batch of ${n.toLocaleString('en')} names`, revoked.seconds, issued.seconds, `issue --batch of the ${n.toLocaleString('en')}`, `${rss(revoked)}; one inventory write, one CRL`);
 }
 
 const fmt = (s) => (s === null ? '-' : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);

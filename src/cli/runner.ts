@@ -12,6 +12,7 @@ import { wrapHelp } from './help-wrap.js';
 import { formatBatchProgress } from './render-common.js';
 import { colourEnabled, createOut, type CliIO, type Out } from './output.js';
 import { createSpinner, type Spinner } from './spinner.js';
+import { writeJsonDocument } from './json-out.js';
 
 /** What main.ts needs to know about the running command (for error output). */
 export interface RunState {
@@ -159,7 +160,7 @@ export async function runCommand<R extends object>(
   const ok = r.ok !== false;
   if (rt.state.json) {
     const { exitCode: _omit, failure: _line, ...rest } = result as Record<string, unknown>;
-    rt.io.stdout.write(`${JSON.stringify({ ok, ...rest }, null, 2)}\n`);
+    await writeJsonDocument(rt.io.stdout, { ok, ...rest }); // in pieces: list --json of 100,000 entries is not one string
   } else {
     render(escapeResult(result), createOut(rt.io));
   }

@@ -36,7 +36,7 @@ import { parseRegistryHost } from '../core/registry-host.js';
 import { formatSan, type San } from '../core/san.js';
 import { daysUntil, parseDurationFlag } from '../core/time.js';
 import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
-import { pathExists, readInputFile, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { pathExists, readInputFileSync, statIfExistsSync, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, INVENTORY_FILE, markSuperseded, readInventory } from '../io/inventory.js';
 import { readCa, readCaCertificate } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
@@ -163,9 +163,10 @@ async function eachLimited<T>(items: readonly T[], fn: (item: T) => Promise<void
   for (let i = 0; i < items.length; i += READ_CONCURRENCY) await Promise.all(items.slice(i, i + READ_CONCURRENCY).map(fn));
 }
 
-async function readIfFile(file: string, what: string, kind: 'certificate' | 'key'): Promise<Uint8Array | undefined> {
-  if (!(await pathExists(file))) return undefined;
-  return readInputFile(file, what, undefined, kind);
+/** A file's bytes, undefined when nothing is there (direct system calls: --all reads thousands of small files). */
+function readIfFile(file: string, what: string, kind: 'certificate' | 'key'): Uint8Array | undefined {
+  if (statIfExistsSync(file, what) === undefined) return undefined;
+  return readInputFileSync(file, what, undefined, kind);
 }
 
 /** The first block's DER in a file (PEM with one of `labels`, or DER), undefined when there is none. */
@@ -184,7 +185,10 @@ function firstBlockDer(data: Uint8Array, labels: string[], file: string): Uint8A
  * renewed again.
  */
 async function interruptedRenewal(p: Plan, ca: Certificate, now: Date): Promise<InventoryEntry | undefined> {
-  const data = await readIfFile(p.certPath, 'certificate file', 'certificate');
+  // A file whose status has not changed since the entry was recorded (ctime: written, renamed; a copy cannot set it back) is the recorded one.
+  const st = statIfExistsSync(p.certPath, 'certificate file');
+  if (st === undefined || Math.ceil(st.ctimeMs) <= Date.parse(p.entry.recordedAt)) return undefined;
+  const data = readIfFile(p.certPath, 'certificate file', 'certificate');
   const der = data && firstBlockDer(data, ['CERTIFICATE'], p.certPath);
   if (der === undefined || sha256Fingerprint(der) === p.entry.sha256) return undefined;
   let cert: Certificate;
@@ -201,7 +205,7 @@ async function interruptedRenewal(p: Plan, ca: Certificate, now: Date): Promise<
 /** The kept key must still belong to the certificate (fail closed before anything is written). */
 async function checkKeptKey(p: Plan, passphrase: string | undefined, notes: string[]): Promise<void> {
   if (p.keyPath === undefined) return;
-  const data = await readIfFile(p.keyPath, 'private key', 'key');
+  const data = readIfFile(p.keyPath, 'private key', 'key');
   if (data === undefined) return;
   const encrypted = isEncryptedPrivateKey(data); // the one detector (PEM and DER)
   if (encrypted && passphrase === undefined) {
@@ -355,7 +359,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
         : `${added.length} server certificates gain their name as a SAN, since a server certificate keeps its name (pass --no-name-san to keep them as they were): ${added.slice(0, 10).join('; ')}${added.length > 10 ? '; …' : ''}`,
     );
   }
-  const inventory = createInventoryAppender(dir, { superseding: true });
+  const inventory = createInventoryAppender(dir, { superseding: true, known: view });
   if (late.size > 0) {
     await inventory.append([...late.values()], now);
     for (const [p, e] of late) {

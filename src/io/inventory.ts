@@ -86,6 +86,12 @@ export interface InventoryView {
   /** Whether the reconciled view was saved (false when DIR is not writable). */
   saved: boolean;
   notes: string[];
+  /**
+   * The file's identity and size when `entries` are exactly its content as
+   * read: an appender given this view (createInventoryAppender `known`) does
+   * not read and parse the file again while it is unchanged.
+   */
+  stamp?: { seen: string; size: number } | undefined;
 }
 
 /** Where an entry records a file: relative to the CA directory when inside it. */
@@ -109,14 +115,20 @@ export function entryKeyPath(caDir: string, e: InventoryEntry): string | undefin
   return f ? entryFilePath(caDir, f) : undefined;
 }
 
-async function readInventoryText(dir: string): Promise<string | undefined> {
+/** The inventory file's bytes (a torn last line dropped: dropTornAppend) and its lstat before reading, undefined when there is none. */
+async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stats } | undefined> {
   const file = path.join(dir, INVENTORY_FILE);
   const st = await statIfExists(file, 'inventory');
   if (st === undefined) return undefined;
   if (!st.isFile()) throw operationError('NOT_A_FILE', `${file} is not a regular file`, 'remove it; regcert rebuilds the inventory from the .crt files');
   if (st.size > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
-  return dropTornAppend(Buffer.from(await readInputFile(file, 'inventory', undefined, 'inventory')).toString('utf8'));
+  const data = await readInputFile(file, 'inventory', undefined, 'inventory');
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return { bytes, st };
+  const cut = bytes.lastIndexOf(0x0a) + 1;
+  return { bytes: dropTornAppend(bytes.toString('utf8', cut)) === '' ? bytes.subarray(0, cut) : bytes, st };
 }
+
 
 /**
  * An append that a kill cut short (a write of many lines can stop part-way:
@@ -270,7 +282,8 @@ async function scanUnrecorded(
 }
 
 interface Loaded {
-  text: string | undefined;
+  /** The file as read (undefined: there was none). */
+  bytes: Buffer | undefined;
   view: InventoryView;
   /** Whether the entries differ from the file's text (added, reconciled, settled, or no file). */
   changed: boolean;
@@ -280,9 +293,9 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   // A killed revoke/crl may have left its set (inventory + crl.pem) half renamed: rolled forward before reading,
   // so the inventory read is one set's, and a missing file is never rebuilt over the one the journal brings.
   await completeInterruptedWrites(dir);
-  const text = await readInventoryText(dir);
+  const read = await readInventoryFile(dir);
   const file = path.join(dir, INVENTORY_FILE);
-  let entries = text === undefined ? [] : parseInventory(text, file);
+  let entries = read === undefined ? [] : parseInventory(read.bytes, file);
   const notes: string[] = [];
   const ca = await readCaCertificate(dir);
   // The CA's own certificate is never an entry (an earlier regcert recorded it from a batch row named "ca"): dropped, and said.
@@ -292,20 +305,23 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   if (droppedCa) notes.push(`${file} listed the CA's own certificate as an issued entry: removed (the CA is not revoked or renewed through its inventory)`);
   entries = withoutCa;
   const settled = settleSuperseded(entries); // lines appended by renew --all supersede their predecessors
-  entries = addEntries(entries, added);
+  if (added.length > 0) entries = addEntries(entries, added);
   const missing = await scanUnrecorded(dir, ca, new Set(entries.map((e) => e.sha256)), recordedTimes(dir, entries), notes);
-  const unknown = text === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
-  entries = addEntries(
-    entries,
-    missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
-  );
-  if (text === undefined) {
+  const unknown = read === undefined ? REBUILT_UNKNOWN : ['this certificate was written but not recorded (an interrupted run, or a file copied in): how it was made is not known'];
+  if (missing.length > 0) {
+    entries = addEntries(
+      entries,
+      missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
+    );
+  }
+  if (read === undefined) {
     notes.push(`${file} did not exist: rebuilt from the ${missing.length} certificate file(s) in ${dir}; not known for these: ${REBUILT_UNKNOWN.join('; ')}`);
   } else if (missing.length > 0) {
     notes.push(`${missing.length} certificate file(s) in ${dir} were not in ${file} and were added: ${missing.map((m) => m.name).join(', ')}`);
   }
-  const changed = text === undefined || droppedCa || settled > 0 || added.length > 0 || missing.length > 0;
-  return { text, changed, view: { dir, entries, rebuilt: text === undefined, reconciled: missing.map((m) => m.name), saved: true, notes } };
+  const changed = read === undefined || droppedCa || settled > 0 || added.length > 0 || missing.length > 0;
+  const stamp = read !== undefined && !changed ? { seen: statKey(read.st), size: read.st.size } : undefined;
+  return { bytes: read?.bytes, changed, view: { dir, entries, rebuilt: read === undefined, reconciled: missing.map((m) => m.name), saved: true, notes, stamp } };
 }
 
 /** The inventory file as a set member: replaced by its rename, never withdrawn first. */
@@ -315,7 +331,7 @@ function inventoryFile(dir: string, entries: InventoryEntry[]): PlannedFile {
 
 async function save(dir: string, l: Loaded): Promise<void> {
   const file = inventoryFile(dir, l.view.entries);
-  if (file.data === l.text) return;
+  if (l.bytes?.equals(Buffer.from(file.data)) === true) return;
   await writeFiles([file], { force: true, caDirOwner: true });
 }
 
@@ -326,43 +342,43 @@ async function save(dir: string, l: Loaded): Promise<void> {
  * those lines are parsed and re-encoded; every other line is kept byte for
  * byte, so a pool's rewrite holds no more than the file's text (not every
  * entry as an object). What any load would conclude (settleSuperseded),
- * written down once.
+ * written down once. The file is handled as bytes: unchanged lines are
+ * copied as they are, so the rewrite of a pool's inventory holds about twice
+ * the file's size, never its entries as objects or strings.
  */
 export async function markSuperseded(caDir: string, superseded: ReadonlyMap<string, string>): Promise<void> {
   if (superseded.size === 0) return;
   await withDirLock(caDir, async () => {
-    const text = await readInventoryText(caDir);
-    if (text === undefined) return;
+    const bytes = (await readInventoryFile(caDir))?.bytes;
+    if (bytes === undefined) return;
     const file = path.join(caDir, INVENTORY_FILE);
-    const out: string[] = [];
+    const out: Buffer[] = [];
     let changed = false;
-    let at = 0;
     let no = 0;
-    while (at < text.length) {
-      const end = text.indexOf('\n', at);
-      const line = text.slice(at, end === -1 ? text.length : end);
-      at = end === -1 ? text.length : end + 1;
+    for (let at = 0; at < bytes.length; ) {
+      const nl = bytes.indexOf(0x0a, at);
+      const end = nl === -1 ? bytes.length : nl;
       no++;
-      // A serial appears once in a line; only lines that may name an old serial are parsed.
-      const m = /"serial":"([0-9a-f]+)"/.exec(line);
+      // A serial appears once in a line; only lines that may name an old serial are decoded and parsed.
+      const m = /"serial":"([0-9a-f]+)"/.exec(bytes.toString('latin1', at, end));
       const next = m ? superseded.get(m[1]!) : undefined;
-      if (next === undefined) {
-        out.push(line);
-        continue;
-      }
-      const e = parseInventory(line, `${file} line ${no}`)[0]!;
-      if (e.status === 'valid') {
+      const e = next === undefined ? undefined : parseInventory(bytes.toString('utf8', at, end), `${file} line ${no}`)[0];
+      if (e?.status === 'valid') {
         e.status = 'superseded';
         e.supersededBy = next;
         changed = true;
+        out.push(Buffer.from(`${JSON.stringify(e)}\n`, 'utf8'));
+      } else {
+        out.push(bytes.subarray(at, end), NEWLINE);
       }
-      out.push(JSON.stringify(e));
+      at = end + 1;
     }
     if (!changed) return;
-    const data = out.join('\n').replace(/\n*$/, '\n');
-    await writeFiles([{ path: file, data, mode: 0o644, kind: 'other' }], { force: true, caDirOwner: true });
+    await writeFiles([{ path: file, data: Buffer.concat(out), mode: 0o644, kind: 'other' }], { force: true, caDirOwner: true });
   });
 }
+
+const NEWLINE = Buffer.from('\n');
 
 /**
  * Fails (as recordIssued would) when DIR's inventory cannot be read: call it
@@ -370,8 +386,8 @@ export async function markSuperseded(caDir: string, superseded: ReadonlyMap<stri
  * refuses the run before anything is written.
  */
 export async function checkInventory(caDir: string): Promise<void> {
-  const text = await readInventoryText(caDir);
-  if (text !== undefined) parseInventory(text, path.join(caDir, INVENTORY_FILE));
+  const read = await readInventoryFile(caDir);
+  if (read !== undefined) parseInventory(read.bytes, path.join(caDir, INVENTORY_FILE));
 }
 
 /**
@@ -404,13 +420,13 @@ interface AppendIndex {
 const statKey = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 const certPathOf = (e: InventoryEntry) => e.files.find((f) => f.kind === 'certificate')?.path;
 
-function indexOf(entries: InventoryEntry[], st: Stats): AppendIndex {
+function indexOf(entries: readonly InventoryEntry[], seen: string, size: number): AppendIndex {
   const current = new Set<string>();
   for (const e of entries) {
     const p = e.status === 'valid' ? certPathOf(e) : undefined;
     if (p !== undefined) current.add(p);
   }
-  return { seen: statKey(st), size: st.size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current, count: entries.length };
+  return { seen, size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current, count: entries.length };
 }
 
 /**
@@ -431,6 +447,8 @@ export function createInventoryAppender(
      * settleSuperseded), and the caller rewrites once at the end.
      */
     superseding?: boolean;
+    /** The inventory as this run read it (readInventory): not read again while the file is unchanged (its stamp). */
+    known?: InventoryView | undefined;
   } = {},
 ): {
   append(added: InventoryEntry[], now?: Date): Promise<void>;
@@ -440,20 +458,22 @@ export function createInventoryAppender(
   recordedByBatch(): Promise<ReadonlySet<string>>;
 } {
   const file = path.join(caDir, INVENTORY_FILE);
-  let index: AppendIndex | undefined;
+  const { known } = opts;
+  let index = known?.stamp === undefined ? undefined : indexOf(known.entries, known.stamp.seen, known.stamp.size);
   const statFile = () => statIfExists(file, 'inventory');
   const rewrite = async (added: InventoryEntry[], now: Date) => {
     const l = await load(caDir, now, added);
     await save(caDir, l);
-    index = indexOf(l.view.entries, (await fsp.lstat(file)) as Stats);
+    const st = await fsp.lstat(file);
+    index = indexOf(l.view.entries, statKey(st), st.size);
   };
   /** The index of the file as it is now (read again only when another run changed it); undefined when there is no file. */
   const current = async (): Promise<AppendIndex | undefined> => {
     const st = await statFile();
     if (st === undefined || !st.isFile()) return undefined;
     if (index?.seen !== statKey(st)) {
-      const text = (await readInventoryText(caDir)) ?? '';
-      index = indexOf(parseInventory(text, file), st);
+      const read = await readInventoryFile(caDir);
+      index = indexOf(read === undefined ? [] : parseInventory(read.bytes, file), statKey(st), st.size);
     }
     return index;
   };
@@ -528,7 +548,8 @@ export async function updateInventory<T>(
  * through io/files.ts's journal: after a kill at any point both are the old
  * ones or (rolled forward by the next reader or writer) both the new ones.
  * `plan` runs under the lock after `change` and may still refuse (nothing is
- * written then).
+ * written then). A `change` that returns the very array it was given (crl)
+ * changes nothing: only `plan`'s files are written.
  */
 export async function updateInventoryWith<T>(
   caDir: string,
@@ -538,9 +559,13 @@ export async function updateInventoryWith<T>(
 ): Promise<{ view: InventoryView; result: T; files: WrittenFile[] }> {
   return withDirLock(caDir, async () => {
     const l = await load(caDir, now, []);
-    const { entries, result } = change(l.view.entries);
+    const read = l.view.entries;
+    const { entries, result } = change(read);
     l.view.entries = entries;
     const others = await plan(entries, result);
+    // The very entries it was given, as the file holds them (crl re-signs the list and changes no entry): the set is
+    // the other files alone, and the inventory, tens of MiB for a pool, is neither serialized nor compared again.
+    if (entries === read && !l.changed) return { view: l.view, result, files: await writeFiles(others, { force: true, caDirOwner: true }) };
     const written = await writeFiles([inventoryFile(caDir, entries), ...others], { force: true, caDirOwner: true });
     return { view: l.view, result, files: written.slice(1) };
   });

@@ -6,7 +6,7 @@
  * certificate that does not exist.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliOk, runCli, runOk } from '../helpers/cli.js';
@@ -125,6 +125,28 @@ describe('list', () => {
     const bad = await runCli(['list', '--dir', dir, '--expiring', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^regcert: invalid --expiring "soon"\nhint: /);
+  }, 120_000);
+
+  it('a pool coming due: the --expiring alert names 20 and counts the rest (the table and --json list each); crl leaves the inventory as it is', async () => {
+    const pool = path.join(T, 'list-pool');
+    await cliOk(['init-ca', '--dir', pool]);
+    const rows = Array.from({ length: 25 }, (_, i) => `due${i + 1},due${i + 1}@example.com,client,`);
+    writeFileSync(path.join(T, 'due.csv'), `name,sans,profile,days\n${rows.join('\n')}\n`);
+    await cliOk(['issue', '--batch', path.join(T, 'due.csv'), '--dir', pool, '--out-dir', path.join(T, 'due-pool')]);
+    const due = await runCli(['list', '--dir', pool, '--expiring', '1000d']);
+    expect(due.code).toBe(1);
+    const alert = due.stderr.split('\n').find((l) => l.includes('expire within'))!;
+    expect(alert).toMatch(/25 certificate\(s\) expire within 1000 days: .*, … and 5 more$/);
+    expect(alert.split(', ')).toHaveLength(21); // 20 names and the count
+    for (let i = 1; i <= 25; i++) expect(due.stdout).toContain(`due${i}`);
+    expect(JSON.parse((await runCli(['list', '--dir', pool, '--expiring', '1000d', '--json'])).stdout).expiring).toHaveLength(25);
+
+    // crl re-signs the list and changes no entry: the inventory file is not rewritten (same inode, same bytes).
+    const inventory = path.join(pool, 'inventory.jsonl');
+    const before = { ino: statSync(inventory).ino, text: readFileSync(inventory, 'utf8') };
+    await cliOk(['crl', '--dir', pool]);
+    expect({ ino: statSync(inventory).ino, text: readFileSync(inventory, 'utf8') }).toEqual(before);
+    expect(existsSync(path.join(pool, 'crl.pem'))).toBe(true);
   }, 120_000);
 
   it('a corrupted inventory line is refused (exit 2) naming the line, not silently skipped', async () => {

@@ -4,6 +4,9 @@ import type { Out } from '../output.js';
 import { daysLeftStyle, renderWarnings } from '../render-common.js';
 import { dirOption, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
+/** Names on the --expiring alert line at most. */
+const EXPIRING_NAMED = 20;
+
 export function renderList(r: ListResult, out: Out): void {
   const s = out.style;
   for (const n of r.notes) out.note(`${s.dim('note:')} ${n}`);
@@ -22,7 +25,12 @@ export function renderList(r: ListResult, out: Out): void {
     });
   }
   renderWarnings(out, r.warnings);
-  if (r.expiring.length > 0) out.note(`${s.red(s.fail)} ${r.expiring.length} certificate(s) expire within ${r.expiringWithinDays} days: ${r.expiring.map((e) => e.name).join(', ')}`);
+  if (r.expiring.length > 0) {
+    // The table above lists each; this line names a screenful (a pool of 100,000 due is not one line of 100,000 names).
+    const names = r.expiring.slice(0, EXPIRING_NAMED).map((e) => e.name);
+    if (r.expiring.length > EXPIRING_NAMED) names.push(`… and ${r.expiring.length - EXPIRING_NAMED} more`);
+    out.note(`${s.red(s.fail)} ${r.expiring.length} certificate(s) expire within ${r.expiringWithinDays} days: ${names.join(', ')}`);
+  }
 }
 
 export function register(program: Command, rt: Runtime): void {
