@@ -37,6 +37,7 @@ import { formatSan, type San } from '../core/san.js';
 import { daysUntil, parseDurationFlag } from '../core/time.js';
 import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
 import { pathExists, readInputFileSync, statIfExistsSync, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
+import { withDirLock } from '../io/lock.js';
 import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, INVENTORY_FILE, markSuperseded, readInventory } from '../io/inventory.js';
 import { readCa, readCaCertificate } from '../io/pki.js';
 import { readSecret } from '../io/secrets.js';
@@ -251,11 +252,63 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   }
   checkWorkers(opts.workers);
   const now = ctx.now ?? new Date();
-  if (names.length > 0) {
-    const caSerial = normalizeSerial((await readCaCertificate(dir)).serialNumber);
-    if (names.some((n) => normalizeSerial(n) === caSerial)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
-  }
+  // Read before the lock: a directory that is missing or cannot be read is reported as such (the lock would create it).
+  const caSerial = normalizeSerial((await readCaCertificate(dir)).serialNumber);
+  if (names.some((n) => normalizeSerial(n) === caSerial)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
+  // One run at a time per CA directory, from reading the inventory to its last rewrite: two runs (a nightly
+  // renew --all and one by hand) would otherwise both renew the same due certificates. --install and --exec
+  // run after the lock is released (an --exec command may itself run regcert on this directory).
+  const { result, install } = await withDirLock(dir, () => renewUnderLock(opts, ctx, dir, names, window, now), { timeoutMs: RENEW_LOCK_WAIT_MS });
+  const notes = result.notes;
 
+  if (opts.install !== undefined && install !== undefined) {
+    const { p, caFile } = install;
+    const keyPath = p.keyPath ?? path.join(path.dirname(p.certPath), `${p.entry.name}.key`);
+    const { installHost } = await import('../runtimes/install.js');
+    const inst = await installHost(
+      {
+        host: opts.install,
+        cert: p.certPath,
+        key: keyPath,
+        keyPasswordFile: opts.keyPasswordFile,
+        keyPasswordEnv: opts.keyPasswordEnv,
+        ca: caFile,
+        runtime: opts.runtime,
+        certsDir: opts.certsDir,
+        force: true,
+      },
+      ctx,
+    );
+    result.installed = { host: inst.host, runtimes: inst.runtimes, files: inst.files, warnings: inst.warnings };
+  }
+  if (opts.exec !== undefined && result.renewed.length > 0) {
+    ctx.progress?.(`running ${opts.exec}`);
+    const r = await runExec(opts.exec, result.renewed, notes);
+    result.exec = { command: opts.exec, ...r };
+    if (r.exitCode !== 0) {
+      result.ok = false;
+      result.exitCode = 1;
+      notes.push(`the certificates were renewed, but --exec failed (${r.exitCode === null ? 'did not run or timed out' : `exit ${r.exitCode}`}): run it by hand`);
+    }
+  }
+  if (result.renewed.length > 0) {
+    result.next.push('reload every server that uses a renewed server certificate (the registry, nginx); clients read certs.d on each connection');
+  }
+  return result;
+}
+
+/** How long a renew run waits for another regcert process's lock on the CA directory (a pool's renewal takes a while). */
+const RENEW_LOCK_WAIT_MS = 120_000;
+
+/** The renewal itself, under the CA directory's lock: read and decide, make, write and record, mark superseded. */
+async function renewUnderLock(
+  opts: RenewOptions,
+  ctx: CommandContext,
+  dir: string,
+  names: readonly string[],
+  window: number | undefined,
+  now: Date,
+): Promise<{ result: RenewResult; install?: { p: Plan; caFile: string } | undefined }> {
   // Which certificates, and which of them are due (read under the lock, reconciled).
   const view = await readInventory(dir, now);
   const targets = selectTargets(view.entries, opts, names, dir);
@@ -276,7 +329,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
     next: [],
   };
   if (window !== undefined) notes.push(...windowNotes(due, window));
-  if (due.length === 0) return result;
+  if (due.length === 0) return { result };
 
   const plans: Plan[] = due.map((entry) => {
     const certPath = entryCertPath(dir, entry);
@@ -477,40 +530,7 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   // The one rewrite: the appended renewals mark their predecessors superseded in the file itself.
   await markSuperseded(dir, new Map([...result.renewed.map((r): [string, string] => [r.oldSerial, r.serial])]));
 
-  if (opts.install !== undefined) {
-    const p = installable[0]!;
-    const keyPath = p.keyPath ?? path.join(path.dirname(p.certPath), `${p.entry.name}.key`);
-    // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
-    const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
-    const { installHost } = await import('../runtimes/install.js');
-    const inst = await installHost(
-      {
-        host: opts.install,
-        cert: p.certPath,
-        key: keyPath,
-        keyPasswordFile: opts.keyPasswordFile,
-        keyPasswordEnv: opts.keyPasswordEnv,
-        ca: caFile,
-        runtime: opts.runtime,
-        certsDir: opts.certsDir,
-        force: true,
-      },
-      ctx,
-    );
-    result.installed = { host: inst.host, runtimes: inst.runtimes, files: inst.files, warnings: inst.warnings };
-  }
-  if (opts.exec !== undefined && result.renewed.length > 0) {
-    ctx.progress?.(`running ${opts.exec}`);
-    const r = await runExec(opts.exec, result.renewed, notes);
-    result.exec = { command: opts.exec, ...r };
-    if (r.exitCode !== 0) {
-      result.ok = false;
-      result.exitCode = 1;
-      notes.push(`the certificates were renewed, but --exec failed (${r.exitCode === null ? 'did not run or timed out' : `exit ${r.exitCode}`}): run it by hand`);
-    }
-  }
-  if (result.renewed.length > 0) {
-    result.next.push('reload every server that uses a renewed server certificate (the registry, nginx); clients read certs.d on each connection');
-  }
-  return result;
+  // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
+  const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
+  return { result, install: opts.install !== undefined ? { p: installable[0]!, caFile } : undefined };
 }
