@@ -66,6 +66,10 @@ const lazyChildProcess = {
       contents: 'module.exports = { spawn: (...a) => require("node:child_process").spawn(...a) };',
       loader: 'js',
     }));
+    // A Node module that src imports dynamically (io/tool.ts: child_process) is required
+    // on first use, as the bundle's own lazy modules are (vm.Script has no import()).
+    build.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'regcert-builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'regcert-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
