@@ -59,8 +59,8 @@ function loadMain() {
   const key = cacheKey(source);
   if (!key) return null;
   const cache = writingCache ? { why: 'writing a new code cache' } : readCache(key);
-  const wrapper = `(function (exports, require, module, __filename, __dirname, __regcertUrl) {${source}\n})`;
-  const script = new vm.Script(wrapper, { filename: bundle, cachedData: cache.bytes });
+  // The bundle is one function expression (exports, require, module, __filename, __dirname, __regcertUrl).
+  const script = new vm.Script(source, { filename: bundle, cachedData: cache.bytes });
   if (cache.bytes) debug(script.cachedDataRejected ? 'bundle; code cache rejected by V8' : 'bundle with code cache');
   else debug(`bundle; ${cache.why}`);
   const loaded = { exports: {} };
