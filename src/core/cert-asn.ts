@@ -11,23 +11,9 @@
  * reading CSRs still use @peculiar/x509 (core/x509.ts, loaded when used).
  */
 import { ECParameters, id_ecdsaWithSHA1, id_ecdsaWithSHA256, id_ecdsaWithSHA384, id_ecdsaWithSHA512, id_ecPublicKey, id_secp256r1, id_secp384r1, id_secp521r1 } from '@peculiar/asn1-ecc';
-import {
-  RSAPublicKey,
-  RsaSaPssParams,
-  id_RSASSA_PSS,
-  id_rsaEncryption,
-  id_sha1,
-  id_sha1WithRSAEncryption,
-  id_sha256,
-  id_sha256WithRSAEncryption,
-  id_sha384,
-  id_sha384WithRSAEncryption,
-  id_sha512,
-  id_sha512WithRSAEncryption,
-} from '@peculiar/asn1-rsa';
-import { AsnConvert, AsnProp } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnIntegerArrayBufferConverter, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
 import type { JsonName } from './names.js';
-import { Certificate as AsnCertificate, Name, SubjectPublicKeyInfo, TBSCertificate, type AlgorithmIdentifier, type GeneralName } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate as AsnCertificate, Name, SubjectPublicKeyInfo, TBSCertificate, type GeneralName } from '@peculiar/asn1-x509';
 
 // Keep the bytes of a certificate's names and key as they were read, beside
 // their parsed values (asn1-schema's own `raw` option, which asn1-x509 uses
@@ -39,6 +25,25 @@ import { Certificate as AsnCertificate, Name, SubjectPublicKeyInfo, TBSCertifica
 AsnProp({ type: Name, raw: true })(TBSCertificate.prototype, 'issuer');
 AsnProp({ type: Name, raw: true })(TBSCertificate.prototype, 'subject');
 AsnProp({ type: SubjectPublicKeyInfo, raw: true })(TBSCertificate.prototype, 'subjectPublicKeyInfo');
+
+// RFC 8017's RSA identifiers and the two RSA structures @peculiar/x509 parses (as @peculiar/asn1-rsa
+// declares them: RSAPublicKey, RSASSA-PSS-params with its defaults, SHA-1 and salt 20). Declared
+// here: loading @peculiar/asn1-rsa encodes a dozen default parameter sets (8 ms of `issue`).
+const id_rsaEncryption = '1.2.840.113549.1.1.1';
+const id_RSASSA_PSS = '1.2.840.113549.1.1.10';
+const id_sha1 = '1.3.14.3.2.26';
+
+class RsaPublicKey {
+  @AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter }) modulus = new ArrayBuffer(0);
+  @AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter }) publicExponent = new ArrayBuffer(0);
+}
+
+class RsaSaPssParams {
+  @AsnProp({ type: AlgorithmIdentifier, context: 0, optional: true }) hashAlgorithm = new AlgorithmIdentifier({ algorithm: id_sha1, parameters: null });
+  @AsnProp({ type: AlgorithmIdentifier, context: 1, optional: true }) maskGenAlgorithm?: AlgorithmIdentifier;
+  @AsnProp({ type: AsnPropTypes.Integer, context: 2, optional: true }) saltLength = 20;
+  @AsnProp({ type: AsnPropTypes.Integer, context: 3, optional: true }) trailerField = 1;
+}
 
 /** An algorithm as @peculiar/x509 names it (its AlgorithmProvider.toWebAlgorithm). */
 export interface WebAlgorithm {
@@ -134,14 +139,14 @@ const SIMPLE: Record<string, WebAlgorithm> = {
   [id_ecdsaWithSHA384]: { name: 'ECDSA', hash: { name: 'SHA-384' } },
   [id_ecdsaWithSHA512]: { name: 'ECDSA', hash: { name: 'SHA-512' } },
   [id_rsaEncryption]: { name: 'RSASSA-PKCS1-v1_5' },
-  [id_sha1WithRSAEncryption]: { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-1' } },
-  [id_sha256WithRSAEncryption]: { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } },
-  [id_sha384WithRSAEncryption]: { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-384' } },
-  [id_sha512WithRSAEncryption]: { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-512' } },
+  '1.2.840.113549.1.1.5': { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-1' } },
+  '1.2.840.113549.1.1.11': { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } },
+  '1.2.840.113549.1.1.12': { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-384' } },
+  '1.2.840.113549.1.1.13': { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-512' } },
   [id_sha1]: { name: 'SHA-1' },
-  [id_sha256]: { name: 'SHA-256' },
-  [id_sha384]: { name: 'SHA-384' },
-  [id_sha512]: { name: 'SHA-512' },
+  '2.16.840.1.101.3.4.2.1': { name: 'SHA-256' },
+  '2.16.840.1.101.3.4.2.2': { name: 'SHA-384' },
+  '2.16.840.1.101.3.4.2.3': { name: 'SHA-512' },
   '1.3.101.112': { name: 'Ed25519' },
   '1.3.101.113': { name: 'EdDSA', namedCurve: 'Ed448' },
   '1.3.101.110': { name: 'X25519' },
@@ -168,7 +173,7 @@ export function webAlgorithm(alg: AlgorithmIdentifier): WebAlgorithm {
 /** The subjectPublicKeyInfo's algorithm as @peculiar/x509's PublicKey reads it (an RSA key's modulus is parsed there too). */
 export function spkiAlgorithm(spki: SubjectPublicKeyInfo): WebAlgorithm {
   const alg = webAlgorithm(spki.algorithm);
-  if (spki.algorithm.algorithm === id_rsaEncryption) AsnConvert.parse(spki.subjectPublicKey, RSAPublicKey);
+  if (spki.algorithm.algorithm === id_rsaEncryption) AsnConvert.parse(spki.subjectPublicKey, RsaPublicKey);
   return alg;
 }
 

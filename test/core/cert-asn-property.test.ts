@@ -123,6 +123,8 @@ describe('AsnX509Certificate', () => {
     ['rsa', ['-newkey', 'rsa:2048'], ['-sha256']],
     ['rsa-pss', ['-newkey', 'rsa:2048'], ['-sha384', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:48']],
     ['rsa-pss-key', ['-newkey', 'rsa-pss', '-pkeyopt', 'rsa_keygen_bits:2048'], ['-sha256']],
+    // SHA-1, MGF1-SHA-1 and salt 20 are RSASSA-PSS-params' defaults: the parameters are an empty SEQUENCE
+    ['rsa-pss-defaults', ['-newkey', 'rsa:2048'], ['-sha1', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:20']],
     ['ed25519', ['-newkey', 'ed25519'], []],
     ['ed448', ['-newkey', 'ed448'], []],
   ];
