@@ -63,10 +63,18 @@ const lazyChildProcess = {
     build.onResolve({ filter: /^node:child_process$/ }, (args) =>
       /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'regcert-lazy' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'regcert-lazy' }, () => ({
+    build.onLoad({ filter: /^lazy-child-process$/, namespace: 'regcert-lazy' }, () => ({
       contents: 'module.exports = { spawn: (...a) => require("node:child_process").spawn(...a) };',
       loader: 'js',
     }));
+    // chalk detects colour support when it loads, for its default instance: node:tty (with net and
+    // the stream classes) and os. regcert makes its own Chalk with the level it decided
+    // (src/cli/output.ts) and uses neither the default instance nor supportsColor: in the
+    // bundle, that detection answers "no colour" without loading anything.
+    build.onResolve({ filter: /^#supports-color$/ }, (args) =>
+      /[\\/]node_modules[\\/]chalk[\\/]/.test(args.importer) ? { path: 'chalk-supports-color', namespace: 'regcert-lazy' } : undefined,
+    );
+    build.onLoad({ filter: /^chalk-supports-color$/, namespace: 'regcert-lazy' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
     // A Node module that src imports dynamically (io/tool.ts: child_process) is required
     // on first use, as the bundle's own lazy modules are (vm.Script has no import()).
     build.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'regcert-builtin' } : undefined));
