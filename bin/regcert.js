@@ -5,13 +5,17 @@
 // very bundle; any other cache is ignored and the bundle is compiled as
 // usual. Without a bundle (or with REGCERT_BUNDLE=0) it runs the tsc build,
 // dist/cli/main.js. REGCERT_DEBUG_LOAD=1 says on stderr which path was taken.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// This file is CommonJS (bin/package.json): Node starts a CommonJS entry
+// without its ESM loader, which `regcert issue` would otherwise pay for (issue 21).
+'use strict';
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
-const bundleUrl = new URL('../dist/bundle/cli.cjs', import.meta.url);
-const bundle = fileURLToPath(bundleUrl);
+const bundle = path.join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
+const bundleUrl = pathToFileURL(bundle);
 /** Set by scripts/build-bundle.mjs when it makes the code cache. */
 const writingCache = process.env.REGCERT_WRITE_CODE_CACHE === '1';
 const cacheFile = `${bundle}.cache`;
@@ -44,7 +48,7 @@ function readCache(key) {
   return { bytes: data.subarray(nl + 1) };
 }
 
-async function loadMain() {
+function loadMain() {
   if (process.env.REGCERT_BUNDLE === '0') return null;
   let source;
   try {
@@ -55,12 +59,12 @@ async function loadMain() {
   const key = cacheKey(source);
   if (!key) return null;
   const cache = writingCache ? { why: 'writing a new code cache' } : readCache(key);
-  const wrapper = `(function (exports, require, module, __filename, __dirname, __regcertUrl) {${source}\n})`;
-  const script = new vm.Script(wrapper, { filename: bundle, cachedData: cache.bytes });
+  // The bundle is one function expression (exports, require, module, __filename, __dirname, __regcertUrl).
+  const script = new vm.Script(source, { filename: bundle, cachedData: cache.bytes });
   if (cache.bytes) debug(script.cachedDataRejected ? 'bundle; code cache rejected by V8' : 'bundle with code cache');
   else debug(`bundle; ${cache.why}`);
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('.', bundleUrl)), bundleUrl.href);
+  const loaded = { exports: {} };
+  script.runInThisContext()(loaded.exports, createRequire(bundle), loaded, bundle, path.dirname(bundle), bundleUrl.href);
   if (writingCache) {
     process.once('beforeExit', () => {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
@@ -68,7 +72,7 @@ async function loadMain() {
       renameSync(tmp, cacheFile);
     });
   }
-  return module.exports.main;
+  return loaded.exports.main;
 }
 
 // `regcert --version` alone needs none of the CLI: the version is package.json's, as the CLI's
@@ -76,13 +80,15 @@ async function loadMain() {
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V') && !writingCache) {
   debug('--version without the CLI');
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.stdout.write(`${JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
   process.exit(0);
 }
 
-const main = (await loadMain()) ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
-if (writingCache) {
-  // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
-  for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
-}
-process.exitCode = await main(args);
+void (async () => {
+  const main = loadMain() ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
+  if (writingCache) {
+    // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
+    for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
+  }
+  process.exitCode = await main(args);
+})();

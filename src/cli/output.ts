@@ -14,7 +14,15 @@ export interface CliIO {
 }
 
 export function defaultIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, stdinIsTTY: process.stdin.isTTY === true, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Read when a prompt is considered: making process.stdin (a TTY or file stream) costs start-up.
+    get stdinIsTTY() {
+      return process.stdin.isTTY === true;
+    },
+    env: process.env,
+  };
 }
 
 export function colourEnabled(io: CliIO): boolean {

@@ -109,9 +109,11 @@ export interface Runtime {
 
 function buildContext(rt: Runtime, opts: { yes?: boolean; json?: boolean }, spinner: Spinner): CommandContext {
   const { io } = rt;
-  const interactive = io.stdinIsTTY && !opts.yes && !io.env.CI;
   return {
-    interactive,
+    // Read when a secret or a confirmation is asked for, not before (see defaultIO).
+    get interactive() {
+      return io.stdinIsTTY && !opts.yes && !io.env.CI;
+    },
     prompt: async (message, o) => {
       spinner.stop();
       const { password } = await import('@inquirer/prompts');

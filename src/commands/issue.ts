@@ -1,7 +1,6 @@
 /** `regcert issue`: a server and/or client certificate signed by the CA in --dir. */
 import path from 'node:path';
 import { certificateToPem, createLeaf, leafValidityWarnings, validateDays } from '../core/certificates.js';
-import { parseAndVerifyCsr } from '../core/csr.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
@@ -9,7 +8,7 @@ import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, public
 import { buildName, validateSubject, type JsonName } from '../core/names.js';
 import { parseSanList, validateSan, type San } from '../core/san.js';
 import { leafSans, requirePurpose, validateCertName } from '../core/leaf-request.js';
-import { x509 } from '../core/x509.js';
+import type { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { checkInventory, recordIssued } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
@@ -86,6 +85,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   if (opts.allowWeak && !opts.csr) throw inputError('ALLOW_WEAK_WITHOUT_CSR', '--allow-weak only applies to --csr', 'drop --allow-weak: the keys regcert makes are never weak');
   if (opts.csr) {
     if (opts.keyType) throw inputError('KEY_TYPE_WITH_CSR', '--key-type cannot be used with --csr', 'the key is the one in the CSR');
+    const { parseAndVerifyCsr } = await import('../core/csr.js'); // @peculiar/x509 loads only for a CSR
     const req = await parseAndVerifyCsr(await readInputFile(opts.csr, 'CSR', 'check the path given to --csr', 'csr'), opts.csr, { allowWeak: opts.allowWeak });
     for (const w of req.weaknesses) warnings.push(`signing ${opts.csr} although ${w} (--allow-weak)`);
     const overrides = opts.cn !== undefined || opts.org !== undefined || opts.ou !== undefined || opts.country !== undefined;

@@ -14,7 +14,7 @@ import { DEFAULT_PBKDF2_ITERATIONS } from './defaults.js';
 import { exportPrivateKeyPem, generateEncodedKeyPairSync, type KeyType } from './keys.js';
 import { leafParts } from './leaf-der.js';
 import { toPem } from './pem.js';
-import { buildPkcs12 } from './pkcs12.js';
+import type { buildPkcs12 } from './pkcs12.js';
 import type { San } from './san.js';
 
 export interface BatchWorkerInit {
@@ -79,7 +79,13 @@ function createP12Password(): string {
   return randomBytes(18).toString('base64url');
 }
 
-export function createBatchMaker(init: BatchWorkerInit): { issue(req: BatchRequest): BatchEntry; renew(job: RenewJob): RenewedLeaf } {
+/**
+ * `buildP12`: core/pkcs12.ts's builder, which init.p12 needs; passed in (the
+ * batch worker imports it) so that `renew NAME`, which makes its leaf in
+ * process and never a .p12, does not load the PKCS#12 and CMS schemas.
+ */
+export function createBatchMaker(init: BatchWorkerInit, buildP12?: typeof buildPkcs12): { issue(req: BatchRequest): BatchEntry; renew(job: RenewJob): RenewedLeaf } {
+  if (init.p12 && !buildP12) throw new Error('createBatchMaker: init.p12 needs the PKCS#12 builder');
   const issuerKey = createPrivateKey({ key: Buffer.from(init.issuer.keyDer), format: 'der', type: 'pkcs8' });
   const signLeaf = createLeafSigner({
     nameDer: init.issuer.nameDer,
@@ -108,7 +114,7 @@ export function createBatchMaker(init: BatchWorkerInit): { issue(req: BatchReque
     if (init.p12) {
       const key = createPrivateKey(pkcs8Pem);
       entry.password = createP12Password();
-      entry.p12 = buildPkcs12({
+      entry.p12 = buildP12!({
         key,
         certificates: [der, ...init.intermediates],
         friendlyName: req.name,

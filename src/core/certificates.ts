@@ -12,11 +12,26 @@ import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
-import { nativeCrypto, x509 } from './x509.js';
+import { AsnX509Certificate, generalNames, spkiAlgorithm, webAlgorithm, type GeneralNameEntry, type WebAlgorithm } from './cert-asn.js';
+import type { x509 } from './x509.js';
 
 export { toArrayBuffer, validateDays, type BuildContext } from './cert-builder.js';
 
-export type Certificate = InstanceType<typeof x509.X509Certificate>;
+/**
+ * A certificate as regcert reads it: what core/cert-asn.ts's
+ * AsnX509Certificate (every certificate regcert parses or builds) and
+ * @peculiar/x509's X509Certificate (fetch-ca, tests) both are, with the
+ * same values. Everything else is read from the parsed ASN.1 (certificateAsn).
+ */
+export interface Certificate {
+  readonly rawData: ArrayBuffer;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly signature: ArrayBuffer;
+}
 
 /**
  * What to tell the user about a leaf's validity before it is issued: that
@@ -67,7 +82,11 @@ export interface Issuer {
 }
 
 
+/** @peculiar/x509 (and tsyringe, reflect-metadata) load only when a CA is built: issue and renew do without. */
+const loadX509 = () => import('./x509.js');
+
 async function caExtensions(publicKey: Uint8Array, pathLen: number | undefined, issuer?: Issuer) {
+  const { x509, nativeCrypto } = await loadX509();
   const exts: InstanceType<typeof x509.Extension>[] = [
     new x509.BasicConstraintsExtension(true, pathLen, true),
     new x509.KeyUsagesExtension(
@@ -76,7 +95,7 @@ async function caExtensions(publicKey: Uint8Array, pathLen: number | undefined, 
     ),
     await x509.SubjectKeyIdentifierExtension.create(toArrayBuffer(publicKey), false, nativeCrypto),
   ];
-  if (issuer) exts.push(authorityKeyId(issuer.cert));
+  if (issuer) exts.push(new x509.AuthorityKeyIdentifierExtension(Buffer.from(issuerKeyId(issuer.cert)).toString('hex'), false));
   return exts;
 }
 
@@ -92,10 +111,6 @@ export function issuerKeyId(issuer: Certificate): Uint8Array {
   return ski !== undefined ? new Uint8Array(Buffer.from(ski, 'hex')) : keyIdentifier(spkiDer(issuer));
 }
 
-function authorityKeyId(issuer: Certificate) {
-  return new x509.AuthorityKeyIdentifierExtension(Buffer.from(issuerKeyId(issuer)).toString('hex'), false);
-}
-
 async function sign(
   params: {
     subject: JsonName | InstanceType<typeof x509.Name>;
@@ -109,7 +124,8 @@ async function sign(
   ctx: BuildContext,
 ): Promise<Certificate> {
   const { signingAlgorithm } = signingParamsFor(params.signer);
-  return x509.X509CertificateGenerator.create(
+  const { x509, nativeCrypto } = await loadX509();
+  const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: createSerial(ctx.random),
       subject: params.subject,
@@ -123,6 +139,7 @@ async function sign(
     },
     nativeCrypto,
   );
+  return new AsnX509Certificate(new Uint8Array(cert.rawData));
 }
 
 export async function createRootCa(p: CaParams, ctx: BuildContext = {}): Promise<Certificate> {
@@ -143,10 +160,11 @@ export async function createRootCa(p: CaParams, ctx: BuildContext = {}): Promise
 export async function createIntermediateCa(p: CaParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
   assertCanSign(issuer.cert);
   const spki = publicKeyDer(p.key);
+  const { x509 } = await loadX509();
   return sign(
     {
       subject: p.subject,
-      issuerName: issuer.cert.subjectName,
+      issuerName: new x509.Name(new Uint8Array(nameDer(issuer.cert, 'subject'))),
       publicKey: spki,
       signer: issuer.key,
       extensions: await caExtensions(spki, p.pathLen, issuer),
@@ -167,7 +185,7 @@ export type LeafParams = Omit<LeafRequest, 'subject' | 'spki' | 'publicKeyBits'>
 export function issuerOf(issuer: Issuer): LeafIssuer {
   assertCanSign(issuer.cert);
   return {
-    nameDer: new Uint8Array(issuer.cert.subjectName.toArrayBuffer()),
+    nameDer: new Uint8Array(nameDer(issuer.cert, 'subject')),
     keyId: issuerKeyId(issuer.cert),
     notAfter: issuer.cert.notAfter,
     key: issuer.key,
@@ -177,7 +195,7 @@ export function issuerOf(issuer: Issuer): LeafIssuer {
 export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
   const { der } = createLeafSigner(issuerOf(issuer))(
     {
-      subject: p.subject instanceof x509.Name ? new Uint8Array(p.subject.toArrayBuffer()) : encodeName(p.subject),
+      subject: Array.isArray(p.subject) ? encodeName(p.subject) : new Uint8Array(p.subject.toArrayBuffer()),
       spki: p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData),
       rsa: p.rsa,
       server: p.server,
@@ -188,7 +206,7 @@ export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContex
     },
     ctx,
   );
-  return new x509.X509Certificate(toArrayBuffer(der));
+  return new AsnX509Certificate(der);
 }
 
 /**
@@ -207,7 +225,7 @@ export interface CertificateExtensions {
   /** Extended key usage OIDs. */
   ekus: string[] | undefined;
   /** The subjectAltName entries, as @peculiar/x509 reads them (type and printable value). */
-  subjectAltNames: readonly InstanceType<typeof x509.GeneralName>[];
+  subjectAltNames: readonly GeneralNameEntry[];
   /** The subjectKeyIdentifier, hex. */
   subjectKeyId: string | undefined;
   /** The keyIdentifier of the authorityKeyIdentifier, hex. */
@@ -248,7 +266,7 @@ export function certificateExtensions(cert: Certificate): CertificateExtensions 
         out.ekus = AsnConvert.parse(value, asn1X509.ExtendedKeyUsage).map(String);
         break;
       case asn1X509.id_ce_subjectAltName:
-        out.subjectAltNames = new x509.GeneralNames(AsnConvert.parse(value, asn1X509.SubjectAlternativeName)).items;
+        out.subjectAltNames = generalNames(AsnConvert.parse(value, asn1X509.SubjectAlternativeName));
         break;
       case asn1X509.id_ce_subjectKeyIdentifier:
         out.subjectKeyId = Buffer.from(AsnConvert.parse(value, asn1X509.SubjectKeyIdentifier).buffer).toString('hex');
@@ -293,10 +311,15 @@ export function nameDer(cert: Certificate, which: 'subject' | 'issuer'): Buffer 
   return Buffer.from(AsnConvert.serialize(which === 'subject' ? tbs.subject : tbs.issuer));
 }
 
+/** The certificate's subject as parsed (asn1-x509's Name: RDNs of type and value). */
+export function subjectNameAsn(cert: Certificate): asn1X509.Name {
+  return certificateAsn(cert).tbsCertificate.subject;
+}
+
 /** The certificate's SubjectPublicKeyInfo DER, as it stands in the certificate. */
 export function spkiDer(cert: Certificate): Uint8Array {
   const raw = (certificateAsn(cert).tbsCertificate as asn1X509.TBSCertificate & RawTbsFields).subjectPublicKeyInfoRaw;
-  return raw ? new Uint8Array(raw) : new Uint8Array(cert.publicKey.rawData);
+  return new Uint8Array(raw ?? AsnConvert.serialize(certificateAsn(cert).tbsCertificate.subjectPublicKeyInfo));
 }
 
 export function isSelfSigned(cert: Certificate): boolean {
@@ -311,9 +334,14 @@ export function isSelfSigned(cert: Certificate): boolean {
  * later in describing.
  */
 export function certificateFromDer(der: Uint8Array<ArrayBuffer>): Certificate {
-  const cert = new x509.X509Certificate(der);
-  void [certificateExtensions(cert), cert.subject, cert.issuer, cert.publicKey.algorithm, cert.signatureAlgorithm, cert.notBefore, cert.notAfter, cert.serialNumber];
+  const cert = new AsnX509Certificate(der);
+  void [certificateExtensions(cert), cert.subject, cert.issuer, certificateKeyAlgorithm(cert), webAlgorithm(cert.asn.signatureAlgorithm), cert.notBefore, cert.notAfter, cert.serialNumber];
   return cert;
+}
+
+/** The certificate's key algorithm as @peculiar/x509 names it ({ name: 'ECDSA', namedCurve: 'P-256' }...). */
+export function certificateKeyAlgorithm(cert: Certificate): WebAlgorithm {
+  return spkiAlgorithm(certificateAsn(cert).tbsCertificate.subjectPublicKeyInfo);
 }
 
 /** Parses every certificate in PEM (any text around it) or a single DER certificate. */
@@ -393,13 +421,13 @@ export interface SignedData {
 }
 
 export function signedDataOf(cert: Certificate): SignedData {
-  const alg = cert.signatureAlgorithm as Algorithm & { hash?: { name?: string } | string; saltLength?: number };
   const asn = certificateAsn(cert);
+  const alg = webAlgorithm(asn.signatureAlgorithm);
   return {
     // The TBS bytes as read (never re-encoded: a re-encoding could differ from what was signed).
     tbs: new Uint8Array(asn.tbsCertificateRaw ?? AsnConvert.serialize(asn.tbsCertificate)),
     signature: new Uint8Array(cert.signature),
-    algorithm: { name: alg.name, hash: typeof alg.hash === 'string' ? alg.hash : alg.hash?.name, saltLength: alg.saltLength },
+    algorithm: { name: alg.name, hash: alg.hash?.name, saltLength: alg.saltLength },
   };
 }
 

@@ -1,9 +1,10 @@
 /** What regcert reports about a certificate (the contract's --json fields). */
 import type { KeyObject } from 'node:crypto';
-import { certificateExtensions, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
+import { id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import { certificateExtensions, certificateKeyAlgorithm, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { keyBits, keyTypeName, type KeyShape } from './keys.js';
 import type { San, SanType } from './san.js';
-import { x509 } from './x509.js';
+import type { x509 } from './x509.js';
 
 export interface CertificateSummary {
   subject: string;
@@ -39,11 +40,11 @@ export function ekuNamesOf(oids: readonly string[]): string[] {
 
 const SAN_TYPES: Record<string, SanType> = { dns: 'dns', ip: 'ip', email: 'email', url: 'uri' };
 
-/** The SANs of a CSR's extension list (other name forms are skipped). */
+type SanExtension = InstanceType<typeof x509.SubjectAlternativeNameExtension>;
+
+/** The SANs of a CSR's extension list (other name forms are skipped). @peculiar/x509 reads a SAN extension as a SubjectAlternativeNameExtension. */
 export function sansOf(extensions: readonly InstanceType<typeof x509.Extension>[]): San[] {
-  const ext = extensions.find((e) => e instanceof x509.SubjectAlternativeNameExtension) as
-    | InstanceType<typeof x509.SubjectAlternativeNameExtension>
-    | undefined;
+  const ext = extensions.find((e): e is SanExtension => e.type === id_ce_subjectAltName && 'names' in e);
   return ext ? sansOfNames(ext.names.items) : [];
 }
 
@@ -52,7 +53,7 @@ export function certificateSans(cert: Certificate): San[] {
   return sansOfNames(certificateExtensions(cert).subjectAltNames);
 }
 
-function sansOfNames(names: readonly InstanceType<typeof x509.GeneralName>[]): San[] {
+function sansOfNames(names: readonly { type: string; value: string }[]): San[] {
   const out: San[] = [];
   for (const n of names) {
     const type = SAN_TYPES[n.type];
@@ -90,7 +91,7 @@ const WEBCRYPTO_CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384
  * its exact bit length) are decoded.
  */
 export function certificateKeyInfo(cert: Certificate): KeyInfo {
-  const alg = cert.publicKey.algorithm as Algorithm & { namedCurve?: string };
+  const alg = certificateKeyAlgorithm(cert);
   const curve = alg.name === 'ECDSA' ? WEBCRYPTO_CURVES[alg.namedCurve ?? ''] : undefined;
   if (curve !== undefined) return keyInfoOf({ type: 'ec', namedCurve: curve });
   if (alg.name === 'Ed25519') return keyInfoOf({ type: 'ed25519' });

@@ -4,6 +4,9 @@
  * line. Pure: entries in, entries or text out; the clock is a parameter.
  * Reading and writing DIR/inventory.jsonl lives in src/io/inventory.ts.
  */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Name } from '@peculiar/asn1-x509';
+import { nameToString, plainNameToString } from './cert-asn.js';
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { BACKDATE_MS, DAY_MS, MAX_INPUT_BYTES } from './defaults.js';
 import { leafEkuOids } from './cert-builder.js';
@@ -11,7 +14,6 @@ import { ekuNamesOf, formatSans, summarizeCertificate } from './describe.js';
 import { inputError } from './errors.js';
 import { isCertName, type JsonName } from './names.js';
 import type { San } from './san.js';
-import { x509 } from './x509.js';
 
 /** What is stored. "expired" is not stored: it follows from notAfter and the clock. */
 export type StoredStatus = 'valid' | 'revoked' | 'superseded';
@@ -143,9 +145,6 @@ export interface BuiltLeaf {
   keyType: string;
 }
 
-/** Name values @peculiar/x509 reads the same from JSON as from DER (a leading '#' is hex there, spaces at the ends are trimmed by some). */
-const PLAIN_NAME_VALUE = /^[A-Za-z0-9._@-](?:[A-Za-z0-9 ._@-]*[A-Za-z0-9._@-])?$/;
-
 /**
  * The facts of a leaf the builder just made, from what it was asked for:
  * never the whole certificate parsed, only its subject formatted by
@@ -153,10 +152,9 @@ const PLAIN_NAME_VALUE = /^[A-Za-z0-9._@-](?:[A-Za-z0-9 ._@-]*[A-Za-z0-9._@-])?$
  * every value is plain: 10× cheaper than from DER). EKUs in the builder's order.
  */
 export function builtLeafFacts(l: BuiltLeaf): CertificateFacts {
-  const plain = l.subject.every((rdn) => Object.values(rdn).every((vs) => vs.every((v) => PLAIN_NAME_VALUE.test(v))));
   return {
     serial: l.serial,
-    subject: new x509.Name(plain ? l.subject : new Uint8Array(l.subjectDer)).toString(),
+    subject: plainNameToString(l.subject) ?? nameToString(AsnConvert.parse(l.subjectDer, Name)),
     sans: formatSans(l.sans),
     ekus: ekuNamesOf(leafEkuOids(l.server, l.client)),
     keyType: l.keyType,

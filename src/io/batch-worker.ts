@@ -5,10 +5,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createBatchMaker, makeJob, type BatchJob, type BatchResult, type BatchWorkerInit } from '../core/batch-maker.js';
+import { buildPkcs12 } from '../core/pkcs12.js';
 
 export type BatchWorkerReply = { seq: number; entries: BatchResult[] } | { seq: number; error: { message: string; stack?: string | undefined } };
 
-const maker = createBatchMaker(workerData as BatchWorkerInit);
+const maker = createBatchMaker(workerData as BatchWorkerInit, buildPkcs12);
 
 parentPort!.on('message', (msg: { seq: number; jobs: BatchJob[] }) => {
   try {

@@ -4,7 +4,6 @@
  * anything is changed, then run without a shell, with a time limit, a cap
  * on what is kept of their output, and secrets only in the environment.
  */
-import { spawn } from 'node:child_process';
 import { constants as FS, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { operationError } from '../core/errors.js';
@@ -42,11 +41,14 @@ export async function requireTool(name: string, pkg: string): Promise<string> {
   return file;
 }
 
-export function runTool(
+export async function runTool(
   file: string,
   args: string[],
   opts: { input?: string | undefined; env?: Record<string, string> | undefined; timeoutMs?: number | undefined } = {},
 ): Promise<ToolResult> {
+  // node:child_process (with net and dgram) loads when a tool runs: io/files.ts imports this
+  // module for syncfs, and issue and renew start faster without it (issue 21).
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -47,6 +47,21 @@ describe.each(BUILDS)('lazy loading (%s)', (_name, env, mainModule) => {
     }
   });
 
+  it('regcert issue NAME --client and renew NAME load no @peculiar/x509, tsyringe or reflect-metadata (issue 21: start-up)', async () => {
+    const pki = path.join(dir, `pki-issue-${env.REGCERT_BUNDLE ?? 'bundle'}`);
+    expect((await run(process.execPath, [BIN, 'init-ca', '--dir', pki], { env })).code).toBe(0);
+    const NOT_FOR_ONE_LEAF = ['@peculiar/x509', 'tsyringe', 'reflect-metadata', '/core/x509', '@peculiar/asn1-cms', '@peculiar/asn1-pfx', '@inquirer', 'pkijs', '/net/'];
+    for (const args of [
+      ['issue', 'alice', '--client', '--dir', pki],
+      ['renew', 'alice', '--dir', pki],
+    ]) {
+      const urls = await loaded(args, env);
+      expect(urls.some((u) => u.includes(`/commands/${args[0]}`))).toBe(true);
+      expect(urls.some((u) => u.includes('@peculiar/asn1-x509'))).toBe(true); // it did read certificates
+      for (const heavy of NOT_FOR_ONE_LEAF) expect(urls.filter((u) => u.includes(heavy)), `${args[0]}: ${heavy}`).toEqual([]);
+    }
+  });
+
   it('a real command does load the PKI code (the trace works)', async () => {
     const urls = await loaded(['init-ca', '--dir', path.join(dir, `pki-${env.REGCERT_BUNDLE ?? 'bundle'}`)], env);
     expect(urls.some((u) => u.includes('@peculiar/x509'))).toBe(true);
