@@ -53,7 +53,7 @@ import path from 'node:path';
 import { CA_DIR_FILES, isCaDirOwnFile } from '../core/ca-dir.js';
 import { inputError, operationError } from '../core/errors.js';
 import { withDirLock } from './lock.js';
-import { pathExists, readInputFile } from './read.js';
+import { pathExists, readInputFile, statIfExists } from './read.js';
 import { assertSafeWriteDir } from './safe-path.js';
 import { findTool, runTool } from './tool.js';
 
@@ -534,7 +534,7 @@ export async function refuseExisting(paths: string[], force: boolean | undefined
 /**
  * Refuses (exit 2, before anything is written, --force or not) a target that
  * is one of a CA directory's own files (core/ca-dir.ts isCaDirOwnFile) in a
- * directory holding a CA key: only the CA's own writers (caDirOwner) write
+ * directory holding a CA key and certificate: only the CA's own writers (caDirOwner) write
  * those. `to-p12 --out pki/ca.key --force` or `fetch-ca --out pki/ca.crt
  * --force` would otherwise replace the CA.
  */
@@ -542,14 +542,10 @@ async function assertNotCaDirFile(file: string): Promise<void> {
   const base = path.basename(file);
   if (!isCaDirOwnFile(base)) return;
   const dir = path.dirname(path.resolve(file));
-  try {
-    await fsp.lstat(path.join(dir, CA_DIR_FILES.caKey));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw e;
-  }
-  throw inputError('CA_DIR_FILE', `refusing to write ${file}: ${dir} is a CA directory and ${base} is its own file (only init-ca, crl and revoke write it)`, 'choose another output path');
+  // A CA directory holds the CA's key and certificate side by side (a certs.d folder with a stray
+  // ca.key, which install-host warns about, is not one).
+  for (const f of [CA_DIR_FILES.caKey, CA_DIR_FILES.caCertificate]) if ((await statIfExists(path.join(dir, f))) === undefined) return;
+  throw inputError('CA_DIR_FILE', `refusing to write ${file}: ${dir} is a CA directory (it holds ca.key and ca.crt) and ${base} is its own file (only init-ca, crl and revoke write it)`, 'choose another output path');
 }
 
 /**

@@ -39,9 +39,26 @@ describe("a CA directory's own files", () => {
     const before = snapshot();
     const r = await runCli(args as string[], { cwd: T });
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/is a CA directory and \S+ is its own file/);
+    expect(r.stderr).toMatch(/is a CA directory \(it holds ca\.key and ca\.crt\) and \S+ is its own file/);
     expect(r.stderr).toMatch(/hint: choose another output path/);
     expect(snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('install-host with --certs-dir pointing the registry folder at the CA directory itself: exit 2, nothing written', async () => {
+    const before = snapshot();
+    const r = await runCli(['install-host', 'pki', '--certs-dir', T, '--cert', path.join(PKI, 'alice.crt'), '--key', path.join(PKI, 'alice.key'), '--ca', path.join(PKI, 'ca.crt'), '--force'], { cwd: T });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is a CA directory \(it holds ca\.key and ca\.crt\) and ca\.crt is its own file/);
+    expect(snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('a certs.d folder with a stray ca.key (no ca.crt beside it) is not a CA directory: install-host writes its ca.crt', async () => {
+    const host = path.join(T, 'certs.d', 'reg.example:5000');
+    mkdirSync(host, { recursive: true });
+    writeFileSync(path.join(host, 'ca.key'), 'x');
+    const r = await runCli(['install-host', 'reg.example:5000', '--certs-dir', path.join(T, 'certs.d'), '--cert', path.join(PKI, 'alice.crt'), '--key', path.join(PKI, 'alice.key'), '--ca', path.join(PKI, 'ca.crt')], { cwd: T });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(host, 'ca.crt'), 'utf8')).toBe(readFileSync(path.join(PKI, 'ca.crt'), 'utf8'));
   }, 60_000);
 
   it('the same names outside a CA directory are ordinary outputs', async () => {

@@ -236,7 +236,7 @@ class OwnFileOut implements fc.AsyncCommand<Model, Real> {
     const before = leafFiles(r.dir);
     const res = await runCli(['config', 'cron', '--force', '--out', path.join(r.dir, this.file), '--dir', r.dir], { timeoutMs: 60_000 });
     expect(res.code, res.stderr).toBe(2);
-    expect(res.stderr).toMatch(/is a CA directory and \S+ is its own file/);
+    expect(res.stderr).toMatch(/is a CA directory \(it holds ca\.key and ca\.crt\) and \S+ is its own file/);
     await checkInvariants(r, before, () => false);
   }
   toString = () => `config cron --out DIR/${this.file} --force`;
