@@ -52,7 +52,7 @@ export function permitsUsage(cert: Certificate, usage: Usage): boolean {
 }
 
 /** The first certificate of a path (leaf first) that does not permit `usage`, with its index: Go's rule that every certificate on the chain must. */
-export function usageRefusedBy(path: readonly Certificate[], usage: Usage): { cert: Certificate; index: number } | undefined {
+function usageRefusedBy(path: readonly Certificate[], usage: Usage): { cert: Certificate; index: number } | undefined {
   const index = path.findIndex((c) => !permitsUsage(c, usage));
   return index < 0 ? undefined : { cert: path[index]!, index };
 }
