@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { certificateFromDer, keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, verifySignedData, type Certificate } from '../core/certificates.js';
+import { certificateFromDer, keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, sameCertificate, verifySignedData, type Certificate } from '../core/certificates.js';
 import { parsePurpose, verifyChain, type Usage } from '../core/chain.js';
 import { inputError } from '../core/errors.js';
 import {
@@ -333,7 +333,7 @@ async function judgeLeaves(certs: Array<{ label: string; der: Uint8Array; isCa: 
   const anchors: Certificate[] = [];
   for (const f of caFiles) anchors.push(...(await readCertificateFile(f, 'CA certificate', 'check the path given to --ca', 'bundle')));
   const parsed = certs.map((c) => ({ ...c, cert: certificateFromDer(new Uint8Array(c.der)) }));
-  const isAnchor = (c: Certificate) => anchors.some((a) => Buffer.from(a.rawData).equals(Buffer.from(c.rawData)));
+  const isAnchor = (c: Certificate) => anchors.some((a) => sameCertificate(a, c));
   const leaves = parsed.some((c) => !c.isCa) ? parsed.filter((c) => !c.isCa) : parsed.filter((c) => !isAnchor(c.cert));
   const out: InspectVerdict[] = [];
   for (const l of leaves) {
