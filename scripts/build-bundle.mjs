@@ -89,10 +89,11 @@ const lazyChildProcess = {
 // every importer shares its classes (yaml's Document and isMap). They run without the
 // code cache: prompts wait for a person, yaml and zip files are config and import work.
 const ISLANDS = { '@inquirer/prompts': 'island-prompts.cjs', yaml: 'island-yaml.cjs', yauzl: 'island-yauzl.cjs' };
+const islandFilter = new RegExp(`^(${Object.keys(ISLANDS).map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
 const islands = {
   name: 'regcert-islands',
   setup(build) {
-    build.onResolve({ filter: /^(@inquirer\/prompts|yaml|yauzl)$/ }, (args) =>
+    build.onResolve({ filter: islandFilter }, (args) =>
       args.namespace === 'file' && /[\\/]src[\\/]/.test(args.importer) ? { path: args.path, namespace: 'regcert-island' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'regcert-island' }, (args) => ({

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { certificateFromDer, keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, verifySignedData, type Certificate } from '../core/certificates.js';
+import { certificateFromDer, keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, sameCertificate, verifySignedData, type Certificate } from '../core/certificates.js';
 import { parsePurpose, verifyChain, type Usage } from '../core/chain.js';
 import { inputError } from '../core/errors.js';
 import {
@@ -152,8 +152,8 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
     label: string;
     facts?: InspectedCertificate;
     key?: KeyObject | null;
-    /** The certificate's DER (parsed again only to judge chains with --ca). */
-    der: Uint8Array;
+    /** The certificate as parsed here, or the DER of a PEM block a worker described (parsed only to judge chains with --ca). */
+    cert: Certificate | Uint8Array<ArrayBuffer>;
     set: (by: string | null) => void;
   }
   const certs: LinkedCertificate[] = [];
@@ -186,7 +186,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
         case 'certificate-block': {
           const at = items.length;
           items.push(undefined as unknown as InspectItem); // filled in order below
-          const linked: LinkedCertificate = { label, der: obj.kind === 'certificate' ? new Uint8Array(obj.cert.rawData) : obj.der, set: () => undefined };
+          const linked: LinkedCertificate = { label, cert: obj.kind === 'certificate' ? obj.cert : obj.der, set: () => undefined };
           certs.push(linked);
           const fill = (facts: InspectedCertificate) => {
             const item: CertificateItem = { file, label, type: 'certificate', ...facts.details, signedBy: null };
@@ -248,7 +248,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
             const facts = inspectCertificate(cert, now);
             const entry = { label: `${file}#${j + 1}`, ...facts.details, signedBy: null as string | null };
             item.certificates.push(entry);
-            certs.push({ label: entry.label, facts, der: new Uint8Array(cert.rawData), set: (by) => (entry.signedBy = by) });
+            certs.push({ label: entry.label, facts, cert, set: (by) => (entry.signedBy = by) });
           }
           items.push(item);
           break;
@@ -312,7 +312,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   for (const k of keys) k.item.matches = all.filter((c) => keyMatchesSpki(k.key, c.facts.spki)).map((c) => c.label);
 
   if (!opts.ca?.length) return { command: 'inspect', items, links };
-  const verdicts = await judgeLeaves(all.map((c) => ({ label: c.label, der: c.der, isCa: c.facts.details.isCa })), opts.ca, usage, now);
+  const verdicts = await judgeLeaves(all.map((c) => ({ label: c.label, cert: c.cert, isCa: c.facts.details.isCa })), opts.ca, usage, now);
   const refused = verdicts.filter((v) => !v.ok);
   return {
     command: 'inspect',
@@ -329,11 +329,11 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
  * not an anchor) judged by core/chain.ts, the other inspected certificates
  * serving as intermediates.
  */
-async function judgeLeaves(certs: Array<{ label: string; der: Uint8Array; isCa: boolean }>, caFiles: string[], usage: Usage | undefined, now: Date): Promise<InspectVerdict[]> {
+async function judgeLeaves(certs: Array<{ label: string; cert: Certificate | Uint8Array<ArrayBuffer>; isCa: boolean }>, caFiles: string[], usage: Usage | undefined, now: Date): Promise<InspectVerdict[]> {
   const anchors: Certificate[] = [];
   for (const f of caFiles) anchors.push(...(await readCertificateFile(f, 'CA certificate', 'check the path given to --ca', 'bundle')));
-  const parsed = certs.map((c) => ({ ...c, cert: certificateFromDer(new Uint8Array(c.der)) }));
-  const isAnchor = (c: Certificate) => anchors.some((a) => Buffer.from(a.rawData).equals(Buffer.from(c.rawData)));
+  const parsed = certs.map((c) => ({ ...c, cert: c.cert instanceof Uint8Array ? certificateFromDer(new Uint8Array(c.cert)) : c.cert }));
+  const isAnchor = (c: Certificate) => anchors.some((a) => sameCertificate(a, c));
   const leaves = parsed.some((c) => !c.isCa) ? parsed.filter((c) => !c.isCa) : parsed.filter((c) => !isAnchor(c.cert));
   const out: InspectVerdict[] = [];
   for (const l of leaves) {

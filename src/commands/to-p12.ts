@@ -1,6 +1,6 @@
 /** `regcert to-p12`: a certificate, its chain and its key as one PKCS#12 file. */
 import path from 'node:path';
-import { isSelfSigned, subjectNameAsn, type Certificate } from '../core/certificates.js';
+import { isSelfSigned, sameCertificate, subjectNameAsn, type Certificate } from '../core/certificates.js';
 import { describeEkus, parsePurpose, permitsUsage, reachesNoAnchor, verifyChain, type Usage } from '../core/chain.js';
 import { DEFAULT_PBKDF2_ITERATIONS, P12_MODE_FOR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
@@ -129,7 +129,7 @@ export async function toP12(opts: ToP12Options, ctx: CommandContext): Promise<To
   const extra: Certificate[] = [];
   for (const file of opts.ca ?? []) {
     for (const c of await readCertificateFile(file, 'CA certificate', 'check the path given to --ca', 'bundle')) {
-      if (!chain.some((x) => Buffer.from(x.rawData).equals(Buffer.from(c.rawData)))) chain.push(c);
+      if (!chain.some((x) => sameCertificate(x, c))) chain.push(c);
       extra.push(c);
     }
   }

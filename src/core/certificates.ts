@@ -322,6 +322,11 @@ export function spkiDer(cert: Certificate): Uint8Array {
   return new Uint8Array(raw ?? AsnConvert.serialize(certificateAsn(cert).tbsCertificate.subjectPublicKeyInfo));
 }
 
+/** The same certificate: byte-for-byte the same DER. */
+export function sameCertificate(a: Certificate, b: Certificate): boolean {
+  return Buffer.from(a.rawData).equals(Buffer.from(b.rawData));
+}
+
 export function isSelfSigned(cert: Certificate): boolean {
   // Equal DER prints equally, so names that print differently differ: no encoding needed.
   return cert.subject === cert.issuer && nameDer(cert, 'subject').equals(nameDer(cert, 'issuer'));

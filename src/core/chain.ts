@@ -26,7 +26,7 @@
  *   number of signature checks while searching (Go stops at 100).
  */
 import { KeyUsageFlags } from '@peculiar/asn1-x509';
-import { certificateExtensions, isCa, isSelfSigned, isSignedBy, nameDer, type Certificate } from './certificates.js';
+import { certificateExtensions, isCa, isSelfSigned, isSignedBy, nameDer, sameCertificate, type Certificate } from './certificates.js';
 import { ekuNames } from './describe.js';
 import { inputError } from './errors.js';
 
@@ -52,7 +52,7 @@ export function permitsUsage(cert: Certificate, usage: Usage): boolean {
 }
 
 /** The first certificate of a path (leaf first) that does not permit `usage`, with its index: Go's rule that every certificate on the chain must. */
-export function usageRefusedBy(path: readonly Certificate[], usage: Usage): { cert: Certificate; index: number } | undefined {
+function usageRefusedBy(path: readonly Certificate[], usage: Usage): { cert: Certificate; index: number } | undefined {
   const index = path.findIndex((c) => !permitsUsage(c, usage));
   return index < 0 ? undefined : { cert: path[index]!, index };
 }
@@ -81,7 +81,6 @@ export interface ChainOptions {
   maxDepth?: number;
 }
 
-const same = (a: Certificate, b: Certificate) => Buffer.from(a.rawData).equals(Buffer.from(b.rawData));
 
 function validityFault(cert: Certificate, now: Date): { fault: ChainFault; reason: string } | undefined {
   if (now < cert.notBefore) return { fault: 'not-yet-valid', reason: `"${cert.subject}" is not valid before ${cert.notBefore.toISOString()}` };
@@ -116,7 +115,7 @@ export async function verifyChain(chain: readonly Certificate[], anchors: readon
   const maxDepth = o.maxDepth ?? MAX_CHAIN_DEPTH;
   const leaf = chain[0];
   if (!leaf) return { ok: false, path: [], certificates: [], fault: 'empty', reason: 'no certificate' };
-  const pool = chain.slice(1).filter((c) => !same(c, leaf));
+  const pool = chain.slice(1).filter((c) => !sameCertificate(c, leaf));
   let checks = 0;
   let best: (ChainCheck & { rank: number }) | undefined;
   const fail = (path: Certificate[], at: number, f: { fault: ChainFault; reason: string }, complete = false): undefined => {
@@ -143,7 +142,7 @@ export async function verifyChain(chain: readonly Certificate[], anchors: readon
     if (path.length - 1 >= maxDepth) return fail(path, path.length - 1, { fault: 'too-long', reason: `the chain is longer than ${maxDepth} certificates above the leaf` });
     const issuerName = nameDer(current, 'issuer');
     const candidates = [...anchors.map((c) => ({ c, anchor: true })), ...pool.map((c) => ({ c, anchor: false }))].filter(
-      ({ c, anchor }) => !path.some((p) => same(p, c)) && (anchor || !isSelfSigned(c)) && nameDer(c, 'subject').equals(issuerName),
+      ({ c, anchor }) => !path.some((p) => sameCertificate(p, c)) && (anchor || !isSelfSigned(c)) && nameDer(c, 'subject').equals(issuerName),
     );
     if (candidates.length === 0) return fail(path, path.length - 1, { fault: 'no-issuer', reason: `no certificate given signs "${current.subject}" (issuer "${current.issuer}")` });
     for (const { c, anchor } of candidates) {
@@ -172,7 +171,7 @@ export async function verifyChain(chain: readonly Certificate[], anchors: readon
     }
     return undefined;
   };
-  const found = anchors.some((a) => same(a, leaf)) ? finish([leaf]) : await walk([leaf]);
+  const found = anchors.some((a) => sameCertificate(a, leaf)) ? finish([leaf]) : await walk([leaf]);
   if (found) return found;
   const { rank: _rank, ...verdict } = best!;
   return verdict;
@@ -268,7 +267,7 @@ export async function verifyChainToHighest(chain: readonly Certificate[], anchor
   let left = anchors;
   while (v.ok) {
     const reached = v.certificates;
-    left = left.filter((a) => !reached.some((c) => same(a, c)));
+    left = left.filter((a) => !reached.some((c) => sameCertificate(a, c)));
     // A self-signed anchor ends every path: verifyChain never climbs past one.
     if (left.length === 0 || isSelfSigned(reached[reached.length - 1]!)) return v;
     const higher = await verifyChain([...chain, ...anchors], left, o);

@@ -643,7 +643,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
 }
 
 /** Every input file is read here, bounded by kind (see read.ts). */
-export { pathExists, readInputFile, readInputFileIfExists, readInputFileSync, statIfExists, statIfExistsSync, type InputKind } from './read.js';
+export { pathExists, readInputFile, readInputFileSync, statIfExists, statIfExistsSync, type InputKind } from './read.js';
 
 /**
  * Appends text to a log-like file (created with `mode`, never through a

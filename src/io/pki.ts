@@ -1,7 +1,7 @@
 /** Reading a CA directory (DIR/ca.crt, DIR/ca.key, DIR/ca-chain.crt). */
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { isSelfSigned, keyMatchesCertificate, type Certificate } from '../core/certificates.js';
+import { isSelfSigned, keyMatchesCertificate, sameCertificate, type Certificate } from '../core/certificates.js';
 import { inputError } from '../core/errors.js';
 import { readCertificateFile, readPrivateKeyFile } from './credentials.js';
 import type { SecretContext, SecretSource } from './secrets.js';
@@ -33,7 +33,7 @@ export async function readCaChain(dir: string): Promise<Pick<LoadedCa, 'cert' | 
   const chainPath = path.join(dir, 'ca-chain.crt');
   if (await pathExists(chainPath, 'CA chain')) {
     chain = await readCertificateFile(chainPath, 'CA chain', undefined, 'bundle');
-    if (!Buffer.from(chain[0]!.rawData).equals(Buffer.from(cert.rawData))) {
+    if (!sameCertificate(chain[0]!, cert)) {
       throw inputError('CHAIN_MISMATCH', `${chainPath} does not start with ${path.join(dir, 'ca.crt')}`, 'recreate the intermediate with "regcert init-ca --intermediate"');
     }
   }

@@ -255,9 +255,3 @@ function notThere(e: unknown, file: string, what: string): undefined {
 export async function pathExists(file: string, what?: string): Promise<boolean> {
   return (await statIfExists(file, what)) !== undefined;
 }
-
-/** readInputFile, or undefined when nothing is at the path (statIfExists decides). */
-export async function readInputFileIfExists(file: string, what: string, hint?: string, kind: InputKind = 'bundle'): Promise<Uint8Array | undefined> {
-  if (!(await pathExists(file, what))) return undefined;
-  return readInputFile(file, what, hint, kind);
-}

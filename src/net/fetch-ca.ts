@@ -6,7 +6,7 @@
  * or with --allow-extra dropped and named.
  */
 import { verifyChainToHighest } from '../core/chain.js';
-import { certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sameCertificate, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { MAX_CA_CERTIFICATES } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
@@ -88,7 +88,6 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number, url: URL, timeout
   ]).finally(() => clearTimeout(timer));
 }
 
-const same = (a: Certificate, b: Certificate) => Buffer.from(a.rawData).equals(Buffer.from(b.rawData));
 const label = (c: Certificate) => `"${c.subject}" (sha256 ${sha256Fingerprint(c.rawData)})`;
 
 /**
@@ -105,11 +104,11 @@ async function selectServedCa(
   opts: { fingerprint?: string | undefined; allowExtra?: boolean | undefined; url: URL },
 ): Promise<{ anchor: Certificate; write: Certificate[]; dropped: DroppedCertificate[]; path: Certificate[] }> {
   const { url } = opts;
-  const unique = served.filter((c, i) => served.findIndex((d) => same(c, d)) === i);
+  const unique = served.filter((c, i) => served.findIndex((d) => sameCertificate(c, d)) === i);
   // The chain as it verifies (core/chain.ts, the rules the runtimes apply) to the highest CA /ca served; when none does, as far as it verifies.
   const v = await verifyChainToHighest([...presented, ...unique], unique.filter(isCa));
   const path = v.ok ? v.certificates : v.certificates.slice(0, (v.at ?? 0) + 1);
-  const onPath = (c: Certificate) => path.findIndex((p) => same(p, c));
+  const onPath = (c: Certificate) => path.findIndex((p) => sameCertificate(p, c));
   const chainText = path.map((c) => `"${c.subject}"`).join(' <- ');
   const why = v.ok ? '' : `: ${v.reason}`;
   // A CA on the verified chain that /ca served; the leaf only when it is its own CA (self-signed, verified).
@@ -126,7 +125,7 @@ async function selectServedCa(
         'nothing was written: compare the fingerprint with the one your registry administrator published',
       );
     }
-    if (!anchors.some((a) => same(a, pinned))) {
+    if (!anchors.some((a) => sameCertificate(a, pinned))) {
       throw operationError(
         'PIN_NOT_ANCHOR',
         `the pinned certificate ${label(pinned)} ${isCa(pinned) ? 'does not anchor' : 'is not a CA certificate (CA:FALSE) and cannot anchor'} the chain ${url.host} presented on this connection (${chainText})${why}`,
@@ -154,7 +153,7 @@ async function selectServedCa(
   for (const c of unique) {
     const at = onPath(c);
     const drop = (reason: string) => dropped.push({ subject: c.subject, sha256: sha256Fingerprint(c.rawData), reason });
-    if (same(c, anchor) || (at > 0 && at < anchorAt && isCa(c))) write.push(c);
+    if (sameCertificate(c, anchor) || (at > 0 && at < anchorAt && isCa(c))) write.push(c);
     else if (at > anchorAt) drop('above the pinned CA in the chain: the pinned CA is the anchor');
     else if (!isCa(c)) {
       drop('not a CA certificate (CA:FALSE)');
@@ -221,7 +220,7 @@ export async function fetchTrustedCa(input: string, opts: TrustOptions, timeoutM
     certificates: write.map(summarizeCertificate),
     anchor: sha256Fingerprint(anchor.rawData),
     dropped,
-    serverChain: path.slice(0, path.findIndex((c) => same(c, anchor)) + 1).map((c) => c.subject),
+    serverChain: path.slice(0, path.findIndex((c) => sameCertificate(c, anchor)) + 1).map((c) => c.subject),
   };
   return { ...fetched, accepted: await acceptFetchedCa(fetched, opts, ctx) };
 }
