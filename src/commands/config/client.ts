@@ -92,7 +92,7 @@ export async function buildClientConfig(opts: ClientConfigOptions, hp: RegistryH
   const o = withPkiClient(opts);
   const warnings: string[] = [];
   const { creds, chain } = await readClientIdentity(o, ctx);
-  if (o.ca !== undefined) await readRegistryCa(o.ca, chain, creds.source, warnings);
+  if (o.ca !== undefined) await readRegistryCa(o.ca, chain, creds.source, warnings, ctx.now);
   else if (o.bundle === undefined) throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s certificate), or --client NAME --dir PKI to use PKI/ca.crt');
 
   const runtime = RUNTIME_TOOLS.includes(tool);
