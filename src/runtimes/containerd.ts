@@ -96,7 +96,7 @@ interface CriConflict {
  * in this registry table (unknown release: today's, 2.x). Each entry names
  * the keys and why.
  */
-export function criConflicts(reg: Record<string, unknown> | undefined, header: string, containerdVersion: Version | undefined): CriConflict[] {
+function criConflicts(reg: Record<string, unknown> | undefined, header: string, containerdVersion: Version | undefined): CriConflict[] {
   const out: CriConflict[] = [];
   const mirrors = legacyMirrors(reg);
   if (mirrors.length > 0) {
@@ -118,7 +118,7 @@ export function criConflicts(reg: Record<string, unknown> | undefined, header: s
 }
 
 /** The hosts.toml that says what a legacy `mirrors` entry said: its endpoints first, then the registry itself. */
-export function mirrorHostsToml(name: string, endpoints: readonly string[], from: string): string {
+function mirrorHostsToml(name: string, endpoints: readonly string[], from: string): string {
   const server = name === '*' ? undefined : name === 'docker.io' ? DOCKER_IO_SERVER : `https://${name}`;
   const lines = [`# Migrated by regcert from the registry mirrors of ${from}.`, ...(server ? [`server = ${JSON.stringify(server)}`] : [])];
   for (const e of endpoints) {

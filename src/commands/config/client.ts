@@ -35,7 +35,7 @@ export interface ClientConfig {
   client: ClientConfigResult;
 }
 
-export function parseClientTool(tool: string | undefined): ClientTool {
+function parseClientTool(tool: string | undefined): ClientTool {
   const hint = `pass --tool with one of: ${CLIENT_TOOLS.join(', ')}`;
   if (tool === undefined) throw inputError('MISSING_TOOL', 'no --tool given', hint);
   if (!(CLIENT_TOOLS as readonly string[]).includes(tool)) throw inputError('BAD_TOOL', `unknown --tool "${tool}"`, hint);
