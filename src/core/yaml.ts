@@ -34,6 +34,9 @@ export function renderYaml(doc: Document): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** The hint of the size and nesting limits. */
+const NOT_MERGEABLE = 'this is not a registries file regcert can merge: fix or replace it';
+
 function limitError(source: string, what: string, hint: string) {
   return inputError('YAML_LIMIT', `${source}: ${what}`, hint);
 }
@@ -62,7 +65,7 @@ function checkNesting(text: string, source: string): void {
     if (lineStart) {
       // Block nesting shows as indentation (and "- " / "? " markers before the content).
       if (c === ' ' || ((c === '-' || c === '?') && (text[i + 1] === ' ' || text[i + 1] === '\n'))) {
-        if (++indent > YAML_MAX_INDENT) throw limitError(source, `nested deeper than ${YAML_MAX_INDENT} columns of indentation (regcert's YAML limit)`, 'this is not a registries file regcert can merge: fix or replace it');
+        if (++indent > YAML_MAX_INDENT) throw limitError(source, `nested deeper than ${YAML_MAX_INDENT} columns of indentation (regcert's YAML limit)`, NOT_MERGEABLE);
         continue;
       }
       lineStart = false;
@@ -72,7 +75,7 @@ function checkNesting(text: string, source: string): void {
       i = (nl === -1 ? text.length : nl) - 1;
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '[' || c === '{') {
-      if (++depth > YAML_MAX_FLOW_DEPTH) throw limitError(source, `nested deeper than ${YAML_MAX_FLOW_DEPTH} levels of [ ] / { } (regcert's YAML limit)`, 'this is not a registries file regcert can merge: fix or replace it');
+      if (++depth > YAML_MAX_FLOW_DEPTH) throw limitError(source, `nested deeper than ${YAML_MAX_FLOW_DEPTH} levels of [ ] / { } (regcert's YAML limit)`, NOT_MERGEABLE);
     } else if ((c === ']' || c === '}') && depth > 0) depth--;
   }
 }
@@ -83,7 +86,7 @@ function checkNesting(text: string, source: string): void {
  * error the library reports.
  */
 export function parseYaml(text: string, source: string, invalid: (message: string) => Error): Document {
-  if (Buffer.byteLength(text, 'utf8') > YAML_MAX_BYTES) throw limitError(source, `larger than ${YAML_MAX_BYTES} bytes (regcert's YAML limit)`, 'this is not a registries file regcert can merge: fix or replace it');
+  if (Buffer.byteLength(text, 'utf8') > YAML_MAX_BYTES) throw limitError(source, `larger than ${YAML_MAX_BYTES} bytes (regcert's YAML limit)`, NOT_MERGEABLE);
   checkNesting(text, source);
   const doc = parseDocument(text, { prettyErrors: false, version: '1.1' });
   if (doc.errors.length > 0) throw invalid(doc.errors[0]!.message.split('\n')[0]!);

@@ -84,16 +84,24 @@ function legacyTlsConfigs(reg: Record<string, unknown> | undefined): string[] {
   return Object.entries(c as Record<string, unknown>).filter(([, v]) => v !== null && typeof v === 'object' && (v as { tls?: unknown }).tls !== undefined).map(([k]) => k);
 }
 
+/** Keys the CRI plugin refuses beside config_path: legacy `mirrors` (--migrate-mirrors moves them) or 1.x `configs.*.tls`. */
+interface CriConflict {
+  kind: 'mirrors' | 'tls';
+  keys: string;
+  why: string;
+}
+
 /**
  * What the CRI plugin of this containerd release refuses beside config_path
  * in this registry table (unknown release: today's, 2.x). Each entry names
  * the keys and why.
  */
-export function criConflicts(reg: Record<string, unknown> | undefined, header: string, containerdVersion: Version | undefined): Array<{ keys: string; why: string }> {
-  const out: Array<{ keys: string; why: string }> = [];
+function criConflicts(reg: Record<string, unknown> | undefined, header: string, containerdVersion: Version | undefined): CriConflict[] {
+  const out: CriConflict[] = [];
   const mirrors = legacyMirrors(reg);
   if (mirrors.length > 0) {
     out.push({
+      kind: 'mirrors',
       keys: mirrors.map((m) => `${header.slice(1, -1)}.mirrors."${m.name}"`).join(', '),
       why: 'containerd (1.x and 2.x) refuses `mirrors` beside config_path: the CRI image service does not load and every pull on the node fails',
     });
@@ -101,6 +109,7 @@ export function criConflicts(reg: Record<string, unknown> | undefined, header: s
   const tls = legacyTlsConfigs(reg);
   if (tls.length > 0 && containerdVersion !== undefined && containerdVersion.major < 2) {
     out.push({
+      kind: 'tls',
       keys: tls.map((t) => `${header.slice(1, -1)}.configs."${t}".tls`).join(', '),
       why: `${versionLabel('containerd', containerdVersion)} refuses \`configs.tls\` beside config_path: the CRI plugin does not load`,
     });
@@ -109,7 +118,7 @@ export function criConflicts(reg: Record<string, unknown> | undefined, header: s
 }
 
 /** The hosts.toml that says what a legacy `mirrors` entry said: its endpoints first, then the registry itself. */
-export function mirrorHostsToml(name: string, endpoints: readonly string[], from: string): string {
+function mirrorHostsToml(name: string, endpoints: readonly string[], from: string): string {
   const server = name === '*' ? undefined : name === 'docker.io' ? DOCKER_IO_SERVER : `https://${name}`;
   const lines = [`# Migrated by regcert from the registry mirrors of ${from}.`, ...(server ? [`server = ${JSON.stringify(server)}`] : [])];
   for (const e of endpoints) {
@@ -148,10 +157,10 @@ export function mergeConfigPath(existing: string | undefined, root: string, file
   const reg = registryTable(doc, version);
   const conflicts = criConflicts(reg, s.header, ctx.versions?.containerd);
   const mirrors = legacyMirrors(reg);
-  const blocking = conflicts.filter((c) => !(ctx.migrateMirrors && c.keys.includes('.mirrors.')));
+  const blocking = conflicts.filter((c) => !(ctx.migrateMirrors && c.kind === 'mirrors'));
   if (blocking.length > 0) {
     const c = blocking[0]!;
-    const isMirrors = c.keys.includes('.mirrors.');
+    const isMirrors = c.kind === 'mirrors';
     throw inputError(
       'CONFIG_CONFLICT',
       `${file} sets ${c.keys}: ${c.why}; regcert will not add config_path beside it`,
@@ -214,7 +223,7 @@ export function checkConfigPath(text: string, file: string, root: string, contai
         code: 'containerd-config-path',
         path: file,
         message: `${file} sets config_path and ${c.keys}: ${c.why}`,
-        fix: c.keys.includes('.mirrors.')
+        fix: c.kind === 'mirrors'
           ? `move each mirror into a hosts.toml under ${root} (regcert install-host … --runtime containerd --config ${file} --migrate-mirrors does it) and remove the mirrors tables`
           : `move the TLS settings into hosts.toml (ca, client) under ${root} and remove the tls tables from ${file} (credentials in configs.*.auth may stay)`,
       });

@@ -37,7 +37,7 @@ import type { Version } from './versions.js';
  * (registry/config.go loadInsecureRegistries), per release. An unknown
  * release is judged as today's (28 and later).
  */
-export function dockerBuiltinInsecure(version: Version | undefined): string[] {
+function dockerBuiltinInsecure(version: Version | undefined): string[] {
   return version !== undefined && version.major < 28 ? ['127.0.0.0/8'] : ['127.0.0.0/8', '::1/128'];
 }
 

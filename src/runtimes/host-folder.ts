@@ -9,7 +9,6 @@
  * "X.key" (and the reverse); the pair is loaded with Go's
  * tls.LoadX509KeyPair, so the key must be unencrypted and match.
  */
-import path from 'node:path';
 import { keyMatchesCertificate, parseCertificates, type Certificate } from '../core/certificates.js';
 import { describeEkus, permitsUsage, verifyChain } from '../core/chain.js';
 import { EXPIRY_WARNING_DAYS } from '../core/defaults.js';
@@ -19,7 +18,7 @@ import { isEncryptedPrivateKey, parsePrivateKey } from '../core/keys.js';
 import type { KeyObject } from 'node:crypto';
 
 import { missingPartner } from './certs-d.js';
-import { hostsTomlFiles, parseHostsToml } from './hosts-toml.js';
+import { endpointFiles, hostsTomlPath, parseHostsToml } from './hosts-toml.js';
 import type { HostDirSnapshot, Problem } from './types.js';
 
 export interface DoctorContext {
@@ -206,8 +205,8 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
         fix: `fix it, or write it anew with "regcert install-host ${d.name} --runtime containerd … --force"`,
       });
     }
-    for (const ref of hostsTomlFiles(text)) {
-      if (!d.existing.includes(resolveRef(d.path, ref))) {
+    for (const ref of 'error' in parsed ? [] : endpointFiles(parsed.endpoints)) {
+      if (!d.existing.includes(hostsTomlPath(d.path, ref))) {
         problems.push({
           code: 'hosts-toml-missing-file',
           path: tomlPath,
@@ -218,11 +217,6 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
     }
   }
   return problems;
-}
-
-/** A path named in hosts.toml: absolute, or relative to the host folder. */
-export function resolveRef(dir: string, ref: string): string {
-  return path.resolve(dir, ref);
 }
 
 /** Present but not readable: never reported as missing (doctor fails closed). */

@@ -7,6 +7,7 @@
  * array of such strings, or an array of [certificate, key] pairs. Relative
  * paths resolve against the folder that holds hosts.toml.
  */
+import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 
 export interface HostsTomlEndpoint {
@@ -72,14 +73,23 @@ export function parseHostsToml(text: string): HostsToml {
   return { endpoints };
 }
 
-/** The file names a hosts.toml refers to in ca = … and client = … (empty when it cannot be parsed). */
-export function hostsTomlFiles(text: string): string[] {
-  const h = parseHostsToml(text);
-  if ('error' in h) return [];
+/** The file names parsed endpoints refer to in ca = … and client = …. */
+export function endpointFiles(endpoints: readonly HostsTomlEndpoint[]): string[] {
   const out: string[] = [];
-  for (const e of h.endpoints) {
+  for (const e of endpoints) {
     out.push(...e.ca);
     for (const [c, k] of e.client) out.push(...(k === undefined ? [c] : [c, k]));
   }
   return out;
+}
+
+/** The file names a hosts.toml refers to in ca = … and client = … (empty when it cannot be parsed). */
+export function hostsTomlFiles(text: string): string[] {
+  const h = parseHostsToml(text);
+  return 'error' in h ? [] : endpointFiles(h.endpoints);
+}
+
+/** A path named in hosts.toml: absolute, or relative to the folder that holds it. */
+export function hostsTomlPath(dir: string, ref: string): string {
+  return path.resolve(dir, ref);
 }

@@ -35,7 +35,7 @@ export function podmanUserRoot(env: RuntimeEnv): string {
 }
 
 /** Whether the Podman 6 order applies (unknown: Podman 5, the release packaged today). */
-export function usesPodman6Order(version: Version | undefined): boolean {
+function usesPodman6Order(version: Version | undefined): boolean {
   return version !== undefined && version.major >= 6;
 }
 

@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { missingPartner } from './certs-d.js';
-import { parseHostsToml } from './hosts-toml.js';
+import { hostsTomlPath, parseHostsToml } from './hosts-toml.js';
 import type { HostDirSnapshot } from './types.js';
 
 export interface Presented {
@@ -46,7 +46,7 @@ export function presentedFiles(d: HostDirSnapshot, o: { dockerSkips?: boolean } 
   const parsed = parseHostsToml(Buffer.from(toml.data).toString('utf8'));
   if ('error' in parsed) return { ca: [], client: undefined, source: `nothing (hosts.toml: ${parsed.error})` };
   const e = parsed.endpoints.find((x) => x.table) ?? parsed.endpoints[0]!;
-  const abs = (p: string) => path.resolve(d.path, p);
+  const abs = (p: string) => hostsTomlPath(d.path, p);
   const c = e.client[0];
   return {
     ca: e.ca.map(abs),

@@ -57,9 +57,10 @@ export async function installAnchor(spec: AnchorDirSpec, anchor: TrustAnchor, op
     throw operationError('NOT_OURS', `${file} exists with other content; regcert did not write it`, 'move it away and run the command again');
   }
   const change = (action: StoreChange['action'], detail: string, commands: string[] = []): StoreChange[] => [{ store: spec.id, target: file, action, detail, commands }];
-  if (current !== undefined && (await bundleHolds(spec, anchor))) return change('unchanged', `already trusted (in ${spec.bundle})`);
-  // Trusted through the admin's own anchor (another file, the distribution's set): theirs, left as it is; nothing of ours added.
-  if (current === undefined && (await bundleHolds(spec, anchor))) return change('unchanged', `already trusted through another anchor in ${spec.bundle} (not added by regcert): left as it is`);
+  if (await bundleHolds(spec, anchor)) {
+    // Without our file it is trusted through the admin's own anchor (another file, the distribution's set): theirs, left as it is.
+    return change('unchanged', current !== undefined ? `already trusted (in ${spec.bundle})` : `already trusted through another anchor in ${spec.bundle} (not added by regcert): left as it is`);
+  }
   // The tool first: a machine without it is told what to install, and nothing is written.
   await requireTool(spec.refresh.tool, spec.refresh.pkg);
   if (opts.dryRun) return change('would-add', `would write ${file} and run ${commandLine(spec)}`, [commandLine(spec)]);

@@ -192,6 +192,11 @@ describe('containerd config_path', () => {
     expect(mergeConfigPath(t, root, 'config.toml', { versions: { containerd: parseVersion('2.1.9')! } })).toContain('config_path = "/etc/containerd/certs.d"');
   });
 
+  it('--migrate-mirrors never lets a 1.x configs.tls through, whatever the registry is called (a.mirrors.example.com)', () => {
+    const t = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.configs."a.mirrors.example.com".tls]\n  ca_file = "/x.crt"\n';
+    expect(() => mergeConfigPath(t, root, 'config.toml', { migrateMirrors: true, versions: { containerd: parseVersion('1.7.0')! } })).toThrow(/configs."a.mirrors.example.com".tls.*refuses `configs.tls`/);
+  });
+
   it('merge refuses to replace another config_path', () => {
     expect(() => mergeConfigPath('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/opt/x"\n', root, 'config.toml')).toThrow(/already sets config_path/);
   });

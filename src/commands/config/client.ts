@@ -35,7 +35,7 @@ export interface ClientConfig {
   client: ClientConfigResult;
 }
 
-export function parseClientTool(tool: string | undefined): ClientTool {
+function parseClientTool(tool: string | undefined): ClientTool {
   const hint = `pass --tool with one of: ${CLIENT_TOOLS.join(', ')}`;
   if (tool === undefined) throw inputError('MISSING_TOOL', 'no --tool given', hint);
   if (!(CLIENT_TOOLS as readonly string[]).includes(tool)) throw inputError('BAD_TOOL', `unknown --tool "${tool}"`, hint);
@@ -92,7 +92,7 @@ export async function buildClientConfig(opts: ClientConfigOptions, hp: RegistryH
   const o = withPkiClient(opts);
   const warnings: string[] = [];
   const { creds, chain } = await readClientIdentity(o, ctx);
-  if (o.ca !== undefined) await readRegistryCa(o.ca, chain, creds.source, warnings);
+  if (o.ca !== undefined) await readRegistryCa(o.ca, chain, creds.source, warnings, ctx.now);
   else if (o.bundle === undefined) throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s certificate), or --client NAME --dir PKI to use PKI/ca.crt');
 
   const runtime = RUNTIME_TOOLS.includes(tool);
