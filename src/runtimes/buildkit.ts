@@ -55,6 +55,7 @@ export const buildkit: Runtime = {
     const config: ConfigEntry = {
       file: buildkitConfigFile(o.env),
       language: 'toml',
+      newFileMode: 0o644,
       snippet,
       merge: (existing, file) =>
         replaceTomlTables(existing, ['registry', host.name], snippet, file, (doc) => {

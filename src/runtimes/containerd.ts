@@ -255,6 +255,7 @@ export const containerd: Runtime = {
     const config: ConfigEntry = {
       file: CONFIG_FILES.containerd,
       language: 'toml',
+      newFileMode: 0o644,
       snippet: `# containerd 1.x (config.toml version = 2):\n${configPathLines(2, absRoot)}\n# containerd 2.x (config.toml version = 3):\n${configPathLines(3, absRoot)}`,
       merge: (existing, file, ctx) => mergeConfigPath(existing, absRoot, file, ctx),
       extraFiles: (existing, file, ctx) => migratedMirrorFiles(existing, absRoot, file, ctx),

@@ -167,8 +167,8 @@ export async function installHost(opts: InstallHostOptions, ctx: InstallContext)
         files.push(f);
         migrated.push(f.path);
       }
-      // The file keeps its mode (a registries.yaml may hold registry passwords: a new one is 0600).
-      const mode = current?.mode ?? (plan.config.language === 'yaml' ? 0o600 : 0o644);
+      // The file keeps its mode; a new one gets its runtime entry's (a registries.yaml: 0600).
+      const mode = current?.mode ?? plan.config.newFileMode;
       configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });
       configs.push({ runtime: plan.runtime, file: opts.config, language: plan.config.language, snippet: plan.config.snippet, merged: true });
     } else {

@@ -130,6 +130,7 @@ function rancher(distro: Distro): Runtime {
       const config: ConfigEntry = {
         file: registriesYamlFile(distro, o.env),
         language: 'yaml',
+        newFileMode: 0o600,
         snippet: registriesYamlSnippet(host.name, dir),
         merge: (existing, file) => mergeRegistriesYaml(existing, host.name, dir, file),
       };

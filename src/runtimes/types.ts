@@ -110,6 +110,12 @@ export interface ConfigEntry {
   /** The file the daemon reads by default (for this env). */
   file: string;
   language: 'toml' | 'yaml';
+  /**
+   * The mode of the file when regcert creates it (an existing file keeps its
+   * own): 0600 for a registries.yaml, which may hold registry passwords.
+   * install-host and export both take it from here.
+   */
+  newFileMode: number;
   /** The entry alone, as printed. */
   snippet: string;
   /**

@@ -312,6 +312,14 @@ describe('export k3s / rke2', () => {
     expect(t[`etc/rancher/rke2/certs.d/${host}/client.key`]!.mode).toBe('600');
   });
 
+  it("registries.yaml in a node tree gets the mode install-host gives a new one (0600: it may hold registry passwords), from the runtime's entry", async () => {
+    await cliOk(['export', 'k3s', '--host', host, ...ident(), '--out', p('k3s-mode')]);
+    expect(statSync(p('k3s-mode', 'etc/rancher/k3s/registries.yaml')).mode & 0o777).toBe(0o600);
+    const cfg = p('k3s-ih', 'registries.yaml');
+    await cliOk(['install-host', host, '--runtime', 'k3s', '--certs-dir', p('k3s-ih', 'certs.d'), ...ident(), '--config', cfg]);
+    expect(statSync(cfg).mode & 0o777).toBe(0o600);
+  });
+
   it('takes the identity from the PKI directory (--client NAME --dir) or an MKE bundle folder (--bundle), giving the same node tree', async () => {
     await cliOk(['export', 'rke2', '--host', host, '--client', 'nodes', '--dir', p('inter'), '--ca', p('root', 'ca.crt'), '--out', p('rke2-pki')]);
     expect(tree(p('rke2-pki'))).toEqual(tree(p('rke2')));
