@@ -22,20 +22,20 @@ import path from 'node:path';
 import { createBatchMaker, type BatchWorkerInit, type RenewedLeaf, type RenewJob } from '../core/batch-maker.js';
 import { isCaDirFile } from '../core/ca-dir.js';
 import { leafEkuOids } from '../core/cert-builder.js';
-import { isSignedBy, issuerOf, keyMatchesSpki, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { isSignedBy, keyMatchesSpki, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { assertCanIssue, type Usage } from '../core/chain.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { buildEntry, buildEntryFromFacts, isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
-import { exportPrivateKeyDer, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
+import { isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
 import { ecKeyMatchesSpki, leafParts } from '../core/leaf-der.js';
 import { withNameSan } from '../core/leaf-request.js';
 import { readBlocks } from '../core/pem.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { formatSan, type San } from '../core/san.js';
 import { daysUntil, parseDurationFlag } from '../core/time.js';
-import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
+import { batchWorkerInit, checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
 import { pathExists, readInputFileSync, statIfExistsSync, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { withDirLock } from '../io/lock.js';
 import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, INVENTORY_FILE, markSuperseded, readInventory } from '../io/inventory.js';
@@ -424,14 +424,7 @@ async function renewUnderLock(
     }
     notes.push(`${late.size} certificate(s) renewed by an interrupted run were recorded now, not renewed again: ${[...late.keys()].map((p) => p.entry.name).slice(0, 10).join(', ')}${late.size > 10 ? ', …' : ''}`);
   }
-  const issuer = issuerOf(ca);
-  const init: BatchWorkerInit = {
-    issuer: { nameDer: issuer.nameDer, keyId: issuer.keyId, notAfter: issuer.notAfter.getTime(), keyDer: exportPrivateKeyDer(ca.key) },
-    intermediates: ca.intermediates.map((c) => new Uint8Array(c.rawData)),
-    keyType: DEFAULT_KEY_TYPE,
-    p12: false,
-    keyPassphrase: opts.rekey ? passphrase : undefined,
-  };
+  const init: BatchWorkerInit = batchWorkerInit(ca, { keyType: DEFAULT_KEY_TYPE, p12: false, keyPassphrase: opts.rekey ? passphrase : undefined });
   const byName = new Map(todo.map((p) => [p.entry.name, p]));
   const jobs = todo.map(
     (p): RenewJob => ({
