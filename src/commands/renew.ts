@@ -253,12 +253,13 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   checkWorkers(opts.workers);
   const now = ctx.now ?? new Date();
   // Read before the lock: a directory that is missing or cannot be read is reported as such (the lock would create it).
-  const caSerial = normalizeSerial((await readCaCertificate(dir)).serialNumber);
+  const caCert = await readCaCertificate(dir);
+  const caSerial = normalizeSerial(caCert.serialNumber);
   if (names.some((n) => normalizeSerial(n) === caSerial)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
   // One run at a time per CA directory, from reading the inventory to its last rewrite: two runs (a nightly
   // renew --all and one by hand) would otherwise both renew the same due certificates. --install and --exec
   // run after the lock is released (an --exec command may itself run regcert on this directory).
-  const { result, install } = await withDirLock(dir, () => renewUnderLock(opts, ctx, dir, names, window, now), { timeoutMs: RENEW_LOCK_WAIT_MS });
+  const { result, install } = await withDirLock(dir, () => renewUnderLock(opts, ctx, dir, caCert, names, window, now), { timeoutMs: RENEW_LOCK_WAIT_MS });
   const notes = result.notes;
 
   if (opts.install !== undefined && install !== undefined) {
@@ -305,6 +306,8 @@ async function renewUnderLock(
   opts: RenewOptions,
   ctx: CommandContext,
   dir: string,
+  /** DIR/ca.crt, as renew read it before taking the lock. */
+  caCert: Certificate,
   names: readonly string[],
   window: number | undefined,
   now: Date,
@@ -375,7 +378,6 @@ async function renewUnderLock(
     { flag: '--key-password-file', label: 'passphrase of the key', required: false },
     ctx,
   );
-  const caCert = await readCaCertificate(dir);
   // A run killed part-way wrote some renewals it did not record: record those, renew the rest.
   const late = new Map<Plan, InventoryEntry>();
   await eachLimited(plans, async (p) => {
@@ -521,7 +523,7 @@ async function renewUnderLock(
     }
   }
   // The one rewrite: the appended renewals mark their predecessors superseded in the file itself.
-  await markSuperseded(dir, new Map([...result.renewed.map((r): [string, string] => [r.oldSerial, r.serial])]));
+  await markSuperseded(dir, new Map(result.renewed.map((r): [string, string] => [r.oldSerial, r.serial])));
 
   // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
   const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');
