@@ -27,7 +27,7 @@ import { assertCanIssue, type Usage } from '../core/chain.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { buildEntry, buildEntryFromFacts, isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
+import { buildEntry, buildEntryFromFacts, createSelector, isDue, normalizeSerial, type InventoryEntry, type Selection } from '../core/inventory.js';
 import { isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
 import { ecKeyMatchesSpki, leafParts } from '../core/leaf-der.js';
 import { withNameSan } from '../core/leaf-request.js';
@@ -104,13 +104,15 @@ const EXEC_OUTPUT_MAX = 64 * 1024;
 /** The certificates this run is about, from the inventory; throws when a NAME or SERIAL cannot be renewed. */
 function selectTargets(entries: InventoryEntry[], opts: RenewOptions, names: readonly string[], dir: string): InventoryEntry[] {
   if (opts.all) return entries.filter((e) => e.status === 'valid');
+  // Indexed once for every NAME (renew NAME… in a pool): not a scan of the inventory per name.
+  const select = createSelector(entries);
   const out = new Map<string, InventoryEntry>();
-  for (const what of names) for (const e of selectTarget(entries, what, dir)) out.set(e.serial, e);
+  for (const what of names) for (const e of selectTarget(select, what, dir)) out.set(e.serial, e);
   return [...out.values()];
 }
 
-function selectTarget(entries: InventoryEntry[], what: string, dir: string): InventoryEntry[] {
-  const sel = selectEntries(entries, what);
+function selectTarget(select: (what: string) => Selection, what: string, dir: string): InventoryEntry[] {
+  const sel = select(what);
   if (sel.entries.length === 0) {
     throw inputError('NOT_IN_INVENTORY', `no certificate named or numbered "${what}" in ${dir}`, `run "regcert list --dir ${dir} --all" to see names and serials`);
   }
