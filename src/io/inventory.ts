@@ -138,7 +138,7 @@ async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stat
  * but unrecorded entry. A last line that parses (a hand edit without its line
  * end) is kept.
  */
-export function dropTornAppend(text: string): string {
+function dropTornAppend(text: string): string {
   if (text === '' || text.endsWith('\n')) return text;
   const cut = text.lastIndexOf('\n') + 1;
   try {
