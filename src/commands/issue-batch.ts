@@ -22,12 +22,11 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { batchEntryState, createBatchParser, MAX_BATCH_LINE, parseBatchLine, type BatchDefaults, type BatchRequest } from '../core/batch-rows.js';
 import { assertCanIssue, type Usage } from '../core/chain.js';
-import { issuerOf } from '../core/certificates.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
-import { exportPrivateKeyDer, parseKeyType } from '../core/keys.js';
+import { parseKeyType } from '../core/keys.js';
 import { validateDays } from '../core/cert-builder.js';
-import { checkWorkers, createBatchPool, P12_MANIFEST, poolSize, pruneBatchJournal, readBatchJournal, readManifest, runBatchPipeline, scanOutDir, type BatchEntry, type BatchWorkerInit } from '../io/batch-pipeline.js';
+import { batchWorkerInit, checkWorkers, createBatchPool, P12_MANIFEST, poolSize, pruneBatchJournal, readBatchJournal, readManifest, runBatchPipeline, scanOutDir, type BatchEntry, type BatchWorkerInit } from '../io/batch-pipeline.js';
 import { batchPaths, createBatchWriter, existingEntryFacts, recordCompleteEntries } from '../io/batch-out.js';
 import { completeInterruptedWrites, pathExists, type FileKind } from '../io/files.js';
 import { checkCaDirRoom, createInventoryAppender } from '../io/inventory.js';
@@ -114,7 +113,7 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   // Pass 1: every row valid, no name twice, nothing foreign in the way. Nothing is generated yet.
   ctx.progress?.(`checking ${what}`);
   const ca: LoadedCa = await readCa(dir, { file: opts.caPasswordFile, env: opts.caPasswordEnv }, ctx);
-  const issuer = issuerOf(ca);
+  const init: BatchWorkerInit = batchWorkerInit(ca, { keyType, p12 });
   const manifest = p12 ? await readManifest(manifestPath) : new Map<string, string>();
   const manifestStarted = await pathExists(manifestPath);
   // A killed run may have left a chunk's journal (completed first, so every entry is whole when
@@ -168,12 +167,6 @@ export async function issueBatch(opts: IssueBatchOptions, ctx: CommandContext): 
   completeSerials.clear();
 
   // Pass 2: issue what is missing, on every core, writing each entry as a set.
-  const init: BatchWorkerInit = {
-    issuer: { nameDer: issuer.nameDer, keyId: issuer.keyId, notAfter: issuer.notAfter.getTime(), keyDer: exportPrivateKeyDer(ca.key) },
-    intermediates: ca.intermediates.map((c) => new Uint8Array(c.rawData)),
-    keyType,
-    p12,
-  };
   const workers = toIssue > 0 ? poolSize(toIssue, workerCount) : 0;
   let skipped = 0;
   const writer = createBatchWriter({ dir, outDir, keyType, manifestPath: p12 ? manifestPath : undefined, manifestStarted, replaces: (name) => known.get(name) === 'replace', inventory, clock });

@@ -22,20 +22,20 @@ import path from 'node:path';
 import { createBatchMaker, type BatchWorkerInit, type RenewedLeaf, type RenewJob } from '../core/batch-maker.js';
 import { isCaDirFile } from '../core/ca-dir.js';
 import { leafEkuOids } from '../core/cert-builder.js';
-import { isSignedBy, issuerOf, keyMatchesSpki, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { isSignedBy, keyMatchesSpki, parseCertificates, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { assertCanIssue, type Usage } from '../core/chain.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { buildEntry, buildEntryFromFacts, isDue, normalizeSerial, selectEntries, type InventoryEntry } from '../core/inventory.js';
-import { exportPrivateKeyDer, isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
+import { buildEntry, buildEntryFromFacts, createSelector, isDue, normalizeSerial, type InventoryEntry, type Selection } from '../core/inventory.js';
+import { isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
 import { ecKeyMatchesSpki, leafParts } from '../core/leaf-der.js';
 import { withNameSan } from '../core/leaf-request.js';
 import { readBlocks } from '../core/pem.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { formatSan, type San } from '../core/san.js';
 import { daysUntil, parseDurationFlag } from '../core/time.js';
-import { checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
+import { batchWorkerInit, checkWorkers, createBatchPool, poolSize, runBatchPipeline } from '../io/batch-pipeline.js';
 import { pathExists, readInputFileSync, statIfExistsSync, writeFileSets, type FileSet, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { withDirLock } from '../io/lock.js';
 import { createInventoryAppender, entryCertPath, entryFiles, entryKeyPath, INVENTORY_FILE, markSuperseded, readInventory } from '../io/inventory.js';
@@ -104,13 +104,15 @@ const EXEC_OUTPUT_MAX = 64 * 1024;
 /** The certificates this run is about, from the inventory; throws when a NAME or SERIAL cannot be renewed. */
 function selectTargets(entries: InventoryEntry[], opts: RenewOptions, names: readonly string[], dir: string): InventoryEntry[] {
   if (opts.all) return entries.filter((e) => e.status === 'valid');
+  // Indexed once for every NAME (renew NAME… in a pool): not a scan of the inventory per name.
+  const select = createSelector(entries);
   const out = new Map<string, InventoryEntry>();
-  for (const what of names) for (const e of selectTarget(entries, what, dir)) out.set(e.serial, e);
+  for (const what of names) for (const e of selectTarget(select, what, dir)) out.set(e.serial, e);
   return [...out.values()];
 }
 
-function selectTarget(entries: InventoryEntry[], what: string, dir: string): InventoryEntry[] {
-  const sel = selectEntries(entries, what);
+function selectTarget(select: (what: string) => Selection, what: string, dir: string): InventoryEntry[] {
+  const sel = select(what);
   if (sel.entries.length === 0) {
     throw inputError('NOT_IN_INVENTORY', `no certificate named or numbered "${what}" in ${dir}`, `run "regcert list --dir ${dir} --all" to see names and serials`);
   }
@@ -253,12 +255,13 @@ export async function renew(opts: RenewOptions, ctx: CommandContext): Promise<Re
   checkWorkers(opts.workers);
   const now = ctx.now ?? new Date();
   // Read before the lock: a directory that is missing or cannot be read is reported as such (the lock would create it).
-  const caSerial = normalizeSerial((await readCaCertificate(dir)).serialNumber);
+  const caCert = await readCaCertificate(dir);
+  const caSerial = normalizeSerial(caCert.serialNumber);
   if (names.some((n) => normalizeSerial(n) === caSerial)) throw inputError('CA_RENEWAL', 'the CA itself cannot be renewed', CA_ROTATION_HINT);
   // One run at a time per CA directory, from reading the inventory to its last rewrite: two runs (a nightly
   // renew --all and one by hand) would otherwise both renew the same due certificates. --install and --exec
   // run after the lock is released (an --exec command may itself run regcert on this directory).
-  const { result, install } = await withDirLock(dir, () => renewUnderLock(opts, ctx, dir, names, window, now), { timeoutMs: RENEW_LOCK_WAIT_MS });
+  const { result, install } = await withDirLock(dir, () => renewUnderLock(opts, ctx, dir, caCert, names, window, now), { timeoutMs: RENEW_LOCK_WAIT_MS });
   const notes = result.notes;
 
   if (opts.install !== undefined && install !== undefined) {
@@ -305,6 +308,8 @@ async function renewUnderLock(
   opts: RenewOptions,
   ctx: CommandContext,
   dir: string,
+  /** DIR/ca.crt, as renew read it before taking the lock. */
+  caCert: Certificate,
   names: readonly string[],
   window: number | undefined,
   now: Date,
@@ -375,7 +380,6 @@ async function renewUnderLock(
     { flag: '--key-password-file', label: 'passphrase of the key', required: false },
     ctx,
   );
-  const caCert = await readCaCertificate(dir);
   // A run killed part-way wrote some renewals it did not record: record those, renew the rest.
   const late = new Map<Plan, InventoryEntry>();
   await eachLimited(plans, async (p) => {
@@ -424,14 +428,7 @@ async function renewUnderLock(
     }
     notes.push(`${late.size} certificate(s) renewed by an interrupted run were recorded now, not renewed again: ${[...late.keys()].map((p) => p.entry.name).slice(0, 10).join(', ')}${late.size > 10 ? ', …' : ''}`);
   }
-  const issuer = issuerOf(ca);
-  const init: BatchWorkerInit = {
-    issuer: { nameDer: issuer.nameDer, keyId: issuer.keyId, notAfter: issuer.notAfter.getTime(), keyDer: exportPrivateKeyDer(ca.key) },
-    intermediates: ca.intermediates.map((c) => new Uint8Array(c.rawData)),
-    keyType: DEFAULT_KEY_TYPE,
-    p12: false,
-    keyPassphrase: opts.rekey ? passphrase : undefined,
-  };
+  const init: BatchWorkerInit = batchWorkerInit(ca, { keyType: DEFAULT_KEY_TYPE, p12: false, keyPassphrase: opts.rekey ? passphrase : undefined });
   const byName = new Map(todo.map((p) => [p.entry.name, p]));
   const jobs = todo.map(
     (p): RenewJob => ({
@@ -528,7 +525,7 @@ async function renewUnderLock(
     }
   }
   // The one rewrite: the appended renewals mark their predecessors superseded in the file itself.
-  await markSuperseded(dir, new Map([...result.renewed.map((r): [string, string] => [r.oldSerial, r.serial])]));
+  await markSuperseded(dir, new Map(result.renewed.map((r): [string, string] => [r.oldSerial, r.serial])));
 
   // readCa read ca-chain.crt (checked to start with ca.crt) when there is one.
   const caFile = path.join(dir, ca.chain.length > 1 ? 'ca-chain.crt' : 'ca.crt');

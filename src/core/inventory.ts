@@ -202,7 +202,7 @@ export function statusOf(e: Pick<InventoryEntry, 'status' | 'notAfter'>, now: Da
 }
 
 /** A certificate still in use (neither revoked nor replaced), expired or not: the ones to watch and renew. */
-export function isCurrent(e: InventoryEntry): boolean {
+function isCurrent(e: InventoryEntry): boolean {
   return e.status === 'valid';
 }
 

@@ -13,11 +13,14 @@ import { opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CA_DIR_FILES } from '../core/ca-dir.js';
+import { issuerOf } from '../core/certificates.js';
 import { inputError, operationError } from '../core/errors.js';
 import { normalizeSerial } from '../core/inventory.js';
+import { exportPrivateKeyDer } from '../core/keys.js';
 import type { BatchJob, BatchResult, BatchWorkerInit } from '../core/batch-maker.js';
 import type { BatchWorkerReply } from './batch-worker.js';
 import { appendDurably, removeFile, writeFiles } from './files.js';
+import type { LoadedCa } from './pki.js';
 import { readInputFile, statIfExists } from './read.js';
 
 export type { BatchEntry, BatchJob, BatchWorkerInit, RenewedLeaf, RenewJob } from '../core/batch-maker.js';
@@ -66,6 +69,20 @@ export async function readIfExists(file: string, hint: string): Promise<Uint8Arr
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * What every maker of a run is given (worker threads, or this thread): the
+ * CA as a signer (core/certificates.ts issuerOf, which refuses a CA that
+ * cannot sign), its intermediates, and how to make keys.
+ */
+export function batchWorkerInit(ca: LoadedCa, opts: Omit<BatchWorkerInit, 'issuer' | 'intermediates'>): BatchWorkerInit {
+  const issuer = issuerOf(ca);
+  return {
+    issuer: { nameDer: issuer.nameDer, keyId: issuer.keyId, notAfter: issuer.notAfter.getTime(), keyDer: exportPrivateKeyDer(ca.key) },
+    intermediates: ca.intermediates.map((c) => new Uint8Array(c.rawData)),
+    ...opts,
+  };
 }
 
 /** A pool of worker threads, each answering chunks of jobs in order of arrival. */

@@ -138,7 +138,7 @@ async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stat
  * but unrecorded entry. A last line that parses (a hand edit without its line
  * end) is kept.
  */
-export function dropTornAppend(text: string): string {
+function dropTornAppend(text: string): string {
   if (text === '' || text.endsWith('\n')) return text;
   const cut = text.lastIndexOf('\n') + 1;
   try {
@@ -338,13 +338,11 @@ async function save(dir: string, l: Loaded): Promise<void> {
 /**
  * The rewrite at the end of a run that appended entries superseding others
  * (renew --all): marks each old serial of `superseded` (old → new) as
- * superseded by the new one, when it is still current, under the lock. Only
- * those lines are parsed and re-encoded; every other line is kept byte for
- * byte, so a pool's rewrite holds no more than the file's text (not every
- * entry as an object). What any load would conclude (settleSuperseded),
- * written down once. The file is handled as bytes: unchanged lines are
- * copied as they are, so the rewrite of a pool's inventory holds about twice
- * the file's size, never its entries as objects or strings.
+ * superseded by the new one, when it is still current, under the lock: what
+ * any load would conclude (settleSuperseded), written down once. Only those
+ * lines are parsed and re-encoded; the file is handled as bytes and every
+ * other line copied as it is, so the rewrite of a pool's inventory holds
+ * about twice the file's size, never its entries as objects or strings.
  */
 export async function markSuperseded(caDir: string, superseded: ReadonlyMap<string, string>): Promise<void> {
   if (superseded.size === 0) return;
@@ -525,26 +523,9 @@ export function createInventoryAppender(
 }
 
 /**
- * Loads, reconciles, lets `change` edit the entries (revoke), and saves, all
- * under the lock. `change` returns the new entries.
- */
-export async function updateInventory<T>(
-  caDir: string,
-  change: (entries: InventoryEntry[]) => { entries: InventoryEntry[]; result: T },
-  now: Date = new Date(),
-): Promise<{ view: InventoryView; result: T }> {
-  return withDirLock(caDir, async () => {
-    const l = await load(caDir, now, []);
-    const { entries, result } = change(l.view.entries);
-    l.view.entries = entries;
-    await save(caDir, l);
-    return { view: l.view, result };
-  });
-}
-
-/**
- * updateInventory whose new inventory is written in ONE set with the files
- * `plan` makes from the changed entries (revoke, crl: crl.pem and crlnumber),
+ * Loads and reconciles the inventory, lets `change` edit the entries
+ * (revoke; `change` returns the new entries), and writes the new inventory
+ * in ONE set with the files `plan` makes from the changed entries (revoke, crl: crl.pem and crlnumber),
  * through io/files.ts's journal: after a kill at any point both are the old
  * ones or (rolled forward by the next reader or writer) both the new ones.
  * `plan` runs under the lock after `change` and may still refuse (nothing is
