@@ -7,12 +7,11 @@
  * writes them on one machine.
  */
 import path from 'node:path';
-import { certificateToPem } from '../core/certificates.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
 import { parseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { commentText } from '../core/template.js';
-import { readClientIdentity, readRegistryCa, withPkiClient } from '../io/client-identity.js';
+import { readClientIdentity, registryCaSource, withPkiClient } from '../io/client-identity.js';
 import type { CredentialOptions } from '../io/credentials.js';
 import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
@@ -134,11 +133,9 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
 
   // The client identity and the registry CA, checked as install-host checks them.
   const input = withPkiClient(opts);
+  const registryCa = registryCaSource(opts, { client: true });
   const id = await readClientIdentity(input, ctx);
-  let caPem: string;
-  if (input.ca !== undefined) caPem = await readRegistryCa(input.ca, id.chain, id.creds.source, warnings, ctx.now);
-  else if (id.creds.ca !== undefined) caPem = id.creds.ca.map(certificateToPem).join(''); // a client bundle's ca.pem
-  else throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE (the CA that issued the registry\'s server certificate)');
+  const { pem: caPem } = await registryCa.read(id, warnings, ctx.now);
   const material: ClientMaterial = { clientCert: id.clientCert, clientKey: id.clientKey, caPem };
   const plans = await planNode(host, runtimes, material, opts.certsDir);
   const certificate = summarizeCertificate(id.creds.leaf);

@@ -12,7 +12,6 @@
  * buildkit: does not read certs.d; buildkitd.toml [registry."HOST"] ca + keypair.
  */
 import path from 'node:path';
-import { certificateToPem } from '../core/certificates.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
 import type { HostDirSnapshot, RootKind } from './types.js';
@@ -20,7 +19,7 @@ import { inputError, operationError } from '../core/errors.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { timeoutMs } from '../core/time.js';
 import type { CredentialOptions } from '../io/credentials.js';
-import { readClientIdentity, readRegistryCa } from '../io/client-identity.js';
+import { readClientIdentity, registryCaSource } from '../io/client-identity.js';
 import { readOptionalText } from '../io/certs-d.js';
 import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
@@ -102,39 +101,26 @@ export async function installHost(opts: InstallHostOptions, ctx: InstallContext)
     throw inputError('MIGRATE_WITHOUT_CONFIG', '--migrate-mirrors works with --runtime containerd --config FILE', 'pass the containerd config.toml to merge into with --config');
   }
   if (opts.config !== undefined && runtimes.length > 1) throw inputError('CONFIG_WITH_RUNTIMES', '--config works with a single --runtime', 'run install-host once per runtime');
-  // A client bundle carries its CA (ca.pem); --ca or --fetch-ca may still override it.
-  if (opts.ca !== undefined && opts.fetchCa === true) {
-    throw inputError('CA_SOURCE', '--ca and --fetch-ca are exclusive', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
-  }
-  if (opts.bundle === undefined && opts.ca === undefined && opts.fetchCa !== true) {
-    throw inputError('CA_SOURCE', 'no registry CA given', 'pass --ca FILE, or --fetch-ca with --fingerprint SHA256 (or --yes)');
-  }
+  const warnings: string[] = [];
+  // --ca, --fetch-ca, or a client bundle's ca.pem (no --client here: quickstart and renew --install pass --ca).
+  const registryCa = registryCaSource(opts, {
+    fetch: async () => {
+      const fetched = await fetchTrustedCa(`https://${reg.name}/ca`, opts, timeoutMs(opts.timeout), ctx);
+      for (const d of fetched.dropped) warnings.push(`dropped from ${fetched.url}: "${d.subject}" (sha256 ${d.sha256}): ${d.reason}`);
+      return { pem: fetched.pem, from: fetched.url };
+    },
+  });
   if (opts.fingerprint !== undefined) {
     if (!opts.fetchCa) throw inputError('FINGERPRINT_WITHOUT_FETCH', '--fingerprint only applies to --fetch-ca', 'drop --fingerprint, or use --fetch-ca instead of --ca');
     parseFingerprint(opts.fingerprint);
   }
-  const warnings: string[] = [];
   if (reg.port === 443) {
     warnings.push(`"${reg.name}" and "${reg.host}" are different certs.d folders: runtimes use ${reg.name} only for images written as ${reg.name}/..., and ${reg.host} for ${reg.host}/...`);
   }
 
   const { creds, chain, clientCert, clientKey } = await readClientIdentity(opts, ctx);
 
-  // The registry CA.
-  let caPem: string;
-  let caFrom: string;
-  if (opts.ca !== undefined) {
-    caPem = await readRegistryCa(opts.ca, chain, creds.source, warnings, ctx.now);
-    caFrom = opts.ca;
-  } else if (opts.fetchCa !== true && creds.ca !== undefined) {
-    caPem = creds.ca.map(certificateToPem).join('');
-    caFrom = `the ca.pem of ${creds.source}`;
-  } else {
-    const fetched = await fetchTrustedCa(`https://${reg.name}/ca`, opts, timeoutMs(opts.timeout), ctx);
-    for (const d of fetched.dropped) warnings.push(`dropped from ${fetched.url}: "${d.subject}" (sha256 ${d.sha256}): ${d.reason}`);
-    caPem = fetched.pem;
-    caFrom = fetched.url;
-  }
+  const { pem: caPem, from: caFrom } = await registryCa.read({ creds, chain }, warnings, ctx.now);
 
   const env = machineEnv(opts.rootless === true);
   const versions = await installedVersions(VERSIONED_RUNTIMES.filter((r) => runtimes.includes(r) || (r === 'podman' && runtimes.includes('docker'))), givenVersions);
