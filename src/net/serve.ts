@@ -19,7 +19,7 @@ import { permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
 import { inputError, operationError } from '../core/errors.js';
 import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, publicKeyDer } from '../core/keys.js';
 import { readKeyPair } from '../io/credentials.js';
-import { readCa, readCaChain } from '../io/pki.js';
+import { readCa, readCaChain, type LoadedCa } from '../io/pki.js';
 import type { SecretContext, SecretSource } from '../io/secrets.js';
 import type { San } from '../core/san.js';
 import { buildName } from '../core/names.js';
@@ -47,8 +47,9 @@ export interface ServeHandle {
 
 const VERSION = '2.7.0-regcert';
 
-async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: string, anchors: Certificate[]): Promise<{ cert: string; key: string; source: string }> {
-  if (opts.serverCert) {
+/** `ca`: the PKI's CA with its key, read once by startServe when there is no --server-cert (it signs the in-memory certificate); undefined: --server-cert NAME. */
+async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: string, anchors: Certificate[], ca: LoadedCa | undefined): Promise<{ cert: string; key: string; source: string }> {
+  if (ca === undefined) {
     const crtPath = path.join(opts.dir, `${opts.serverCert}.crt`);
     const keyPath = path.join(opts.dir, `${opts.serverCert}.key`);
     const { chain, key } = await readKeyPair(
@@ -73,7 +74,6 @@ async function serverIdentity(opts: ServeOptions, ctx: SecretContext, host: stri
     }
     return { cert: chain.map(certificateToPem).join(''), key: exportPrivateKeyPem(key), source: crtPath };
   }
-  const ca = await readCa(opts.dir, opts.caPassword ?? {}, ctx);
   const key = await generatePrivateKey('ecdsa-p256');
   const sans: San[] = [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }, { type: 'ip', value: '::1' }];
   if (isIP(host)) {
@@ -94,11 +94,13 @@ function cnOf(subject: unknown): string | undefined {
 
 export async function startServe(opts: ServeOptions, ctx: SecretContext = { interactive: false }): Promise<ServeHandle> {
   const host = opts.host ?? '127.0.0.1';
-  // Trust anchors for client certificates: the CA and its parents (ca-chain.crt, checked to start with ca.crt).
-  const anchors = (await readCaChain(opts.dir)).chain;
+  // Trust anchors for client certificates: the CA and its parents (ca-chain.crt, checked to start with ca.crt),
+  // read once: with the CA key when it signs the in-memory server certificate, alone otherwise.
+  const ca = opts.serverCert ? undefined : await readCa(opts.dir, opts.caPassword ?? {}, ctx);
+  const anchors = ca?.chain ?? (await readCaChain(opts.dir)).chain;
   const root = anchors.find(isSelfSigned) ?? anchors[anchors.length - 1]!;
   const rootPem = certificateToPem(root);
-  const id = await serverIdentity(opts, ctx, host, anchors);
+  const id = await serverIdentity(opts, ctx, host, anchors, ca);
   const log = opts.log ?? (() => {});
 
   const server = https.createServer(
