@@ -8,7 +8,7 @@ import { nodeFiles, type ClientExport, type TargetOutput } from './targets.js';
 
 export function registriesYamlTarget(e: ClientExport, target: 'k3s' | 'rke2'): TargetOutput {
   const plan = e.plans[0]!;
-  const yaml = plan.config!.merge(undefined, plan.config!.file);
+  const yaml = plan.config!.merge(undefined, plan.config!.file).text;
   const documents = [{ kind: 'registries.yaml', name: plan.config!.file }, ...plan.files.map((f) => ({ kind: f.kind, name: f.path }))];
   const out: TargetOutput['out'] = [];
   if (e.out !== undefined) {

@@ -70,7 +70,7 @@ export function nodeFiles(plans: RuntimePlan[]): PlannedFile[] {
   const files: PlannedFile[] = [];
   for (const p of plans) {
     files.push(...p.files);
-    if (p.config && WHOLE_CONFIG_FILE.includes(p.runtime)) files.push({ path: p.config.file, data: p.config.merge(undefined, p.config.file), mode: p.config.newFileMode, kind: 'config' });
+    if (p.config && WHOLE_CONFIG_FILE.includes(p.runtime)) files.push({ path: p.config.file, data: p.config.merge(undefined, p.config.file).text, mode: p.config.newFileMode, kind: 'config' });
   }
   return files;
 }

@@ -57,11 +57,12 @@ export const buildkit: Runtime = {
       language: 'toml',
       newFileMode: 0o644,
       snippet,
-      merge: (existing, file) =>
-        replaceTomlTables(existing, ['registry', host.name], snippet, file, (doc) => {
+      merge: (existing, file) => ({
+        text: replaceTomlTables(existing, ['registry', host.name], snippet, file, (doc) => {
           const kp = getIn(doc, ['registry', host.name, 'keypair']);
           return Array.isArray(kp) && kp.length === 1 && getIn(kp[0], ['cert']) === path.join(dir, 'client.cert');
         }),
+      }),
     };
     return Promise.resolve({
       runtime: 'buildkit',

@@ -31,7 +31,7 @@ import type { RegistryHost } from '../core/registry-host.js';
 import { readTemplate } from '../io/templates.js';
 import { certsDirFiles } from './certs-d.js';
 import { getIn, parseTomlText, replaceTomlTables, setTomlString, type TomlDoc } from './toml-merge.js';
-import type { ClientMaterial, ConfigEntry, MergeContext, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';
+import type { ClientMaterial, ConfigEntry, MergeContext, MergedConfig, PlanOptions, Runtime, RuntimeEnv, RuntimeFacts, RuntimePlan } from './types.js';
 import { versionLabel, type Version } from './versions.js';
 
 export type ContainerdConfigVersion = 1 | 2 | 3;
@@ -140,13 +140,12 @@ function registryTable(doc: TomlDoc, version: ContainerdConfigVersion): Record<s
 
 /**
  * config.toml with config_path set for its version (a new file: version 2,
- * read by 1.x and 2.x). Never a config the CRI plugin refuses: legacy
- * `mirrors` are refused, or with ctx.migrateMirrors removed (their
- * hosts.toml files come from migratedMirrorFiles); a 1.x `configs.*.tls`
- * is refused.
+ * read by 1.x and 2.x), parsed once. Never a config the CRI plugin refuses:
+ * legacy `mirrors` are refused, or with ctx.migrateMirrors removed and
+ * returned as `moved` hosts.toml files; a 1.x `configs.*.tls` is refused.
  */
-export function mergeConfigPath(existing: string | undefined, root: string, file: string, ctx: MergeContext = {}): string {
-  if (existing === undefined || existing.trim() === '') return `version = 2\n\n${configPathLines(2, root)}`;
+export function mergeConfigPath(existing: string | undefined, root: string, file: string, ctx: MergeContext = {}): MergedConfig {
+  if (existing === undefined || existing.trim() === '') return { text: `version = 2\n\n${configPathLines(2, root)}`, moved: [] };
   const doc = parseTomlText(existing, file);
   const version = containerdConfigVersion(doc);
   if (version === undefined) {
@@ -170,24 +169,13 @@ export function mergeConfigPath(existing: string | undefined, root: string, file
     );
   }
   let text = existing;
+  let moved: PlannedFile[] = [];
   if (ctx.migrateMirrors && mirrors.length > 0) {
     text = replaceTomlTables(existing, [...s.keys, 'mirrors'], '', file, (d) => legacyMirrors(registryTable(d, version)).length === 0);
+    // What each mirror said, now in a hosts.toml of its own.
+    moved = mirrors.map((m) => ({ path: path.join(root, mirrorFolder(m.name), 'hosts.toml'), data: mirrorHostsToml(m.name, m.endpoints, file), mode: 0o644, kind: 'config' as const }));
   }
-  return setTomlString(text, s.keys, 'config_path', root, s.header, file);
-}
-
-/** The hosts.toml files --migrate-mirrors writes for the legacy `mirrors` of an existing config. */
-export function migratedMirrorFiles(existing: string | undefined, root: string, file: string, ctx: MergeContext): PlannedFile[] {
-  if (!ctx.migrateMirrors || existing === undefined || existing.trim() === '') return [];
-  const doc = parseTomlText(existing, file);
-  const version = containerdConfigVersion(doc);
-  if (version === undefined) return [];
-  return legacyMirrors(registryTable(doc, version)).map((m) => ({
-    path: path.join(root, mirrorFolder(m.name), 'hosts.toml'),
-    data: mirrorHostsToml(m.name, m.endpoints, file),
-    mode: 0o644,
-    kind: 'config' as const,
-  }));
+  return { text: setTomlString(text, s.keys, 'config_path', root, s.header, file), moved };
 }
 
 function unknownVersion(file: string) {
@@ -258,7 +246,6 @@ export const containerd: Runtime = {
       newFileMode: 0o644,
       snippet: `# containerd 1.x (config.toml version = 2):\n${configPathLines(2, absRoot)}\n# containerd 2.x (config.toml version = 3):\n${configPathLines(3, absRoot)}`,
       merge: (existing, file, ctx) => mergeConfigPath(existing, absRoot, file, ctx),
-      extraFiles: (existing, file, ctx) => migratedMirrorFiles(existing, absRoot, file, ctx),
     };
     return {
       runtime: 'containerd',

@@ -146,7 +146,7 @@ export async function installHost(opts: InstallHostOptions, ctx: InstallContext)
       if (current !== undefined && 'unreadable' in current) throw operationError('NOT_READABLE', `cannot read ${opts.config} (${current.unreadable})`, 'run with sudo, or check its permissions');
       const mergeCtx = { versions, migrateMirrors: opts.migrateMirrors === true };
       const merged = plan.config.merge(current?.text, opts.config, mergeCtx);
-      for (const f of plan.config.extraFiles?.(current?.text, opts.config, mergeCtx) ?? []) {
+      for (const f of merged.moved ?? []) {
         if (files.some((g) => g.path === f.path)) {
           throw inputError('CONFIG_CONFLICT', `${opts.config} has a registry mirrors entry for ${reg.name} itself`, `move that mirror into ${f.path} by hand (regcert writes its own hosts.toml there), then run install-host again`);
         }
@@ -155,7 +155,7 @@ export async function installHost(opts: InstallHostOptions, ctx: InstallContext)
       }
       // The file keeps its mode; a new one gets its runtime entry's (a registries.yaml: 0600).
       const mode = current?.mode ?? plan.config.newFileMode;
-      configFiles.push({ path: opts.config, data: merged, mode, kind: 'config' });
+      configFiles.push({ path: opts.config, data: merged.text, mode, kind: 'config' });
       configs.push({ runtime: plan.runtime, file: opts.config, language: plan.config.language, snippet: plan.config.snippet, merged: true });
     } else {
       if (plan.filesOnlyWithConfig && opts.certsDir !== undefined) {

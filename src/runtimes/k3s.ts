@@ -132,7 +132,7 @@ function rancher(distro: Distro): Runtime {
         language: 'yaml',
         newFileMode: 0o600,
         snippet: registriesYamlSnippet(host.name, dir),
-        merge: (existing, file) => mergeRegistriesYaml(existing, host.name, dir, file),
+        merge: (existing, file) => ({ text: mergeRegistriesYaml(existing, host.name, dir, file) }),
       };
       return Promise.resolve({
         runtime: distro,

@@ -119,13 +119,18 @@ export interface ConfigEntry {
   /** The entry alone, as printed. */
   snippet: string;
   /**
-   * The whole file with this host's entry merged in; `existing` is the file's
+   * The whole file with this host's entry merged in (`text`); `existing` is the file's
    * text (undefined: no file yet). Pure. Every other entry and comment is kept
    * byte for byte; throws an input error when it cannot merge safely.
    */
-  merge(existing: string | undefined, file: string, ctx?: MergeContext): string;
-  /** Files the merge moves entries into (containerd --migrate-mirrors: hosts.toml per mirror). */
-  extraFiles?(existing: string | undefined, file: string, ctx: MergeContext): PlannedFile[];
+  merge(existing: string | undefined, file: string, ctx?: MergeContext): MergedConfig;
+}
+
+/** A config file merged (the file parsed once), and the files the merge moves entries into. */
+export interface MergedConfig {
+  text: string;
+  /** containerd --migrate-mirrors: a hosts.toml per legacy mirror. */
+  moved?: PlannedFile[] | undefined;
 }
 
 /** What a merge may take into account: the daemon's release, and the user's consent to move entries. */

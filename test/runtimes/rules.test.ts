@@ -6,7 +6,7 @@ import type { HostDirSnapshot } from '../../src/runtimes/types.js';
 import { parseRegistryHost } from '../../src/core/registry-host.js';
 import { buildkitSnippet } from '../../src/runtimes/buildkit.js';
 import { hostFolderName } from '../../src/runtimes/certs-d.js';
-import { checkConfigPath, mergeConfigPath, migratedMirrorFiles } from '../../src/runtimes/containerd.js';
+import { checkConfigPath, mergeConfigPath } from '../../src/runtimes/containerd.js';
 import { dockerSkipsClientCert, insecureRegistryProblem } from '../../src/runtimes/docker.js';
 import { RUNTIMES, RUNTIME_NAMES, type RuntimeEnv } from '../../src/runtimes/index.js';
 import { mergeRegistriesYaml } from '../../src/runtimes/k3s.js';
@@ -140,13 +140,13 @@ describe('containerd config_path', () => {
     ['version 3', 'version = 3\n# keep me\n[grpc]\n  address = "/run/c.sock"\n', ['plugins', 'io.containerd.cri.v1.images', 'registry']],
     ['empty config_path from "config default"', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n', ['plugins', 'io.containerd.grpc.v1.cri', 'registry']],
   ] as const)('merge: %s', (_n, existing, keys) => {
-    const out = mergeConfigPath(existing, root, 'config.toml');
+    const out = mergeConfigPath(existing, root, 'config.toml').text;
     let v: unknown = parseToml(out);
     for (const k of keys) v = (v as Record<string, unknown>)[k];
     expect((v as { config_path: string }).config_path).toBe(root);
     if (existing) for (const line of existing.split('\n').filter((l) => !l.includes('config_path'))) expect(out).toContain(line);
     expect(checkConfigPath(out, 'config.toml', root)).toEqual([]);
-    expect(mergeConfigPath(out, root, 'config.toml')).toBe(out); // idempotent
+    expect(mergeConfigPath(out, root, 'config.toml')).toEqual({ text: out, moved: [] }); // idempotent
   });
 
   it('check: a missing config.toml is named, with the file to create', () => {
@@ -170,12 +170,11 @@ describe('containerd config_path', () => {
   const withMirrors = '# node config\nversion = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  [plugins."io.containerd.grpc.v1.cri".registry.mirrors]\n    [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n      endpoint = ["https://mirror.example.com", "https://registry-1.docker.io"]\n    [plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]\n      endpoint = ["https://all.example.com"]\n  [plugins."io.containerd.grpc.v1.cri".registry.configs."r".auth]\n    username = "u"\n\n[grpc]\n  address = "/run/c.sock"\n';
   it('merge refuses mirrors (never a config the CRI refuses), or migrates them with consent', () => {
     expect(() => mergeConfigPath(withMirrors, root, 'config.toml')).toThrow(/mirrors."docker.io".*refuses `mirrors` beside config_path/);
-    const out = mergeConfigPath(withMirrors, root, 'config.toml', { migrateMirrors: true });
+    const { text: out, moved: files = [] } = mergeConfigPath(withMirrors, root, 'config.toml', { migrateMirrors: true });
     expect(checkConfigPath(out, 'config.toml', root, parseVersion('2.1.9'))).toEqual([]);
     expect(out).toContain('username = "u"');
     expect(out).toContain('address = "/run/c.sock"');
     expect(out).not.toContain('mirror.example.com');
-    const files = migratedMirrorFiles(withMirrors, root, 'config.toml', { migrateMirrors: true });
     expect(files.map((f) => f.path)).toEqual(['/etc/containerd/certs.d/docker.io/hosts.toml', '/etc/containerd/certs.d/_default/hosts.toml']);
     const dockerIo = parseToml(String(files[0]!.data)) as { server: string; host: Record<string, unknown> };
     expect(dockerIo.server).toBe('https://registry-1.docker.io');
@@ -183,13 +182,14 @@ describe('containerd config_path', () => {
     const all = parseToml(String(files[1]!.data)) as { server?: string; host: Record<string, unknown> };
     expect(all.server).toBeUndefined();
     expect(Object.keys(all.host)).toEqual(['https://all.example.com']);
-    expect(migratedMirrorFiles(withMirrors, root, 'config.toml', {})).toEqual([]);
+    // Merged again: nothing left to move, the file unchanged.
+    expect(mergeConfigPath(out, root, 'config.toml', { migrateMirrors: true })).toEqual({ text: out, moved: [] });
   });
 
   it('merge refuses configs.tls for containerd 1.x only', () => {
     const t = tls.replace('  config_path = "/etc/containerd/certs.d"\n', '');
     expect(() => mergeConfigPath(t, root, 'config.toml', { versions: { containerd: parseVersion('1.6.20')! } })).toThrow(/configs."r".tls/);
-    expect(mergeConfigPath(t, root, 'config.toml', { versions: { containerd: parseVersion('2.1.9')! } })).toContain('config_path = "/etc/containerd/certs.d"');
+    expect(mergeConfigPath(t, root, 'config.toml', { versions: { containerd: parseVersion('2.1.9')! } }).text).toContain('config_path = "/etc/containerd/certs.d"');
   });
 
   it('--migrate-mirrors never lets a 1.x configs.tls through, whatever the registry is called (a.mirrors.example.com)', () => {
