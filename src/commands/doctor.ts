@@ -196,7 +196,7 @@ export async function doctor(opts: DoctorOptions, ctx: CommandContext): Promise<
       fix: `run "regcert install-host ${filter.name} --cert CLIENT.crt --key CLIENT.key --ca ca.crt"`,
     });
   }
-  const crl = opts.crl === undefined ? undefined : await (await import('../io/crl.js')).examineCrl(opts.crl, ctx.now); // the CRL rule: core/crl.ts
+  const crl = opts.crl === undefined ? undefined : await (await import('../io/crl.js')).examineCrl(opts.crl, ctx.now, { readHint: 'check the path given to --crl' }); // the CRL rule: core/crl.ts
   if (crl) {
     general.push(...crl.problems);
     warnings.push(...crl.warnings);

@@ -4,11 +4,12 @@
  * for cron and monitoring). Also checks DIR/crl.pem's nextUpdate.
  */
 import path from 'node:path';
-import { checkCrlFreshness, parseCrlFile, type CrlFreshness } from '../core/crl.js';
+import type { CrlFreshness } from '../core/crl.js';
 import { CRL_FILE, DAY_MS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { isDue, statusOf, type InventoryEntry, type Status } from '../core/inventory.js';
 import { daysUntil, parseDurationFlag } from '../core/time.js';
-import { pathExists, readInputFile } from '../io/files.js';
+import { examineCrl } from '../io/crl.js';
+import { pathExists } from '../io/files.js';
 import { entryCertPath, missingCertificateFiles, readInventory } from '../io/inventory.js';
 import type { CommandContext } from './context.js';
 
@@ -39,6 +40,7 @@ export interface ListResult {
   notes: string[];
 }
 
+/** DIR/crl.pem checked as doctor --crl checks a CRL (io/crl.ts examineCrl), every finding a warning, and against the inventory's revoked entries. */
 async function crlStatus(dir: string, entries: InventoryEntry[], now: Date, warnings: string[]): Promise<ListResult['crl']> {
   const file = path.join(dir, CRL_FILE);
   const revoked = entries.filter((e) => e.status === 'revoked');
@@ -46,13 +48,12 @@ async function crlStatus(dir: string, entries: InventoryEntry[], now: Date, warn
     if (revoked.length) warnings.push(`${revoked.length} certificate(s) are revoked but there is no ${file}: run "regcert crl --dir ${dir}"`);
     return null;
   }
-  const info = parseCrlFile(await readInputFile(file, 'CRL'), file);
-  const fresh = checkCrlFreshness(info, file, dir, now);
-  if (fresh.level !== 'ok') warnings.push(`${fresh.message}; fix: ${fresh.fix}`);
-  const listed = new Set(info.revokedSerials);
+  const crl = await examineCrl(file, now, { refused: 'warn', dir });
+  warnings.push(...crl.warnings);
+  const listed = new Set(crl.info.revokedSerials);
   const missing = revoked.filter((e) => !listed.has(e.serial));
   if (missing.length) warnings.push(`${file} does not list ${missing.map((e) => e.name).join(', ')} (revoked after it was made): run "regcert crl --dir ${dir}"`);
-  return { file, nextUpdate: info.nextUpdate?.toISOString() ?? null, level: fresh.level };
+  return { file, nextUpdate: crl.info.nextUpdate?.toISOString() ?? null, level: crl.level };
 }
 
 /** localeCompare's order, from one collator (100,000 entries are sorted: localeCompare would set one up per call). */

@@ -9,7 +9,7 @@
  * Revoking what is already revoked changes nothing and says so — unless
  * crl.pem does not list every revoked certificate, which is then rewritten.
  */
-import { CRL_ENFORCEMENT, validateCrlDays } from '../core/crl.js';
+import { CRL_ENFORCEMENT, validateCrlDays, type CrlInfo } from '../core/crl.js';
 import { DEFAULT_CRL_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import { createSelector, isSerial, isUnexpired, REVOCATION_REASONS, type InventoryEntry, type RevocationReason } from '../core/inventory.js';
@@ -17,7 +17,7 @@ import { isCertName } from '../core/names.js';
 import { updateInventoryWith } from '../io/inventory.js';
 import { readLines } from '../io/lines.js';
 import { readCa } from '../io/pki.js';
-import { currentCrlSerials, planCrl, type CrlSummary } from '../io/crl.js';
+import { planCrl, readCurrentCrl, type CrlSummary } from '../io/crl.js';
 import type { CommandContext } from './context.js';
 
 export interface RevokeOptions {
@@ -138,15 +138,17 @@ export async function revoke(opts: RevokeOptions, ctx: CommandContext): Promise<
       return { entries: next, result: { revoked, already, expired } };
     },
     async (entries, r) => {
+      let current: CrlInfo | undefined;
       if (r.revoked.length === 0) {
         // Nothing new: the CRL is left alone when it lists exactly what the inventory says is revoked.
-        const listed = await currentCrlSerials(dir);
         const want = entries.filter((e) => e.status === 'revoked').map((e) => e.serial);
-        if (listed !== undefined && listed.size === want.length && want.every((s) => listed.has(s))) return [];
         if (want.length === 0) return [];
+        current = await readCurrentCrl(dir);
+        const listed = new Set(current?.revokedSerials);
+        if (current !== undefined && listed.size === want.length && want.every((s) => listed.has(s))) return [];
         notes.push(`${dir}/crl.pem did not list every revoked certificate (an earlier run was interrupted, or it was missing): written again`);
       }
-      const p = await planCrl(dir, ca, entries, crlDays, now);
+      const p = await planCrl(dir, ca, entries, crlDays, now, current); // crl.pem read once
       crl = p.summary;
       return p.files;
     },

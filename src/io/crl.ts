@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { CA_DIR_FILES } from '../core/ca-dir.js';
-import { buildCrl, checkCrlFreshness, crlToPem, parseCrlFile } from '../core/crl.js';
+import { buildCrl, checkCrlFreshness, crlToPem, parseCrlFile, type CrlFreshness, type CrlInfo } from '../core/crl.js';
 import { CRL_FILE, DAY_MS, DEFAULT_CRL_DAYS } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
 import type { InventoryEntry, RevocationReason } from '../core/inventory.js';
@@ -26,7 +26,13 @@ export interface CrlSummary {
 /** DIR/crlnumber: the last CRL number, in hex as openssl's crlnumber file. */
 const CRL_NUMBER_FILE = CA_DIR_FILES.crlNumber;
 
-async function lastCrlNumber(dir: string): Promise<bigint> {
+/** DIR/crl.pem as it is, parsed (throws when it cannot be read). */
+async function readCrl(file: string, hint?: string): Promise<CrlInfo> {
+  return parseCrlFile(await readInputFile(file, 'CRL', hint), file);
+}
+
+/** The last CRL number: crlnumber's, or crl.pem's if higher (`current`: crl.pem as the caller read it already). */
+async function lastCrlNumber(dir: string, current?: CrlInfo): Promise<bigint> {
   let last = 0n;
   const numberFile = path.join(dir, CRL_NUMBER_FILE);
   if (await pathExists(numberFile)) {
@@ -35,19 +41,17 @@ async function lastCrlNumber(dir: string): Promise<bigint> {
     last = BigInt(`0x${text}`);
   }
   const crlFile = path.join(dir, CRL_FILE);
-  if (await pathExists(crlFile)) {
-    const n = parseCrlFile(await readInputFile(crlFile, 'CRL'), crlFile).number;
-    if (n !== undefined && n > last) last = n;
-  }
+  const n = current !== undefined ? current.number : (await pathExists(crlFile)) ? (await readCrl(crlFile)).number : undefined;
+  if (n !== undefined && n > last) last = n;
   return last;
 }
 
-/** The serials DIR/crl.pem lists now (undefined when there is none, or it cannot be read). */
-export async function currentCrlSerials(dir: string): Promise<Set<string> | undefined> {
+/** DIR/crl.pem as it is now (undefined when there is none, or it cannot be read: planCrl then reads it again and says why). */
+export async function readCurrentCrl(dir: string): Promise<CrlInfo | undefined> {
   const crlFile = path.join(dir, CRL_FILE);
   if (!(await pathExists(crlFile))) return undefined;
   try {
-    return new Set(parseCrlFile(await readInputFile(crlFile, 'CRL'), crlFile).revokedSerials);
+    return await readCrl(crlFile);
   } catch {
     return undefined;
   }
@@ -57,11 +61,19 @@ export async function currentCrlSerials(dir: string): Promise<Set<string> | unde
  * The files of a new CRL for these entries: DIR/crl.pem and DIR/crlnumber,
  * to be written in one set with the inventory (io/inventory.ts
  * updateInventoryWith), under DIR's lock. `days` was checked by the caller
- * (core/crl.ts validateCrlDays) before anything else.
+ * (core/crl.ts validateCrlDays) before anything else. `current`: DIR/crl.pem
+ * as the caller read it already (readCurrentCrl), not read again.
  */
-export async function planCrl(dir: string, ca: Pick<LoadedCa, 'cert' | 'key'>, entries: InventoryEntry[], days: number, now: Date): Promise<{ files: PlannedFile[]; summary: Omit<CrlSummary, 'files'> }> {
+export async function planCrl(
+  dir: string,
+  ca: Pick<LoadedCa, 'cert' | 'key'>,
+  entries: InventoryEntry[],
+  days: number,
+  now: Date,
+  current?: CrlInfo,
+): Promise<{ files: PlannedFile[]; summary: Omit<CrlSummary, 'files'> }> {
   const revoked = entries.filter((e) => e.status === 'revoked');
-  const number = (await lastCrlNumber(dir)) + 1n;
+  const number = (await lastCrlNumber(dir, current)) + 1n;
   const der = buildCrl({
     issuer: { cert: ca.cert, key: ca.key },
     revoked: revoked.map((e) => ({ serial: e.serial, revokedAt: new Date(e.revokedAt!), reason: e.reason! })),
@@ -100,15 +112,35 @@ export async function planCrlForNewCa(dir: string, ca: Pick<LoadedCa, 'cert' | '
   return (await planCrl(dir, ca, entries, days, now)).files;
 }
 
+export interface CrlCheckOptions {
+  /**
+   * "fail" (doctor --crl, the default): a CRL that verifiers refuse (past
+   * nextUpdate, thisUpdate still ahead) is a problem. "warn" (list): every
+   * finding is a warning; the command reports and goes on.
+   */
+  refused?: 'fail' | 'warn';
+  /** The CA directory the fix names (default: the file's directory). */
+  dir?: string | undefined;
+  /** The hint when the file cannot be read (doctor: the path given to --crl). */
+  readHint?: string | undefined;
+}
+
 /**
- * doctor's CRL check (--crl FILE): past nextUpdate, or thisUpdate still
- * ahead, is a problem (verifiers refuse every client), within
- * CRL_WARNING_DAYS of nextUpdate a warning.
+ * The CRL check of doctor --crl FILE and list (DIR/crl.pem), by core/crl.ts
+ * checkCrlFreshness: past nextUpdate, or thisUpdate still ahead, is a problem
+ * (verifiers refuse every client; a warning with `refused: "warn"`), within
+ * CRL_WARNING_DAYS of nextUpdate a warning. Also what the CRL says (`info`)
+ * and the freshness level, for callers that compare it with the inventory.
  */
-export async function examineCrl(file: string, now: Date = new Date()): Promise<{ problems: Problem[]; warnings: string[] }> {
-  const info = parseCrlFile(await readInputFile(file, 'CRL', 'check the path given to --crl'), file);
-  const fresh = checkCrlFreshness(info, file, path.dirname(file), now);
-  if (fresh.level === 'expired') return { problems: [{ code: 'crl-stale', path: file, message: fresh.message, fix: fresh.fix }], warnings: [] };
-  if (fresh.level === 'not-yet-valid') return { problems: [{ code: 'crl-not-yet-valid', path: file, message: fresh.message, fix: fresh.fix }], warnings: [] };
-  return { problems: [], warnings: fresh.level === 'warning' ? [`${fresh.message}; fix: ${fresh.fix}`] : [] };
+export async function examineCrl(
+  file: string,
+  now: Date = new Date(),
+  opts: CrlCheckOptions = {},
+): Promise<{ problems: Problem[]; warnings: string[]; info: CrlInfo; level: CrlFreshness['level'] }> {
+  const info = await readCrl(file, opts.readHint);
+  const fresh = checkCrlFreshness(info, file, opts.dir ?? path.dirname(file), now);
+  const { level } = fresh;
+  const refused = level === 'expired' ? 'crl-stale' : level === 'not-yet-valid' ? 'crl-not-yet-valid' : undefined;
+  if (refused !== undefined && opts.refused !== 'warn') return { problems: [{ code: refused, path: file, message: fresh.message, fix: fresh.fix }], warnings: [], info, level };
+  return { problems: [], warnings: level === 'ok' ? [] : [`${fresh.message}; fix: ${fresh.fix}`], info, level };
 }

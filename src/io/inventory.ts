@@ -325,24 +325,52 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
 }
 
 /** The inventory file as a set member: replaced by its rename, never withdrawn first. */
-function inventoryFile(dir: string, entries: InventoryEntry[]): PlannedFile {
-  return { path: path.join(dir, INVENTORY_FILE), data: serializeInventory(entries), mode: 0o644, kind: 'other', withdraw: false };
+function inventoryFile(dir: string, data: string | Uint8Array): PlannedFile {
+  return { path: path.join(dir, INVENTORY_FILE), data, mode: 0o644, kind: 'other', withdraw: false };
 }
 
 async function save(dir: string, l: Loaded): Promise<void> {
-  const file = inventoryFile(dir, l.view.entries);
+  const file = inventoryFile(dir, serializeInventory(l.view.entries));
   if (l.bytes?.equals(Buffer.from(file.data)) === true) return;
   await writeFiles([file], { force: true, caDirOwner: true });
 }
 
 /**
+ * The inventory's bytes with some lines replaced, one line at a time:
+ * `replace` is asked about each line (its byte range and line number) and
+ * gives the entry the line now holds, re-encoded, or undefined to copy the
+ * line as it is. Runs of copied lines stay views of `bytes`, so a rewrite of
+ * a pool's inventory holds about twice the file's size, never its entries
+ * serialized. undefined when no line was replaced.
+ */
+function rewriteLines(bytes: Buffer, replace: (at: number, end: number, no: number) => InventoryEntry | undefined): Buffer | undefined {
+  const out: Buffer[] = [];
+  let from = 0; // where the run of lines copied as they are began
+  let no = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const nl = bytes.indexOf(0x0a, at);
+    const end = nl === -1 ? bytes.length : nl;
+    const e = replace(at, end, ++no);
+    if (e !== undefined) {
+      out.push(bytes.subarray(from, at), Buffer.from(`${JSON.stringify(e)}\n`, 'utf8'));
+      from = end + 1;
+    }
+    at = end + 1;
+  }
+  if (out.length === 0) return undefined;
+  if (from < bytes.length) out.push(bytes.subarray(from), ...(bytes[bytes.length - 1] === 0x0a ? [] : [NEWLINE]));
+  return Buffer.concat(out);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
  * The rewrite at the end of a run that appended entries superseding others
  * (renew --all): marks each old serial of `superseded` (old → new) as
  * superseded by the new one, when it is still current, under the lock: what
- * any load would conclude (settleSuperseded), written down once. Only those
- * lines are parsed and re-encoded; the file is handled as bytes and every
- * other line copied as it is, so the rewrite of a pool's inventory holds
- * about twice the file's size, never its entries as objects or strings.
+ * any load would conclude (settleSuperseded), written down once. Only the
+ * lines that may name an old serial are parsed and re-encoded
+ * (rewriteLines); every other line is copied as it is.
  */
 export async function markSuperseded(caDir: string, superseded: ReadonlyMap<string, string>): Promise<void> {
   if (superseded.size === 0) return;
@@ -350,33 +378,20 @@ export async function markSuperseded(caDir: string, superseded: ReadonlyMap<stri
     const bytes = (await readInventoryFile(caDir))?.bytes;
     if (bytes === undefined) return;
     const file = path.join(caDir, INVENTORY_FILE);
-    const out: Buffer[] = [];
-    let changed = false;
-    let no = 0;
-    for (let at = 0; at < bytes.length; ) {
-      const nl = bytes.indexOf(0x0a, at);
-      const end = nl === -1 ? bytes.length : nl;
-      no++;
+    const data = rewriteLines(bytes, (at, end, no) => {
       // A serial appears once in a line; only lines that may name an old serial are decoded and parsed.
       const m = /"serial":"([0-9a-f]+)"/.exec(bytes.toString('latin1', at, end));
       const next = m ? superseded.get(m[1]!) : undefined;
       const e = next === undefined ? undefined : parseInventory(bytes.toString('utf8', at, end), `${file} line ${no}`)[0];
-      if (e?.status === 'valid') {
-        e.status = 'superseded';
-        e.supersededBy = next;
-        changed = true;
-        out.push(Buffer.from(`${JSON.stringify(e)}\n`, 'utf8'));
-      } else {
-        out.push(bytes.subarray(at, end), NEWLINE);
-      }
-      at = end + 1;
-    }
-    if (!changed) return;
-    await writeFiles([{ path: file, data: Buffer.concat(out), mode: 0o644, kind: 'other' }], { force: true, caDirOwner: true });
+      if (e?.status !== 'valid') return undefined;
+      e.status = 'superseded';
+      e.supersededBy = next;
+      return e;
+    });
+    if (data === undefined) return;
+    await writeFiles([inventoryFile(caDir, data)], { force: true, caDirOwner: true });
   });
 }
-
-const NEWLINE = Buffer.from('\n');
 
 /**
  * Fails (as recordIssued would) when DIR's inventory cannot be read: call it
@@ -523,14 +538,41 @@ export function createInventoryAppender(
 }
 
 /**
+ * The inventory after `change` as a set member, undefined when the file
+ * would hold what it holds. While the entries read are the file's own (one
+ * a line, in order: nothing was rebuilt, reconciled, settled or dropped on
+ * loading) and `change` kept their number, the file's bytes are copied and
+ * only the lines of the entries `change` replaced are re-encoded
+ * (rewriteLines): a pool's inventory is never serialized whole. Otherwise
+ * every entry is.
+ */
+function changedInventory(dir: string, l: Loaded, read: InventoryEntry[], entries: InventoryEntry[]): PlannedFile | undefined {
+  if (entries === read && !l.changed) return undefined;
+  const bytes = l.bytes;
+  if (bytes === undefined || l.changed || entries.length !== read.length) return inventoryFile(dir, serializeInventory(entries));
+  let k = 0;
+  const data = rewriteLines(bytes, (at, end) => {
+    // A line without "{" is blank (parseInventory skips it: every other line is an entry, a JSON object).
+    const brace = bytes.indexOf(0x7b, at);
+    if (brace === -1 || brace >= end) return undefined;
+    const i = k++;
+    return entries[i] === read[i] ? undefined : entries[i];
+  });
+  return data === undefined ? undefined : inventoryFile(dir, data);
+}
+
+/**
  * Loads and reconciles the inventory, lets `change` edit the entries
- * (revoke; `change` returns the new entries), and writes the new inventory
- * in ONE set with the files `plan` makes from the changed entries (revoke, crl: crl.pem and crlnumber),
+ * (revoke), and writes the new inventory in ONE set with the files `plan`
+ * makes from the changed entries (revoke, crl: crl.pem and crlnumber),
  * through io/files.ts's journal: after a kill at any point both are the old
  * ones or (rolled forward by the next reader or writer) both the new ones.
- * `plan` runs under the lock after `change` and may still refuse (nothing is
- * written then). A `change` that returns the very array it was given (crl)
- * changes nothing: only `plan`'s files are written.
+ * `change` returns the new entries and never edits the ones it is given: an
+ * entry it changes is a new object in the same place (only those lines are
+ * written again: changedInventory). `plan` runs under the lock after
+ * `change` and may still refuse (nothing is written then). A `change` that
+ * returns the very array it was given (crl) changes nothing: only `plan`'s
+ * files are written.
  */
 export async function updateInventoryWith<T>(
   caDir: string,
@@ -544,10 +586,9 @@ export async function updateInventoryWith<T>(
     const { entries, result } = change(read);
     l.view.entries = entries;
     const others = await plan(entries, result);
-    // The very entries it was given, as the file holds them (crl re-signs the list and changes no entry): the set is
-    // the other files alone, and the inventory, tens of MiB for a pool, is neither serialized nor compared again.
-    if (entries === read && !l.changed) return { view: l.view, result, files: await writeFiles(others, { force: true, caDirOwner: true }) };
-    const written = await writeFiles([inventoryFile(caDir, entries), ...others], { force: true, caDirOwner: true });
+    const inventory = changedInventory(caDir, l, read, entries);
+    if (inventory === undefined) return { view: l.view, result, files: await writeFiles(others, { force: true, caDirOwner: true }) };
+    const written = await writeFiles([inventory, ...others], { force: true, caDirOwner: true });
     return { view: l.view, result, files: written.slice(1) };
   });
 }

@@ -152,6 +152,26 @@ describe('bulk revoke (issue 21 item 2)', () => {
   });
 });
 
+describe('revoke with nothing new over an out-of-date crl.pem (issue 21)', () => {
+  it('writes the CRL again, reading crl.pem once (it was parsed twice: for its serials, then for its number)', async () => {
+    const dir = path.join(cwd, 'stale-crl');
+    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519'], { cwd });
+    for (const who of ['erin', 'finn']) await cliOk(['issue', who, '--client', '--dir', dir], { cwd });
+    await cliOk(['revoke', 'erin', '--dir', dir], { cwd });
+    const older = readFileSync(path.join(dir, 'crl.pem'));
+    await cliOk(['revoke', 'finn', '--dir', dir], { cwd });
+    writeFileSync(path.join(dir, 'crl.pem'), older); // as a run interrupted before its CRL would leave it: finn not listed
+    const trace = path.join(cwd, 'stale-crl.trace');
+    const r = await runOk(STRACE, ['-f', '-qq', '-o', trace, '-e', 'trace=open,openat', process.execPath, BIN, 'revoke', 'finn', '--dir', dir], { cwd, timeoutMs: 60_000 });
+    expect(r.stdout).toMatch(/was already revoked/);
+    expect(r.stderr).toMatch(/crl\.pem did not list every revoked certificate/);
+    const reads = readFileSync(trace, 'utf8').split('\n').filter((l) => /open(at)?\(.*\/stale-crl\/crl\.pem", O_RDONLY/.test(l));
+    expect(reads, reads.join('\n')).toHaveLength(1);
+    expect(await crlSerials(dir)).toEqual(inventoryRevoked(dir));
+    expect(Number.parseInt(readFileSync(path.join(dir, 'crlnumber'), 'utf8'), 16)).toBe(3);
+  });
+});
+
 describe('a CA made by openssl without a subjectKeyIdentifier (issue 20 item 5)', () => {
   it('revoke and crl work, openssl verifies the CRL, and its AKI is the one issue put in the leaf', async () => {
     const dir = path.join(cwd, 'openssl-ca');
