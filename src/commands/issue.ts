@@ -10,7 +10,8 @@ import { parseSanList, validateSan, type San } from '../core/san.js';
 import { leafSans, requirePurpose, validateCertName } from '../core/leaf-request.js';
 import type { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { checkInventory, recordIssued } from '../io/inventory.js';
+import { buildEntry } from '../core/inventory.js';
+import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
 import { assertCanIssue, type Usage } from '../core/chain.js';
@@ -127,11 +128,16 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const chain = [cert, ...ca.intermediates];
   const files: PlannedFile[] = [{ path: certPath, data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
+  const now = ctx.now ?? new Date();
+  const entry = buildEntry(cert, { name, files: entryFiles(dir, certPath, keyPem !== undefined ? keyPath : undefined), source: opts.csr ? 'csr' : 'issue', now, days });
   // Files first, then the inventory record, both under the CA directory's lock (a crash between leaves a .crt the next load reconciles).
+  // The inventory is read (and refused if damaged) before any file is written, and read once: a new name's
+  // entry is appended to it; one that replaces a current entry (--force) rewrites it, as issue --batch records.
+  const inventory = createInventoryAppender(dir);
   const written = await withDirLock(dir, async () => {
-    await checkInventory(dir);
+    await inventory.recorded();
     const w = await writeFiles(files, { force: opts.force ?? false });
-    await recordIssued(dir, [{ cert, name, certPath, keyPath: keyPem !== undefined ? keyPath : undefined, source: opts.csr ? 'csr' : 'issue', days }], ctx.now);
+    await inventory.append([entry], now);
     return w;
   });
 
