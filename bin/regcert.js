@@ -27,7 +27,17 @@ function cacheKey(source) {
   return m && { node: process.versions.node, v8: process.versions.v8, arch: process.arch, bundle: m[1] };
 }
 
-/** The cache file: one JSON header line (the key it was made for), then V8's bytes. */
+/**
+ * The header line of a cache file: the key as JSON, padded with spaces so that V8's bytes start
+ * at a multiple of 8. V8 copies cached data that is not pointer-aligned before reading it:
+ * 1.2 MB more memory touched at every start (issue 21), for nothing.
+ */
+function cacheHeader(key) {
+  const json = JSON.stringify(key);
+  return Buffer.from(`${json}${' '.repeat((8 - ((Buffer.byteLength(json) + 1) % 8)) % 8)}\n`);
+}
+
+/** The cache file: one JSON header line (the key it was made for), then V8's bytes (at an offset that is a multiple of 8). */
 function readCache(key) {
   let data;
   try {
@@ -68,7 +78,7 @@ function loadMain() {
   if (writingCache) {
     process.once('beforeExit', () => {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(key)}\n`), script.createCachedData()]));
+      writeFileSync(tmp, Buffer.concat([cacheHeader(key), script.createCachedData()]));
       renameSync(tmp, cacheFile);
     });
   }
@@ -86,9 +96,5 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V') && !writi
 
 void (async () => {
   const main = loadMain() ?? (debug('tsc build (dist/cli/main.js)'), (await import('../dist/cli/main.js')).main);
-  if (writingCache) {
-    // Making the cache (scripts/build-bundle.mjs): run these commands first, so the cache holds their compiled code too.
-    for (const argv of JSON.parse(process.env.REGCERT_CACHE_WARMUP ?? '[]')) await main(argv);
-  }
   process.exitCode = await main(args);
 })();

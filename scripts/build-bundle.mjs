@@ -8,7 +8,7 @@
 //  - dist/bundle/batch-worker.js, inspect-worker.js: the worker threads of
 //    `issue --batch` and `inspect` (ESM).
 //  - dist/bundle/cli.cjs.cache: a V8 code cache for this bundle and this Node
-//    (made by running `regcert --help` once with REGCERT_WRITE_CODE_CACHE=1).
+//    (made by running `regcert issue` once with REGCERT_WRITE_CODE_CACHE=1).
 //    bin/regcert.js uses it only when its header names this Node, V8, CPU
 //    architecture and bundle; anything else is ignored (plain loading).
 // REGCERT_TRACE_IMPORTS support: each module of the bundle calls
@@ -17,6 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,68 @@ const islands = {
   },
 };
 
+// Lazy barrels (issue 21: start-up): a package whose index only re-exports its files
+// (`tslib.__exportStar(require("./x"), exports)` a line) loads every file when anything is
+// imported from it. For `issue`, @peculiar/asn1-x509 evaluated 43 files of ASN.1 classes where
+// 22 are used, and @peculiar/asn1-ecc 6 (the EC private key and signature structures, and
+// the table of default algorithms) where 3 are. Such an index is bundled as getters instead,
+// one per name it exports, each loading its file on first use: the same names, from the same
+// file modules (every importer shares them), first file winning as __exportStar does. The
+// names come from requiring each file here, at build time. An index that does anything else
+// is bundled as it is.
+const LAZY_BARRELS = ['@peculiar/asn1-x509', '@peculiar/asn1-ecc'];
+const BARREL_HEADER = ['"use strict";', 'Object.defineProperty(exports, "__esModule", { value: true });', 'const tslib_1 = require("tslib");'];
+const BARREL_LINE = /^tslib_1\.__exportStar\(require\("(\.[^"]+)"\), exports\);$/;
+
+/** The files an index re-exports, in order; null when the index does anything else. */
+function barrelSpecs(file) {
+  const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('//'));
+  if (BARREL_HEADER.some((h, i) => lines[i] !== h)) return null;
+  const specs = lines.slice(BARREL_HEADER.length).map((l) => BARREL_LINE.exec(l)?.[1]);
+  return specs.length > 0 && specs.every((s) => s !== undefined) ? specs : null;
+}
+
+/** Every pure barrel of LAZY_BARRELS (their indexes, and the indexes those re-export), with its lazy source. */
+function lazyBarrels() {
+  const out = new Map();
+  const visit = (file) => {
+    const specs = out.has(file) ? null : barrelSpecs(file);
+    if (!specs) return;
+    const req = createRequire(file);
+    const seen = new Set();
+    const lines = [
+      BARREL_HEADER[0],
+      BARREL_HEADER[1],
+      'function lazy(names, load) { let m; for (const n of names) Object.defineProperty(exports, n, { enumerable: true, get: () => (m ??= load())[n] }); }',
+    ];
+    for (const spec of specs) {
+      const names = [];
+      for (const name in req(spec)) if (name !== 'default' && !seen.has(name)) names.push(name), seen.add(name);
+      lines.push(`lazy(${JSON.stringify(names)}, () => require(${JSON.stringify(spec)}));`);
+    }
+    out.set(file, lines.join('\n'));
+    for (const spec of specs) visit(req.resolve(spec));
+  };
+  const fromRoot = createRequire(path.join(root, 'package.json'));
+  for (const pkg of LAZY_BARRELS) {
+    const index = fromRoot.resolve(pkg);
+    if (!barrelSpecs(index)) throw new Error(`build-bundle: ${pkg}'s index is no longer a pure barrel; drop it from LAZY_BARRELS`);
+    visit(index);
+  }
+  return out;
+}
+const barrels = lazyBarrels();
+const lazyBarrel = {
+  name: 'regcert-lazy-barrel',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]index\.js$/ }, (args) => {
+      const source = barrels.get(args.path);
+      if (source === undefined) return undefined;
+      return { contents: insertTrace(source, `/${path.relative(root, args.path).split(path.sep).join('/')}`), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -115,7 +178,7 @@ const common = {
   minifyWhitespace: true,
   charset: 'ascii',
   logLevel: 'warning',
-  plugins: [lazyChildProcess, trace],
+  plugins: [lazyChildProcess, lazyBarrel, trace],
 };
 
 const cli = await esbuild.build({
@@ -159,22 +222,18 @@ for (const [worker, dir] of [['batch-worker', 'io'], ['inspect-worker', 'command
   });
 }
 
-// The code cache: one process runs init-ca and issue (in a temporary directory), then
-// --help, and V8's compiled code is saved. Measured: it makes `issue` ~45 ms (CPU)
-// faster than a cache of --help alone, and --version no slower.
+// The code cache holds what `regcert issue NAME --client` compiles (issue 21: start-up): one
+// process makes a CA, and a second, which writes the cache, issues a certificate from it. Other
+// commands compile the rest as they run, as without a cache. V8 reads and deserializes the whole
+// cache at every start: one of init-ca, issue and --help was 1.26 MB against this one's 0.86 MB,
+// and `issue` ran ~3% faster with the smaller one (interleaved runs, the same CA each run).
 const warm = mkdtempSync(path.join(tmpdir(), 'regcert-cache-'));
 try {
   const pki = path.join(warm, 'pki');
-  execFileSync(process.execPath, [path.join(root, 'bin', 'regcert.js'), '--help'], {
-    env: {
-      ...process.env,
-      REGCERT_WRITE_CODE_CACHE: '1',
-      REGCERT_BUNDLE: '1',
-      REGCERT_CACHE_WARMUP: JSON.stringify([['init-ca', '--dir', pki], ['issue', 'warm-up', '--client', '--dir', pki]]),
-      CI: '1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const bin = path.join(root, 'bin', 'regcert.js');
+  const env = { ...process.env, REGCERT_BUNDLE: '1', CI: '1' };
+  execFileSync(process.execPath, [bin, 'init-ca', '--dir', pki], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [bin, 'issue', 'warm-up', '--client', '--dir', pki], { env: { ...env, REGCERT_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
 } finally {
   rmSync(warm, { recursive: true, force: true });
 }

@@ -22,9 +22,17 @@ function helpWidth(stream: CliIO['stdout'], env: NodeJS.ProcessEnv): number {
   return tty ?? (Number.isInteger(columns) && columns >= 40 ? columns : 80);
 }
 
-export function buildProgram(rt: Runtime): Command {
+/**
+ * The commander program. With `only`, the name of a command (a run's first
+ * argument), only that command is built: the others' options, help and
+ * examples are never made (issue 21: start-up). Anything else (no command,
+ * an option first, `help`, a typo commander suggests a name for) builds them all.
+ */
+export function buildProgram(rt: Runtime, only?: string): Command {
+  const selected = COMMANDS.find(([name]) => name === only);
   const program = new Command('regcert')
     .description('Private PKI and TLS client-certificate login for container registries.')
+    // The root's options are taken after a command too (`regcert issue --version`).
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
@@ -41,11 +49,12 @@ export function buildProgram(rt: Runtime): Command {
         /* main() prints errors in regcert's own format */
       },
     });
-  for (const register of COMMANDS) register(program, rt);
+  for (const [, register] of selected ? [selected] : COMMANDS) register(program, rt);
   program.commands.forEach((c) => {
     c.exitOverride();
     c.showSuggestionAfterError(true);
   });
+  if (selected) return program;
   program.command('wizard').summary('answer a few questions instead of typing flags (also: regcert alone, on a terminal)');
   program.addHelpText(
     'after',
@@ -77,7 +86,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     });
   }
   const rt: Runtime = { io, state };
-  const program = buildProgram(rt);
+  const program = buildProgram(rt, argv[0]);
   if (argv.length === 0 || (argv.length === 1 && argv[0] === 'wizard')) {
     // The wizard needs a person at a terminal; otherwise (pipes, CI) print the help.
     if (io.stdinIsTTY && !io.env.CI) {

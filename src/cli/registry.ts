@@ -1,7 +1,10 @@
 /**
- * Every command, in help order. Adding a command: one file in
- * src/cli/commands/ exporting register(), one line here. These modules
- * only wire commander; each loads its command module when it runs.
+ * Every command, in help order, by the name it registers. Adding a command:
+ * one file in src/cli/commands/ exporting register(), one line here. These
+ * modules only wire commander; each loads its command module when it runs.
+ * main.ts builds only the command a run names (its options, help and
+ * examples), so each name here is the one its register() gives commander
+ * (test/cli/registry.test.ts checks that).
  */
 import type { Command } from 'commander';
 import type { Runtime } from './runner.js';
@@ -23,22 +26,22 @@ import { register as revoke } from './commands/revoke.js';
 import { register as crl } from './commands/crl.js';
 import { register as exportFleet } from './commands/export.js';
 
-export const COMMANDS: Array<(program: Command, rt: Runtime) => void> = [
-  quickstart,
-  initCa,
-  issue,
-  list,
-  renew,
-  revoke,
-  crl,
-  toP12,
-  installHost,
-  fetchCa,
-  trustCa,
-  verify,
-  serve,
-  inspect,
-  doctor,
-  config,
-  exportFleet,
+export const COMMANDS: ReadonlyArray<readonly [name: string, register: (program: Command, rt: Runtime) => void]> = [
+  ['quickstart', quickstart],
+  ['init-ca', initCa],
+  ['issue', issue],
+  ['list', list],
+  ['renew', renew],
+  ['revoke', revoke],
+  ['crl', crl],
+  ['to-p12', toP12],
+  ['install-host', installHost],
+  ['fetch-ca', fetchCa],
+  ['trust-ca', trustCa],
+  ['verify', verify],
+  ['serve', serve],
+  ['inspect', inspect],
+  ['doctor', doctor],
+  ['config', config],
+  ['export', exportFleet],
 ];

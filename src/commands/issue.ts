@@ -1,16 +1,19 @@
 /** `regcert issue`: a server and/or client certificate signed by the CA in --dir. */
 import path from 'node:path';
-import { certificateToPem, createLeaf, leafValidityWarnings, validateDays } from '../core/certificates.js';
+import { certificateToPem, leafValidityWarnings, signLeaf, validateDays } from '../core/certificates.js';
+import { AsnX509Certificate } from '../core/cert-asn.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_LEAF_DAYS, DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
+import { toPem } from '../core/pem.js';
 import { inputError } from '../core/errors.js';
-import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer } from '../core/keys.js';
+import { exportPrivateKeyPem, generatePrivateKey, isRsaKey, parseKeyType, publicKeyDer, type KeyType } from '../core/keys.js';
 import { buildName, validateSubject, type JsonName } from '../core/names.js';
 import { parseSanList, validateSan, type San } from '../core/san.js';
 import { leafSans, requirePurpose, validateCertName } from '../core/leaf-request.js';
 import type { x509 } from '../core/x509.js';
 import { readInputFile, refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { checkInventory, recordIssued } from '../io/inventory.js';
+import { buildEntryFromFacts, builtLeafFacts, entrySummary, type CertificateFacts } from '../core/inventory.js';
+import { createInventoryAppender, entryFiles } from '../io/inventory.js';
 import { withDirLock } from '../io/lock.js';
 import { readCa } from '../io/pki.js';
 import { assertCanIssue, type Usage } from '../core/chain.js';
@@ -79,6 +82,8 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   let sans: San[];
   let publicKey: Uint8Array | InstanceType<typeof x509.PublicKey>;
   let rsa: boolean;
+  /** The new key's type; undefined for a CSR's key. */
+  let keyType: KeyType | undefined;
   let keyPem: string | undefined;
   let passphrase: string | undefined;
   const warnings: string[] = [];
@@ -100,7 +105,7 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     publicKey = req.publicKey;
     rsa = req.rsa;
   } else {
-    const keyType = parseKeyType(opts.keyType ?? DEFAULT_KEY_TYPE);
+    keyType = parseKeyType(opts.keyType ?? DEFAULT_KEY_TYPE);
     subject = buildName({ cn: opts.cn ?? name, o: opts.org, ou: opts.ou, c: opts.country });
     sans = flagSans;
     passphrase = await readSecret(
@@ -118,25 +123,35 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   sans = leafSans(name, sans, opts);
   warnings.push(...leafValidityWarnings(days, ca.cert.notAfter, { server: opts.server === true, now: ctx.now }));
 
-  const cert = await createLeaf(
-    { subject, publicKey, rsa, server: opts.server === true, client: opts.client === true, tokenSigning: opts.tokenSigning === true, sans, days },
-    ca,
-    { now: ctx.now },
-  );
+  const server = opts.server === true;
+  const client = opts.client === true;
+  const leaf = signLeaf({ subject, publicKey, rsa, server, client, tokenSigning: opts.tokenSigning === true, sans, days }, ca, { now: ctx.now });
+  // What the new certificate says, from what the builder was asked for and made (builtLeafFacts, as
+  // issue --batch and renew describe theirs): it is not parsed again. A CSR's subject and key are
+  // described from the certificate. test/core/issue-facts-property.test.ts holds the two equal.
+  const facts: CertificateFacts =
+    keyType !== undefined && Array.isArray(subject)
+      ? builtLeafFacts({ der: leaf.der, subject, subjectDer: leaf.subjectDer, serial: leaf.serial, notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString(), sans, server, client, keyType })
+      : { ...summarizeCertificate(new AsnX509Certificate(leaf.der)), der: leaf.der };
   // The leaf, then the intermediates; never the root (cli.md).
-  const chain = [cert, ...ca.intermediates];
-  const files: PlannedFile[] = [{ path: certPath, data: chain.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
+  const chainLength = 1 + ca.intermediates.length;
+  const files: PlannedFile[] = [{ path: certPath, data: toPem('CERTIFICATE', leaf.der) + ca.intermediates.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
+  const now = ctx.now ?? new Date();
+  const entry = buildEntryFromFacts(facts, { name, files: entryFiles(dir, certPath, keyPem !== undefined ? keyPath : undefined), source: opts.csr ? 'csr' : 'issue', now, days });
   // Files first, then the inventory record, both under the CA directory's lock (a crash between leaves a .crt the next load reconciles).
+  // The inventory is read (and refused if damaged) before any file is written, and read once: a new name's
+  // entry is appended to it; one that replaces a current entry (--force) rewrites it, as issue --batch records.
+  const inventory = createInventoryAppender(dir);
   const written = await withDirLock(dir, async () => {
-    await checkInventory(dir);
+    await inventory.recorded();
     const w = await writeFiles(files, { force: opts.force ?? false });
-    await recordIssued(dir, [{ cert, name, certPath, keyPath: keyPem !== undefined ? keyPath : undefined, source: opts.csr ? 'csr' : 'issue', days }], ctx.now);
+    await inventory.append([entry], now);
     return w;
   });
 
   const next: string[] = [];
-  if (opts.server) {
+  if (server) {
     next.push(`regcert config registry --dir ${dir} --host ${sans.find((s) => s.type !== 'email' && s.type !== 'uri')?.value ?? name}`);
   }
   if (opts.tokenSigning) {
@@ -150,8 +165,8 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
     command: 'issue',
     name,
     files: written,
-    certificate: summarizeCertificate(cert),
-    chainLength: chain.length,
+    certificate: entrySummary(entry, ca.cert.subject),
+    chainLength,
     fromCsr: opts.csr !== undefined,
     keyEncrypted: passphrase !== undefined,
     warnings,

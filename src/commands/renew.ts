@@ -27,7 +27,7 @@ import { assertCanIssue, type Usage } from '../core/chain.js';
 import { DEFAULT_KEY_TYPE, DEFAULT_PKI_DIR, EXPIRY_WARNING_DAYS, DAY_MS } from '../core/defaults.js';
 import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError } from '../core/errors.js';
-import { buildEntry, buildEntryFromFacts, createSelector, isDue, normalizeSerial, type InventoryEntry, type Selection } from '../core/inventory.js';
+import { buildEntry, buildEntryFromFacts, createSelector, entrySummary, isDue, normalizeSerial, type InventoryEntry, type Selection } from '../core/inventory.js';
 import { isEncryptedPrivateKey, KEY_TYPES, parsePrivateKey, type KeyType } from '../core/keys.js';
 import { ecKeyMatchesSpki, leafParts } from '../core/leaf-der.js';
 import { withNameSan } from '../core/leaf-request.js';
@@ -460,18 +460,7 @@ async function renewUnderLock(
       },
       { name: p.entry.name, files, source: 'renew', now: recordedAt, days: p.entry.days, renewedFrom: p.entry.serial },
     );
-    const certificate: CertificateSummary = {
-      subject: entry.subject,
-      issuer: issuerName,
-      serial: entry.serial,
-      notBefore: entry.notBefore,
-      notAfter: entry.notAfter,
-      sans: entry.sans,
-      ekus: entry.ekus,
-      isCa: false,
-      keyType: entry.keyType,
-      sha256: entry.sha256,
-    };
+    const certificate = entrySummary(entry, issuerName);
     if (!checked) {
       const cert = parseCertificates(r.der, p.certPath)[0]!;
       const parsed = buildEntry(cert, { name: p.entry.name, files, source: 'renew', now: recordedAt, days: p.entry.days, renewedFrom: p.entry.serial });

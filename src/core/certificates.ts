@@ -6,7 +6,7 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
-import { createLeafSigner, createSerial, encodeName, keyIdentifier, toArrayBuffer, validity, type BuildContext, type LeafIssuer, type LeafRequest } from './cert-builder.js';
+import { createLeafSigner, createSerial, encodeName, keyIdentifier, toArrayBuffer, validity, type BuildContext, type LeafIssuer, type LeafRequest, type SignedLeaf } from './cert-builder.js';
 import { DAY_MS, MAX_BROWSER_LEAF_DAYS } from './defaults.js';
 import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
@@ -192,10 +192,12 @@ export function issuerOf(issuer: Issuer): LeafIssuer {
   };
 }
 
-export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
-  const { der } = createLeafSigner(issuerOf(issuer))(
+/** A new leaf's DER, what the builder put in it (SignedLeaf), and its subject's DER as encoded. */
+export function signLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): SignedLeaf & { subjectDer: Uint8Array } {
+  const subjectDer = Array.isArray(p.subject) ? encodeName(p.subject) : new Uint8Array(p.subject.toArrayBuffer());
+  const signed = createLeafSigner(issuerOf(issuer))(
     {
-      subject: Array.isArray(p.subject) ? encodeName(p.subject) : new Uint8Array(p.subject.toArrayBuffer()),
+      subject: subjectDer,
       spki: p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.rawData),
       rsa: p.rsa,
       server: p.server,
@@ -206,7 +208,11 @@ export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContex
     },
     ctx,
   );
-  return new AsnX509Certificate(der);
+  return { ...signed, subjectDer };
+}
+
+export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContext = {}): Promise<Certificate> {
+  return new AsnX509Certificate(signLeaf(p, issuer, ctx).der);
 }
 
 /**

@@ -10,7 +10,7 @@ import { nameToString, plainNameToString } from './cert-asn.js';
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { BACKDATE_MS, DAY_MS, MAX_INPUT_BYTES } from './defaults.js';
 import { leafEkuOids } from './cert-builder.js';
-import { ekuNamesOf, formatSans, summarizeCertificate } from './describe.js';
+import { ekuNamesOf, formatSans, summarizeCertificate, type CertificateSummary } from './describe.js';
 import { inputError } from './errors.js';
 import { isCertName, type JsonName } from './names.js';
 import type { San } from './san.js';
@@ -193,6 +193,22 @@ export function buildEntryFromFacts(s: CertificateFacts, p: EntryParams): Invent
   if (p.renewedFrom !== undefined) entry.renewedFrom = p.renewedFrom;
   if (p.unknown?.length) entry.unknown = p.unknown;
   return entry;
+}
+
+/** What `issue` and `renew` print of a leaf they just recorded: its entry's facts, and the CA that issued it. */
+export function entrySummary(entry: InventoryEntry, issuer: string): CertificateSummary {
+  return {
+    subject: entry.subject,
+    issuer,
+    serial: entry.serial,
+    notBefore: entry.notBefore,
+    notAfter: entry.notAfter,
+    sans: entry.sans,
+    ekus: entry.ekus,
+    isCa: false,
+    keyType: entry.keyType,
+    sha256: entry.sha256,
+  };
 }
 
 /** valid / revoked / superseded as stored, "expired" for a valid one past its notAfter. */

@@ -394,16 +394,6 @@ export async function markSuperseded(caDir: string, superseded: ReadonlyMap<stri
 }
 
 /**
- * Fails (as recordIssued would) when DIR's inventory cannot be read: call it
- * under the lock before writing certificate files, so a broken inventory
- * refuses the run before anything is written.
- */
-export async function checkInventory(caDir: string): Promise<void> {
-  const read = await readInventoryFile(caDir);
-  if (read !== undefined) parseInventory(read.bytes, path.join(caDir, INVENTORY_FILE));
-}
-
-/**
  * Records newly issued certificates in the CA directory's inventory — the one
  * way every command (issue, renew, batches) records what it issued. Call it
  * after the certificate files are written, inside withDirLock(caDir) around

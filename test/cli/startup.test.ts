@@ -68,3 +68,24 @@ describe.each(BUILDS)('lazy loading (%s)', (_name, env, mainModule) => {
     expect(urls.some((u) => u.includes('/commands/init-ca'))).toBe(true);
   });
 });
+
+describe('lazy barrels (bundle)', () => {
+  it("issue NAME --client evaluates the @peculiar/asn1-x509 and asn1-ecc files it uses, not each package's every file (scripts/build-bundle.mjs LAZY_BARRELS)", async () => {
+    const pki = path.join(dir, 'pki-barrel');
+    expect((await run(process.execPath, [BIN, 'init-ca', '--dir', pki])).code).toBe(0);
+    const urls = await loaded(['issue', 'bob', '--client', '--dir', pki], {});
+    const files = urls.filter((u) => u.includes('@peculiar/asn1-x509/'));
+    // What a certificate is made of, and the extensions regcert reads.
+    for (const used of ['certificate.js', 'tbs_certificate.js', 'name.js', 'extensions/basic_constraints.js', 'extensions/subject_key_identifier.js']) {
+      expect(files.some((u) => u.endsWith(`/@peculiar/asn1-x509/build/cjs/${used}`)), used).toBe(true);
+    }
+    // Never used by issue: CRL structures and extensions regcert does not write.
+    for (const unused of ['certificate_list.js', 'tbs_cert_list.js', 'extensions/certificate_policies.js', 'extensions/name_constraints.js', 'extensions/crl_distribution_points.js']) {
+      expect(files.some((u) => u.endsWith(`/@peculiar/asn1-x509/build/cjs/${unused}`)), unused).toBe(false);
+    }
+    // @peculiar/asn1-ecc: the curve of a key is read (ECParameters), never an EC private key or signature structure.
+    const ecc = urls.filter((u) => u.includes('@peculiar/asn1-ecc/'));
+    expect(ecc.some((u) => u.endsWith('/ec_parameters.js'))).toBe(true);
+    for (const unused of ['ec_private_key.js', 'ec_signature_value.js', 'algorithms.js']) expect(ecc.some((u) => u.endsWith(`/${unused}`)), unused).toBe(false);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Issue 21: one `issue NAME` reads the CA's inventory once and appends its
+ * entry (as issue --batch records), instead of parsing the inventory, then
+ * loading, reconciling and rewriting all of it: at 10,000 entries every
+ * single issue rewrote 10,000 lines. An entry that replaces a current one
+ * (--force), a torn last line or a damaged inventory still take the careful
+ * path: rewrite, or refuse before anything is written.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliOk, runCli } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const T = tmpDir('regcert-issue-append-');
+
+interface Listed {
+  name: string;
+  serial: string;
+  status: string;
+}
+const listAll = async (dir: string): Promise<Listed[]> => (JSON.parse((await cliOk(['list', '--dir', dir, '--all', '--json'])).stdout) as { certificates: Listed[] }).certificates;
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+describe('issue NAME and the inventory', () => {
+  it('a new name is appended: the file keeps its inode and its bytes, and gains one line naming it', async () => {
+    const dir = path.join(T, 'new');
+    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
+    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
+    await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+    const inv = path.join(dir, 'inventory.jsonl');
+    const before = readFileSync(inv, 'utf8');
+    const ino = statSync(inv).ino;
+
+    await cliOk(['issue', 'cid', '--client', '--dir', dir]);
+    const after = readFileSync(inv, 'utf8');
+    expect(statSync(inv).ino).toBe(ino);
+    expect(after.startsWith(before)).toBe(true);
+    const added = after.slice(before.length).split('\n').filter(Boolean);
+    expect(added).toHaveLength(1);
+    expect(JSON.parse(added[0]!)).toMatchObject({ name: 'cid', status: 'valid', source: 'issue' });
+    expect((await listAll(dir)).map((c) => c.name).sort()).toEqual(['ann', 'ben', 'cid']);
+  });
+
+  it('--force over a current name supersedes the old entry: each name is current once', async () => {
+    const dir = path.join(T, 'force');
+    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
+    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
+    await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+    const old = (await listAll(dir)).find((c) => c.name === 'ann')!.serial;
+    await cliOk(['issue', 'ann', '--client', '--dir', dir, '--force']);
+    const all = await listAll(dir);
+    expect(all.filter((c) => c.name === 'ann' && c.status === 'valid')).toHaveLength(1);
+    expect(all.find((c) => c.serial === old)?.status).toBe('superseded');
+    expect(all.filter((c) => c.name === 'ben' && c.status === 'valid')).toHaveLength(1);
+    for (const l of lines(path.join(dir, 'inventory.jsonl'))) expect(() => JSON.parse(l)).not.toThrow();
+  });
+
+  it('after a torn last line (a kill mid-append) the inventory is rewritten, every line valid JSON', async () => {
+    const dir = path.join(T, 'torn');
+    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
+    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
+    await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+    const inv = path.join(dir, 'inventory.jsonl');
+    const [a, b] = lines(inv);
+    writeFileSync(inv, `${a}\n${b!.slice(0, 50)}`);
+    await cliOk(['issue', 'cid', '--client', '--dir', dir]);
+    const after = readFileSync(inv, 'utf8');
+    expect(after.endsWith('\n')).toBe(true);
+    for (const l of lines(inv)) expect(() => JSON.parse(l)).not.toThrow();
+    expect((await listAll(dir)).map((c) => c.name).sort()).toEqual(['ann', 'ben', 'cid']);
+  });
+
+  it('a damaged inventory refuses the run (exit 2) before the certificate or key is written', async () => {
+    const dir = path.join(T, 'bad');
+    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
+    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
+    const inv = path.join(dir, 'inventory.jsonl');
+    writeFileSync(inv, `{"not": "an entry"\n${readFileSync(inv, 'utf8')}`);
+    const r = await runCli(['issue', 'cid', '--client', '--dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/inventory\.jsonl line 1/);
+    expect(existsSync(path.join(dir, 'cid.crt'))).toBe(false);
+    expect(existsSync(path.join(dir, 'cid.key'))).toBe(false);
+  });
+});
