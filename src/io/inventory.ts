@@ -365,6 +365,31 @@ function rewriteLines(bytes: Buffer, replace: (at: number, end: number, no: numb
 const NEWLINE = Buffer.from('\n');
 
 /**
+ * An inventory with `added` appended, each replacing the current entries of
+ * its certificate file (issue --force over a current certificate): the lines
+ * of those entries are marked superseded by it (what any load concludes:
+ * settleSuperseded), every other line is copied as it is (rewriteLines), and
+ * the new lines go at the end. `bytes` ends with a line end; each added entry
+ * names its own certificate file.
+ */
+export function supersedeLines(bytes: Buffer, added: readonly InventoryEntry[], file: string): Buffer {
+  const successor = new Map(added.map((a) => [certPathOf(a) ?? '', a.serial]));
+  const quoted = [...successor.keys()].map((p) => JSON.stringify(p));
+  const kept =
+    rewriteLines(bytes, (at, end, no) => {
+      const text = bytes.toString('utf8', at, end);
+      if (!quoted.some((q) => text.includes(q))) return undefined; // names none of the files: copied
+      const e = parseInventory(text, `${file} line ${no}`)[0];
+      const next = e?.status === 'valid' ? successor.get(certPathOf(e) ?? '') : undefined;
+      if (next === undefined) return undefined;
+      e!.status = 'superseded';
+      e!.supersededBy = next;
+      return e;
+    }) ?? bytes;
+  return Buffer.concat([kept, Buffer.from(serializeInventory([...added]), 'utf8')]);
+}
+
+/**
  * The rewrite at the end of a run that appended entries superseding others
  * (renew --all): marks each old serial of `superseded` (old → new) as
  * superseded by the new one, when it is still current, under the lock: what
@@ -470,6 +495,22 @@ export function createInventoryAppender(
     const st = await fsp.lstat(file);
     index = indexOf(l.view.entries, statKey(st), st.size);
   };
+  /**
+   * Entries replacing current ones (issue --force): the file written again once by supersedeLines,
+   * without the full load's parse, reconciliation and serializing of every entry (left to the next
+   * load, as after an append). Entries sharing a file, a file without its last line end (a torn
+   * append) or one past the limits take the full rewrite.
+   */
+  const supersede = async (added: InventoryEntry[], now: Date): Promise<void> => {
+    const read = await readInventoryFile(caDir);
+    const files = new Set(added.map((a) => certPathOf(a)));
+    const bytes = read?.bytes;
+    if (bytes === undefined || files.size !== added.length || files.has(undefined) || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) return rewrite(added, now);
+    const data = supersedeLines(bytes, added, file);
+    if (data.length > INVENTORY_MAX_BYTES || (index?.count ?? 0) + added.length > INVENTORY_MAX_ENTRIES) return rewrite(added, now); // refused there, with its message
+    await writeFiles([inventoryFile(caDir, data)], { force: true, caDirOwner: true });
+    index = undefined; // read again by the next call
+  };
   /** The index of the file as it is now (read again only when another run changed it); undefined when there is no file. */
   const current = async (): Promise<AppendIndex | undefined> => {
     const st = await statFile();
@@ -484,7 +525,8 @@ export function createInventoryAppender(
     if (added.length === 0) return;
     const idx = await current();
     if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
-    if (added.some((a) => idx.serials.has(a.serial) || (!opts.superseding && idx.current.has(certPathOf(a) ?? '')))) return rewrite(added, now);
+    if (added.some((a) => idx.serials.has(a.serial))) return rewrite(added, now);
+    if (!opts.superseding && added.some((a) => idx.current.has(certPathOf(a) ?? ''))) return supersede(added, now);
     if (idx.count + added.length > INVENTORY_MAX_ENTRIES) {
       throw inputError('INVENTORY_TOO_LARGE', `${file} would hold more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');
     }

@@ -48,7 +48,13 @@ describe('issue NAME and the inventory', () => {
     await cliOk(['issue', 'ann', '--client', '--dir', dir]);
     await cliOk(['issue', 'ben', '--client', '--dir', dir]);
     const old = (await listAll(dir)).find((c) => c.name === 'ann')!.serial;
+    const benLine = lines(path.join(dir, 'inventory.jsonl')).find((l) => l.includes('"name":"ben"'))!;
     await cliOk(['issue', 'ann', '--client', '--dir', dir, '--force']);
+    // Written once on its bytes (io/inventory.ts supersedeLines): ann's old line marked, ben's as it was, the new one last.
+    const after = lines(path.join(dir, 'inventory.jsonl'));
+    expect(after).toContain(benLine);
+    expect(JSON.parse(after[after.length - 1]!)).toMatchObject({ name: 'ann', status: 'valid' });
+    expect(JSON.parse(after.find((l) => l.includes(`"serial":"${old}"`))!)).toMatchObject({ status: 'superseded' });
     const all = await listAll(dir);
     expect(all.filter((c) => c.name === 'ann' && c.status === 'valid')).toHaveLength(1);
     expect(all.find((c) => c.serial === old)?.status).toBe('superseded');
