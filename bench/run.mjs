@@ -20,7 +20,8 @@
 // BENCH_ONLY=renew,list (names: startup, issue, quickstart, batch, big, rsa, renew, list, revoke) runs only
 // those sections (a reduced run while developing; the full bench runs them all).
 //
-// Process rows use hyperfine (median of BENCH_RUNS runs, default 15); batch
+// Process rows use hyperfine (median of BENCH_RUNS runs, default 15; the rows with a ratio target,
+// --version and issue, in BENCH_RUNS rounds of every command, paired: hyperfinePaired); batch
 // rows time whole runs (median of BENCH_BATCH_RUNS, default 3), each into a
 // fresh directory, files written and fsynced as `issue` writes them. Rows that
 // cannot run say why. The load average is printed before and after: numbers
@@ -64,6 +65,27 @@ function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
   execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
   const r = JSON.parse(readFileSync(out, 'utf8')).results;
   return Object.fromEntries(r.map((x) => [x.command, x.median]));
+}
+
+/**
+ * Like hyperfine(), paired: `runs` rounds, each a short hyperfine run of every command (2 runs
+ * each after 1 warm-up, the order turned each round), and the medians of all their times. One
+ * long run per command times them minutes apart, and this machine's speed drifts by 10% and more
+ * over minutes: a ratio of two such medians drifted with it (1.95x and 2.16x in two runs back to
+ * back). Rows whose target is a ratio use this.
+ */
+function hyperfinePaired(commands, { prepare, runs = RUNS } = {}) {
+  const out = path.join(work, 'hf.json');
+  const times = Object.fromEntries(commands.map(([name]) => [name, []]));
+  for (let round = 0; round < runs; round++) {
+    const order = commands.map((_, i) => commands[(i + round) % commands.length]);
+    const args = ['--warmup', '1', '--runs', '2', '--export-json', out, '--style', 'none', '-N'];
+    if (prepare) args.push('--prepare', prepare);
+    for (const [name, cmd] of order) args.push('--command-name', name, cmd);
+    execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (const x of JSON.parse(readFileSync(out, 'utf8')).results) times[x.command].push(...x.times);
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
 }
 
 /** Median wall time (s) and peak RSS (KiB) of a command run `runs` times, `prepare` before each. */
@@ -111,7 +133,7 @@ const opensslLeaf = (dir, name, ext, ca = 'pki') =>
 
 // 1. Start-up.
 if (runs('startup')) {
-  const m = hyperfine([
+  const m = hyperfinePaired([
     ['node -e 0', `${node} -e 0`],
     ['regcert --version', `${node} ${bin} --version`],
   ]);
@@ -131,7 +153,7 @@ if (runs('issue')) {
   execFileSync('bash', ['-c', `${restore('ipki').slice(9, -1)} && ${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
   writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
   const issueCmd = (extra = '') => `${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com${extra}`;
-  const m = hyperfine(
+  const m = hyperfinePaired(
     [
       ['regcert issue', issueCmd()],
       ['openssl', 'bash one-openssl.sh'],
@@ -140,7 +162,7 @@ if (runs('issue')) {
     { prepare: restore('ipki') },
   );
   row('issue alice --client (P-256)', m['regcert issue'], m.openssl, 'openssl req + x509 -req', `= ${(m['regcert issue'] / m['node -e 0']).toFixed(2)}x node -e 0 (target <= 2x, issue 21); a new name, CA holding 20`);
-  const f = hyperfine(
+  const f = hyperfinePaired(
     [
       ['regcert issue --force', issueCmd(' --force')],
       ['node -e 0', `${node} -e 0`],
@@ -149,7 +171,7 @@ if (runs('issue')) {
   );
   row('issue alice --client --force (reissue)', f['regcert issue --force'], f['node -e 0'], 'node -e 0', 'replaces the current alice');
   if (process.env.NODE_EXTRA_CA_CERTS) {
-    const u = hyperfine(
+    const u = hyperfinePaired(
       [
         ['regcert issue', `env -u NODE_EXTRA_CA_CERTS ${issueCmd()}`],
         ['node -e 0', `env -u NODE_EXTRA_CA_CERTS ${node} -e 0`],
