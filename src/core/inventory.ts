@@ -298,7 +298,8 @@ function* linesOf(data: string | Uint8Array): Generator<string> {
 }
 
 /** Parses DIR/inventory.jsonl (blank lines allowed). A line that does not fit is an error naming it. */
-export function parseInventory(data: string | Uint8Array, source = 'inventory.jsonl'): InventoryEntry[] {
+/** `firstLine`: the line number of data's first line in its file (a caller that parses one line of many). */
+export function parseInventory(data: string | Uint8Array, source = 'inventory.jsonl', firstLine = 1): InventoryEntry[] {
   if (data.length > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${source} is larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
   const out: InventoryEntry[] = [];
   const serials = new Set<string>();
@@ -307,15 +308,15 @@ export function parseInventory(data: string | Uint8Array, source = 'inventory.js
     i++;
     const line = raw.trim();
     if (line === '') continue;
-    if (line.length > LINE_MAX_CHARS) throw bad(i + 1, source, `longer than ${LINE_MAX_CHARS} characters`);
+    if (line.length > LINE_MAX_CHARS) throw bad(i + firstLine, source, `longer than ${LINE_MAX_CHARS} characters`);
     let v: unknown;
     try {
       v = JSON.parse(line);
     } catch {
-      throw bad(i + 1, source, 'not valid JSON');
+      throw bad(i + firstLine, source, 'not valid JSON');
     }
-    const e = checkEntry(v, i + 1, source);
-    if (serials.has(e.serial)) throw bad(i + 1, source, `serial ${e.serial} appears twice`);
+    const e = checkEntry(v, i + firstLine, source);
+    if (serials.has(e.serial)) throw bad(i + firstLine, source, `serial ${e.serial} appears twice`);
     serials.add(e.serial);
     out.push(e);
     if (out.length > INVENTORY_MAX_ENTRIES) throw inputError('INVENTORY_TOO_LARGE', `${source} holds more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');

@@ -379,7 +379,7 @@ export function supersedeLines(bytes: Buffer, added: readonly InventoryEntry[], 
     rewriteLines(bytes, (at, end, no) => {
       const text = bytes.toString('utf8', at, end);
       if (!quoted.some((q) => text.includes(q))) return undefined; // names none of the files: copied
-      const e = parseInventory(text, `${file} line ${no}`)[0];
+      const e = parseInventory(text, file, no)[0];
       const next = e?.status === 'valid' ? successor.get(certPathOf(e) ?? '') : undefined;
       if (next === undefined) return undefined;
       e!.status = 'superseded';
@@ -407,7 +407,7 @@ export async function markSuperseded(caDir: string, superseded: ReadonlyMap<stri
       // A serial appears once in a line; only lines that may name an old serial are decoded and parsed.
       const m = /"serial":"([0-9a-f]+)"/.exec(bytes.toString('latin1', at, end));
       const next = m ? superseded.get(m[1]!) : undefined;
-      const e = next === undefined ? undefined : parseInventory(bytes.toString('utf8', at, end), `${file} line ${no}`)[0];
+      const e = next === undefined ? undefined : parseInventory(bytes.toString('utf8', at, end), file, no)[0];
       if (e?.status !== 'valid') return undefined;
       e.status = 'superseded';
       e.supersededBy = next;

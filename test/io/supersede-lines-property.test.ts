@@ -99,4 +99,10 @@ describe('supersedeLines', () => {
       ['9', 'valid', undefined],
     ]);
   });
+
+  it('a damaged line it has to read is refused naming its line of the file once', () => {
+    const good = serializeInventory([entry(1n, '/pki/bob.crt', 'valid'), entry(2n, '/pki/carol.crt', 'valid')]);
+    const bytes = Buffer.from(`${good}{"serial":"3","files":[{"kind":"certificate","path":"/pki/alice.crt"}]}\n`, 'utf8');
+    expect(() => supersedeLines(bytes, [entry(9n, '/pki/alice.crt', 'valid')], 'pki/inventory.jsonl')).toThrow(/^pki\/inventory\.jsonl line 3: /);
+  });
 });
