@@ -149,8 +149,10 @@ if (runs('issue')) {
   mkdirSync(path.join(work, 'one-o'));
   execFileSync('cp', ['-a', 'pki', 'ipki'], { cwd: work });
   for (let i = 0; i < 20; i++) execFileSync(node, [bin, 'issue', `user${i}`, '--dir', 'ipki', '--out-dir', 'ipool', '--client'], { cwd: work, stdio: 'ignore' });
-  const restore = (tpl) => `bash -c "rm -rf ipki-run one-r && cp -a ${tpl} ipki-run${tpl === 'fpki' ? ' && cp -a fone-r one-r' : ''}"`;
-  execFileSync('bash', ['-c', `${restore('ipki').slice(9, -1)} && ${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
+  /** The state a run starts from: the CA directory ipki-run (and, for --force, the current alice in one-r). */
+  const restoreScript = (tpl) => `rm -rf ipki-run one-r && cp -a ${tpl} ipki-run${tpl === 'fpki' ? ' && cp -a fone-r one-r' : ''}`;
+  const restore = (tpl) => `bash -c "${restoreScript(tpl)}"`;
+  execFileSync('bash', ['-c', `${restoreScript('ipki')} && ${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
   writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
   const issueCmd = (extra = '') => `${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com${extra}`;
   const m = hyperfinePaired(
