@@ -137,15 +137,18 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   const chainLength = 1 + ca.intermediates.length;
   const files: PlannedFile[] = [{ path: certPath, data: toPem('CERTIFICATE', leaf.der) + ca.intermediates.map(certificateToPem).join(''), mode: 0o644, kind: 'certificate' }];
   if (keyPem !== undefined) files.push({ path: keyPath, data: keyPem, mode: 0o600, kind: 'private-key' });
-  const now = ctx.now ?? new Date();
-  const entry = buildEntryFromFacts(facts, { name, files: entryFiles(dir, certPath, keyPem !== undefined ? keyPath : undefined), source: opts.csr ? 'csr' : 'issue', now, days });
+  const record = (now: Date) => buildEntryFromFacts(facts, { name, files: entryFiles(dir, certPath, keyPem !== undefined ? keyPath : undefined), source: opts.csr ? 'csr' : 'issue', now, days });
   // Files first, then the inventory record, both under the CA directory's lock (a crash between leaves a .crt the next load reconciles).
-  // The inventory is read (and refused if damaged) before any file is written, and read once: a new name's
-  // entry is appended to it; one that replaces a current entry (--force) rewrites it, as issue --batch records.
+  // The inventory is read (and refused if damaged, or full) before any file is written, and read once: a new
+  // name's entry is appended to it; one that replaces a current entry (--force) is written in, as issue --batch records.
   const inventory = createInventoryAppender(dir);
+  let entry = record(ctx.now ?? new Date());
   const written = await withDirLock(dir, async () => {
-    await inventory.recorded();
+    await inventory.checkRoom([entry]);
     const w = await writeFiles(files, { force: opts.force ?? false });
+    // Recorded after its files are written, as loads expect (a file changed after its entry's recordedAt is read again).
+    const now = ctx.now ?? new Date();
+    entry = record(now);
     await inventory.append([entry], now);
     return w;
   });

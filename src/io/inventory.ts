@@ -331,6 +331,7 @@ function inventoryFile(dir: string, data: string | Uint8Array): PlannedFile {
 
 async function save(dir: string, l: Loaded): Promise<void> {
   const file = inventoryFile(dir, serializeInventory(l.view.entries));
+  refuseTooLarge(file.path, l.view.entries.length, Buffer.byteLength(file.data));
   if (l.bytes?.equals(Buffer.from(file.data)) === true) return;
   await writeFiles([file], { force: true, caDirOwner: true });
 }
@@ -364,28 +365,46 @@ function rewriteLines(bytes: Buffer, replace: (at: number, end: number, no: numb
 
 const NEWLINE = Buffer.from('\n');
 
+/** The inventory limits (core/defaults.ts), refused with one message wherever an inventory grows. */
+function refuseTooLarge(file: string, entries: number, bytes: number): void {
+  if (entries > INVENTORY_MAX_ENTRIES) throw inputError('INVENTORY_TOO_LARGE', `${file} would hold more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');
+  if (bytes > INVENTORY_MAX_BYTES) throw inputError('INVENTORY_TOO_LARGE', `${file} would be larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
+}
+
 /**
  * An inventory with `added` appended, each replacing the current entries of
- * its certificate file (issue --force over a current certificate): the lines
- * of those entries are marked superseded by it (what any load concludes:
- * settleSuperseded), every other line is copied as it is (rewriteLines), and
- * the new lines go at the end. `bytes` ends with a line end; each added entry
- * names its own certificate file.
+ * its certificate file (issue --force over a current certificate), decided
+ * by the rules a full load applies (core/inventory.ts settleSuperseded, then
+ * addEntries) to the lines that name one of those files; those lines whose
+ * entry changed are written again (rewriteLines), every other line is
+ * copied as it is, and the new lines go at the end. `bytes` ends with a line
+ * end; each added entry names its own certificate file.
  */
 export function supersedeLines(bytes: Buffer, added: readonly InventoryEntry[], file: string): Buffer {
-  const successor = new Map(added.map((a) => [certPathOf(a) ?? '', a.serial]));
-  const quoted = [...successor.keys()].map((p) => JSON.stringify(p));
-  const kept =
-    rewriteLines(bytes, (at, end, no) => {
-      const text = bytes.toString('utf8', at, end);
-      if (!quoted.some((q) => text.includes(q))) return undefined; // names none of the files: copied
-      const e = parseInventory(text, file, no)[0];
-      const next = e?.status === 'valid' ? successor.get(certPathOf(e) ?? '') : undefined;
-      if (next === undefined) return undefined;
-      e!.status = 'superseded';
-      e!.supersededBy = next;
-      return e;
-    }) ?? bytes;
+  const quoted = added.map((a) => JSON.stringify(certPathOf(a) ?? ''));
+  const mentions = (at: number, end: number) => {
+    const text = bytes.toString('utf8', at, end);
+    return quoted.some((q) => text.includes(q)) ? text : undefined;
+  };
+  // The entries of the lines that name a replaced file, in file order, and what the rules make of them.
+  const lines: Array<{ no: number; before: string }> = [];
+  const entries: InventoryEntry[] = [];
+  rewriteLines(bytes, (at, end, no) => {
+    const text = mentions(at, end);
+    const e = text === undefined ? undefined : parseInventory(text, file, no)[0];
+    if (e !== undefined) {
+      lines.push({ no, before: JSON.stringify(e) });
+      entries.push(e);
+    }
+    return undefined;
+  });
+  settleSuperseded(entries);
+  const after = addEntries(entries, [...added]);
+  const changed = new Map<number, InventoryEntry>();
+  lines.forEach((l, i) => {
+    if (JSON.stringify(after[i]) !== l.before) changed.set(l.no, after[i]!);
+  });
+  const kept = rewriteLines(bytes, (_at, _end, no) => changed.get(no)) ?? bytes;
   return Buffer.concat([kept, Buffer.from(serializeInventory([...added]), 'utf8')]);
 }
 
@@ -479,6 +498,8 @@ export function createInventoryAppender(
     known?: InventoryView | undefined;
   } = {},
 ): {
+  /** Before the files of `added` are written: the inventory read and checked, and room for them. */
+  checkRoom(added: readonly InventoryEntry[]): Promise<void>;
   append(added: InventoryEntry[], now?: Date): Promise<void>;
   /** The serials recorded now (read under the lock; empty when there is no inventory yet). */
   recorded(): Promise<ReadonlySet<string>>;
@@ -498,8 +519,8 @@ export function createInventoryAppender(
   /**
    * Entries replacing current ones (issue --force): the file written again once by supersedeLines,
    * without the full load's parse, reconciliation and serializing of every entry (left to the next
-   * load, as after an append). Entries sharing a file, a file without its last line end (a torn
-   * append) or one past the limits take the full rewrite.
+   * load, as after an append). Entries sharing a file, or a file without its last line end (a torn
+   * append), take the full rewrite.
    */
   const supersede = async (added: InventoryEntry[], now: Date): Promise<void> => {
     const read = await readInventoryFile(caDir);
@@ -507,15 +528,16 @@ export function createInventoryAppender(
     const bytes = read?.bytes;
     if (bytes === undefined || files.size !== added.length || files.has(undefined) || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) return rewrite(added, now);
     const data = supersedeLines(bytes, added, file);
-    if (data.length > INVENTORY_MAX_BYTES || (index?.count ?? 0) + added.length > INVENTORY_MAX_ENTRIES) return rewrite(added, now); // refused there, with its message
+    refuseTooLarge(file, (index?.count ?? 0) + added.length, data.length);
     await writeFiles([inventoryFile(caDir, data)], { force: true, caDirOwner: true });
     index = undefined; // read again by the next call
   };
   /** The index of the file as it is now (read again only when another run changed it); undefined when there is no file. */
   const current = async (): Promise<AppendIndex | undefined> => {
     const st = await statFile();
-    if (st === undefined || !st.isFile()) return undefined;
+    if (st === undefined) return undefined;
     if (index?.seen !== statKey(st)) {
+      // readInventoryFile refuses what is not a regular file (a directory, a symlink): never taken for no inventory.
       const read = await readInventoryFile(caDir);
       index = indexOf(read === undefined ? [] : parseInventory(read.bytes, file), statKey(st), st.size);
     }
@@ -527,9 +549,7 @@ export function createInventoryAppender(
     if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
     if (added.some((a) => idx.serials.has(a.serial))) return rewrite(added, now);
     if (!opts.superseding && added.some((a) => idx.current.has(certPathOf(a) ?? ''))) return supersede(added, now);
-    if (idx.count + added.length > INVENTORY_MAX_ENTRIES) {
-      throw inputError('INVENTORY_TOO_LARGE', `${file} would hold more than ${INVENTORY_MAX_ENTRIES} entries`, 'split the CA, or archive expired entries');
-    }
+    refuseTooLarge(file, idx.count + added.length, 0);
     const fh = await fsp.open(file, FS.O_RDWR | FS.O_APPEND | (FS.O_NOFOLLOW ?? 0));
     try {
       // No line end at the end: an append a kill cut short, or a hand edit. Appending would join that line,
@@ -537,9 +557,7 @@ export function createInventoryAppender(
       const last = Buffer.alloc(1);
       if (idx.size > 0 && (await fh.read(last, 0, 1, idx.size - 1)).bytesRead === 1 && last[0] !== 0x0a) return await rewrite(added, now);
       const data = Buffer.from(serializeInventory(added), 'utf8');
-      if (idx.size + data.length > INVENTORY_MAX_BYTES) {
-        throw inputError('INVENTORY_TOO_LARGE', `${file} would be larger than ${INVENTORY_MAX_BYTES} bytes`, 'split the CA, or archive expired entries');
-      }
+      refuseTooLarge(file, 0, idx.size + data.length);
       try {
         const { bytesWritten } = await fh.write(data, 0, data.length);
         if (bytesWritten !== data.length) throw operationError('SHORT_WRITE', `${file}: only ${bytesWritten} of ${data.length} bytes could be appended`, 'check the free space of the disk');
@@ -562,7 +580,13 @@ export function createInventoryAppender(
       await fh.close();
     }
   };
+  /** Reads (and refuses, if damaged) the inventory as it is now, and refuses `added` if the inventory had no room for them: before anything is written. */
+  const checkRoom = async (added: readonly InventoryEntry[]): Promise<void> => {
+    const idx = await current();
+    if (idx !== undefined) refuseTooLarge(file, idx.count + added.length, idx.size + Buffer.byteLength(serializeInventory([...added]), 'utf8'));
+  };
   return {
+    checkRoom: (added) => withDirLock(caDir, () => checkRoom(added)),
     append: (added, now) => withDirLock(caDir, () => append(added, now)),
     recorded: () => withDirLock(caDir, async () => new Set((await current())?.serials ?? [])),
     recordedByBatch: () => withDirLock(caDir, async () => new Set((await current())?.batch ?? [])),

@@ -5,14 +5,14 @@
  * entry. Property: for random inventories (current, revoked and superseded
  * entries; several current entries for one file, as a killed renew leaves;
  * keys in another order; blank and CRLF lines) and new entries each
- * replacing a file, each replaced file's only current entry is the new one,
- * loading the result concludes exactly what loading the old entries and the
- * new ones concludes (core/inventory.ts settleSuperseded), and every line
+ * replacing a file, every entry of a replaced file is written as the full
+ * rewrite wrote it (core/inventory.ts settleSuperseded, then addEntries),
+ * loading the result concludes what that rewrite concluded, and every line
  * that names none of the replaced files is there byte for byte.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInventory, serializeInventory, settleSuperseded, type InventoryEntry } from '../../src/core/inventory.js';
+import { addEntries, parseInventory, serializeInventory, settleSuperseded, type InventoryEntry } from '../../src/core/inventory.js';
 import { supersedeLines } from '../../src/io/inventory.js';
 
 const FILES = ['/pki/alice.crt', '/pki/bob.crt', '/pool/carol.crt', '/pool/dave é.crt'] as const;
@@ -68,14 +68,15 @@ describe('supersedeLines', () => {
 
           const out = supersedeLines(bytes, added, 'inventory.jsonl');
 
-          const oracle = [...parseInventory(bytes.toString('utf8'), 'inventory.jsonl'), ...added.map((a) => ({ ...a }))];
-          settleSuperseded(oracle);
+          // What the full rewrite did (io/inventory.ts load): settle the appended renewals, then add the new entries.
+          const all = parseInventory(bytes.toString('utf8'), 'inventory.jsonl');
+          settleSuperseded(all);
+          const oracle = addEntries(all, added);
           const written = parseInventory(out.toString('utf8'), 'inventory.jsonl');
-          // Each replaced file has one current entry in the file itself: the new one.
-          for (const f of replaced) {
-            expect(written.filter((e) => e.status === 'valid' && e.files[0]!.path === f).map((e) => e.serial)).toEqual([added[replaced.indexOf(f)]!.serial]);
-          }
-          // What any load concludes from it (settleSuperseded: other files' unsettled renewals included) is what it concluded before.
+          // Every entry of a replaced file (and each new one) is written as the full rewrite wrote it.
+          const ofReplaced = (es: InventoryEntry[]) => es.filter((e) => (replaced as string[]).includes(e.files[0]!.path));
+          expect(ofReplaced(written)).toEqual(ofReplaced(oracle));
+          // And any load concludes the same from the rest (other files' unsettled renewals are settled by the next load).
           settleSuperseded(written);
           expect(written).toEqual(oracle);
           const text = out.toString('utf8');
@@ -87,12 +88,13 @@ describe('supersedeLines', () => {
     );
   });
 
-  it('marks each current entry of a replaced file, whatever its position, and no other', () => {
+  it('marks the current entries of a replaced file as the full rewrite did, and no other', () => {
     const old = [entry(1n, '/pki/alice.crt', 'valid'), entry(2n, '/pki/bob.crt', 'valid'), entry(3n, '/pki/alice.crt', 'revoked', REVOKED), entry(4n, '/pki/alice.crt', 'valid')];
     const bytes = Buffer.from(serializeInventory(old), 'utf8');
     const out = parseInventory(supersedeLines(bytes, [entry(9n, '/pki/alice.crt', 'valid')], 'inv').toString('utf8'), 'inv');
+    // 1 and 4 both current (a killed renew): 4 superseded 1, and 9 supersedes 4, as the full rewrite recorded.
     expect(out.map((e) => [e.serial, e.status, e.supersededBy])).toEqual([
-      ['1', 'superseded', '9'],
+      ['1', 'superseded', '4'],
       ['2', 'valid', undefined],
       ['3', 'revoked', undefined],
       ['4', 'superseded', '9'],
