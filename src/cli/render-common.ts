@@ -21,8 +21,15 @@ const KIND_LABEL: Record<string, string> = {
   other: 'file',
 };
 
+/** The width of the longest of `values`, at least `min`: a loop, where Math.max(...values) overflows the stack past ~120,000 values (list of a pool). */
+export function widest(values: readonly string[], min = 0): number {
+  let w = min;
+  for (const v of values) if (v.length > w) w = v.length;
+  return w;
+}
+
 export function renderFiles(out: Out, files: WrittenFile[]): void {
-  const width = Math.max(...files.map((f) => f.path.length), 4);
+  const width = widest(files.map((f) => f.path), 4);
   for (const f of files) {
     const status = f.status === 'unchanged' ? out.style.dim(' (unchanged)') : f.status === 'planned' ? out.style.dim(' (would write)') : '';
     out.line(`  ${f.path.padEnd(width)}  ${f.mode}  ${KIND_LABEL[f.kind] ?? f.kind}${status}`);

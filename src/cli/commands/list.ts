@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ListOptions, ListResult } from '../../commands/list.js';
 import type { Out } from '../output.js';
-import { daysLeftStyle, renderWarnings } from '../render-common.js';
+import { daysLeftStyle, renderWarnings, widest } from '../render-common.js';
 import { dirOption, addCommonOptions, examples, runCommand, type Runtime } from '../runner.js';
 
 /** Names on the --expiring alert line at most. */
@@ -15,7 +15,7 @@ export function renderList(r: ListResult, out: Out): void {
   } else {
     const rows = r.certificates.map((c) => [c.name, c.serial.slice(0, 16), c.profile, c.status, c.notAfter.slice(0, 10), String(c.daysLeft)]);
     const head = ['NAME', 'SERIAL', 'PROFILE', 'STATUS', 'NOT AFTER', 'DAYS LEFT'];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const widths = head.map((h, i) => widest(rows.map((row) => row[i]!), h.length));
     out.line(s.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('  ')));
     r.certificates.forEach((c, n) => {
       const cells = rows[n]!.map((v, i) => v.padEnd(widths[i]!));
