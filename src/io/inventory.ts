@@ -31,7 +31,6 @@ import {
   parseInventory,
   serializeInventory,
   settleSuperseded,
-  type EntrySource,
   type InventoryEntry,
   type InventoryFile,
 } from '../core/inventory.js';
@@ -65,15 +64,12 @@ const REBUILT_UNKNOWN = [
   'copies of the certificate or key outside this directory',
 ];
 
-export interface IssuedCertificate {
+/** A certificate file in DIR that the inventory does not record (scanUnrecorded), and its key file when there is one. */
+interface UnrecordedCertificate {
   cert: Certificate;
   name: string;
-  /** The files written: NAME.crt and, when a key was made, NAME.key. */
   certPath: string;
-  keyPath?: string | undefined;
-  source: EntrySource;
-  days?: number | undefined;
-  renewedFrom?: string | undefined;
+  keyPath?: string;
 }
 
 export interface InventoryView {
@@ -181,8 +177,9 @@ export function entryFiles(caDir: string, certPath: string, keyPath?: string): I
   return files;
 }
 
-function toEntry(caDir: string, c: IssuedCertificate, now: Date, unknown?: string[]): InventoryEntry {
-  return buildEntry(c.cert, { name: c.name, files: entryFiles(caDir, c.certPath, c.keyPath), source: c.source, now, days: c.days, renewedFrom: c.renewedFrom, unknown });
+/** The entry a load adds for a certificate found unrecorded in DIR (source "rebuilt"). */
+function rebuiltEntry(caDir: string, c: UnrecordedCertificate, now: Date, unknown: string[]): InventoryEntry {
+  return buildEntry(c.cert, { name: c.name, files: entryFiles(caDir, c.certPath, c.keyPath), source: 'rebuilt', now, unknown });
 }
 
 /** The first certificate's SHA-256 fingerprint, from the PEM alone (no X.509 parsing); undefined when there is none. */
@@ -246,14 +243,14 @@ async function scanUnrecorded(
   known: Set<string>,
   recorded: ReadonlyMap<string, number>,
   notes: string[],
-): Promise<Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }>> {
+): Promise<UnrecordedCertificate[]> {
   const all = await fsp.readdir(dir);
   const names = all.filter(isCandidate);
   if (names.length > SCAN_MAX_FILES) {
     throw operationError('TOO_MANY_FILES', `${dir} holds more than ${SCAN_MAX_FILES} certificate files`, 'move old certificates to another directory (README: "Limits")');
   }
   const allNames = new Set(all);
-  const found: Array<{ cert: Certificate; name: string; certPath: string; keyPath?: string }> = [];
+  const found: UnrecordedCertificate[] = [];
   for (const n of names.sort()) {
     const file = path.join(dir, n);
     const st = lstatSync(file, { throwIfNoEntry: false });
@@ -311,7 +308,7 @@ async function load(dir: string, now: Date, added: InventoryEntry[]): Promise<Lo
   if (missing.length > 0) {
     entries = addEntries(
       entries,
-      missing.map((m) => toEntry(dir, { ...m, source: 'rebuilt' }, now, unknown)),
+      missing.map((m) => rebuiltEntry(dir, m, now, unknown)),
     );
   }
   if (read === undefined) {
@@ -437,20 +434,6 @@ export async function markSuperseded(caDir: string, superseded: ReadonlyMap<stri
   });
 }
 
-/**
- * Records newly issued certificates in the CA directory's inventory — the one
- * way every command (issue, renew, batches) records what it issued. Call it
- * after the certificate files are written, inside withDirLock(caDir) around
- * both, so a crash never leaves an entry for a certificate that does not exist.
- */
-export async function recordIssued(caDir: string, issued: IssuedCertificate[], now: Date = new Date()): Promise<InventoryView> {
-  return withDirLock(caDir, async () => {
-    const l = await load(caDir, now, issued.map((c) => toEntry(caDir, c, now)));
-    await save(caDir, l);
-    return l.view;
-  });
-}
-
 /** What an appender knows of the file it last wrote or read, so the next append need not read it again. */
 interface AppendIndex {
   /** The file's identity and size when last seen: any other run's change alters it. */
@@ -477,12 +460,14 @@ function indexOf(entries: readonly InventoryEntry[], seen: string, size: number)
 }
 
 /**
- * Records entries as recordIssued does, for a batch that records thousands:
- * each call appends their lines (one write, fsynced) under DIR's lock. The
- * file is read (JSON only, no certificate parsed) on the first call and again
- * only when another run changed it since; a call whose entries supersede a
- * current entry or repeat a serial, or finds no inventory, goes through the
- * full load-reconcile-rewrite of recordIssued. Entries built by the caller
+ * Records newly issued entries in DIR's inventory — the one way every command
+ * (issue, renew, batches) records what it issued, after the certificate files
+ * are written: each call appends their lines (one write, fsynced) under DIR's
+ * lock. The file is read (JSON only, no certificate parsed) on the first call
+ * and again only when another run changed it since; a call whose entries
+ * supersede a current entry rewrites the lines naming it (supersedeLines); one
+ * whose entries repeat a serial, or that finds no inventory, goes through the
+ * full load-reconcile-rewrite. Entries built by the caller
  * (core/inventory.ts buildEntry or buildEntryFromFacts, files from entryFiles).
  */
 export function createInventoryAppender(
@@ -546,7 +531,7 @@ export function createInventoryAppender(
   const append = async (added: InventoryEntry[], now: Date = new Date()): Promise<void> => {
     if (added.length === 0) return;
     const idx = await current();
-    if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) as recordIssued does
+    if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) by the full load
     if (added.some((a) => idx.serials.has(a.serial))) return rewrite(added, now);
     if (!opts.superseding && added.some((a) => idx.current.has(certPathOf(a) ?? ''))) return supersede(added, now);
     refuseTooLarge(file, idx.count + added.length, 0);
