@@ -142,15 +142,14 @@ export async function issue(opts: IssueOptions, ctx: CommandContext): Promise<Is
   // The inventory is read (and refused if damaged, or full) before any file is written, and read once: a new
   // name's entry is appended to it; one that replaces a current entry (--force) is written in, as issue --batch records.
   const inventory = createInventoryAppender(dir);
-  let entry = record(ctx.now ?? new Date());
-  const written = await withDirLock(dir, async () => {
-    await inventory.checkRoom([entry]);
+  const { written, entry } = await withDirLock(dir, async () => {
+    await inventory.checkRoom([record(ctx.now ?? new Date())]);
     const w = await writeFiles(files, { force: opts.force ?? false });
     // Recorded after its files are written, as loads expect (a file changed after its entry's recordedAt is read again).
     const now = ctx.now ?? new Date();
-    entry = record(now);
-    await inventory.append([entry], now);
-    return w;
+    const e = record(now);
+    await inventory.append([e], now);
+    return { written: w, entry: e };
   });
 
   const next: string[] = [];
