@@ -21,13 +21,18 @@ interface Listed {
 }
 const listAll = async (dir: string): Promise<Listed[]> => (JSON.parse((await cliOk(['list', '--dir', dir, '--all', '--json'])).stdout) as { certificates: Listed[] }).certificates;
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+/** A CA in T/`sub` that issued client certificates ann and ben. */
+const caWithAnnBen = async (sub: string): Promise<string> => {
+  const dir = path.join(T, sub);
+  await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
+  await cliOk(['issue', 'ann', '--client', '--dir', dir]);
+  await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+  return dir;
+};
 
 describe('issue NAME and the inventory', () => {
   it('a new name is appended: the file keeps its inode and its bytes, and gains one line naming it', async () => {
-    const dir = path.join(T, 'new');
-    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
-    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
-    await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+    const dir = await caWithAnnBen('new');
     const inv = path.join(dir, 'inventory.jsonl');
     const before = readFileSync(inv, 'utf8');
     const ino = statSync(inv).ino;
@@ -43,10 +48,7 @@ describe('issue NAME and the inventory', () => {
   });
 
   it('--force over a current name supersedes the old entry: each name is current once', async () => {
-    const dir = path.join(T, 'force');
-    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
-    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
-    await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+    const dir = await caWithAnnBen('force');
     const old = (await listAll(dir)).find((c) => c.name === 'ann')!.serial;
     const benLine = lines(path.join(dir, 'inventory.jsonl')).find((l) => l.includes('"name":"ben"'))!;
     await cliOk(['issue', 'ann', '--client', '--dir', dir, '--force']);
@@ -63,10 +65,7 @@ describe('issue NAME and the inventory', () => {
   });
 
   it('after a torn last line (a kill mid-append) the inventory is rewritten, every line valid JSON', async () => {
-    const dir = path.join(T, 'torn');
-    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
-    await cliOk(['issue', 'ann', '--client', '--dir', dir]);
-    await cliOk(['issue', 'ben', '--client', '--dir', dir]);
+    const dir = await caWithAnnBen('torn');
     const inv = path.join(dir, 'inventory.jsonl');
     const [a, b] = lines(inv);
     writeFileSync(inv, `${a}\n${b!.slice(0, 50)}`);
