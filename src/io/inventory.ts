@@ -111,7 +111,7 @@ export function entryKeyPath(caDir: string, e: InventoryEntry): string | undefin
   return f ? entryFilePath(caDir, f) : undefined;
 }
 
-/** The inventory file's bytes (a torn last line dropped: dropTornAppend) and its lstat before reading, undefined when there is none. */
+/** The inventory file's bytes (a torn last line dropped: isTornAppend) and its lstat before reading, undefined when there is none. */
 async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stats } | undefined> {
   const file = path.join(dir, INVENTORY_FILE);
   const st = await statIfExists(file, 'inventory');
@@ -122,9 +122,8 @@ async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stat
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return { bytes, st };
   const cut = bytes.lastIndexOf(0x0a) + 1;
-  return { bytes: dropTornAppend(bytes.toString('utf8', cut)) === '' ? bytes.subarray(0, cut) : bytes, st };
+  return { bytes: isTornAppend(bytes.toString('utf8', cut)) ? bytes.subarray(0, cut) : bytes, st };
 }
-
 
 /**
  * An append that a kill cut short (a write of many lines can stop part-way:
@@ -134,14 +133,12 @@ async function readInventoryFile(dir: string): Promise<{ bytes: Buffer; st: Stat
  * but unrecorded entry. A last line that parses (a hand edit without its line
  * end) is kept.
  */
-function dropTornAppend(text: string): string {
-  if (text === '' || text.endsWith('\n')) return text;
-  const cut = text.lastIndexOf('\n') + 1;
+function isTornAppend(lastLine: string): boolean {
   try {
-    JSON.parse(text.slice(cut));
-    return text;
+    JSON.parse(lastLine);
+    return false;
   } catch {
-    return text.slice(0, cut);
+    return true;
   }
 }
 
@@ -538,7 +535,7 @@ export function createInventoryAppender(
     const fh = await fsp.open(file, FS.O_RDWR | FS.O_APPEND | (FS.O_NOFOLLOW ?? 0));
     try {
       // No line end at the end: an append a kill cut short, or a hand edit. Appending would join that line,
-      // so the whole file is written again instead (load drops a torn last line: dropTornAppend).
+      // so the whole file is written again instead (load drops a torn last line: isTornAppend).
       const last = Buffer.alloc(1);
       if (idx.size > 0 && (await fh.read(last, 0, 1, idx.size - 1)).bytesRead === 1 && last[0] !== 0x0a) return await rewrite(added, now);
       const data = Buffer.from(serializeInventory(added), 'utf8');

@@ -196,7 +196,7 @@ describe('revoke rewrites the inventory on its bytes: the same inventory as the 
         const r = await run;
         expect(r.revoked.map((x) => x.serial).sort()).toEqual([...want.revoked].sort());
         const after = readFileSync(file, 'utf8');
-        // A torn tail is left where nothing was written (every reader drops it: io/inventory.ts dropTornAppend).
+        // A torn tail is left where nothing was written (every reader drops it: io/inventory.ts isTornAppend).
         const got = parseInventory(after.endsWith(tornTail) ? after.slice(0, -tornTail.length) : after);
         expect(got).toEqual(parseInventory(want.text));
 
