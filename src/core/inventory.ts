@@ -324,7 +324,7 @@ export function parseInventory(data: string | Uint8Array, source = 'inventory.js
   return out;
 }
 
-export function serializeInventory(entries: InventoryEntry[]): string {
+export function serializeInventory(entries: readonly InventoryEntry[]): string {
   return entries.map((e) => `${JSON.stringify(e)}\n`).join('');
 }
 
@@ -333,7 +333,7 @@ export function serializeInventory(entries: InventoryEntry[]): string {
  * file is marked superseded by the new one (renew, issue --force): the file no
  * longer holds it. A serial already present is refused (serials never repeat).
  */
-export function addEntries(entries: InventoryEntry[], added: InventoryEntry[]): InventoryEntry[] {
+export function addEntries(entries: readonly InventoryEntry[], added: readonly InventoryEntry[]): InventoryEntry[] {
   const out = entries.map((e) => ({ ...e }));
   const serials = new Set(out.map((e) => e.serial));
   for (const a of added) {

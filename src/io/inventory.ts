@@ -393,13 +393,13 @@ export function supersedeLines(bytes: Buffer, added: readonly InventoryEntry[], 
     return undefined;
   });
   settleSuperseded(entries);
-  const after = addEntries(entries, [...added]);
+  const after = addEntries(entries, added);
   const changed = new Map<number, InventoryEntry>();
   lines.forEach((l, i) => {
     if (JSON.stringify(after[i]) !== l.before) changed.set(l.no, after[i]!);
   });
   const kept = rewriteLines(bytes, (_at, _end, no) => changed.get(no)) ?? bytes;
-  return Buffer.concat([kept, Buffer.from(serializeInventory([...added]), 'utf8')]);
+  return Buffer.concat([kept, Buffer.from(serializeInventory(added), 'utf8')]);
 }
 
 /**
@@ -565,7 +565,7 @@ export function createInventoryAppender(
   /** Reads (and refuses, if damaged) the inventory as it is now, and refuses `added` if the inventory had no room for them: before anything is written. */
   const checkRoom = async (added: readonly InventoryEntry[]): Promise<void> => {
     const idx = await current();
-    if (idx !== undefined) refuseTooLarge(file, idx.count + added.length, idx.size + Buffer.byteLength(serializeInventory([...added]), 'utf8'));
+    if (idx !== undefined) refuseTooLarge(file, idx.count + added.length, idx.size + Buffer.byteLength(serializeInventory(added), 'utf8'));
   };
   return {
     checkRoom: (added) => withDirLock(caDir, () => checkRoom(added)),
