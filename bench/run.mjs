@@ -55,15 +55,20 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (section) => ONLY === null || ONLY.has(section);
 
-/** hyperfine medians (seconds) of several commands, in one run. */
-function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
+/** One hyperfine run of several commands ([name, command] pairs): its results (command: the name, times, median), from its JSON export. */
+function hyperfineResults(commands, { prepare, warmup, runs, shell = false }) {
   const out = path.join(work, 'hf.json');
-  const args = ['--warmup', '2', '--runs', String(runs), '--export-json', out, '--style', 'none'];
+  const args = ['--warmup', String(warmup), '--runs', String(runs), '--export-json', out, '--style', 'none'];
   if (!shell) args.push('-N');
   if (prepare) args.push('--prepare', prepare);
   for (const [name, cmd] of commands) args.push('--command-name', name, cmd);
   execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
-  const r = JSON.parse(readFileSync(out, 'utf8')).results;
+  return JSON.parse(readFileSync(out, 'utf8')).results;
+}
+
+/** hyperfine medians (seconds) of several commands, in one run. */
+function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
+  const r = hyperfineResults(commands, { prepare, warmup: 2, runs, shell });
   return Object.fromEntries(r.map((x) => [x.command, x.median]));
 }
 
@@ -75,15 +80,10 @@ function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
  * back). Rows whose target is a ratio use this.
  */
 function hyperfinePaired(commands, { prepare, runs = RUNS } = {}) {
-  const out = path.join(work, 'hf.json');
   const times = Object.fromEntries(commands.map(([name]) => [name, []]));
   for (let round = 0; round < runs; round++) {
     const order = commands.map((_, i) => commands[(i + round) % commands.length]);
-    const args = ['--warmup', '1', '--runs', '2', '--export-json', out, '--style', 'none', '-N'];
-    if (prepare) args.push('--prepare', prepare);
-    for (const [name, cmd] of order) args.push('--command-name', name, cmd);
-    execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
-    for (const x of JSON.parse(readFileSync(out, 'utf8')).results) times[x.command].push(...x.times);
+    for (const x of hyperfineResults(order, { prepare, warmup: 1, runs: 2 })) times[x.command].push(...x.times);
   }
   return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
 }
