@@ -217,12 +217,16 @@ execFileSync(node, [bin, 'init-ca', '--dir', 'bpki'], { cwd: work, stdio: 'ignor
 // deleting 2,000 files just before a run slows that run's file creation several times over. They go
 // with the work directory at the end.
 let trashed = 0;
-const freshBatch = (out) => () => {
-  const from = path.join(work, out);
+/** Moves `dir` of the work directory, when it is there, into trash/. */
+const trash = (dir) => {
+  const from = path.join(work, dir);
   if (existsSync(from)) {
     mkdirSync(path.join(work, 'trash'), { recursive: true });
     renameSync(from, path.join(work, 'trash', String(trashed++)));
   }
+};
+const freshBatch = (out) => () => {
+  trash(out);
   rmSync(path.join(work, 'bpki', 'inventory.jsonl'), { force: true });
 };
 csv('b1000.csv', 1000);
@@ -271,6 +275,13 @@ if (runs('rsa')) {
 
 const rss = (r) => (hasTime ? `peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS not measured: /usr/bin/time missing (apt-get install time)');
 const cp = (from, to) => execFileSync('cp', ['-a', from, to], { cwd: work });
+/** A prepare step: each of `dirs` made again from its copy DIR.orig (the one a run left trashed). */
+const restoreCopies = (...dirs) => () => {
+  for (const d of dirs) {
+    trash(d);
+    cp(`${d}.orig`, d);
+  }
+};
 
 // 7. renew --all of a pool that is all due, beside issue --batch of the same pool in the same run.
 // Each pool is issued once into its own CA directory (timed: the reference), copied aside, and
@@ -285,14 +296,7 @@ if (runs('renew')) {
     const issued = timed(node, [bin, 'issue', '--batch', `r${n}.csv`, '--dir', ca, '--out-dir', out], { runs: 1 });
     cp(ca, `${ca}.orig`);
     cp(out, `${out}.orig`);
-    const restore = () => {
-      for (const d of [ca, out]) {
-        mkdirSync(path.join(work, 'trash'), { recursive: true });
-        renameSync(path.join(work, d), path.join(work, 'trash', String(trashed++)));
-        cp(`${d}.orig`, d);
-      }
-    };
-    const renewed = timed(node, [bin, 'renew', '--all', '--dir', ca, '--if-expiring', '1000d'], { runs: n > 1000 ? 1 : BATCH_RUNS, prepare: restore });
+    const renewed = timed(node, [bin, 'renew', '--all', '--dir', ca, '--if-expiring', '1000d'], { runs: n > 1000 ? 1 : BATCH_RUNS, prepare: restoreCopies(ca, out) });
     row(
       `renew --all of ${n.toLocaleString('en')} due (${Math.round(n / renewed.seconds)}/s)`,
       renewed.seconds,
@@ -341,12 +345,7 @@ if (runs('revoke')) {
   const issued = timed(node, [bin, 'issue', '--batch', 'v.csv', '--dir', 'vpki', '--out-dir', 'vpool'], { runs: 1 });
   writeFileSync(path.join(work, 'leavers.txt'), Array.from({ length: n }, (_, i) => `leaver${i + 1}\n`).join(''));
   cp('vpki', 'vpki.orig');
-  const restore = () => {
-    mkdirSync(path.join(work, 'trash'), { recursive: true });
-    renameSync(path.join(work, 'vpki'), path.join(work, 'trash', String(trashed++)));
-    cp('vpki.orig', 'vpki');
-  };
-  const revoked = timed(node, [bin, 'revoke', '--batch', 'leavers.txt', '--dir', 'vpki'], { prepare: restore });
+  const revoked = timed(node, [bin, 'revoke', '--batch', 'leavers.txt', '--dir', 'vpki'], { prepare: restoreCopies('vpki') });
   row(`revoke --batch of ${n.toLocaleString('en')} names`, revoked.seconds, issued.seconds, `issue --batch of the ${n.toLocaleString('en')}`, `${rss(revoked)}; one inventory write, one CRL`);
 
   // The same 1,000 names revoked in the inventory of a pool (BENCH_LIST_ROWS entries): the rewrite of
@@ -354,12 +353,7 @@ if (runs('revoke')) {
   const { dir, parsed } = bigInventoryDir();
   writeFileSync(path.join(work, 'pool-leavers.txt'), Array.from({ length: n }, (_, i) => `entry${i + 1}\n`).join(''));
   cp(dir, 'vbig.orig');
-  const restoreBig = () => {
-    mkdirSync(path.join(work, 'trash'), { recursive: true });
-    if (existsSync(path.join(work, 'vbig'))) renameSync(path.join(work, 'vbig'), path.join(work, 'trash', String(trashed++)));
-    cp('vbig.orig', 'vbig');
-  };
-  const inPool = timed(node, [bin, 'revoke', '--batch', 'pool-leavers.txt', '--dir', 'vbig'], { prepare: restoreBig });
+  const inPool = timed(node, [bin, 'revoke', '--batch', 'pool-leavers.txt', '--dir', 'vbig'], { prepare: restoreCopies('vbig') });
   row(
     `revoke --batch of ${n.toLocaleString('en')} names among ${LIST_ROWS.toLocaleString('en')} entries`,
     inPool.seconds,
