@@ -152,9 +152,9 @@ if (runs('issue')) {
   /** The state a run starts from: the CA directory ipki-run (and, for --force, the current alice in one-r). */
   const restoreScript = (tpl) => `rm -rf ipki-run one-r && cp -a ${tpl} ipki-run${tpl === 'fpki' ? ' && cp -a fone-r one-r' : ''}`;
   const restore = (tpl) => `bash -c "${restoreScript(tpl)}"`;
-  execFileSync('bash', ['-c', `${restoreScript('ipki')} && ${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
-  writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
   const issueCmd = (extra = '') => `${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com${extra}`;
+  execFileSync('bash', ['-c', `${restoreScript('ipki')} && ${issueCmd()} && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
+  writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
   const m = hyperfinePaired(
     [
       ['regcert issue', issueCmd()],
