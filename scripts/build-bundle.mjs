@@ -152,8 +152,8 @@ function lazyBarrels() {
   const fromRoot = createRequire(path.join(root, 'package.json'));
   for (const pkg of LAZY_BARRELS) {
     const index = fromRoot.resolve(pkg);
-    if (!barrelSpecs(index)) throw new Error(`build-bundle: ${pkg}'s index is no longer a pure barrel; drop it from LAZY_BARRELS`);
     visit(index);
+    if (!out.has(index)) throw new Error(`build-bundle: ${pkg}'s index is no longer a pure barrel; drop it from LAZY_BARRELS`);
   }
   return out;
 }
