@@ -6,7 +6,7 @@
  * that `issue`, `renew` and `inspect` need not load @peculiar/x509,
  * tsyringe and reflect-metadata (a third of `issue`'s start-up). Each
  * function ports the @peculiar/x509 2.x code named beside it;
- * test/core/cert-asn.test.ts holds their results equal to that package's on
+ * test/core/cert-asn-property.test.ts holds their results equal to that package's on
  * generated names and on certificates of every key type. Building CAs and
  * reading CSRs still use @peculiar/x509 (core/x509.ts, loaded when used).
  */
