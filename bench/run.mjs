@@ -45,6 +45,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const sh = (script, opts = {}) => execFileSync('bash', ['-c', script], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], ...opts }).toString();
+const cp = (from, to) => execFileSync('cp', ['-a', from, to], { cwd: work });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -147,7 +148,7 @@ if (runs('startup')) {
 // included): the last row says what issue costs without it.
 if (runs('issue')) {
   mkdirSync(path.join(work, 'one-o'));
-  execFileSync('cp', ['-a', 'pki', 'ipki'], { cwd: work });
+  cp('pki', 'ipki');
   for (let i = 0; i < 20; i++) execFileSync(node, [bin, 'issue', `user${i}`, '--dir', 'ipki', '--out-dir', 'ipool', '--client'], { cwd: work, stdio: 'ignore' });
   /** The state a run starts from: the CA directory ipki-run (and, for --force, the current alice in one-r). */
   const restoreScript = (tpl) => `rm -rf ipki-run one-r && cp -a ${tpl} ipki-run${tpl === 'fpki' ? ' && cp -a fone-r one-r' : ''}`;
@@ -274,7 +275,6 @@ if (runs('rsa')) {
 }
 
 const rss = (r) => (hasTime ? `peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS not measured: /usr/bin/time missing (apt-get install time)');
-const cp = (from, to) => execFileSync('cp', ['-a', from, to], { cwd: work });
 /** A prepare step: each of `dirs` made again from its copy DIR.orig (the one a run left trashed). */
 const restoreCopies = (...dirs) => () => {
   for (const d of dirs) {
