@@ -45,6 +45,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const sh = (script, opts = {}) => execFileSync('bash', ['-c', script], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], ...opts }).toString();
+const cp = (from, to) => execFileSync('cp', ['-a', from, to], { cwd: work });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -55,15 +56,20 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (section) => ONLY === null || ONLY.has(section);
 
-/** hyperfine medians (seconds) of several commands, in one run. */
-function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
+/** One hyperfine run of several commands ([name, command] pairs): its results (command: the name, times, median), from its JSON export. */
+function hyperfineResults(commands, { prepare, warmup, runs, shell = false }) {
   const out = path.join(work, 'hf.json');
-  const args = ['--warmup', '2', '--runs', String(runs), '--export-json', out, '--style', 'none'];
+  const args = ['--warmup', String(warmup), '--runs', String(runs), '--export-json', out, '--style', 'none'];
   if (!shell) args.push('-N');
   if (prepare) args.push('--prepare', prepare);
   for (const [name, cmd] of commands) args.push('--command-name', name, cmd);
   execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
-  const r = JSON.parse(readFileSync(out, 'utf8')).results;
+  return JSON.parse(readFileSync(out, 'utf8')).results;
+}
+
+/** hyperfine medians (seconds) of several commands, in one run. */
+function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
+  const r = hyperfineResults(commands, { prepare, warmup: 2, runs, shell });
   return Object.fromEntries(r.map((x) => [x.command, x.median]));
 }
 
@@ -75,15 +81,10 @@ function hyperfine(commands, { prepare, runs = RUNS, shell = false } = {}) {
  * back). Rows whose target is a ratio use this.
  */
 function hyperfinePaired(commands, { prepare, runs = RUNS } = {}) {
-  const out = path.join(work, 'hf.json');
   const times = Object.fromEntries(commands.map(([name]) => [name, []]));
   for (let round = 0; round < runs; round++) {
     const order = commands.map((_, i) => commands[(i + round) % commands.length]);
-    const args = ['--warmup', '1', '--runs', '2', '--export-json', out, '--style', 'none', '-N'];
-    if (prepare) args.push('--prepare', prepare);
-    for (const [name, cmd] of order) args.push('--command-name', name, cmd);
-    execFileSync('hyperfine', args, { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
-    for (const x of JSON.parse(readFileSync(out, 'utf8')).results) times[x.command].push(...x.times);
+    for (const x of hyperfineResults(order, { prepare, warmup: 1, runs: 2 })) times[x.command].push(...x.times);
   }
   return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
 }
@@ -147,14 +148,14 @@ if (runs('startup')) {
 // included): the last row says what issue costs without it.
 if (runs('issue')) {
   mkdirSync(path.join(work, 'one-o'));
-  execFileSync('cp', ['-a', 'pki', 'ipki'], { cwd: work });
+  cp('pki', 'ipki');
   for (let i = 0; i < 20; i++) execFileSync(node, [bin, 'issue', `user${i}`, '--dir', 'ipki', '--out-dir', 'ipool', '--client'], { cwd: work, stdio: 'ignore' });
   /** The state a run starts from: the CA directory ipki-run (and, for --force, the current alice in one-r). */
   const restoreScript = (tpl) => `rm -rf ipki-run one-r && cp -a ${tpl} ipki-run${tpl === 'fpki' ? ' && cp -a fone-r one-r' : ''}`;
   const restore = (tpl) => `bash -c "${restoreScript(tpl)}"`;
-  execFileSync('bash', ['-c', `${restoreScript('ipki')} && ${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
-  writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
   const issueCmd = (extra = '') => `${node} ${bin} issue alice --dir ipki-run --out-dir one-r --client --san alice@example.com${extra}`;
+  execFileSync('bash', ['-c', `${restoreScript('ipki')} && ${issueCmd()} && mv ipki-run fpki && mv one-r fone-r`], { cwd: work, stdio: 'ignore' });
+  writeFileSync(path.join(work, 'one-openssl.sh'), opensslLeaf('one-o', 'alice', 'client.cnf'));
   const m = hyperfinePaired(
     [
       ['regcert issue', issueCmd()],
@@ -217,12 +218,16 @@ execFileSync(node, [bin, 'init-ca', '--dir', 'bpki'], { cwd: work, stdio: 'ignor
 // deleting 2,000 files just before a run slows that run's file creation several times over. They go
 // with the work directory at the end.
 let trashed = 0;
-const freshBatch = (out) => () => {
-  const from = path.join(work, out);
+/** Moves `dir` of the work directory, when it is there, into trash/. */
+const trash = (dir) => {
+  const from = path.join(work, dir);
   if (existsSync(from)) {
     mkdirSync(path.join(work, 'trash'), { recursive: true });
     renameSync(from, path.join(work, 'trash', String(trashed++)));
   }
+};
+const freshBatch = (out) => () => {
+  trash(out);
   rmSync(path.join(work, 'bpki', 'inventory.jsonl'), { force: true });
 };
 csv('b1000.csv', 1000);
@@ -270,7 +275,13 @@ if (runs('rsa')) {
 }
 
 const rss = (r) => (hasTime ? `peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS not measured: /usr/bin/time missing (apt-get install time)');
-const cp = (from, to) => execFileSync('cp', ['-a', from, to], { cwd: work });
+/** A prepare step: each of `dirs` made again from its copy DIR.orig (the one a run left trashed). */
+const restoreCopies = (...dirs) => () => {
+  for (const d of dirs) {
+    trash(d);
+    cp(`${d}.orig`, d);
+  }
+};
 
 // 7. renew --all of a pool that is all due, beside issue --batch of the same pool in the same run.
 // Each pool is issued once into its own CA directory (timed: the reference), copied aside, and
@@ -285,14 +296,7 @@ if (runs('renew')) {
     const issued = timed(node, [bin, 'issue', '--batch', `r${n}.csv`, '--dir', ca, '--out-dir', out], { runs: 1 });
     cp(ca, `${ca}.orig`);
     cp(out, `${out}.orig`);
-    const restore = () => {
-      for (const d of [ca, out]) {
-        mkdirSync(path.join(work, 'trash'), { recursive: true });
-        renameSync(path.join(work, d), path.join(work, 'trash', String(trashed++)));
-        cp(`${d}.orig`, d);
-      }
-    };
-    const renewed = timed(node, [bin, 'renew', '--all', '--dir', ca, '--if-expiring', '1000d'], { runs: n > 1000 ? 1 : BATCH_RUNS, prepare: restore });
+    const renewed = timed(node, [bin, 'renew', '--all', '--dir', ca, '--if-expiring', '1000d'], { runs: n > 1000 ? 1 : BATCH_RUNS, prepare: restoreCopies(ca, out) });
     row(
       `renew --all of ${n.toLocaleString('en')} due (${Math.round(n / renewed.seconds)}/s)`,
       renewed.seconds,
@@ -341,12 +345,7 @@ if (runs('revoke')) {
   const issued = timed(node, [bin, 'issue', '--batch', 'v.csv', '--dir', 'vpki', '--out-dir', 'vpool'], { runs: 1 });
   writeFileSync(path.join(work, 'leavers.txt'), Array.from({ length: n }, (_, i) => `leaver${i + 1}\n`).join(''));
   cp('vpki', 'vpki.orig');
-  const restore = () => {
-    mkdirSync(path.join(work, 'trash'), { recursive: true });
-    renameSync(path.join(work, 'vpki'), path.join(work, 'trash', String(trashed++)));
-    cp('vpki.orig', 'vpki');
-  };
-  const revoked = timed(node, [bin, 'revoke', '--batch', 'leavers.txt', '--dir', 'vpki'], { prepare: restore });
+  const revoked = timed(node, [bin, 'revoke', '--batch', 'leavers.txt', '--dir', 'vpki'], { prepare: restoreCopies('vpki') });
   row(`revoke --batch of ${n.toLocaleString('en')} names`, revoked.seconds, issued.seconds, `issue --batch of the ${n.toLocaleString('en')}`, `${rss(revoked)}; one inventory write, one CRL`);
 
   // The same 1,000 names revoked in the inventory of a pool (BENCH_LIST_ROWS entries): the rewrite of
@@ -354,12 +353,7 @@ if (runs('revoke')) {
   const { dir, parsed } = bigInventoryDir();
   writeFileSync(path.join(work, 'pool-leavers.txt'), Array.from({ length: n }, (_, i) => `entry${i + 1}\n`).join(''));
   cp(dir, 'vbig.orig');
-  const restoreBig = () => {
-    mkdirSync(path.join(work, 'trash'), { recursive: true });
-    if (existsSync(path.join(work, 'vbig'))) renameSync(path.join(work, 'vbig'), path.join(work, 'trash', String(trashed++)));
-    cp('vbig.orig', 'vbig');
-  };
-  const inPool = timed(node, [bin, 'revoke', '--batch', 'pool-leavers.txt', '--dir', 'vbig'], { prepare: restoreBig });
+  const inPool = timed(node, [bin, 'revoke', '--batch', 'pool-leavers.txt', '--dir', 'vbig'], { prepare: restoreCopies('vbig') });
   row(
     `revoke --batch of ${n.toLocaleString('en')} names among ${LIST_ROWS.toLocaleString('en')} entries`,
     inPool.seconds,

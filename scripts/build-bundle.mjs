@@ -44,16 +44,21 @@ function insertTrace(source, id) {
   return `${source.slice(0, i)}${call}\n${source.slice(i)}`;
 }
 
+/** The name a module traces itself by: its path from the package root, `/`-separated, with a leading `/`. */
+const traceId = (file) => `/${path.relative(root, file).split(path.sep).join('/')}`;
+
 const trace = {
   name: 'regcert-trace',
   setup(build) {
     build.onLoad({ filter: /\.(ts|js|mjs|cjs)$/ }, (args) => {
-      const rel = `/${path.relative(root, args.path).split(path.sep).join('/')}`;
       const source = readFileSync(args.path, 'utf8');
-      return { contents: insertTrace(source, rel), loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: path.dirname(args.path) };
+      return { contents: insertTrace(source, traceId(args.path)), loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };
+
+/** A module that is `require(spec)`, loaded when it is (the builtins src imports dynamically, the islands). */
+const requireOf = (spec) => ({ contents: `module.exports = require(${JSON.stringify(spec)});`, loader: 'js' });
 
 // commander requires node:child_process at load time for executable subcommands,
 // which regcert has none of; loading it (and dgram, net's socket list) costs start-up.
@@ -79,7 +84,7 @@ const lazyChildProcess = {
     // A Node module that src imports dynamically (io/tool.ts: child_process) is required
     // on first use, as the bundle's own lazy modules are (vm.Script has no import()).
     build.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'regcert-builtin' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'regcert-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'regcert-builtin' }, (args) => requireOf(args.path));
   },
 };
 
@@ -97,10 +102,7 @@ const islands = {
     build.onResolve({ filter: islandFilter }, (args) =>
       args.namespace === 'file' && /[\\/]src[\\/]/.test(args.importer) ? { path: args.path, namespace: 'regcert-island' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'regcert-island' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`./${ISLANDS[args.path]}`)});`,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'regcert-island' }, (args) => requireOf(`./${ISLANDS[args.path]}`));
     build.onResolve({ filter: /^\.\/island-[a-z]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
@@ -150,8 +152,8 @@ function lazyBarrels() {
   const fromRoot = createRequire(path.join(root, 'package.json'));
   for (const pkg of LAZY_BARRELS) {
     const index = fromRoot.resolve(pkg);
-    if (!barrelSpecs(index)) throw new Error(`build-bundle: ${pkg}'s index is no longer a pure barrel; drop it from LAZY_BARRELS`);
     visit(index);
+    if (!out.has(index)) throw new Error(`build-bundle: ${pkg}'s index is no longer a pure barrel; drop it from LAZY_BARRELS`);
   }
   return out;
 }
@@ -162,7 +164,7 @@ const lazyBarrel = {
     build.onLoad({ filter: /[\\/]index\.js$/ }, (args) => {
       const source = barrels.get(args.path);
       if (source === undefined) return undefined;
-      return { contents: insertTrace(source, `/${path.relative(root, args.path).split(path.sep).join('/')}`), loader: 'js', resolveDir: path.dirname(args.path) };
+      return { contents: insertTrace(source, traceId(args.path)), loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };
@@ -207,7 +209,7 @@ writeFileSync(path.join(out, 'cli.cjs'), `// regcert-bundle sha256=${sha}\n${wra
 for (const [pkg, file] of Object.entries(ISLANDS)) {
   await esbuild.build({
     ...common,
-    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
+    stdin: { ...requireOf(pkg), resolveDir: root },
     format: 'cjs',
     outfile: path.join(out, file),
   });

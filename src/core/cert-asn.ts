@@ -6,14 +6,14 @@
  * that `issue`, `renew` and `inspect` need not load @peculiar/x509,
  * tsyringe and reflect-metadata (a third of `issue`'s start-up). Each
  * function ports the @peculiar/x509 2.x code named beside it;
- * test/core/cert-asn.test.ts holds their results equal to that package's on
+ * test/core/cert-asn-property.test.ts holds their results equal to that package's on
  * generated names and on certificates of every key type. Building CAs and
  * reading CSRs still use @peculiar/x509 (core/x509.ts, loaded when used).
  */
 import { ECParameters, id_ecdsaWithSHA1, id_ecdsaWithSHA256, id_ecdsaWithSHA384, id_ecdsaWithSHA512, id_ecPublicKey, id_secp256r1, id_secp384r1, id_secp521r1 } from '@peculiar/asn1-ecc';
 import { AsnConvert, AsnIntegerArrayBufferConverter, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
 import type { JsonName } from './names.js';
-import { AlgorithmIdentifier, Certificate as AsnCertificate, Name, SubjectPublicKeyInfo, TBSCertificate, type GeneralName } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate as AsnCertificate, Name, SubjectPublicKeyInfo, TBSCertificate, type GeneralName, type Validity } from '@peculiar/asn1-x509';
 
 // Keep the bytes of a certificate's names and key as they were read, beside
 // their parsed values (asn1-schema's own `raw` option, which asn1-x509 uses
@@ -203,6 +203,14 @@ function serialHex(raw: ArrayBuffer): string {
   return hex(bytes);
 }
 
+/** X509Certificate's notBefore and notAfter: the UTCTime or GeneralizedTime of that bound. */
+function validityDate(validity: Validity, bound: 'notBefore' | 'notAfter'): Date {
+  const t = validity[bound];
+  const d = t.utcTime ?? t.generalTime;
+  if (!d) throw new Error(`Cannot get '${bound}' value`);
+  return d;
+}
+
 /**
  * A certificate from its DER: the members of @peculiar/x509's X509Certificate
  * that regcert reads, with its values, computed on first use. `asn` is the
@@ -233,17 +241,11 @@ export class AsnX509Certificate {
   }
 
   get notBefore(): Date {
-    const t = this.asn.tbsCertificate.validity.notBefore;
-    const d = t.utcTime ?? t.generalTime;
-    if (!d) throw new Error("Cannot get 'notBefore' value");
-    return d;
+    return validityDate(this.asn.tbsCertificate.validity, 'notBefore');
   }
 
   get notAfter(): Date {
-    const t = this.asn.tbsCertificate.validity.notAfter;
-    const d = t.utcTime ?? t.generalTime;
-    if (!d) throw new Error("Cannot get 'notAfter' value");
-    return d;
+    return validityDate(this.asn.tbsCertificate.validity, 'notAfter');
   }
 
   get signature(): ArrayBuffer {
