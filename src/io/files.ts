@@ -126,21 +126,12 @@ function bytesOf(data: string | Uint8Array): Buffer {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Is the existing regular file at p byte-for-byte `wanted`? Reads at most wanted.length + 1 bytes. */
-async function sameContent(p: string, size: number, wanted: Buffer): Promise<boolean> {
-  if (size !== wanted.length) return false;
-  const fh = await fsp.open(p, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0));
-  try {
-    const buf = Buffer.alloc(wanted.length + 1);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return bytesRead === wanted.length && buf.subarray(0, bytesRead).equals(wanted);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** sameContent by direct system calls (writeFileSets: a chunk may replace hundreds of files). */
-function sameContentNow(p: string, size: number, wanted: Buffer): boolean {
+/**
+ * Is the existing regular file at p byte-for-byte `wanted`? Reads at most
+ * wanted.length + 1 bytes, by direct system calls (writeFileSets: a chunk may
+ * replace hundreds of files).
+ */
+function sameContent(p: string, size: number, wanted: Buffer): boolean {
   if (size !== wanted.length) return false;
   const fd = openSync(p, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0));
   try {
@@ -181,7 +172,7 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
     throw e;
   }
   checkExistingTarget(file, st);
-  return planExisting(file, opts, (st.mode & 0o777) === file.mode && (await sameContent(file.path, st.size, bytesOf(file.data))));
+  return planExisting(file, opts, (st.mode & 0o777) === file.mode && sameContent(file.path, st.size, bytesOf(file.data)));
 }
 
 /** `.NAME.<12 hex>.tmp`: a temporary file of this writer (a journal's own temporary included). */
@@ -632,7 +623,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
           const p: Plan =
             st === undefined
               ? { file: f, status: 'written', existed: false }
-              : planExisting(f, { force: set.force === true }, (st.mode & 0o777) === f.mode && sameContentNow(f.path, st.size, bytesOf(f.data)));
+              : planExisting(f, { force: set.force === true }, (st.mode & 0o777) === f.mode && sameContent(f.path, st.size, bytesOf(f.data)));
           if (p.status === 'written') todo.push(set.files.length === 1 ? { ...p, alone: true } : p);
         }
       }
