@@ -11,7 +11,7 @@ import { summarizeCertificate, type CertificateSummary } from '../core/describe.
 import { inputError } from '../core/errors.js';
 import { parseRegistryHost, type RegistryHost } from '../core/registry-host.js';
 import { commentText } from '../core/template.js';
-import { readClientIdentity, registryCaSource, withPkiClient } from '../io/client-identity.js';
+import { readClientAndRegistryCa } from '../io/client-identity.js';
 import type { CredentialOptions } from '../io/credentials.js';
 import { writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
 import { readCa } from '../io/pki.js';
@@ -132,11 +132,8 @@ export async function exportFleet(opts: ExportOptions, ctx: CommandContext): Pro
   if (target === 'cert-manager') return exportCertManager(opts, host, runtimes, warnings, notes, ctx);
 
   // The client identity and the registry CA, checked as install-host checks them.
-  const input = withPkiClient(opts);
-  const registryCa = registryCaSource(opts, { client: true });
-  const id = await readClientIdentity(input, ctx);
-  const { pem: caPem } = await registryCa.read(id, warnings, ctx.now);
-  const material: ClientMaterial = { clientCert: id.clientCert, clientKey: id.clientKey, caPem };
+  const { id, ca } = await readClientAndRegistryCa(opts, ctx, warnings);
+  const material: ClientMaterial = { clientCert: id.clientCert, clientKey: id.clientKey, caPem: ca.pem };
   const plans = await planNode(host, runtimes, material, opts.certsDir);
   const certificate = summarizeCertificate(id.creds.leaf);
   const who = `client ${commentText(certificate.subject)}, expires ${certificate.notAfter.slice(0, 10)}`;

@@ -17,7 +17,7 @@ import type { SecretContext } from './secrets.js';
  * --client NAME [--dir PKI]: the certificate and key `regcert issue NAME --client` wrote in the PKI
  * directory (its ca.crt as the registry CA is registryCaSource's rule).
  */
-export function withPkiClient<T extends CredentialOptions & { client?: string | undefined; dir?: string | undefined }>(opts: T): T {
+function withPkiClient<T extends CredentialOptions & { client?: string | undefined; dir?: string | undefined }>(opts: T): T {
   if (opts.client === undefined) return opts;
   if (opts.cert !== undefined || opts.key !== undefined || opts.p12 !== undefined || opts.bundle !== undefined) {
     throw inputError('CLIENT_AND_FILES', '--client cannot be combined with --cert/--key/--p12/--bundle', 'pass either --client NAME (with --dir PKI) or the files');
@@ -35,6 +35,20 @@ export async function readClientIdentity(opts: CredentialOptions, ctx: SecretCon
   }
   const chain = leafAndIntermediates(creds.chain);
   return { creds, chain, clientCert: chain.map(certificateToPem).join(''), clientKey: exportPrivateKeyPem(creds.key) };
+}
+
+/**
+ * export and config client: the client identity (--client NAME [--dir PKI] or
+ * the files) and the registry CA (registryCaSource, with --client's
+ * PKI/ca.crt), each read and judged as install-host judges them. `input` is
+ * the options with --client's files filled in; `caFile` the CA file, if any.
+ */
+export async function readClientAndRegistryCa<T extends CredentialOptions & RegistryCaOptions>(opts: T, ctx: SecretContext & { now?: Date | undefined }, warnings: string[]) {
+  const input = withPkiClient(opts);
+  const source = registryCaSource(opts, { client: true });
+  const id = await readClientIdentity(input, ctx);
+  const ca = await source.read(id, warnings, ctx.now);
+  return { input, id, ca, caFile: source.file };
 }
 
 /** The options that name the registry CA; a command has only some of them (RegistryCaOffer). */

@@ -126,21 +126,12 @@ function bytesOf(data: string | Uint8Array): Buffer {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Is the existing regular file at p byte-for-byte `wanted`? Reads at most wanted.length + 1 bytes. */
-async function sameContent(p: string, size: number, wanted: Buffer): Promise<boolean> {
-  if (size !== wanted.length) return false;
-  const fh = await fsp.open(p, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0));
-  try {
-    const buf = Buffer.alloc(wanted.length + 1);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return bytesRead === wanted.length && buf.subarray(0, bytesRead).equals(wanted);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** sameContent by direct system calls (writeFileSets: a chunk may replace hundreds of files). */
-function sameContentNow(p: string, size: number, wanted: Buffer): boolean {
+/**
+ * Is the existing regular file at p byte-for-byte `wanted`? Reads at most
+ * wanted.length + 1 bytes, by direct system calls (writeFileSets: a chunk may
+ * replace hundreds of files).
+ */
+function sameContent(p: string, size: number, wanted: Buffer): boolean {
   if (size !== wanted.length) return false;
   const fd = openSync(p, FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0));
   try {
@@ -152,19 +143,18 @@ function sameContentNow(p: string, size: number, wanted: Buffer): boolean {
   }
 }
 
-/** A file at a target is replaced (or left alone) only when it is a regular file. */
-function checkExistingTarget(file: PlannedFile, st: Stats): void {
+/**
+ * The plan for a file at the target: refused unless a regular file; left
+ * alone when it holds the content (and mode) already, else replaced with force.
+ */
+function planExisting(file: PlannedFile, opts: WriteOptions, st: Stats): Plan {
   if (st.isSymbolicLink()) {
     throw operationError('SYMLINK_TARGET', `refusing to write through the symbolic link ${file.path}`, 'remove the link or choose another output path');
   }
   if (!st.isFile()) {
     throw operationError('NOT_A_FILE', `${file.path} exists and is not a regular file`, 'remove it or choose another output path');
   }
-}
-
-/** The plan for a regular file at the target: left alone when it holds the content (and mode) already, else replaced with force. */
-function planExisting(file: PlannedFile, opts: WriteOptions, same: boolean): Plan {
-  if (same) return { file, status: 'unchanged', existed: true };
+  if ((st.mode & 0o777) === file.mode && sameContent(file.path, st.size, bytesOf(file.data))) return { file, status: 'unchanged', existed: true };
   if (!opts.force) throw existsError(file.path, 'pass --force to replace it, or choose another directory');
   return { file, status: opts.dryRun ? 'planned' : 'written', existed: true };
 }
@@ -180,8 +170,7 @@ async function planOne(file: PlannedFile, opts: WriteOptions): Promise<Plan> {
     }
     throw e;
   }
-  checkExistingTarget(file, st);
-  return planExisting(file, opts, (st.mode & 0o777) === file.mode && (await sameContent(file.path, st.size, bytesOf(file.data))));
+  return planExisting(file, opts, st);
 }
 
 /** `.NAME.<12 hex>.tmp`: a temporary file of this writer (a journal's own temporary included). */
@@ -628,11 +617,7 @@ export async function writeFileSets(dir: string, sets: readonly FileSet[], opts:
         for (const f of set.files) {
           // From one direct lstat: nothing there (issue --batch), or a file planned as writeFiles plans it, by direct calls (renew --all).
           const st = lstatSync(f.path, { throwIfNoEntry: false });
-          if (st !== undefined) checkExistingTarget(f, st);
-          const p: Plan =
-            st === undefined
-              ? { file: f, status: 'written', existed: false }
-              : planExisting(f, { force: set.force === true }, (st.mode & 0o777) === f.mode && sameContentNow(f.path, st.size, bytesOf(f.data)));
+          const p: Plan = st === undefined ? { file: f, status: 'written', existed: false } : planExisting(f, { force: set.force === true }, st);
           if (p.status === 'written') todo.push(set.files.length === 1 ? { ...p, alone: true } : p);
         }
       }

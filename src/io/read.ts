@@ -72,6 +72,16 @@ function tooLarge(file: string, what: string, kind: InputKind) {
   });
 }
 
+/** How an input file is opened: never blocking on a FIFO's writer, never taking a terminal. */
+const INPUT_OPEN_FLAGS = FS.O_RDONLY | (FS.O_NONBLOCK ?? 0) | (FS.O_NOCTTY ?? 0);
+
+/** The file opened is the one checked before (not replaced in between). */
+function assertSameFile(checked: Stats, opened: Stats, file: string, what: string): void {
+  if (opened.dev !== checked.dev || opened.ino !== checked.ino) {
+    throw inputError('FILE_CHANGED', `${what} at ${file} was replaced while regcert opened it`, 'run the command again once nothing else writes that file');
+  }
+}
+
 /**
  * Opens an input file for reading after the checks every input goes
  * through: it exists and is a regular file (a FIFO only for a secret; no
@@ -92,15 +102,13 @@ export async function openInputFile(file: string, what: string, hint: string | u
 
   let fh: fsp.FileHandle;
   try {
-    fh = await fsp.open(file, FS.O_RDONLY | (FS.O_NONBLOCK ?? 0) | (FS.O_NOCTTY ?? 0));
+    fh = await fsp.open(file, INPUT_OPEN_FLAGS);
   } catch (e) {
     throw openError(e, file, what, hint);
   }
   try {
     const opened = await fh.stat();
-    if (opened.dev !== st.dev || opened.ino !== st.ino) {
-      throw inputError('FILE_CHANGED', `${what} at ${file} was replaced while regcert opened it`, 'run the command again once nothing else writes that file');
-    }
+    assertSameFile(st, opened, file, what);
     checkType(opened, file, what, typeKind);
     return fh;
   } catch (e) {
@@ -188,15 +196,13 @@ export function readInputFileSync(file: string, what: string, hint?: string, kin
   check(st);
   let fd: number;
   try {
-    fd = openSync(file, FS.O_RDONLY | (FS.O_NONBLOCK ?? 0) | (FS.O_NOCTTY ?? 0));
+    fd = openSync(file, INPUT_OPEN_FLAGS);
   } catch (e) {
     throw fail(e);
   }
   try {
     const opened = fstatSync(fd);
-    if (opened.dev !== st.dev || opened.ino !== st.ino) {
-      throw inputError('FILE_CHANGED', `${what} at ${file} was replaced while regcert opened it`, 'run the command again once nothing else writes that file');
-    }
+    assertSameFile(st, opened, file, what);
     check(opened);
     // Its size and one more byte (to see its end); a file that grows while read stops one byte past the cap.
     const chunks: Buffer[] = [];

@@ -14,7 +14,6 @@
 import path from 'node:path';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { DOCKER_DAEMON_JSON } from '../core/defaults.js';
-import type { HostDirSnapshot, RootKind } from './types.js';
 import { inputError, operationError } from '../core/errors.js';
 import { parseRegistryHost } from '../core/registry-host.js';
 import { timeoutMs } from '../core/time.js';
@@ -22,15 +21,14 @@ import type { CredentialOptions } from '../io/credentials.js';
 import { readClientIdentity, registryCaSource } from '../io/client-identity.js';
 import { readOptionalText } from '../io/certs-d.js';
 import { refuseExisting, writeFiles, type PlannedFile, type WrittenFile } from '../io/files.js';
-import { fetchTrustedCa, parseFingerprint } from '../net/fetch-ca.js';
+import { fetchTrustedCa, parseFingerprint, type TrustContext } from '../net/fetch-ca.js';
 import { strayFileWarnings } from './certs-d.js';
 import { parseRuntimeName, RUNTIMES, type RuntimeEnv, type RuntimeName, type RuntimePlan } from './index.js';
 import { installedVersions, machineEnv, machineFacts, readHostFolder } from './facts.js';
 import { podmanLookup } from './podman.js';
 import { parseRuntimeVersions, VERSIONED_RUNTIMES, type RuntimeVersions } from './versions.js';
 import type { SecretContext } from '../io/secrets.js';
-import type { TrustContext } from '../net/fetch-ca.js';
-
+import type { HostDirSnapshot, RootKind } from './types.js';
 
 export interface InstallHostOptions extends CredentialOptions {
   host: string;

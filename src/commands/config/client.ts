@@ -15,7 +15,7 @@ import type { RegistryHost } from '../../core/registry-host.js';
 import type { CredentialOptions } from '../../io/credentials.js';
 import { certsDirFiles, hostFolderName } from '../../runtimes/certs-d.js';
 import type { CommandContext } from '../context.js';
-import { readClientIdentity, registryCaSource, withPkiClient } from '../../io/client-identity.js';
+import { readClientAndRegistryCa } from '../../io/client-identity.js';
 
 /** Where the host folder goes when --certs-dir is not given: beside the user, not a daemon's root. */
 const DEFAULT_CLIENT_ROOT = 'certs.d';
@@ -89,11 +89,8 @@ export interface ClientConfigOptions extends CredentialOptions {
 
 export async function buildClientConfig(opts: ClientConfigOptions, hp: RegistryHost, ctx: CommandContext): Promise<ClientConfig> {
   const tool = parseClientTool(opts.tool);
-  const o = withPkiClient(opts);
   const warnings: string[] = [];
-  const registryCa = registryCaSource(opts, { client: true });
-  const { creds, chain } = await readClientIdentity(o, ctx);
-  await registryCa.read({ creds, chain }, warnings, ctx.now);
+  const { input: o, caFile } = await readClientAndRegistryCa(opts, ctx, warnings);
 
   const runtime = RUNTIME_TOOLS.includes(tool);
   const root = path.resolve(opts.certsDir ?? DEFAULT_CLIENT_ROOT);
@@ -101,7 +98,7 @@ export async function buildClientConfig(opts: ClientConfigOptions, hp: RegistryH
   const planned = certsDirFiles(dir, { clientCert: '', clientKey: '', caPem: '' });
   const fileOf = (kind: string) => planned.find((f) => f.kind === kind)!.path;
   const folder = { dir, cert: fileOf('client-certificate'), key: fileOf('client-key'), ca: fileOf('ca-bundle') };
-  const caArgs = registryCa.file !== undefined ? ['--ca', path.resolve(registryCa.file)] : [];
+  const caArgs = caFile !== undefined ? ['--ca', path.resolve(caFile)] : [];
   const setup: ClientCommand = runtime
     ? {
         what: `lay out the certificate where ${tool} reads it`,
