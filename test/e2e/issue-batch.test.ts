@@ -65,7 +65,7 @@ describe('issue --batch', () => {
     const days = (c: X509Certificate) => Math.round((Date.parse(c.validTo) - Date.parse(c.validFrom)) / 86_400_000);
     expect(days(certs[0]!)).toBe(30);
     expect(days(certs[1]!)).toBe(397);
-    // Every entry is in the CA's inventory (recordIssued), with the serial of the file written.
+    // Every entry is in the CA's inventory (the batch's appended records), with the serial of the file written.
     const listed = JSON.parse((await cliOk(['list', '--dir', 'pki', '--json'], { cwd })).stdout) as { certificates: Array<{ name: string; serial: string }> };
     const byName = new Map(listed.certificates.map((c) => [c.name, c.serial.toLowerCase().replace(/:/g, '')]));
     expect(names.filter((n) => byName.has(n))).toHaveLength(200);
