@@ -1,6 +1,6 @@
 /** `regcert to-p12`: a certificate, its chain and its key as one PKCS#12 file. */
 import path from 'node:path';
-import { isSelfSigned, sameCertificate, subjectNameAsn, type Certificate } from '../core/certificates.js';
+import { isSelfSigned, sameCertificate, subjectAttributes, type Certificate } from '../core/certificates.js';
 import { describeEkus, parsePurpose, permitsUsage, reachesNoAnchor, verifyChain, type Usage } from '../core/chain.js';
 import { DEFAULT_PBKDF2_ITERATIONS, P12_MODE_FOR } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
@@ -64,7 +64,7 @@ function parseTarget(value: string | undefined): P12Target | null {
 }
 
 function commonName(cert: Certificate): string | undefined {
-  return subjectNameAsn(cert).flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value.toString()))[0];
+  return subjectAttributes(cert).flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value.toString()))[0];
 }
 
 /**

@@ -1,49 +1,29 @@
 /**
- * A certificate read through @peculiar/asn1-x509 alone (issue 21: start-up).
+ * A certificate read from its DER by hand (core/der.ts), with no ASN.1
+ * library (issue 21: start-up: `issue` and `renew` load neither
+ * @peculiar/x509 nor @peculiar/asn1-schema and its asn1-x509 classes).
  * What regcert reads of a certificate (its names as text, serial, validity,
- * the algorithms of its key and signature, its alternative names) is what
- * @peculiar/x509 reads, done here on the ASN.1 that package parses with, so
- * that `issue`, `renew` and `inspect` need not load @peculiar/x509,
- * tsyringe and reflect-metadata (a third of `issue`'s start-up). Each
- * function ports the @peculiar/x509 2.x code named beside it;
- * test/core/cert-asn-property.test.ts holds their results equal to that package's on
- * generated names and on certificates of every key type. Building CAs and
- * reading CSRs still use @peculiar/x509 (core/x509.ts, loaded when used).
+ * the algorithms of its key and signature, its extensions) is what
+ * @peculiar/x509 reads; each function ports the @peculiar/x509 2.x or
+ * @peculiar/asn1-* 2.x code named beside it.
+ *
+ * Stricter than those: DER only (definite lengths, no constructed strings),
+ * one element with nothing after it, RFC 5280's two time forms, small
+ * INTEGERs where a number is read, no explicit EC curve parameters. What
+ * this reader accepts, asn1-schema accepts and reads alike:
+ * test/core/cert-der-fuzz.test.ts holds that over mutated certificates, and
+ * test/core/cert-asn-property.test.ts holds the values equal to
+ * @peculiar/x509's on certificates of every kind.
  */
-import { ECParameters, id_ecdsaWithSHA1, id_ecdsaWithSHA256, id_ecdsaWithSHA384, id_ecdsaWithSHA512, id_ecPublicKey, id_secp256r1, id_secp384r1, id_secp521r1 } from '@peculiar/asn1-ecc';
-import { AsnConvert, AsnIntegerArrayBufferConverter, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
 import type { JsonName } from './names.js';
-import { AlgorithmIdentifier, Certificate as AsnCertificate, Name, SubjectPublicKeyInfo, TBSCertificate, type GeneralName, type Validity } from '@peculiar/asn1-x509';
+import { bad, bitString, booleanValue, checkAny, children, content, expectTag, oidText, readWhole, smallInteger, timeValue, utf8Text, type Tlv } from './der.js';
 
-// Keep the bytes of a certificate's names and key as they were read, beside
-// their parsed values (asn1-schema's own `raw` option, which asn1-x509 uses
-// for tbsCertificate): certificates.ts compares names and keys by those
-// bytes, where re-encoding each one cost a third of describing a certificate.
-// Same declarations as asn1-x509's, plus raw; the parser then sets
-// issuerRaw, subjectRaw and subjectPublicKeyInfoRaw. Every certificate
-// parser of regcert (this module's and @peculiar/x509's) runs after this.
-AsnProp({ type: Name, raw: true })(TBSCertificate.prototype, 'issuer');
-AsnProp({ type: Name, raw: true })(TBSCertificate.prototype, 'subject');
-AsnProp({ type: SubjectPublicKeyInfo, raw: true })(TBSCertificate.prototype, 'subjectPublicKeyInfo');
 
-// RFC 8017's RSA identifiers and the two RSA structures @peculiar/x509 parses (as @peculiar/asn1-rsa
-// declares them: RSAPublicKey, RSASSA-PSS-params with its defaults, SHA-1 and salt 20). Declared
-// here: loading @peculiar/asn1-rsa encodes a dozen default parameter sets (8 ms of `issue`).
+// RFC 8017's RSA identifiers, RFC 5480's EC key, and SHA-1 (RSA-PSS's default hash).
 const id_rsaEncryption = '1.2.840.113549.1.1.1';
 const id_RSASSA_PSS = '1.2.840.113549.1.1.10';
 const id_sha1 = '1.3.14.3.2.26';
-
-class RsaPublicKey {
-  @AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter }) modulus = new ArrayBuffer(0);
-  @AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter }) publicExponent = new ArrayBuffer(0);
-}
-
-class RsaSaPssParams {
-  @AsnProp({ type: AlgorithmIdentifier, context: 0, optional: true }) hashAlgorithm = new AlgorithmIdentifier({ algorithm: id_sha1, parameters: null });
-  @AsnProp({ type: AlgorithmIdentifier, context: 1, optional: true }) maskGenAlgorithm?: AlgorithmIdentifier;
-  @AsnProp({ type: AsnPropTypes.Integer, context: 2, optional: true }) saltLength = 20;
-  @AsnProp({ type: AsnPropTypes.Integer, context: 3, optional: true }) trailerField = 1;
-}
+const id_ecPublicKey = '1.2.840.10045.2.1';
 
 /** An algorithm as @peculiar/x509 names it (its AlgorithmProvider.toWebAlgorithm). */
 export interface WebAlgorithm {
@@ -80,21 +60,6 @@ function escapeValue(data: string): string {
     .replace(/([\r\n\t])/, (c) => `\\${hex(Buffer.from(c, 'utf8')).toUpperCase()}`);
 }
 
-/** A distinguished name as text, as @peculiar/x509 prints it ("CN=alice, O=Example"). */
-export function nameToString(name: Name): string {
-  return name
-    .map((rdn) =>
-      rdn
-        .map((o) => {
-          const type = SHORT_NAMES.get(o.type) ?? o.type;
-          const value = o.value.anyValue ? `#${hex(o.value.anyValue)}` : escapeValue(o.value.toString());
-          return `${type}=${value}`;
-        })
-        .join('+'),
-    )
-    .join(', ');
-}
-
 /** Name values @peculiar/x509 reads the same from JSON as from DER (a leading '#' is hex there, spaces at the ends are trimmed by some). */
 const PLAIN_NAME_VALUE = /^[A-Za-z0-9._@-](?:[A-Za-z0-9 ._@-]*[A-Za-z0-9._@-])?$/;
 const SHORT_NAME_SET = new Set(SHORT_NAMES.values());
@@ -127,17 +92,17 @@ export function plainNameToString(name: JsonName): string | undefined {
 // any other identifier is { name: its OID, parameters }, as there.
 const BRAINPOOL = ['160r1', '160t1', '192r1', '192t1', '224r1', '224t1', '256r1', '256t1', '320r1', '320t1', '384r1', '384t1', '512r1', '512t1'];
 const CURVES = new Map<string, string>([
-  [id_secp256r1, 'P-256'],
+  ['1.2.840.10045.3.1.7', 'P-256'],
   ['1.3.132.0.10', 'K-256'],
-  [id_secp384r1, 'P-384'],
-  [id_secp521r1, 'P-521'],
+  ['1.3.132.0.34', 'P-384'],
+  ['1.3.132.0.35', 'P-521'],
   ...BRAINPOOL.map((c, i): [string, string] => [`1.3.36.3.3.2.8.1.1.${i + 1}`, `brainpoolP${c}`]),
 ]);
 const SIMPLE: Record<string, WebAlgorithm> = {
-  [id_ecdsaWithSHA1]: { name: 'ECDSA', hash: { name: 'SHA-1' } },
-  [id_ecdsaWithSHA256]: { name: 'ECDSA', hash: { name: 'SHA-256' } },
-  [id_ecdsaWithSHA384]: { name: 'ECDSA', hash: { name: 'SHA-384' } },
-  [id_ecdsaWithSHA512]: { name: 'ECDSA', hash: { name: 'SHA-512' } },
+  '1.2.840.10045.4.1': { name: 'ECDSA', hash: { name: 'SHA-1' } },
+  '1.2.840.10045.4.3.2': { name: 'ECDSA', hash: { name: 'SHA-256' } },
+  '1.2.840.10045.4.3.3': { name: 'ECDSA', hash: { name: 'SHA-384' } },
+  '1.2.840.10045.4.3.4': { name: 'ECDSA', hash: { name: 'SHA-512' } },
   [id_rsaEncryption]: { name: 'RSASSA-PKCS1-v1_5' },
   '1.2.840.113549.1.1.5': { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-1' } },
   '1.2.840.113549.1.1.11': { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } },
@@ -153,102 +118,422 @@ const SIMPLE: Record<string, WebAlgorithm> = {
   '1.3.101.111': { name: 'ECDH-ES', namedCurve: 'X448' },
 };
 
-/** An AlgorithmIdentifier as @peculiar/x509 names it; malformed EC or RSA-PSS parameters throw there and here. */
-export function webAlgorithm(alg: AlgorithmIdentifier): WebAlgorithm {
-  const simple = Object.hasOwn(SIMPLE, alg.algorithm) ? SIMPLE[alg.algorithm] : undefined;
+
+const SEQUENCE = 0x30;
+const SET = 0x31;
+const OCTET_STRING = 0x04;
+
+// ---- Names ----
+
+const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+
+/**
+ * An attribute value as asn1-x509's AttributeValue reads it: the text of a
+ * DirectoryString or IA5String (asn1js decodes UTF8String as UTF-8, BMPString
+ * as UTF-16BE, UniversalString by the low 16 bits of each 32-bit code, the
+ * others a character per byte), or `anyHex` for another string type (printed
+ * "#hex" of the whole element). NULL reads as no value (asn1-schema's Any).
+ * Invalid UTF-8, an odd BMPString or a ragged UniversalString are refused.
+ */
+function attributeValue(der: Uint8Array, t: Tlv): { text: string; anyHex?: string } {
+  const b = content(der, t);
+  switch (t.tag) {
+    case 0x0c: // UTF8String
+      return { text: utf8Text(b, 'a name value') };
+    case 0x13: // PrintableString
+    case 0x14: // TeletexString
+    case 0x16: // IA5String
+      return { text: latin1(b) };
+    case 0x1e: {
+      // BMPString
+      if (b.length % 2) bad('a BMPString of odd length');
+      let s = '';
+      for (let i = 0; i < b.length; i += 2) s += String.fromCharCode((b[i]! << 8) | b[i + 1]!);
+      return { text: s };
+    }
+    case 0x1c: {
+      // UniversalString (asn1js keeps the low 16 bits of each code)
+      if (b.length % 4) bad('a UniversalString of ragged length');
+      let s = '';
+      for (let i = 0; i < b.length; i += 4) s += String.fromCharCode((b[i + 2]! << 8) | b[i + 3]!);
+      return { text: s };
+    }
+    case 0x05: // NULL
+      if (b.length !== 0) bad('a NULL with content');
+      return { text: '' };
+    case 0x04: // OCTET STRING, NumericString, VideotexString, GraphicString, VisibleString, GeneralString
+    case 0x12:
+    case 0x15:
+    case 0x19:
+    case 0x1a:
+    case 0x1b:
+      return { text: '', anyHex: hex(der.subarray(t.start, t.end)) };
+    default:
+      return bad('a name value of an unknown type');
+  }
+}
+
+/** A Name's RDNs: each a list of [type OID, value]. */
+function nameRdns(der: Uint8Array, name: Tlv): [string, { text: string; anyHex?: string }][][] {
+  if (name.tag !== SEQUENCE) bad('a name is not a SEQUENCE');
+  return children(der, name).map((rdn) => {
+    if (rdn.tag !== SET || rdn.end === rdn.body) bad('a name holds an empty or malformed RDN');
+    return children(der, rdn).map((atv): [string, { text: string; anyHex?: string }] => {
+      const parts = atv.tag === SEQUENCE ? children(der, atv) : [];
+      if (parts.length !== 2) bad('a malformed name attribute');
+      return [oidText(der, parts[0]!), attributeValue(der, parts[1]!)];
+    });
+  });
+}
+
+/** A distinguished name (its DER) as text, as @peculiar/x509's Name.toString prints it ("CN=alice, O=Example"). */
+export function nameToString(nameDer: Uint8Array): string {
+  return nameText(nameDer, readWhole(nameDer, SEQUENCE, 'a name'));
+}
+
+function nameText(der: Uint8Array, name: Tlv): string {
+  return nameRdns(der, name)
+    .map((rdn) => rdn.map(([type, v]) => `${SHORT_NAMES.get(type) ?? type}=${v.anyHex !== undefined ? `#${v.anyHex}` : escapeValue(v.text)}`).join('+'))
+    .join(', ');
+}
+
+/** A name's RDNs (DER) as lists of type and value, the value as asn1-x509's AttributeValue.toString gives it (another string type: its hex). */
+export function nameAttributes(nameDer: Uint8Array): { type: string; value: string }[][] {
+  return nameRdns(nameDer, readWhole(nameDer, SEQUENCE, 'a name')).map((rdn) => rdn.map(([type, v]) => ({ type, value: v.anyHex ?? v.text })));
+}
+
+// ---- Algorithms ----
+
+/** An AlgorithmIdentifier as read: its OID, and its parameters' DER (null for NULL, undefined when absent), as asn1-x509 holds them. */
+export interface AlgorithmDer {
+  oid: string;
+  parameters: ArrayBuffer | null | undefined;
+}
+
+function algorithmDer(der: Uint8Array, t: Tlv | undefined, what: string): AlgorithmDer {
+  const parts = t?.tag === SEQUENCE ? children(der, t) : [];
+  if (parts.length < 1 || parts.length > 2) bad(`no ${what}`);
+  const oid = oidText(der, parts[0]!);
+  const p = parts[1];
+  if (p === undefined) return { oid, parameters: undefined };
+  if (p.tag === 0x05) {
+    if (p.end !== p.body) bad(`${what} has a NULL with content`);
+    return { oid, parameters: null };
+  }
+  checkAny(der, p);
+  return { oid, parameters: copy(der.subarray(p.start, p.end)) };
+}
+
+const copy = (b: Uint8Array): ArrayBuffer => b.slice().buffer;
+
+/** An AlgorithmIdentifier as @peculiar/x509 names it (AlgorithmProvider.toWebAlgorithm); malformed EC or RSA-PSS parameters throw there and here. */
+export function webAlgorithm(alg: AlgorithmDer): WebAlgorithm {
+  const simple = Object.hasOwn(SIMPLE, alg.oid) ? SIMPLE[alg.oid] : undefined;
   if (simple) return { ...simple, ...(simple.hash ? { hash: { ...simple.hash } } : {}) };
-  if (alg.algorithm === id_ecPublicKey) {
+  if (alg.oid === id_ecPublicKey) {
     if (!alg.parameters) throw new TypeError('Cannot get required parameters from EC algorithm');
-    const curve = CURVES.get(AsnConvert.parse(alg.parameters, ECParameters).namedCurve ?? '');
+    // ECParameters: a namedCurve; explicit curve parameters (RFC 5480 forbids them) are refused here.
+    const p = new Uint8Array(alg.parameters);
+    if (p[0] !== 0x06) bad('an EC key with explicit curve parameters (RFC 5480 allows a named curve only)');
+    const curve = CURVES.get(oidText(p, readWhole(p, 0x06, 'an EC curve')));
     if (curve !== undefined) return { name: 'ECDSA', namedCurve: curve };
   }
-  if (alg.algorithm === id_RSASSA_PSS) {
+  if (alg.oid === id_RSASSA_PSS) {
     if (!alg.parameters) return { name: 'RSA-PSS' };
-    const pss = AsnConvert.parse(alg.parameters, RsaSaPssParams);
-    return { name: 'RSA-PSS', hash: webAlgorithm(pss.hashAlgorithm), saltLength: pss.saltLength };
+    const pss = rsaPssParams(new Uint8Array(alg.parameters));
+    return { name: 'RSA-PSS', hash: webAlgorithm(pss.hash), saltLength: pss.saltLength };
   }
-  return { name: alg.algorithm, parameters: alg.parameters };
+  return { name: alg.oid, parameters: alg.parameters };
 }
 
-/** The subjectPublicKeyInfo's algorithm as @peculiar/x509's PublicKey reads it (an RSA key's modulus is parsed there too). */
-export function spkiAlgorithm(spki: SubjectPublicKeyInfo): WebAlgorithm {
-  const alg = webAlgorithm(spki.algorithm);
-  if (spki.algorithm.algorithm === id_rsaEncryption) AsnConvert.parse(spki.subjectPublicKey, RsaPublicKey);
-  return alg;
+/** RSASSA-PSS-params (RFC 8017, as @peculiar/asn1-rsa declares them): explicit [0]..[3], each optional, defaults SHA-1 and salt 20. */
+function rsaPssParams(p: Uint8Array): { hash: AlgorithmDer; saltLength: number } {
+  let hash: AlgorithmDer = { oid: id_sha1, parameters: null };
+  let saltLength = 20;
+  let next = 0;
+  for (const f of children(p, readWhole(p, SEQUENCE, 'RSA-PSS parameters'))) {
+    const n = f.tag - 0xa0;
+    if (n < next || n > 3) bad('RSA-PSS parameters out of order');
+    next = n + 1;
+    const inner = children(p, f);
+    if (inner.length !== 1) bad('malformed RSA-PSS parameters');
+    if (n === 0) hash = algorithmDer(p, inner[0], 'RSA-PSS hash');
+    else if (n === 1) algorithmDer(p, inner[0], 'RSA-PSS mask generation');
+    else if (n === 2) saltLength = smallInteger(p, inner[0]!, 'the RSA-PSS salt length');
+    else smallInteger(p, inner[0]!, 'the RSA-PSS trailer field');
+  }
+  return { hash, saltLength };
 }
 
-// GeneralName.onInit and GeneralNames, for the four forms regcert reports (describe.ts
-// drops the others: directoryName, registeredID, the GUID and UPN otherNames).
+/** The subjectPublicKeyInfo's algorithm as @peculiar/x509's PublicKey reads it (an RSA key must be an RSAPublicKey: two INTEGERs). */
+function spkiAlgorithmOf(alg: AlgorithmDer, key: Uint8Array): WebAlgorithm {
+  const out = webAlgorithm(alg);
+  if (alg.oid === id_rsaEncryption) {
+    const ints = children(key, readWhole(key, SEQUENCE, 'an RSA public key'));
+    if (ints.length !== 2 || ints.some((i) => i.tag !== 0x02 || i.end === i.body)) bad('a malformed RSA public key');
+  }
+  return out;
+}
+
+// ---- Extensions ----
+
+// RFC 5280's extension identifiers (asn1-x509's id_ce_*) regcert reads.
+const id_ce_basicConstraints = '2.5.29.19';
+const id_ce_keyUsage = '2.5.29.15';
+const id_ce_extKeyUsage = '2.5.29.37';
+export const id_ce_subjectAltName = '2.5.29.17';
+const id_ce_subjectKeyIdentifier = '2.5.29.14';
+const id_ce_authorityKeyIdentifier = '2.5.29.35';
+/** keyUsage's keyCertSign bit as decodeExtensions gives it (asn1-x509's KeyUsageFlags.keyCertSign). */
+export const KEY_USAGE_KEY_CERT_SIGN = 1 << 5;
+
+/** One extension as it stands in the certificate: its OID, criticality and value's DER. */
+export interface ExtensionDer {
+  oid: string;
+  critical: boolean;
+  value: Uint8Array;
+}
+
 /** A subjectAltName entry as @peculiar/x509 reads it: type dns, email, ip or url, and its text. */
 export interface GeneralNameEntry {
   type: 'dns' | 'email' | 'ip' | 'url';
   value: string;
 }
 
-export function generalNames(names: Iterable<GeneralName>): GeneralNameEntry[] {
+/** An iPAddress as @peculiar/x509 shows it (dotted IPv4; IPv6 in hex words, the longest run of two or more zero words as ::). */
+export function formatIpOctets(b: Uint8Array): string {
+  if (b.length === 4) return Array.from(b).join('.');
+  if (b.length !== 16) bad('an iPAddress SAN is neither 4 nor 16 bytes');
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === '0') j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  if (bestLen < 2) return words.join(':');
+  return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
+}
+
+/**
+ * GeneralNames (asn1-x509's GeneralName, for the forms regcert reports:
+ * rfc822Name, dNSName, uniformResourceIdentifier, iPAddress); otherName,
+ * directoryName and registeredID are checked and skipped, x400Address and
+ * ediPartyName refused.
+ */
+function generalNames(der: Uint8Array, names: Tlv): GeneralNameEntry[] {
   const out: GeneralNameEntry[] = [];
-  for (const n of names) {
-    if (n.dNSName != undefined) out.push({ type: 'dns', value: n.dNSName });
-    else if (n.rfc822Name != undefined) out.push({ type: 'email', value: n.rfc822Name });
-    else if (n.iPAddress != undefined) out.push({ type: 'ip', value: n.iPAddress });
-    else if (n.uniformResourceIdentifier != undefined) out.push({ type: 'url', value: n.uniformResourceIdentifier });
+  for (const n of children(der, names)) {
+    const b = content(der, n);
+    switch (n.tag) {
+      case 0x81:
+        out.push({ type: 'email', value: latin1(b) });
+        break;
+      case 0x82:
+        out.push({ type: 'dns', value: latin1(b) });
+        break;
+      case 0x86:
+        out.push({ type: 'url', value: latin1(b) });
+        break;
+      case 0x87:
+        out.push({ type: 'ip', value: formatIpOctets(b) });
+        break;
+      case 0xa0: {
+        // otherName: type-id, [0] EXPLICIT value
+        const [type, value] = children(der, n);
+        if (type === undefined || value?.tag !== 0xa0 || children(der, n).length !== 2 || children(der, value).length !== 1) bad('a malformed otherName');
+        oidText(der, type);
+        checkAny(der, value);
+        break;
+      }
+      case 0xa4: {
+        const inner = children(der, n);
+        if (inner.length !== 1) bad('a malformed directoryName');
+        nameText(der, inner[0]!);
+        break;
+      }
+      case 0x88:
+        oidText(der, { ...n, tag: 0x06 });
+        break;
+      default:
+        bad('a general name of a form regcert does not read');
+    }
   }
   return out;
 }
 
-/** X509Certificate's serialNumber: the INTEGER's bytes in hex, without a sign byte. */
-function serialHex(raw: ArrayBuffer): string {
-  let bytes = new Uint8Array(raw);
-  if (bytes.length > 1 && bytes[0] === 0x00 && bytes[1]! > 0x7f) bytes = bytes.slice(1);
-  return hex(bytes);
+/** The extensions regcert reads, decoded (certificates.ts CertificateExtensions). */
+export interface DecodedExtensions {
+  basicConstraints: { ca: boolean; pathLength: number | undefined } | undefined;
+  keyUsage: number | undefined;
+  ekus: string[] | undefined;
+  subjectAltNames: readonly GeneralNameEntry[];
+  subjectKeyId: string | undefined;
+  authorityKeyId: string | undefined;
 }
 
-/** X509Certificate's notBefore and notAfter: the UTCTime or GeneralizedTime of that bound. */
-function validityDate(validity: Validity, bound: 'notBefore' | 'notAfter'): Date {
-  const t = validity[bound];
-  const d = t.utcTime ?? t.generalTime;
-  if (!d) throw new Error(`Cannot get '${bound}' value`);
-  return d;
+/** BitString.toNumber of asn1-schema: bit n of the string (from the first byte's high bit) is 2^n. */
+function bitsToNumber(bits: Uint8Array, unused: number): number {
+  let res = '';
+  for (const octet of bits) res += octet.toString(2).padStart(8, '0');
+  res = res.split('').reverse().join('');
+  if (unused) res = res.slice(unused).padStart(unused, '0');
+  return parseInt(res, 2);
+}
+
+/** Decodes the extensions regcert reads; the first of each OID counts (as @peculiar/x509's getExtension). */
+export function decodeExtensions(extensions: readonly ExtensionDer[]): DecodedExtensions {
+  const out: DecodedExtensions = { basicConstraints: undefined, keyUsage: undefined, ekus: undefined, subjectAltNames: [], subjectKeyId: undefined, authorityKeyId: undefined };
+  const seen = new Set<string>();
+  for (const { oid, value: v } of extensions) {
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    switch (oid) {
+      case id_ce_basicConstraints: {
+        const f = children(v, readWhole(v, SEQUENCE, 'basicConstraints'));
+        let i = 0;
+        const ca = f[i]?.tag === 0x01 ? booleanValue(v, f[i++]!, 'basicConstraints cA') : false;
+        const pathLength = f[i] !== undefined ? smallInteger(v, f[i++]!, 'the path length') : undefined;
+        if (i !== f.length) bad('a malformed basicConstraints');
+        out.basicConstraints = { ca, pathLength };
+        break;
+      }
+      case id_ce_keyUsage: {
+        const { bits, unused } = bitString(v, readWhole(v, 0x03, 'keyUsage'), 'keyUsage');
+        if (bits.length === 0) bad('an empty keyUsage');
+        out.keyUsage = bitsToNumber(bits, unused);
+        break;
+      }
+      case id_ce_extKeyUsage:
+        out.ekus = children(v, readWhole(v, SEQUENCE, 'extKeyUsage')).map((t) => oidText(v, t));
+        break;
+      case id_ce_subjectAltName:
+        out.subjectAltNames = generalNames(v, readWhole(v, SEQUENCE, 'subjectAltName'));
+        break;
+      case id_ce_subjectKeyIdentifier:
+        out.subjectKeyId = hex(content(v, readWhole(v, OCTET_STRING, 'subjectKeyIdentifier')));
+        break;
+      case id_ce_authorityKeyIdentifier: {
+        let next = 0;
+        for (const f of children(v, readWhole(v, SEQUENCE, 'authorityKeyIdentifier'))) {
+          const n = f.tag & 0x1f;
+          if ((f.tag & 0xc0) !== 0x80 || n < next || n > 2 || (f.tag & 0x20) !== (n === 1 ? 0x20 : 0)) bad('a malformed authorityKeyIdentifier');
+          next = n + 1;
+          if (n === 0) out.authorityKeyId = hex(content(v, f));
+          else if (n === 1) generalNames(v, f);
+          else if (f.end === f.body) bad('an empty authorityCertSerialNumber');
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// ---- The certificate ----
+
+/** X509Certificate's serialNumber: the INTEGER's bytes in hex, without a sign byte. */
+function serialHex(bytes: Uint8Array): string {
+  return hex(bytes.length > 1 && bytes[0] === 0x00 && bytes[1]! > 0x7f ? bytes.subarray(1) : bytes);
 }
 
 /**
- * A certificate from its DER: the members of @peculiar/x509's X509Certificate
- * that regcert reads, with its values, computed on first use. `asn` is the
- * parsed structure (certificates.ts reads extensions and raw fields there).
+ * A certificate from its DER: the members of @peculiar/x509's
+ * X509Certificate that regcert reads, and the parts certificates.ts reads
+ * (raw names and key, TBS bytes, algorithms, extensions). The structure is
+ * checked here; names are formatted and extensions decoded on first use
+ * (certificates.ts certificateFromDer does both at once, so a malformed
+ * certificate fails where it is read).
  */
 export class AsnX509Certificate {
-  readonly asn: AsnCertificate;
   readonly rawData: ArrayBuffer;
+  readonly tbs: Uint8Array;
+  readonly serialNumber: string;
+  readonly signatureAlgorithm: AlgorithmDer;
+  readonly issuerDer: Uint8Array;
+  readonly subjectDer: Uint8Array;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly spki: Uint8Array;
+  readonly spkiAlgorithm: AlgorithmDer;
+  readonly subjectPublicKey: Uint8Array;
+  readonly extensions: readonly ExtensionDer[];
+  readonly signature: ArrayBuffer;
   #subject: string | undefined;
   #issuer: string | undefined;
-  #serial: string | undefined;
+  #keyAlgorithm: WebAlgorithm | undefined;
 
   constructor(der: Uint8Array) {
     this.rawData = der.byteOffset === 0 && der.byteLength === der.buffer.byteLength && der.buffer instanceof ArrayBuffer ? der.buffer : new Uint8Array(der).buffer;
-    this.asn = AsnConvert.parse(this.rawData, AsnCertificate);
+    const d = new Uint8Array(this.rawData);
+    const top = children(d, readWhole(d, SEQUENCE, 'the certificate'));
+    if (top.length !== 3) bad('a certificate is not TBSCertificate, algorithm and signature');
+    const tbs = expectTag(top[0], SEQUENCE, 'TBSCertificate');
+    this.tbs = d.subarray(tbs.start, tbs.end);
+    this.signatureAlgorithm = algorithmDer(d, top[1], 'signature algorithm');
+    this.signature = copy(bitString(d, top[2]!, 'signature').bits);
+
+    const f = children(d, tbs);
+    let i = 0;
+    if (f[0]?.tag === 0xa0) {
+      const v = children(d, f[0]);
+      if (v.length !== 1 || smallInteger(d, v[0]!, 'the version') > 2) bad('a bad version');
+      i = 1;
+    }
+    const serial = expectTag(f[i++], 0x02, 'serial number');
+    if (serial.end === serial.body) bad('an empty serial number');
+    this.serialNumber = serialHex(content(d, serial));
+    algorithmDer(d, f[i++], 'TBS signature algorithm');
+    const issuer = expectTag(f[i++], SEQUENCE, 'issuer');
+    this.issuerDer = d.subarray(issuer.start, issuer.end);
+    const validity = expectTag(f[i++], SEQUENCE, 'validity');
+    const times = children(d, validity);
+    if (times.length !== 2) bad('a malformed validity');
+    this.notBefore = timeValue(d, times[0], 'notBefore');
+    this.notAfter = timeValue(d, times[1], 'notAfter');
+    const subject = expectTag(f[i++], SEQUENCE, 'subject');
+    this.subjectDer = d.subarray(subject.start, subject.end);
+    const spki = expectTag(f[i++], SEQUENCE, 'subjectPublicKeyInfo');
+    this.spki = d.subarray(spki.start, spki.end);
+    const spkiParts = children(d, spki);
+    if (spkiParts.length !== 2) bad('a malformed subjectPublicKeyInfo');
+    this.spkiAlgorithm = algorithmDer(d, spkiParts[0], 'public key algorithm');
+    this.subjectPublicKey = bitString(d, spkiParts[1]!, 'public key').bits;
+    if (f[i]?.tag === 0x81) bitString(d, { ...f[i++]!, tag: 0x03 }, 'issuerUniqueID');
+    if (f[i]?.tag === 0x82) bitString(d, { ...f[i++]!, tag: 0x03 }, 'subjectUniqueID');
+    const extensions: ExtensionDer[] = [];
+    if (f[i]?.tag === 0xa3) {
+      const wrapped = children(d, f[i++]!);
+      if (wrapped.length !== 1) bad('malformed extensions');
+      for (const e of children(d, expectTag(wrapped[0], SEQUENCE, 'extensions'))) {
+        const parts = e.tag === SEQUENCE ? children(d, e) : [];
+        const critical = parts.length === 3 ? booleanValue(d, parts[1]!, 'an extension\'s criticality') : false;
+        const value = parts[parts.length - 1];
+        if (parts.length < 2 || parts.length > 3 || value?.tag !== OCTET_STRING) bad('a malformed extension');
+        extensions.push({ oid: oidText(d, parts[0]!), critical, value: content(d, value) });
+      }
+    }
+    if (i !== f.length) bad('TBSCertificate holds more than RFC 5280 defines');
+    this.extensions = extensions;
   }
 
   get subject(): string {
-    return (this.#subject ??= nameToString(this.asn.tbsCertificate.subject));
+    return (this.#subject ??= nameToString(this.subjectDer));
   }
 
   get issuer(): string {
-    return (this.#issuer ??= nameToString(this.asn.tbsCertificate.issuer));
+    return (this.#issuer ??= nameToString(this.issuerDer));
   }
 
-  get serialNumber(): string {
-    return (this.#serial ??= serialHex(this.asn.tbsCertificate.serialNumber));
-  }
-
-  get notBefore(): Date {
-    return validityDate(this.asn.tbsCertificate.validity, 'notBefore');
-  }
-
-  get notAfter(): Date {
-    return validityDate(this.asn.tbsCertificate.validity, 'notAfter');
-  }
-
-  get signature(): ArrayBuffer {
-    return this.asn.signatureValue;
+  /** The key's algorithm as @peculiar/x509 names it ({ name: 'ECDSA', namedCurve: 'P-256' }...). */
+  get keyAlgorithm(): WebAlgorithm {
+    return (this.#keyAlgorithm ??= spkiAlgorithmOf(this.spkiAlgorithm, this.subjectPublicKey));
   }
 }

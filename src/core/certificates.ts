@@ -4,15 +4,13 @@
  * keys, clock and randomness come in as parameters.
  */
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import * as asn1X509 from '@peculiar/asn1-x509';
 import { createLeafSigner, createSerial, encodeName, keyIdentifier, toArrayBuffer, validity, type BuildContext, type LeafIssuer, type LeafRequest, type SignedLeaf } from './cert-builder.js';
 import { DAY_MS, MAX_BROWSER_LEAF_DAYS } from './defaults.js';
 import { inputError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
-import { AsnX509Certificate, generalNames, spkiAlgorithm, webAlgorithm, type GeneralNameEntry, type WebAlgorithm } from './cert-asn.js';
+import { AsnX509Certificate, decodeExtensions, nameAttributes, webAlgorithm, type DecodedExtensions, type WebAlgorithm } from './cert-asn.js';
 import type { x509 } from './x509.js';
 
 export { toArrayBuffer, validateDays, type BuildContext } from './cert-builder.js';
@@ -21,7 +19,7 @@ export { toArrayBuffer, validateDays, type BuildContext } from './cert-builder.j
  * A certificate as regcert reads it: what core/cert-asn.ts's
  * AsnX509Certificate (every certificate regcert parses or builds) and
  * @peculiar/x509's X509Certificate (fetch-ca, tests) both are, with the
- * same values. Everything else is read from the parsed ASN.1 (certificateAsn).
+ * same values. Everything else is read from its DER (certificateParts).
  */
 export interface Certificate {
   readonly rawData: ArrayBuffer;
@@ -224,67 +222,32 @@ export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContex
  * SAN or SKI goes through here; the first instance of an extension counts,
  * as in @peculiar/x509's getExtension.
  */
-export interface CertificateExtensions {
-  basicConstraints: { ca: boolean; pathLength: number | undefined } | undefined;
-  /** keyUsage as x509.KeyUsageFlags bits. */
-  keyUsage: number | undefined;
-  /** Extended key usage OIDs. */
-  ekus: string[] | undefined;
-  /** The subjectAltName entries, as @peculiar/x509 reads them (type and printable value). */
-  subjectAltNames: readonly GeneralNameEntry[];
-  /** The subjectKeyIdentifier, hex. */
-  subjectKeyId: string | undefined;
-  /** The keyIdentifier of the authorityKeyIdentifier, hex. */
-  authorityKeyId: string | undefined;
-}
+export type CertificateExtensions = DecodedExtensions;
 
 const decodedExtensions = new WeakMap<Certificate, CertificateExtensions>();
+const readParts = new WeakMap<Certificate, AsnX509Certificate>();
 
 /**
- * The ASN.1 structure @peculiar/x509 parsed the certificate into (a
- * protected field there, read here only), or the certificate parsed again
- * should a later version of the library hold it elsewhere.
+ * The certificate as core/cert-asn.ts reads it from its DER: itself, or for
+ * another Certificate (@peculiar/x509's, from fetch-ca and tests) its
+ * rawData read once.
  */
-function certificateAsn(cert: Certificate): asn1X509.Certificate {
-  const asn = (cert as unknown as { asn?: unknown }).asn;
-  return asn instanceof asn1X509.Certificate ? asn : AsnConvert.parse(cert.rawData, asn1X509.Certificate);
+function certificateParts(cert: Certificate): AsnX509Certificate {
+  if (cert instanceof AsnX509Certificate) return cert;
+  let parts = readParts.get(cert);
+  if (!parts) {
+    parts = new AsnX509Certificate(new Uint8Array(cert.rawData));
+    readParts.set(cert, parts);
+  }
+  return parts;
 }
 
 export function certificateExtensions(cert: Certificate): CertificateExtensions {
   let out = decodedExtensions.get(cert);
-  if (out) return out;
-  out = { basicConstraints: undefined, keyUsage: undefined, ekus: undefined, subjectAltNames: [], subjectKeyId: undefined, authorityKeyId: undefined };
-  const seen = new Set<string>();
-  for (const { extnID, extnValue } of certificateAsn(cert).tbsCertificate.extensions ?? []) {
-    const value = extnValue.buffer;
-    if (seen.has(extnID)) continue;
-    seen.add(extnID);
-    switch (extnID) {
-      case asn1X509.id_ce_basicConstraints: {
-        const bc = AsnConvert.parse(value, asn1X509.BasicConstraints);
-        out.basicConstraints = { ca: bc.cA, pathLength: bc.pathLenConstraint };
-        break;
-      }
-      case asn1X509.id_ce_keyUsage:
-        out.keyUsage = AsnConvert.parse(value, asn1X509.KeyUsage).toNumber();
-        break;
-      case asn1X509.id_ce_extKeyUsage:
-        out.ekus = AsnConvert.parse(value, asn1X509.ExtendedKeyUsage).map(String);
-        break;
-      case asn1X509.id_ce_subjectAltName:
-        out.subjectAltNames = generalNames(AsnConvert.parse(value, asn1X509.SubjectAlternativeName));
-        break;
-      case asn1X509.id_ce_subjectKeyIdentifier:
-        out.subjectKeyId = Buffer.from(AsnConvert.parse(value, asn1X509.SubjectKeyIdentifier).buffer).toString('hex');
-        break;
-      case asn1X509.id_ce_authorityKeyIdentifier: {
-        const id = AsnConvert.parse(value, asn1X509.AuthorityKeyIdentifier).keyIdentifier;
-        if (id) out.authorityKeyId = Buffer.from(id.buffer).toString('hex');
-        break;
-      }
-    }
+  if (!out) {
+    out = decodeExtensions(certificateParts(cert).extensions);
+    decodedExtensions.set(cert, out);
   }
-  decodedExtensions.set(cert, out);
   return out;
 }
 
@@ -298,34 +261,25 @@ function assertCanSign(cert: Certificate): void {
   }
 }
 
-/** The TBSCertificate fields whose bytes x509.ts has the parser keep. */
-interface RawTbsFields {
-  issuerRaw?: Uint8Array;
-  subjectRaw?: Uint8Array;
-  subjectPublicKeyInfoRaw?: Uint8Array;
-}
-
 /**
  * The DER of a certificate's subject or issuer name, as it stands in the
  * certificate (as Go's RawSubject/RawIssuer). Names chain when these bytes
  * are equal.
  */
 export function nameDer(cert: Certificate, which: 'subject' | 'issuer'): Buffer {
-  const tbs = certificateAsn(cert).tbsCertificate as asn1X509.TBSCertificate & RawTbsFields;
-  const raw = which === 'subject' ? tbs.subjectRaw : tbs.issuerRaw;
-  if (raw) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  return Buffer.from(AsnConvert.serialize(which === 'subject' ? tbs.subject : tbs.issuer));
+  const parts = certificateParts(cert);
+  const raw = which === 'subject' ? parts.subjectDer : parts.issuerDer;
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
-/** The certificate's subject as parsed (asn1-x509's Name: RDNs of type and value). */
-export function subjectNameAsn(cert: Certificate): asn1X509.Name {
-  return certificateAsn(cert).tbsCertificate.subject;
+/** The certificate's subject as RDNs of type and value (core/cert-asn.ts nameAttributes). */
+export function subjectAttributes(cert: Certificate): { type: string; value: string }[][] {
+  return nameAttributes(certificateParts(cert).subjectDer);
 }
 
 /** The certificate's SubjectPublicKeyInfo DER, as it stands in the certificate. */
 export function spkiDer(cert: Certificate): Uint8Array {
-  const raw = (certificateAsn(cert).tbsCertificate as asn1X509.TBSCertificate & RawTbsFields).subjectPublicKeyInfoRaw;
-  return new Uint8Array(raw ?? AsnConvert.serialize(certificateAsn(cert).tbsCertificate.subjectPublicKeyInfo));
+  return certificateParts(cert).spki;
 }
 
 /** The same certificate: byte-for-byte the same DER. */
@@ -346,13 +300,13 @@ export function isSelfSigned(cert: Certificate): boolean {
  */
 export function certificateFromDer(der: Uint8Array<ArrayBuffer>): Certificate {
   const cert = new AsnX509Certificate(der);
-  void [certificateExtensions(cert), cert.subject, cert.issuer, certificateKeyAlgorithm(cert), webAlgorithm(cert.asn.signatureAlgorithm), cert.notBefore, cert.notAfter, cert.serialNumber];
+  void [certificateExtensions(cert), cert.subject, cert.issuer, cert.keyAlgorithm, webAlgorithm(cert.signatureAlgorithm)];
   return cert;
 }
 
 /** The certificate's key algorithm as @peculiar/x509 names it ({ name: 'ECDSA', namedCurve: 'P-256' }...). */
 export function certificateKeyAlgorithm(cert: Certificate): WebAlgorithm {
-  return spkiAlgorithm(certificateAsn(cert).tbsCertificate.subjectPublicKeyInfo);
+  return certificateParts(cert).keyAlgorithm;
 }
 
 /** Parses every certificate in PEM (any text around it) or a single DER certificate. */
@@ -432,11 +386,11 @@ export interface SignedData {
 }
 
 export function signedDataOf(cert: Certificate): SignedData {
-  const asn = certificateAsn(cert);
-  const alg = webAlgorithm(asn.signatureAlgorithm);
+  const parts = certificateParts(cert);
+  const alg = webAlgorithm(parts.signatureAlgorithm);
   return {
     // The TBS bytes as read (never re-encoded: a re-encoding could differ from what was signed).
-    tbs: new Uint8Array(asn.tbsCertificateRaw ?? AsnConvert.serialize(asn.tbsCertificate)),
+    tbs: parts.tbs,
     signature: new Uint8Array(cert.signature),
     algorithm: { name: alg.name, hash: alg.hash?.name, saltLength: alg.saltLength },
   };

@@ -25,7 +25,7 @@
  * - at most MAX_CHAIN_DEPTH certificates above the leaf, and a bounded
  *   number of signature checks while searching (Go stops at 100).
  */
-import { KeyUsageFlags } from '@peculiar/asn1-x509';
+import { KEY_USAGE_KEY_CERT_SIGN } from './cert-asn.js';
 import { certificateExtensions, isCa, isSelfSigned, isSignedBy, nameDer, sameCertificate, type Certificate } from './certificates.js';
 import { ekuNames } from './describe.js';
 import { inputError } from './errors.js';
@@ -92,7 +92,7 @@ function validityFault(cert: Certificate, now: Date): { fault: ChainFault; reaso
 function issuerFault(issuer: Certificate, anchor: boolean, below: number): { fault: ChainFault; reason: string } | undefined {
   const ext = certificateExtensions(issuer);
   if (!anchor && !isCa(issuer)) return { fault: 'not-ca', reason: `"${issuer.subject}" signs certificates but is not a CA (no basicConstraints CA:TRUE)` };
-  if (!anchor && ext.keyUsage !== undefined && (ext.keyUsage & KeyUsageFlags.keyCertSign) === 0) {
+  if (!anchor && ext.keyUsage !== undefined && (ext.keyUsage & KEY_USAGE_KEY_CERT_SIGN) === 0) {
     return { fault: 'key-usage', reason: `"${issuer.subject}" signs certificates but its key usage lacks keyCertSign` };
   }
   const pathLen = ext.basicConstraints?.pathLength;

@@ -1,7 +1,7 @@
 /** What regcert reports about a certificate (the contract's --json fields). */
 import type { KeyObject } from 'node:crypto';
-import { id_ce_subjectAltName } from '@peculiar/asn1-x509';
 import { certificateExtensions, certificateKeyAlgorithm, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
+import { id_ce_subjectAltName } from './cert-asn.js';
 import { keyBits, keyTypeName, type KeyShape } from './keys.js';
 import type { San, SanType } from './san.js';
 import type { x509 } from './x509.js';

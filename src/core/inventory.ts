@@ -4,8 +4,6 @@
  * line. Pure: entries in, entries or text out; the clock is a parameter.
  * Reading and writing DIR/inventory.jsonl lives in src/io/inventory.ts.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
 import { nameToString, plainNameToString } from './cert-asn.js';
 import { isCa, sha256Fingerprint, type Certificate } from './certificates.js';
 import { BACKDATE_MS, DAY_MS, MAX_INPUT_BYTES } from './defaults.js';
@@ -154,7 +152,7 @@ export interface BuiltLeaf {
 export function builtLeafFacts(l: BuiltLeaf): CertificateFacts {
   return {
     serial: l.serial,
-    subject: plainNameToString(l.subject) ?? nameToString(AsnConvert.parse(l.subjectDer, Name)),
+    subject: plainNameToString(l.subject) ?? nameToString(l.subjectDer),
     sans: formatSans(l.sans),
     ekus: ekuNamesOf(leafEkuOids(l.server, l.client)),
     keyType: l.keyType,

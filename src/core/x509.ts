@@ -5,7 +5,6 @@
  * building a CA, reading a CSR or a PKCS#12 file. Certificates are read
  * without it (core/cert-asn.ts).
  */
-import './cert-asn.js'; // its raw-bytes declarations on TBSCertificate come before any certificate is parsed
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';

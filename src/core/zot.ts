@@ -10,7 +10,7 @@
  * Keys and types are those of zot v2.1.20 pkg/api/config/config.go
  * (TLSConfig, AuthConfig, MTLSConfig, AccessControlConfig, PolicyGroup, Policy).
  */
-import { subjectNameAsn, type Certificate } from './certificates.js';
+import { subjectAttributes, type Certificate } from './certificates.js';
 import { certificateSans } from './describe.js';
 import { inputError } from './errors.js';
 
@@ -94,7 +94,7 @@ function goEscape(v: string): string {
  * differently.
  */
 export function goSubjectString(cert: Certificate): string {
-  const name = subjectNameAsn(cert);
+  const name = subjectAttributes(cert);
   const values = new Map<string, string[]>();
   for (const rdn of name) {
     for (const atv of rdn) {
@@ -126,7 +126,7 @@ export function zotIdentityOf(cert: Certificate, identity: ZotIdentity, pattern:
   };
   switch (identity) {
     case 'cn': {
-      const cn = subjectNameAsn(cert)
+      const cn = subjectAttributes(cert)
         .flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value.toString()))
         .at(-1);
       return cn !== undefined && cn !== '' ? cn : none('common name', 'reissue with --cn NAME');

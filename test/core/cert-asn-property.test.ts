@@ -15,7 +15,7 @@ import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeName } from '../../src/core/cert-builder.js';
-import { AsnX509Certificate, nameToString, plainNameToString, spkiAlgorithm, webAlgorithm } from '../../src/core/cert-asn.js';
+import { AsnX509Certificate, nameToString, plainNameToString, webAlgorithm } from '../../src/core/cert-asn.js';
 import { certificateExtensions, parseCertificates, signedDataOf } from '../../src/core/certificates.js';
 import type { JsonName } from '../../src/core/names.js';
 import { x509 } from '../../src/core/x509.js';
@@ -43,7 +43,7 @@ describe('nameToString', () => {
     fc.assert(
       fc.property(name, (n) => {
         const der = AsnConvert.serialize(n);
-        expect(nameToString(AsnConvert.parse(der, Name))).toBe(new x509.Name(der).toString());
+        expect(nameToString(new Uint8Array(der))).toBe(new x509.Name(der).toString());
       }),
       { numRuns: 400, seed: 21 },
     );
@@ -70,7 +70,7 @@ describe('nameToString', () => {
         const builderShaped = j.every((rdn) => Object.entries(rdn).length === 1 && Object.entries(rdn).every(([t, vs]) => ['CN', 'O', 'OU', 'C'].includes(t) && vs.length === 1));
         if (!builderShaped) return;
         shaped++;
-        expect(s).toBe(nameToString(AsnConvert.parse(encodeName(j), Name)));
+        expect(s).toBe(nameToString(encodeName(j)));
       }),
       { numRuns: 400, seed: 21 },
     );
@@ -146,8 +146,8 @@ describe('AsnX509Certificate', () => {
       for (const k of ['subject', 'issuer', 'serialNumber', 'notBefore', 'notAfter'] as const) expect(ours[k], `${label} ${k}`).toEqual(theirs[k]);
       expect(Buffer.from(ours.signature).equals(Buffer.from(theirs.signature))).toBe(true);
       expect(Buffer.from(ours.rawData).equals(Buffer.from(der))).toBe(true);
-      expect(spkiAlgorithm(ours.asn.tbsCertificate.subjectPublicKeyInfo), label).toEqual(stripRsa(theirs.publicKey.algorithm));
-      expect(webAlgorithm(ours.asn.signatureAlgorithm), label).toEqual(theirs.signatureAlgorithm);
+      expect(ours.keyAlgorithm, label).toEqual(stripRsa(theirs.publicKey.algorithm));
+      expect(webAlgorithm(ours.signatureAlgorithm), label).toEqual(theirs.signatureAlgorithm);
       const hash = (theirs.signatureAlgorithm as { hash?: { name: string } }).hash?.name;
       expect(signedDataOf(ours).algorithm).toEqual({ name: theirs.signatureAlgorithm.name, hash, saltLength: (theirs.signatureAlgorithm as { saltLength?: number }).saltLength });
       const sans = theirs.getExtension(x509.SubjectAlternativeNameExtension)!.names.items.filter((n) => ['dns', 'email', 'ip', 'url'].includes(n.type));

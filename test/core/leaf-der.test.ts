@@ -10,7 +10,8 @@ import { createLeafSigner, encodeName } from '../../src/core/cert-builder.js';
 import { keyMatchesSpki, parseCertificates, spkiDer } from '../../src/core/certificates.js';
 import { certificateSans } from '../../src/core/describe.js';
 import { generateEncodedKeyPairSync, type KeyType } from '../../src/core/keys.js';
-import { ecKeyMatchesSpki, formatIpOctets, leafParts } from '../../src/core/leaf-der.js';
+import { ecKeyMatchesSpki, leafParts } from '../../src/core/leaf-der.js';
+import { formatIpOctets } from '../../src/core/cert-asn.js';
 import { ipOctets } from '../../src/core/cert-builder.js';
 import type { San } from '../../src/core/san.js';
 
