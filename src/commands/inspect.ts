@@ -227,7 +227,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
           }
           if (!obj.encrypted || passphrase !== undefined) {
             const bytes = obj.der ? obj.block.der : new Uint8Array(Buffer.from(obj.block.text, 'utf8'));
-            const { key } = parsePrivateKey(bytes, { passphrase, source: label, passwordFlag: '--key-password-file' });
+            const { key } = await parsePrivateKey(bytes, { passphrase, source: label, passwordFlag: '--key-password-file' });
             Object.assign(item, keyInfo(key), { decrypted: true });
             keys.push({ item, key });
           }

@@ -219,7 +219,7 @@ async function checkKeptKey(p: Plan, passphrase: string | undefined, notes: stri
   // An unencrypted EC key (the common case, thousands with --all) is checked without OpenSSL's slow decoding.
   const der = encrypted ? undefined : firstBlockDer(data, ['PRIVATE KEY'], p.keyPath);
   let match = der === undefined ? undefined : ecKeyMatchesSpki(der, spki);
-  match ??= keyMatchesSpki(parsePrivateKey(data, { passphrase: encrypted ? passphrase : undefined, source: p.keyPath }).key, spki);
+  match ??= keyMatchesSpki((await parsePrivateKey(data, { passphrase: encrypted ? passphrase : undefined, source: p.keyPath })).key, spki);
   if (!match) {
     throw inputError('KEY_MISMATCH', `${p.keyPath} does not belong to ${p.entry.name}'s certificate (serial ${p.entry.serial})`, `renew with --rekey to make a new key, or restore the key`);
   }

@@ -17,7 +17,6 @@ import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import { createDerTemplate, type DerTemplate } from './der-template.js';
 import { inputError, isRegcertError } from './errors.js';
-import { PbeMalformed, PbeUnsupported, decryptPrivateKeyInfo, newKdfBudget, parseEncryptedPrivateKeyInfo } from './pbe.js';
 import { looksLikePem, parsePemBlocks, toPem, type PemBlock } from './pem.js';
 
 const generateKeyPairAsync = promisify(nodeGenerateKeyPair);
@@ -166,14 +165,14 @@ export interface ParsedPrivateKey {
  * Reads one private key from PEM or DER bytes. `source` names the input in
  * messages; `passwordFlag` is the flag that supplies its passphrase.
  */
-export function parsePrivateKey(
+export async function parsePrivateKey(
   data: Uint8Array,
   opts: { passphrase?: string | undefined; source?: string; passwordFlag?: string } = {},
-): ParsedPrivateKey {
+): Promise<ParsedPrivateKey> {
   const source = opts.source ?? 'the key';
   const flag = opts.passwordFlag ?? '--key-password-file';
   let encrypted = false;
-  let attempt: () => KeyObject;
+  let attempt: () => KeyObject | Promise<KeyObject>;
   if (looksLikePem(data)) {
     const block = parsePemBlocks(Buffer.from(data).toString('utf8'), source).find((b) => PRIVATE_KEY_LABELS.includes(b.label));
     if (!block) {
@@ -203,7 +202,7 @@ export function parsePrivateKey(
     throw inputError('KEY_ENCRYPTED', `${source} is encrypted and no passphrase was given`, `pass ${flag} FILE or ${flag.replace(/-file$/, '-env')} VAR`);
   }
   try {
-    return { key: attempt(), encrypted };
+    return { key: await attempt(), encrypted };
   } catch (e) {
     if (isRegcertError(e)) throw e; // a KDF cap or an unsupported scheme, already named
     if (encrypted) {
@@ -219,7 +218,9 @@ export function parsePrivateKey(
  * key derivation (OpenSSL would run whatever the file asks). A wrong
  * passphrase throws a plain error that parsePrivateKey reports.
  */
-function decryptPkcs8(der: Uint8Array, passphrase: string, source: string): KeyObject {
+async function decryptPkcs8(der: Uint8Array, passphrase: string, source: string): Promise<KeyObject> {
+  // pbe.ts (and the asn1-schema classes it parses with) loads only for an encrypted key (issue 21: start-up).
+  const { PbeMalformed, PbeUnsupported, decryptPrivateKeyInfo, newKdfBudget, parseEncryptedPrivateKeyInfo } = await import('./pbe.js');
   let pkcs8: Uint8Array;
   try {
     pkcs8 = decryptPrivateKeyInfo(parseEncryptedPrivateKeyInfo(der), passphrase, newKdfBudget(source)).pkcs8;

@@ -35,7 +35,7 @@ export async function readPrivateKeyFile(file: string, o: KeyFileOptions, ctx: S
   const encrypted = isEncryptedPrivateKey(data);
   if (encrypted && o.refuseEncrypted) throw o.refuseEncrypted();
   const passphrase = encrypted ? await readSecret(o.secret ?? {}, { flag: o.passwordFlag, label: `passphrase of ${file}`, required: true }, ctx) : undefined;
-  const { key } = parsePrivateKey(data, { passphrase, source: file, passwordFlag: o.passwordFlag });
+  const { key } = await parsePrivateKey(data, { passphrase, source: file, passwordFlag: o.passwordFlag });
   return { key, encrypted };
 }
 
@@ -72,7 +72,7 @@ export async function readCredentials(opts: CredentialOptions, ctx: SecretContex
     if (isEncryptedPrivateKey(b.key)) {
       throw inputError('BUNDLE_KEY_ENCRYPTED', `${b.names.key} is encrypted`, 'MKE client bundles hold a plain key.pem: download the bundle again, or pass --cert/--key with --key-password-file');
     }
-    const { key } = parsePrivateKey(b.key, { source: b.names.key, passwordFlag: '--key-password-file' });
+    const { key } = await parsePrivateKey(b.key, { source: b.names.key, passwordFlag: '--key-password-file' });
     assertKeyMatches(key, chain[0]!, b.names.key, b.names.cert);
     return { chain, leaf: chain[0]!, key, source: opts.bundle, ca };
   }

@@ -104,7 +104,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
       const keyPath = join(d.path, keyFile.name);
       let key: KeyObject | undefined;
       try {
-        key = parsePrivateKey(keyFile.data, { source: keyPath }).key;
+        key = (await parsePrivateKey(keyFile.data, { source: keyPath })).key;
       } catch {
         problems.push({
           code: 'key-unreadable',
@@ -169,7 +169,7 @@ export async function examineHostDir(d: HostDirSnapshot, ctx: DoctorContext = {}
     const file = join(d.path, f.name);
     let key: KeyObject | undefined;
     try {
-      key = parsePrivateKey(f.data, { source: file }).key;
+      key = (await parsePrivateKey(f.data, { source: file })).key;
     } catch {
       key = undefined;
     }

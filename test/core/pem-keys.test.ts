@@ -38,7 +38,7 @@ describe('keys', () => {
     expect(describeKey(key)).toBe(type);
     const pem = exportPrivateKeyPem(key);
     expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-    const back = parsePrivateKey(Buffer.from(pem));
+    const back = await parsePrivateKey(Buffer.from(pem));
     expect(Buffer.from(publicKeyDer(back.key))).toEqual(Buffer.from(publicKeyDer(key)));
   });
 
@@ -58,26 +58,26 @@ describe('keys', () => {
     expect(out).toMatch(/BEGIN PUBLIC KEY/);
   });
 
-  it('reads traditional and openssl-encrypted keys, and tells a wrong passphrase', () => {
+  it('reads traditional and openssl-encrypted keys, and tells a wrong passphrase', async () => {
     const rsa = path.join(dir, 'rsa.pem');
     execFileSync('openssl', ['genrsa', '-traditional', '-out', rsa, '2048'], { stdio: 'ignore' });
     expect(readFileSync(rsa, 'utf8')).toMatch(/BEGIN RSA PRIVATE KEY/);
-    expect(describeKey(parsePrivateKey(readFileSync(rsa)).key)).toBe('rsa-2048');
+    expect(describeKey((await parsePrivateKey(readFileSync(rsa))).key)).toBe('rsa-2048');
 
     const ec = path.join(dir, 'ec.pem');
     execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ec]);
     expect(readFileSync(ec, 'utf8')).toMatch(/BEGIN EC PRIVATE KEY/);
-    expect(describeKey(parsePrivateKey(readFileSync(ec)).key)).toBe('ecdsa-p256');
+    expect(describeKey((await parsePrivateKey(readFileSync(ec))).key)).toBe('ecdsa-p256');
 
     const enc = path.join(dir, 'enc-openssl.pem');
     execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-aes-256-cbc', '-pass', 'pass:s3cret', '-out', enc]);
-    expect(() => parsePrivateKey(readFileSync(enc))).toThrow(/encrypted/);
-    expect(() => parsePrivateKey(readFileSync(enc), { passphrase: 'wrong' })).toThrow(/wrong passphrase/);
-    expect(describeKey(parsePrivateKey(readFileSync(enc), { passphrase: 's3cret' }).key)).toBe('ecdsa-p384');
+    await expect(parsePrivateKey(readFileSync(enc))).rejects.toThrow(/encrypted/);
+    await expect(parsePrivateKey(readFileSync(enc), { passphrase: 'wrong' })).rejects.toThrow(/wrong passphrase/);
+    expect(describeKey((await parsePrivateKey(readFileSync(enc), { passphrase: 's3cret' })).key)).toBe('ecdsa-p384');
 
     const der = path.join(dir, 'key.der');
     execFileSync('openssl', ['pkey', '-in', ec, '-outform', 'DER', '-out', der]);
-    expect(describeKey(parsePrivateKey(readFileSync(der)).key)).toBe('ecdsa-p256');
+    expect(describeKey((await parsePrivateKey(readFileSync(der))).key)).toBe('ecdsa-p256');
   });
 });
 

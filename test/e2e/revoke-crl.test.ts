@@ -114,7 +114,7 @@ describe('revoke + crl', () => {
 describe('nginx with a CRL past its nextUpdate', () => {
   it('refuses a client certificate that was never revoked (the outage list and doctor warn about)', async () => {
     const caCert = parseCertificates(new Uint8Array(readFileSync(ca)))[0]!;
-    const { key } = parsePrivateKey(new Uint8Array(readFileSync(path.join(dir, 'ca.key'))));
+    const { key } = await parsePrivateKey(new Uint8Array(readFileSync(path.join(dir, 'ca.key'))));
     const stalePem = path.join(T, 'stale-crl.pem');
     writeFileSync(stalePem, crlToPem(buildCrl({ issuer: { cert: caCert, key }, revoked: [], number: 500n, thisUpdate: new Date(Date.now() - 10 * 86_400_000), days: 7 })));
     const { curl, prefix } = await nginxFromConfig('nginx-stale', stalePem);
@@ -190,7 +190,7 @@ describe('a CRL past its nextUpdate', () => {
 
     // A CRL made with a clock 10 days back and 7 days of validity: nextUpdate 3 days ago.
     const caCert = parseCertificates(new Uint8Array(readFileSync(path.join(d, 'ca.crt'))))[0]!;
-    const { key } = parsePrivateKey(new Uint8Array(readFileSync(path.join(d, 'ca.key'))));
+    const { key } = await parsePrivateKey(new Uint8Array(readFileSync(path.join(d, 'ca.key'))));
     const stale = buildCrl({ issuer: { cert: caCert, key }, revoked: [], number: 99n, thisUpdate: new Date(Date.now() - 10 * 86_400_000), days: 7 });
     writeFileSync(path.join(d, 'crl.pem'), crlToPem(stale));
 

@@ -5,13 +5,12 @@
  * token-signing key (x5c header, access claim), and refuses one signed by a
  * key from another PKI.
  */
-import { randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { parseCertificates } from '../../src/core/certificates.js';
-import { parsePrivateKey } from '../../src/core/keys.js';
 import { cliOk, runCli, runOk } from '../helpers/cli.js';
 import { freePort, requireBinary, startServer, type Server } from '../helpers/proc.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -29,7 +28,7 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 /** A registry bearer token as docker_auth mints it: ES256, x5c = the signing certificate, access claim. */
 function mintToken(pkiDir: string, name: string, claims: Record<string, unknown> = {}): string {
   const der = Buffer.from(parseCertificates(new Uint8Array(readFileSync(path.join(pkiDir, `${name}.crt`))))[0]!.rawData);
-  const { key } = parsePrivateKey(new Uint8Array(readFileSync(path.join(pkiDir, `${name}.key`))), { source: name });
+  const key = createPrivateKey(readFileSync(path.join(pkiDir, `${name}.key`))); // a plain PKCS#8 key, as issue writes it
   const now = Math.floor(Date.now() / 1000);
   const header = { typ: 'JWT', alg: 'ES256', x5c: [der.toString('base64')] };
   const body = {

@@ -78,7 +78,7 @@ describe('YAML every reader reads the same (issue 18 item 5)', () => {
 describe('doctor --crl: a CRL not yet valid is a problem (issue 18 item 6)', () => {
   it('thisUpdate an hour ahead: openssl says "not yet valid", doctor exits 1 naming it', async () => {
     const cert = parseCertificates(readFileSync(path.join(pki, 'ca.crt')), 'ca.crt')[0]!;
-    const { key } = parsePrivateKey(readFileSync(path.join(pki, 'ca.key')), { source: 'ca.key' });
+    const { key } = await parsePrivateKey(readFileSync(path.join(pki, 'ca.key')), { source: 'ca.key' });
     const future = new Date(Date.now() + 3_600_000);
     const file = path.join(cwd, 'future-crl.pem');
     writeFileSync(file, crlToPem(buildCrl({ issuer: { cert, key }, revoked: [], number: 1n, thisUpdate: future, days: 7 })));

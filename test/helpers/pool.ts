@@ -5,19 +5,20 @@
  * with the product's own builder (core/cert-builder.ts) and inventory entries
  * (core/inventory.ts buildEntry from the parsed certificate).
  */
+import { createPrivateKey } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLeafSigner, encodeName } from '../../src/core/cert-builder.js';
 import { issuerOf, parseCertificates } from '../../src/core/certificates.js';
 import { buildEntry, serializeInventory } from '../../src/core/inventory.js';
-import { generateEncodedKeyPairSync, parsePrivateKey } from '../../src/core/keys.js';
+import { generateEncodedKeyPairSync } from '../../src/core/keys.js';
 import { buildName } from '../../src/core/names.js';
 import { toPem } from '../../src/core/pem.js';
 import { entryFiles } from '../../src/io/inventory.js';
 
 export function makePoolAt(caDir: string, names: readonly string[], opts: { now: Date; days: number; out: string }): void {
   const cert = parseCertificates(new Uint8Array(readFileSync(path.join(caDir, 'ca.crt'))))[0]!;
-  const { key } = parsePrivateKey(new Uint8Array(readFileSync(path.join(caDir, 'ca.key'))), { source: 'ca.key', passwordFlag: '--ca-password-file' });
+  const key = createPrivateKey(readFileSync(path.join(caDir, 'ca.key'))); // a plain PKCS#8 key, as init-ca writes it
   const sign = createLeafSigner(issuerOf({ cert, key }));
   mkdirSync(opts.out, { recursive: true });
   const entries = names.map((name) => {

@@ -36,7 +36,7 @@ export async function makeLeafAt(
   opts: { now: Date; days: number; client: boolean; server: boolean; out: string },
 ): Promise<{ crt: string; key: string }> {
   const caCert = parseCertificates(new Uint8Array(readFileSync(path.join(dir, 'ca.crt'))))[0]!;
-  const { key: caKey } = parsePrivateKey(new Uint8Array(readFileSync(path.join(dir, 'ca.key'))), { source: 'ca.key', passwordFlag: '--ca-password-file' });
+  const { key: caKey } = await parsePrivateKey(new Uint8Array(readFileSync(path.join(dir, 'ca.key'))), { source: 'ca.key', passwordFlag: '--ca-password-file' });
   const key = await generatePrivateKey('ecdsa-p256');
   const cert = await createLeaf(
     { subject: buildName({ cn: name }), publicKey: publicKeyDer(key), rsa: false, server: opts.server, client: opts.client, sans: [], days: opts.days },
