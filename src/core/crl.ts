@@ -17,6 +17,7 @@ import { sign as nodeSign, type KeyObject } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, CRLReason, Extension, Extensions, id_ce_authorityKeyIdentifier, id_ce_cRLNumber, id_ce_cRLReasons, KeyIdentifier, RevokedCertificate, Time } from '@peculiar/asn1-x509';
 import { encodeTime, signatureAlgorithm } from './cert-builder.js';
+import { children, readTlv, timeValue, type Tlv } from './der.js';
 import { issuerOf, type Certificate } from './certificates.js';
 import { CRL_WARNING_DAYS, DAY_MS } from './defaults.js';
 import { inputError } from './errors.js';
@@ -162,38 +163,14 @@ export interface CrlInfo {
   revokedSerials: string[];
 }
 
-/** A DER TLV read at `at` within [at, end): its tag and where its content lies. Definite lengths only (DER). */
-interface Tlv {
-  tag: number;
-  start: number;
-  end: number;
-}
-
-function readTlv(der: Uint8Array, at: number, end: number): Tlv {
-  if (at + 2 > end) throw new Error('truncated');
-  const tag = der[at]!;
-  if ((tag & 0x1f) === 0x1f) throw new Error('multi-byte tag');
-  let len = der[at + 1]!;
-  let start = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || start + n > end) throw new Error('bad length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[start + i]!;
-    start += n;
-  }
-  if (start + len > end) throw new Error('truncated');
-  return { tag, start, end: start + len };
-}
-
 const isTime = (tag: number) => tag === 0x17 || tag === 0x18;
-const hexOf = (der: Uint8Array, t: Tlv) => Buffer.from(der.buffer, der.byteOffset + t.start, t.end - t.start).toString('hex');
-const parseTime = (der: Uint8Array, at: number, t: Tlv) => AsnConvert.parse(der.subarray(at, t.end), Time).getTime();
+const hexOf = (der: Uint8Array, t: Tlv) => Buffer.from(der.buffer, der.byteOffset + t.body, t.end - t.body).toString('hex');
 
 /**
  * Reads the fields list, doctor and crl need from a CRL (DER): one flat walk
- * of CertificateList → TBSCertList (RFC 5280 5.1), the times and extensions
- * through asn1-x509's classes, each entry's serial from its INTEGER.
+ * of CertificateList → TBSCertList (RFC 5280 5.1) with core/der.ts, the
+ * times by its timeValue (RFC 5280's two forms, as a certificate's), the
+ * extensions through asn1-x509's classes, each entry's serial from its INTEGER.
  * Bounded: CRL_MAX_BYTES, definite lengths, each entry inside its list.
  */
 export function parseCrl(der: Uint8Array, source = 'the CRL'): CrlInfo {
@@ -201,32 +178,27 @@ export function parseCrl(der: Uint8Array, source = 'the CRL'): CrlInfo {
   try {
     const outer = readTlv(der, 0, der.byteLength);
     if (outer.tag !== 0x30 || outer.end !== der.byteLength) throw new Error('not a SEQUENCE');
-    const tbs = readTlv(der, outer.start, outer.end);
+    const tbs = readTlv(der, outer.body, outer.end);
     if (tbs.tag !== 0x30) throw new Error('no TBSCertList');
-    const fields: Array<{ at: number; t: Tlv }> = [];
-    for (let at = tbs.start; at < tbs.end; ) {
-      const t = readTlv(der, at, tbs.end);
-      fields.push({ at, t });
-      at = t.end;
-    }
+    const fields = children(der, tbs).map((t) => ({ t }));
     let i = 0;
     if (fields[i]?.t.tag === 0x02) i++; // version
     if (fields[i]?.t.tag !== 0x30 || fields[i + 1]?.t.tag !== 0x30) throw new Error('no signature or issuer');
     i += 2;
     const thisField = fields[i++];
     if (thisField === undefined || !isTime(thisField.t.tag)) throw new Error('no thisUpdate');
-    const thisUpdate = parseTime(der, thisField.at, thisField.t);
+    const thisUpdate = timeValue(der, thisField.t, 'thisUpdate');
     let nextUpdate: Date | undefined;
     if (fields[i] && isTime(fields[i]!.t.tag)) {
-      nextUpdate = parseTime(der, fields[i]!.at, fields[i]!.t);
+      nextUpdate = timeValue(der, fields[i]!.t, 'nextUpdate');
       i++;
     }
     const revokedSerials: string[] = [];
     if (fields[i]?.t.tag === 0x30) {
       const list = fields[i++]!.t;
-      for (let at = list.start; at < list.end; ) {
+      for (let at = list.body; at < list.end; ) {
         const entry = readTlv(der, at, list.end);
-        const serial = readTlv(der, entry.start, entry.end);
+        const serial = readTlv(der, entry.body, entry.end);
         if (entry.tag !== 0x30 || serial.tag !== 0x02) throw new Error('bad entry');
         revokedSerials.push(hexOf(der, serial).replace(/^0+(?=.)/, ''));
         at = entry.end;
@@ -234,7 +206,7 @@ export function parseCrl(der: Uint8Array, source = 'the CRL'): CrlInfo {
     }
     let number: bigint | undefined;
     if (fields[i]?.t.tag === 0xa0) {
-      const exts = AsnConvert.parse(der.subarray(fields[i]!.t.start, fields[i]!.t.end), Extensions);
+      const exts = AsnConvert.parse(der.subarray(fields[i]!.t.body, fields[i]!.t.end), Extensions);
       const n = exts.find((x) => x.extnID === id_ce_cRLNumber);
       if (n) {
         const value = new Uint8Array(n.extnValue.buffer);

@@ -156,6 +156,18 @@ describe('buildCrl / parseCrl / checkCrlFreshness', () => {
     expect((tbs.revokedCertificates ?? []).filter((r) => r.crlEntryExtensions === undefined)).toHaveLength(10);
   });
 
+  it("reads a CRL's times by the rule a certificate's are read by (core/der.ts timeValue): an impossible date or a time with text around it is refused", () => {
+    const der = buildCrl({ issuer: { cert: caCert, key: caKey }, revoked: [], number: 1n, thisUpdate: new Date(Date.UTC(2025, 0, 1)), days: 7 });
+    const at = Buffer.from(der).indexOf(Buffer.from('250101000000Z', 'latin1'));
+    expect(at).toBeGreaterThan(0);
+    expect(parseCrl(der).thisUpdate.toISOString()).toBe('2025-01-01T00:00:00.000Z');
+    for (const bad of ['251301000000Z', '250132000000Z', '2501010000+01']) {
+      const copy = new Uint8Array(der);
+      Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength).write(bad, at, 'latin1');
+      expect(() => parseCrl(copy), bad).toThrow(/not a valid CRL/);
+    }
+  });
+
   it('refuses a nextUpdate beyond the CA, and bad --days', () => {
     expect(() => buildCrl({ issuer: { cert: caCert, key: caKey }, revoked: [], number: 1n, thisUpdate: now, days: 3651 })).toThrow(/--days/);
     const old = new Date(now.getTime() + 3649 * DAY);
