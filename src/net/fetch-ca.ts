@@ -6,13 +6,12 @@
  * or with --allow-extra dropped and named.
  */
 import { verifyChainToHighest } from '../core/chain.js';
-import { certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sameCertificate, sha256Fingerprint, type Certificate } from '../core/certificates.js';
+import { certificateFromDer, certificateToPem, isCa, isSelfSigned, isSignedBy, parseCertificates, sameCertificate, sha256Fingerprint, type Certificate } from '../core/certificates.js';
 import { MAX_CA_CERTIFICATES } from '../core/defaults.js';
 import { summarizeCertificate, type CertificateSummary } from '../core/describe.js';
 import { inputError, operationError } from '../core/errors.js';
 import { countPemBlocks } from '../core/pem.js';
 import { parseHttpsUrl } from '../core/registry-host.js';
-import { x509 } from '../core/x509.js';
 import { httpStatusError, tlsGet } from './tls-client.js';
 
 export interface DroppedCertificate {
@@ -201,7 +200,7 @@ export async function fetchTrustedCa(input: string, opts: TrustOptions, timeoutM
       if (Date.now() > deadline) throw timeoutError(url, timeoutMs);
       let presented: Certificate[];
       try {
-        presented = r.peerChain.map((der) => new x509.X509Certificate(new Uint8Array(der)));
+        presented = r.peerChain.map((der) => certificateFromDer(new Uint8Array(der)));
       } catch (e) {
         throw operationError('BAD_PEER_CERT', `${url.host} presented a TLS certificate regcert cannot parse`, 'check that the URL is the registry; nothing was written', { cause: e });
       }

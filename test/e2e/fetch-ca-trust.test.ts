@@ -92,10 +92,9 @@ function makeExpiredServer(dir: string): { ca: string; crt: string; key: string 
   return { ca: f('ca.crt'), crt: f('server.crt'), key: f('server.key') };
 }
 
-async function startHostile(name: string, routes: Record<string, unknown>): Promise<void> {
+async function startHostile(name: string, routes: Record<string, unknown>, tls = { cert: path.join(real.dir, 'registry.crt'), key: path.join(real.dir, 'registry.key') }): Promise<void> {
   const port = await freePort();
-  const cert = path.join(real.dir, 'registry.crt');
-  const key = path.join(real.dir, 'registry.key');
+  const { cert, key } = tls;
   servers.push(await startServer(process.execPath, [path.join(ROOT, 'test/helpers/hostile-https.mjs'), String(port), cert, key, JSON.stringify(routes)], port));
   url[name] = `https://127.0.0.1:${port}`;
 }
@@ -141,6 +140,11 @@ beforeAll(async () => {
     url[n] = `https://127.0.0.1:${p[n]}`;
   }
 
+  // A server certificate OpenSSL serves but regcert's reader refuses: an iPAddress of 5 bytes (raw DER, as an attacker writes it).
+  const odd = path.join(T, 'odd');
+  mkdirSync(odd);
+  execFileSync(OPENSSL, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(odd, 'k.pem'), '-out', path.join(odd, 'c.pem'), '-subj', '/CN=odd', '-days', '30', '-addext', 'subjectAltName=DER:300d8705010203040587047f000001'], { stdio: 'pipe' });
+  await startHostile('oddpeer', { '/ca': { text: pem(real.ca), type: 'application/x-pem-file' } }, { cert: path.join(odd, 'c.pem'), key: path.join(odd, 'k.pem') });
   await startHostile('endless', { '/ca': { repeat: '-----BEGIN CERTIFICATE-----\nAAAA\n' } });
   await startHostile('begins', { '/ca': { repeat: '-----BEGIN CERTIFICATE-----\n', times: 40_000 } });
   await startHostile('many', { '/ca': { repeat: pem(real.ca), times: 1001 } });
@@ -224,6 +228,14 @@ describe('the pin means the anchor', () => {
     const r = await runCli(['fetch-ca', url.expired!, '--out', out, '--yes']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/does not verify the TLS certificate the server presented .*"CN=expired\.test" expired on 2021-01-01/);
+    expect(existsSync(out)).toBe(false);
+  });
+  it('fetch-ca: a server certificate regcert cannot read is refused as the server\'s (exit 1, BAD_PEER_CERT), nothing written', async () => {
+    const out = path.join(T, 'oddpeer.crt');
+    const r = await runCli(['fetch-ca', url.oddpeer!, '--out', out, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).error.code).toBe('BAD_PEER_CERT');
+    expect(r.stderr).toMatch(/presented a TLS certificate regcert cannot parse/);
     expect(existsSync(out)).toBe(false);
   });
   it('fetch-ca: a /ca with 1,001 certificates is refused before parsing, nothing written', async () => {
