@@ -7,9 +7,10 @@
  * @peculiar/x509 reads; each function ports the @peculiar/x509 2.x or
  * @peculiar/asn1-* 2.x code named beside it.
  *
- * Stricter than those: DER only (definite lengths, no constructed strings),
- * one element with nothing after it, RFC 5280's two time forms, small
- * INTEGERs where a number is read, no explicit EC curve parameters. What
+ * Stricter than those: definite lengths and primitive strings only, one
+ * element with nothing after it, RFC 5280's two time forms and real dates,
+ * small INTEGERs where a number is read, no explicit EC curve parameters,
+ * at most MAX_CERTIFICATE_ELEMENTS elements (certificates.ts, leaf-der.ts). What
  * this reader accepts, asn1-schema accepts and reads alike:
  * test/core/cert-der-fuzz.test.ts holds that over mutated certificates, and
  * test/core/cert-asn-property.test.ts holds the values equal to
@@ -231,7 +232,7 @@ export function webAlgorithm(alg: AlgorithmDer): WebAlgorithm {
   const simple = Object.hasOwn(SIMPLE, alg.oid) ? SIMPLE[alg.oid] : undefined;
   if (simple) return { ...simple, ...(simple.hash ? { hash: { ...simple.hash } } : {}) };
   if (alg.oid === id_ecPublicKey) {
-    if (!alg.parameters) throw new TypeError('Cannot get required parameters from EC algorithm');
+    if (!alg.parameters) bad('an EC key without curve parameters');
     // ECParameters: a namedCurve; explicit curve parameters (RFC 5480 forbids them) are refused here.
     const p = new Uint8Array(alg.parameters);
     if (p[0] !== 0x06) bad('an EC key with explicit curve parameters (RFC 5480 allows a named curve only)');
@@ -287,10 +288,9 @@ const id_ce_authorityKeyIdentifier = '2.5.29.35';
 /** keyUsage's keyCertSign bit as decodeExtensions gives it (asn1-x509's KeyUsageFlags.keyCertSign). */
 export const KEY_USAGE_KEY_CERT_SIGN = 1 << 5;
 
-/** One extension as it stands in the certificate: its OID, criticality and value's DER. */
+/** One extension as it stands in the certificate: its OID and value's DER (its criticality is checked, not kept: nothing in regcert uses it). */
 export interface ExtensionDer {
   oid: string;
-  critical: boolean;
   value: Uint8Array;
 }
 
@@ -407,7 +407,8 @@ export function decodeExtensions(extensions: readonly ExtensionDer[]): DecodedEx
       }
       case id_ce_keyUsage: {
         const { bits, unused } = bitString(v, readWhole(v, 0x03, 'keyUsage'), 'keyUsage');
-        if (bits.length === 0) bad('an empty keyUsage');
+        // RFC 5280 names nine bits: two bytes; four are read (as the old reader read them), no more.
+        if (bits.length === 0 || bits.length > 4) bad('a keyUsage of more than 32 bits, or none');
         out.keyUsage = bitsToNumber(bits, unused);
         break;
       }
@@ -514,10 +515,10 @@ export class AsnX509Certificate {
       if (wrapped.length !== 1) bad('malformed extensions');
       for (const e of children(d, expectTag(wrapped[0], SEQUENCE, 'extensions'))) {
         const parts = e.tag === SEQUENCE ? children(d, e) : [];
-        const critical = parts.length === 3 ? booleanValue(d, parts[1]!, 'an extension\'s criticality') : false;
+        if (parts.length === 3) booleanValue(d, parts[1]!, "an extension's criticality");
         const value = parts[parts.length - 1];
         if (parts.length < 2 || parts.length > 3 || value?.tag !== OCTET_STRING) bad('a malformed extension');
-        extensions.push({ oid: oidText(d, parts[0]!), critical, value: content(d, value) });
+        extensions.push({ oid: oidText(d, parts[0]!), value: content(d, value) });
       }
     }
     if (i !== f.length) bad('TBSCertificate holds more than RFC 5280 defines');

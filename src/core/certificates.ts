@@ -6,10 +6,11 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createLeafSigner, createSerial, encodeName, keyIdentifier, toArrayBuffer, validity, type BuildContext, type LeafIssuer, type LeafRequest, type SignedLeaf } from './cert-builder.js';
 import { DAY_MS, MAX_BROWSER_LEAF_DAYS } from './defaults.js';
-import { inputError } from './errors.js';
+import { inputError, isRegcertError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
+import { MAX_CERTIFICATE_ELEMENTS, withElementBudget } from './der.js';
 import { AsnX509Certificate, decodeExtensions, nameAttributes, webAlgorithm, type DecodedExtensions, type WebAlgorithm } from './cert-asn.js';
 import type { x509 } from './x509.js';
 
@@ -106,7 +107,8 @@ async function caExtensions(publicKey: Uint8Array, pathLen: number | undefined, 
  */
 export function issuerKeyId(issuer: Certificate): Uint8Array {
   const ski = certificateExtensions(issuer).subjectKeyId;
-  return ski !== undefined ? new Uint8Array(Buffer.from(ski, 'hex')) : keyIdentifier(spkiDer(issuer));
+  const parts = certificateParts(issuer);
+  return ski !== undefined ? new Uint8Array(Buffer.from(ski, 'hex')) : keyIdentifier(parts.spki, parts.subjectPublicKey);
 }
 
 async function sign(
@@ -215,12 +217,11 @@ export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContex
 
 /**
  * The extensions regcert reads from a certificate, decoded once per
- * certificate (cached) straight from the ASN.1 @peculiar/x509 has already
- * parsed. Its own `extensions` getter re-encodes every extension and parses
- * it twice more: 1.4 ms of a 2.5 ms certificate, which made inspecting 1,000
- * certificates take 4 s. Every reader of basicConstraints, keyUsage, EKU,
- * SAN or SKI goes through here; the first instance of an extension counts,
- * as in @peculiar/x509's getExtension.
+ * certificate (cached) from the extension values core/cert-asn.ts has read
+ * (@peculiar/x509's own `extensions` getter re-encodes every extension and
+ * parses it twice more: 1.4 ms of a 2.5 ms certificate). Every reader of
+ * basicConstraints, keyUsage, EKU, SAN, SKI or AKI goes through here; the
+ * first instance of an extension counts, as in @peculiar/x509's getExtension.
  */
 export type CertificateExtensions = DecodedExtensions;
 
@@ -293,15 +294,17 @@ export function isSelfSigned(cert: Certificate): boolean {
 }
 
 /**
- * A certificate from DER with the parts @peculiar/x509 parses lazily
- * (the extensions regcert reads, names, key, signature algorithm) read now:
- * a malformed one fails here, where the caller reports it as input, not
- * later in describing.
+ * A certificate from DER with the parts core/cert-asn.ts reads on first use
+ * (the extensions regcert reads, names, key and signature algorithms) read
+ * now, within MAX_CERTIFICATE_ELEMENTS: a malformed one fails here, where the
+ * caller reports it as input, not later in describing.
  */
 export function certificateFromDer(der: Uint8Array<ArrayBuffer>): Certificate {
-  const cert = new AsnX509Certificate(der);
-  void [certificateExtensions(cert), cert.subject, cert.issuer, cert.keyAlgorithm, webAlgorithm(cert.signatureAlgorithm)];
-  return cert;
+  return withElementBudget(MAX_CERTIFICATE_ELEMENTS, () => {
+    const cert = new AsnX509Certificate(der);
+    void [certificateExtensions(cert), cert.subject, cert.issuer, cert.keyAlgorithm, webAlgorithm(cert.signatureAlgorithm)];
+    return cert;
+  });
 }
 
 /** The certificate's key algorithm as @peculiar/x509 names it ({ name: 'ECDSA', namedCurve: 'P-256' }...). */
@@ -317,7 +320,9 @@ export function parseCertificates(data: Uint8Array, source = 'the file'): Certif
     try {
       certs.push(certificateFromDer(b.der));
     } catch (e) {
-      throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate`, 'check that the file is a PEM or DER X.509 certificate', { cause: e });
+      // The reader's reason (core/der.ts bad: "not an X.509 certificate: <why>") says what is wrong.
+      const why = isRegcertError(e) && e.code === 'BAD_CERTIFICATE' ? `: ${e.message.replace(/^not an X\.509 certificate: /, '')}` : '';
+      throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate${why}`, 'check that the file is a PEM or DER X.509 certificate, encoded as RFC 5280 defines', { cause: e });
     }
   }
   if (certs.length === 0) {

@@ -1,10 +1,10 @@
 /**
- * DER, read by hand: the tag-length-value walk that every certificate
- * reader of regcert (cert-asn.ts, leaf-der.ts) and the EC key check share.
- * No ASN.1 library, so reading a certificate loads nothing (issue 21:
- * start-up). Strict: one-byte tags only, definite lengths, an element
- * never past its parent. What is not a certificate is refused with
- * BAD_CERTIFICATE; callers that read other structures catch it.
+ * DER, read by hand: the tag-length-value walk that every reader of
+ * regcert's (certificates in cert-asn.ts and leaf-der.ts, CRLs in crl.ts,
+ * the EC key check) shares. No ASN.1 library, so reading a certificate
+ * loads nothing (issue 21: start-up). Strict: one-byte tags only, definite
+ * lengths, an element never past its parent. What is not a certificate is
+ * refused with BAD_CERTIFICATE; callers that read other structures catch it.
  */
 import { inputError } from './errors.js';
 
@@ -16,12 +16,32 @@ export interface Tlv {
   end: number;
 }
 
+/**
+ * At most this many elements are read for one certificate (asn1js, which
+ * regcert read certificates with before, stopped at 10,000 nodes): a bound on
+ * the work a hostile certificate can ask for, whatever its size.
+ */
+export const MAX_CERTIFICATE_ELEMENTS = 10_000;
+let budget: { left: number } | undefined;
+
+/** Runs `read` with at most `limit` elements read (readTlv) inside it; more are refused. */
+export function withElementBudget<T>(limit: number, read: () => T): T {
+  const outer = budget;
+  budget = { left: limit };
+  try {
+    return read();
+  } finally {
+    budget = outer;
+  }
+}
+
 export function bad(why: string): never {
   throw inputError('BAD_CERTIFICATE', `not an X.509 certificate: ${why}`, 'restore the certificate from a backup, or issue it again');
 }
 
 export function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
   if (at + 2 > limit) bad('truncated');
+  if (budget && --budget.left < 0) bad(`more than ${MAX_CERTIFICATE_ELEMENTS} ASN.1 elements`);
   const tag = der[at]!;
   if ((tag & 0x1f) === 0x1f) bad('a multi-byte tag');
   let len = der[at + 1]!;
@@ -64,12 +84,6 @@ export function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
 
 /** The content bytes of an element (a view, not a copy). */
 export const content = (der: Uint8Array, t: Tlv): Uint8Array => der.subarray(t.body, t.end);
-
-export function bytesEqual(der: Uint8Array, t: Tlv, want: Uint8Array): boolean {
-  if (t.end - t.body !== want.length) return false;
-  for (let i = 0; i < want.length; i++) if (der[t.body + i] !== want[i]) return false;
-  return true;
-}
 
 /** An OBJECT IDENTIFIER's dotted text; minimal base-128 arcs no larger than 2^53 - 1. */
 export function oidText(der: Uint8Array, t: Tlv): string {

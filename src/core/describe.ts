@@ -85,7 +85,7 @@ const WEBCRYPTO_CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384
 /**
  * The type and size of a certificate's key. EC keys on the NIST curves and
  * Ed25519 keys are named by their SubjectPublicKeyInfo's algorithm
- * identifier alone, as @peculiar/x509 has read it: OpenSSL's decoding of the
+ * identifier alone, as @peculiar/x509 reads it: OpenSSL's decoding of the
  * key (0.3 ms, most of it checking the point) would not change the name, and
  * inspecting 1,000 certificates would pay it 1,000 times. Other keys (RSA:
  * its exact bit length) are decoded.

@@ -77,7 +77,7 @@ function tryPlainDerKey(der: Uint8Array): boolean {
 
 /** The refusal of a labelled certificate block that does not parse: a damaged file, never skipped. */
 export function malformedCertificateBlock(source: string, blockLabel: string): Error {
-  return inputError('BAD_CERTIFICATE', `${source} holds a malformed "${blockLabel}" block`, 'the file was truncated or edited: get a fresh copy');
+  return inputError('BAD_CERTIFICATE', `${source} holds a malformed "${blockLabel}" block`, 'the file was truncated or edited, or the certificate is not encoded as RFC 5280 defines: get a fresh copy');
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { createECDH } from 'node:crypto';
 import { AsnX509Certificate, decodeExtensions } from './cert-asn.js';
-import { children, readTlv } from './der.js';
+import { children, MAX_CERTIFICATE_ELEMENTS, readTlv, withElementBudget } from './der.js';
 import type { San } from './san.js';
 
 export interface LeafParts {
@@ -26,13 +26,15 @@ export interface LeafParts {
 
 const SEQUENCE = 0x30;
 export function leafParts(der: Uint8Array): LeafParts {
-  const cert = new AsnX509Certificate(der);
-  return {
-    subject: cert.subjectDer.slice(),
-    spki: cert.spki.slice(),
-    rsa: cert.spkiAlgorithm.oid === '1.2.840.113549.1.1.1', // rsaEncryption
-    sans: decodeExtensions(cert.extensions).subjectAltNames.map((n) => ({ type: n.type === 'url' ? 'uri' : n.type, value: n.value })),
-  };
+  return withElementBudget(MAX_CERTIFICATE_ELEMENTS, () => {
+    const cert = new AsnX509Certificate(der);
+    return {
+      subject: cert.subjectDer.slice(),
+      spki: cert.spki.slice(),
+      rsa: cert.spkiAlgorithm.oid === '1.2.840.113549.1.1.1', // rsaEncryption
+      sans: decodeExtensions(cert.extensions).subjectAltNames.map((n) => ({ type: n.type === 'url' ? 'uri' : n.type, value: n.value })),
+    };
+  });
 }
 
 /** ECDH curve names by the OID content bytes of the SPKI's namedCurve. */

@@ -665,3 +665,33 @@ describe('the certificate reader reads what the asn1-schema reader read', () => 
     );
   });
 });
+
+describe('a bound on the work one certificate asks for', () => {
+  /** A DER element: tag, minimal length, content. */
+  const tlv = (tag: number, ...content: Uint8Array[]): Buffer => {
+    const body = Buffer.concat(content);
+    return Buffer.concat([Buffer.of(tag, ...derLength(body.length)), body]);
+  };
+  const oid = (hexContent: string) => tlv(0x06, Buffer.from(hexContent, 'hex'));
+  /** A v3 certificate whose subjectAltName holds `n` dNSNames (signed with Ed25519: the signature is not what is read here). */
+  function withSans(n: number): Uint8Array {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const name = tlv(0x30, tlv(0x31, tlv(0x30, oid('550403'), tlv(0x0c, ascii('many')))));
+    const alg = tlv(0x30, oid('2b6570'));
+    const sans = tlv(0x30, ...Array.from({ length: n }, (_, i) => tlv(0x82, ascii(`h${i}.example`))));
+    const ext = tlv(0xa3, tlv(0x30, tlv(0x30, oid('551d11'), tlv(0x04, sans))));
+    const time = (s: string) => tlv(0x17, ascii(s));
+    const tbs = tlv(0x30, tlv(0xa0, tlv(0x02, Buffer.of(2))), tlv(0x02, Buffer.of(1)), alg, name, tlv(0x30, time('250101000000Z'), time('350101000000Z')), name, publicKey.export({ type: 'spki', format: 'der' }), ext);
+    return new Uint8Array(tlv(0x30, tbs, alg, tlv(0x03, Buffer.of(0), cryptoSign(null, tbs, privateKey))));
+  }
+
+  it('reads a certificate of 2,000 names as the old reader did, and refuses one of 12,000 as the old reader did (more than 10,000 elements)', () => {
+    const some = withSans(2000);
+    expect(describeNew(some)).toEqual(oracleDescribe(some));
+    expect(describeNew(some).extensions.subjectAltNames).toHaveLength(2000);
+    const many = withSans(12_000);
+    expect(() => oracleDescribe(many)).toThrow();
+    expect(() => certificateFromDer(new Uint8Array(many))).toThrow(/more than 10000 ASN\.1 elements/);
+    expect(() => parseCertificates(many)).toThrow(/holds a malformed certificate: more than 10000 ASN\.1 elements/);
+  });
+});
