@@ -5,8 +5,8 @@
 //    lazy: esbuild wraps them in init functions that run on first import, so
 //    `--help` still evaluates no PKI, prompt or network code. Its first line
 //    names the SHA-256 of the rest, which keys the code cache.
-//  - dist/bundle/batch-worker.js, inspect-worker.js: the worker threads of
-//    `issue --batch` and `inspect` (ESM).
+//  - dist/bundle/batch-worker.js: the worker threads of `issue --batch` and
+//    `renew --all` (ESM).
 //  - dist/bundle/cli.cjs.cache: a V8 code cache for this bundle and this Node
 //    (made by running `regcert issue` once with REGCERT_WRITE_CODE_CACHE=1).
 //    bin/regcert.js uses it only when its header names this Node, V8, CPU
@@ -215,7 +215,7 @@ for (const [pkg, file] of Object.entries(ISLANDS)) {
   });
 }
 
-for (const [worker, dir] of [['batch-worker', 'io'], ['inspect-worker', 'commands']]) {
+for (const [worker, dir] of [['batch-worker', 'io']]) {
   await esbuild.build({
     ...common,
     entryPoints: [path.join(root, `src/${dir}/${worker}.ts`)],
