@@ -242,7 +242,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   );
   for (const [i, b] of blocks.entries()) {
     const facts = parsed[i];
-    if (!facts) throw malformedCertificateBlock(b.source, b.blockLabel);
+    if (!facts) throw malformedCertificateBlock(b.source, b.blockLabel, b.der);
     b.fill(facts);
   }
 

@@ -312,6 +312,25 @@ export function certificateKeyAlgorithm(cert: Certificate): WebAlgorithm {
   return certificateParts(cert).keyAlgorithm;
 }
 
+/**
+ * What the certificate reader said when it refused a certificate, as ": <why>"
+ * to follow "holds a malformed certificate" (core/der.ts bad: "not an X.509
+ * certificate: <why>"); empty for any other error.
+ */
+export function refusalReason(e: unknown): string {
+  return isRegcertError(e) && e.code === 'BAD_CERTIFICATE' ? `: ${e.message.replace(/^not an X\.509 certificate: /, '')}` : '';
+}
+
+/** Why certificateFromDer refuses this DER, as refusalReason gives it ('' when it reads it). */
+export function certificateRefusal(der: Uint8Array): string {
+  try {
+    certificateFromDer(new Uint8Array(der));
+    return '';
+  } catch (e) {
+    return refusalReason(e);
+  }
+}
+
 /** Parses every certificate in PEM (any text around it) or a single DER certificate. */
 export function parseCertificates(data: Uint8Array, source = 'the file'): Certificate[] {
   const blocks = readBlocks(data, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'], 'CERTIFICATE', source);
@@ -320,9 +339,7 @@ export function parseCertificates(data: Uint8Array, source = 'the file'): Certif
     try {
       certs.push(certificateFromDer(b.der));
     } catch (e) {
-      // The reader's reason (core/der.ts bad: "not an X.509 certificate: <why>") says what is wrong.
-      const why = isRegcertError(e) && e.code === 'BAD_CERTIFICATE' ? `: ${e.message.replace(/^not an X\.509 certificate: /, '')}` : '';
-      throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate${why}`, 'check that the file is a PEM or DER X.509 certificate, encoded as RFC 5280 defines', { cause: e });
+      throw inputError('BAD_CERTIFICATE', `${source} holds a malformed certificate${refusalReason(e)}`, 'check that the file is a PEM or DER X.509 certificate, encoded as RFC 5280 defines', { cause: e });
     }
   }
   if (certs.length === 0) {

@@ -7,7 +7,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { id_data } from '@peculiar/asn1-cms';
 import { PFX } from '@peculiar/asn1-pfx';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { certificateExtensions, certificateFromDer, isCa, isSelfSigned, nameDer, publicKeyFromSpki, signedDataOf, spkiDer, type Certificate, type SignedData } from './certificates.js';
+import { certificateExtensions, certificateFromDer, certificateRefusal, isCa, isSelfSigned, nameDer, publicKeyFromSpki, signedDataOf, spkiDer, type Certificate, type SignedData } from './certificates.js';
 import { parseCsrBytes, type Csr } from './csr.js';
 import { certificateKeyInfo, formatSans, keyInfo, sansOf, summarizeCertificate, type KeyInfo } from './describe.js';
 import { daysUntil } from './time.js';
@@ -75,9 +75,9 @@ function tryPlainDerKey(der: Uint8Array): boolean {
   return false;
 }
 
-/** The refusal of a labelled certificate block that does not parse: a damaged file, never skipped. */
-export function malformedCertificateBlock(source: string, blockLabel: string): Error {
-  return inputError('BAD_CERTIFICATE', `${source} holds a malformed "${blockLabel}" block`, 'the file was truncated or edited, or the certificate is not encoded as RFC 5280 defines: get a fresh copy');
+/** The refusal of a labelled certificate block that does not parse (with the reader's reason): a damaged file, never skipped. */
+export function malformedCertificateBlock(source: string, blockLabel: string, der: Uint8Array): Error {
+  return inputError('BAD_CERTIFICATE', `${source} holds a malformed "${blockLabel}" block${certificateRefusal(der)}`, 'the file was truncated or edited, or the certificate is not encoded as RFC 5280 defines: get a fresh copy');
 }
 
 /**
@@ -120,7 +120,7 @@ export function findObjects(data: Uint8Array, source = 'the file'): FoundObject[
   return scanObjects(data, source).map((o) => {
     if (o.kind !== 'certificate-block') return o;
     const cert = tryCertificate(o.der);
-    if (!cert) throw malformedCertificateBlock(source, o.blockLabel);
+    if (!cert) throw malformedCertificateBlock(source, o.blockLabel, o.der);
     return { kind: 'certificate', cert };
   });
 }

@@ -120,6 +120,16 @@ describe('regcert inspect', () => {
     expect(r.stderr).toMatch(/^regcert: (damaged\.crt holds a malformed "CERTIFICATE" block|malformed PEM block)/);
   });
 
+  it("says why a certificate OpenSSL makes is refused (an iPAddress of 5 bytes): inspect's PEM path and a command that reads one certificate", async () => {
+    await runOk('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', p('odd.key'), '-out', p('odd.crt'), '-subj', '/CN=odd', '-days', '30', '-addext', 'subjectAltName=DER:300d8705010203040587047f000001']);
+    const r = await runCli(['inspect', 'odd.crt'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^regcert: odd\.crt holds a malformed "CERTIFICATE" block: an iPAddress SAN is neither 4 nor 16 bytes\nhint: /);
+    const v = await runCli(['verify', 'https://127.0.0.1:1', '--cert', 'odd.crt', '--key', 'odd.key'], { cwd: dir });
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/odd\.crt holds a malformed certificate: an iPAddress SAN is neither 4 nor 16 bytes/);
+  });
+
   it('rejects a file that is none of these with exit 2 and a clear message', async () => {
     writeFileSync(p('notes.txt'), 'just some text\n');
     const r = await runCli(['inspect', 'root/ca.crt', 'notes.txt'], { cwd: dir });
