@@ -442,6 +442,8 @@ interface AppendIndex {
   /** Certificate paths of current (valid) entries: a new entry for one of them supersedes it. */
   current: Set<string>;
   count: number;
+  /** The file's bytes when this run read them (not when the index came from a caller's view): supersede writes on them. */
+  bytes?: Buffer | undefined;
 }
 
 const statKey = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -504,13 +506,14 @@ export function createInventoryAppender(
    * load, as after an append). Entries sharing a file, or a file without its last line end (a torn
    * append), take the full rewrite.
    */
-  const supersede = async (added: InventoryEntry[], now: Date): Promise<void> => {
-    const read = await readInventoryFile(caDir);
+  const supersede = async (added: InventoryEntry[], idx: AppendIndex, now: Date): Promise<void> => {
+    // The bytes checkRoom (or append) read, under this lock, when the file is still as it saw it: read once.
+    const st = await statFile();
+    const bytes = st !== undefined && idx.bytes !== undefined && idx.seen === statKey(st) ? idx.bytes : (await readInventoryFile(caDir))?.bytes;
     const files = new Set(added.map((a) => certPathOf(a)));
-    const bytes = read?.bytes;
     if (bytes === undefined || files.size !== added.length || files.has(undefined) || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) return rewrite(added, now);
     const data = supersedeLines(bytes, added, file);
-    refuseTooLarge(file, (index?.count ?? 0) + added.length, data.length);
+    refuseTooLarge(file, idx.count + added.length, data.length);
     await writeFiles([inventoryFile(caDir, data)], { force: true, caDirOwner: true });
     index = undefined; // read again by the next call
   };
@@ -521,7 +524,7 @@ export function createInventoryAppender(
     if (index?.seen !== statKey(st)) {
       // readInventoryFile refuses what is not a regular file (a directory, a symlink): never taken for no inventory.
       const read = await readInventoryFile(caDir);
-      index = indexOf(read === undefined ? [] : parseInventory(read.bytes, file), statKey(st), st.size);
+      index = { ...indexOf(read === undefined ? [] : parseInventory(read.bytes, file), statKey(st), st.size), bytes: read?.bytes };
     }
     return index;
   };
@@ -530,7 +533,7 @@ export function createInventoryAppender(
     const idx = await current();
     if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) by the full load
     if (added.some((a) => idx.serials.has(a.serial))) return rewrite(added, now);
-    if (!opts.superseding && added.some((a) => idx.current.has(certPathOf(a) ?? ''))) return supersede(added, now);
+    if (!opts.superseding && added.some((a) => idx.current.has(certPathOf(a) ?? ''))) return supersede(added, idx, now);
     refuseTooLarge(file, idx.count + added.length, 0);
     const fh = await fsp.open(file, FS.O_RDWR | FS.O_APPEND | (FS.O_NOFOLLOW ?? 0));
     try {

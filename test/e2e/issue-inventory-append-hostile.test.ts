@@ -9,7 +9,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliOk, runCli } from '../helpers/cli.js';
+import { BIN, cliOk, runCli, runOk } from '../helpers/cli.js';
+import { requireBinary } from '../helpers/proc.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const T = tmpDir('regcert-issue-append-');
@@ -45,6 +46,15 @@ describe('issue NAME and the inventory', () => {
     expect(added).toHaveLength(1);
     expect(JSON.parse(added[0]!)).toMatchObject({ name: 'cid', status: 'valid', source: 'issue' });
     expect((await listAll(dir)).map((c) => c.name).sort()).toEqual(['ann', 'ben', 'cid']);
+  });
+
+  it('--force over a current name reads the inventory once (checkRoom\'s bytes are the ones supersedeLines writes on)', async () => {
+    const dir = await caWithAnnBen('force-once');
+    const trace = path.join(T, 'force-once.trace');
+    await runOk(requireBinary('strace'), ['-f', '-qq', '-o', trace, '-e', 'trace=open,openat', process.execPath, BIN, 'issue', 'ann', '--client', '--dir', dir, '--force'], { timeoutMs: 60_000 });
+    const reads = readFileSync(trace, 'utf8').split('\n').filter((l) => /open(at)?\(.*\/force-once\/inventory\.jsonl", O_RDONLY/.test(l));
+    expect(reads, reads.join('\n')).toHaveLength(1);
+    expect((await listAll(dir)).filter((c) => c.name === 'ann' && c.status === 'valid')).toHaveLength(1);
   });
 
   it('--force over a current name supersedes the old entry: each name is current once', async () => {
