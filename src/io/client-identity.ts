@@ -4,7 +4,7 @@
  * and which registry CA they are judged against (core/chain.ts).
  */
 import path from 'node:path';
-import { describeEkus, leafAndIntermediates, permitsUsage, reachesNoAnchor, verifyChain } from '../core/chain.js';
+import { describeEkus, leafAndIntermediates, permitsUsage, reachesNoAnchor, validityProblem, verifyChain } from '../core/chain.js';
 import { certificateToPem, parseCertificates, type Certificate } from '../core/certificates.js';
 import { DEFAULT_PKI_DIR } from '../core/defaults.js';
 import { inputError } from '../core/errors.js';
@@ -27,9 +27,18 @@ function withPkiClient<T extends CredentialOptions & { client?: string | undefin
   return { ...opts, cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
 }
 
-/** The client identity install-host and export lay out: key matches, usable for clientAuth (core/chain.ts), leaf + intermediates as PEM, key unencrypted. */
-export async function readClientIdentity(opts: CredentialOptions, ctx: SecretContext) {
+/**
+ * The client identity install-host, export and config client lay out: key
+ * matches, valid now (as verify checks it: an expired leaf is refused by
+ * every registry, whichever CA it trusts), usable for clientAuth
+ * (core/chain.ts), leaf + intermediates as PEM, key unencrypted.
+ */
+export async function readClientIdentity(opts: CredentialOptions, ctx: SecretContext & { now?: Date | undefined }) {
   const creds = await readCredentials(opts, ctx);
+  const problem = validityProblem(creds.leaf, ctx.now ?? new Date());
+  if (problem) {
+    throw inputError('CLIENT_CERT_EXPIRED', `the client certificate ${creds.source} is ${problem}: registries refuse it`, 'renew it (regcert renew NAME --dir PKI) or issue a new one (regcert issue NAME --client), then run this again');
+  }
   if (!permitsUsage(creds.leaf, 'clientAuth')) {
     throw inputError('NO_CLIENT_AUTH', `${creds.source} lacks the clientAuth EKU (it has: ${describeEkus(creds.leaf)}); registries refuse it`, 'issue a client certificate: regcert issue NAME --client');
   }
@@ -97,8 +106,8 @@ export interface RegistryCaSource {
  * file or a downloaded CA: one that reaches it but would be refused (expired
  * or non-CA intermediate, bad signature, a CA whose EKU omits clientAuth,
  * too long) is refused; one that does not reach it at all only warns, since
- * the registry may trust another client CA. A bundle's own ca.pem is taken
- * as the bundle carries it.
+ * the registry may trust another client CA. A bundle's own ca.pem is judged
+ * the same way.
  */
 export function registryCaSource(opts: RegistryCaOptions, offer: RegistryCaOffer): RegistryCaSource {
   const fetch = opts.fetchCa === true ? offer.fetch : undefined;
@@ -128,10 +137,12 @@ export function registryCaSource(opts: RegistryCaOptions, offer: RegistryCaOffer
   }
   if (opts.bundle !== undefined) {
     return {
-      async read(id) {
-        // readCredentials refuses a bundle without ca.pem: this is the bundle's own CA.
+      async read(id, warnings, now) {
+        // readCredentials refuses a bundle without ca.pem: this is the bundle's own CA, judged as any other.
         if (id.creds.ca === undefined) throw missingRegistryCa(offer);
-        return { pem: id.creds.ca.map(certificateToPem).join(''), from: `the ca.pem of ${id.creds.source}` };
+        const from = `the ca.pem of ${id.creds.source}`;
+        await judgeAgainstRegistryCa(id.chain, id.creds.ca, from, id.creds.source, warnings, now);
+        return { pem: id.creds.ca.map(certificateToPem).join(''), from };
       },
     };
   }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliOk, runCli, runOk } from '../helpers/cli.js';
 import { freePort, requireBinary, startServer, type Server } from '../helpers/proc.js';
+import { makePoolAt } from '../helpers/pool.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 requireBinary('openssl');
@@ -115,6 +116,18 @@ beforeAll(async () => {
     await ossl(['x509', '-req', '-in', `${name}.csr`, '-CA', issuer, '-CAkey', caKey, '-set_serial', serial, '-days', '30', '-sha256', '-extfile', 'ext.cnf', '-extensions', section, '-out', `${name}.crt`]);
   }
   writeFileSync(p('bobchain.pem'), readFileSync(p('bob.crt'), 'utf8') + readFileSync(p('srvca.crt'), 'utf8'));
+  // Bundles whose ca.pem the client chain reaches but is refused by (bob), and does not reach (alice under Other CA).
+  for (const [dir, cert, key, ca] of [
+    ['bobbundle', 'bobchain.pem', 'bob.key', 'pki/ca.crt'],
+    ['otherbundle', 'pki/alice.crt', 'pki/alice.key', 'other/ca.crt'],
+  ] as const) {
+    mkdirSync(p(dir));
+    writeFileSync(p(dir, 'cert.pem'), readFileSync(p(cert)));
+    writeFileSync(p(dir, 'key.pem'), readFileSync(p(key)));
+    writeFileSync(p(dir, 'ca.pem'), readFileSync(p(ca)));
+  }
+  // A client certificate of the PKI that expired in 2020 (the product's own builder, its clock set back).
+  makePoolAt(p('pki'), ['old'], { now: new Date('2020-01-01T00:00:00Z'), days: 30, out: p('expired') });
   // A registry serving /ca (regcert serve: the PKI's ca.crt) for install-host --fetch-ca.
   const port = await freePort();
   servers.push(await startServer(process.execPath, [BIN, 'serve', '--dir', p('pki'), '--port', String(port), '--server-cert', 'srv'], port));
@@ -183,6 +196,27 @@ describe.each(NAMES)('%s: the registry CA source', (name) => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`regcert: ${p('bobchain.pem')} would be refused by a registry that trusts ${p('pki', 'ca.crt')}: the CA "CN=srvca" on its chain does not permit clientAuth`);
     expect(r.stderr).toContain('hint: issue a new client certificate');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("--bundle: its ca.pem is judged as any CA: a chain it refuses is exit 2 with the reason, nothing written; one that does not reach it warns", async () => {
+    const out = fresh();
+    const r = await runCli([...c.argv(out), '--bundle', p('bobbundle')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`regcert: ${p('bobbundle')} would be refused by a registry that trusts the ca.pem of ${p('bobbundle')}: the CA "CN=srvca" on its chain does not permit clientAuth`);
+    expect(existsSync(out)).toBe(false);
+    const out2 = fresh();
+    const o = await runCli([...c.argv(out2), '--bundle', p('otherbundle')]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(o.stderr).toContain(`${p('otherbundle')} does not chain to the ca.pem of ${p('otherbundle')}`);
+    expect(certs(c.usedCa(out2))).toBe(certs(readFileSync(p('other', 'ca.crt'), 'utf8')));
+  });
+
+  it('an expired client certificate is refused (exit 2, renew hint) even with a CA it does not reach, nothing written', async () => {
+    const out = fresh();
+    const r = await runCli([...c.argv(out), '--cert', p('expired', 'old.crt'), '--key', p('expired', 'old.key'), '--ca', p('other', 'ca.crt')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^regcert: the client certificate .*old\.crt is expired on 2020-01-31T\d\d:\d\d:\d\d\.\d{3}Z: registries refuse it\nhint: renew it/m);
     expect(existsSync(out)).toBe(false);
   });
 
