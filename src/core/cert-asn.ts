@@ -346,11 +346,13 @@ function generalNames(der: Uint8Array, names: Tlv): GeneralNameEntry[] {
         out.push({ type: 'ip', value: formatIpOctets(b) });
         break;
       case 0xa0: {
-        // otherName: type-id, [0] EXPLICIT value
-        const [type, value] = children(der, n);
-        if (type === undefined || value?.tag !== 0xa0 || children(der, n).length !== 2 || children(der, value).length !== 1) bad('a malformed otherName');
+        // otherName: type-id, [0] EXPLICIT value (each element read once: the element budget counts reads)
+        const parts = children(der, n);
+        const [type, value] = parts;
+        const inner = value?.tag === 0xa0 ? children(der, value) : [];
+        if (parts.length !== 2 || type === undefined || inner.length !== 1) bad('a malformed otherName');
         oidText(der, type);
-        checkAny(der, value);
+        checkAny(der, inner[0]!);
         break;
       }
       case 0xa4: {

@@ -27,9 +27,9 @@ export type FoundObject =
   | { kind: 'pkcs12' };
 
 /**
- * As FoundObject, but a PEM certificate block is not parsed yet: parsing is
- * most of the work of inspecting 1,000 certificates, and `inspect` shares
- * it among threads (inspectCertificateDer). A DER file is parsed to tell what it is.
+ * As FoundObject, but a PEM certificate block is not parsed yet: `inspect`
+ * parses every block at once after the scan (inspectCertificateDer). A DER
+ * file is parsed to tell what it is.
  */
 export type ScannedObject = FoundObject | { kind: 'certificate-block'; der: Uint8Array<ArrayBuffer>; blockLabel: string };
 

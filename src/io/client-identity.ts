@@ -107,7 +107,7 @@ export interface RegistryCaSource {
  * or non-CA intermediate, bad signature, a CA whose EKU omits clientAuth,
  * too long) is refused; one that does not reach it at all only warns, since
  * the registry may trust another client CA. A bundle's own ca.pem is judged
- * the same way.
+ * the same way, without that warning (it is the CA of the bundle's server).
  */
 export function registryCaSource(opts: RegistryCaOptions, offer: RegistryCaOffer): RegistryCaSource {
   const fetch = opts.fetchCa === true ? offer.fetch : undefined;
@@ -141,7 +141,9 @@ export function registryCaSource(opts: RegistryCaOptions, offer: RegistryCaOffer
         // readCredentials refuses a bundle without ca.pem: this is the bundle's own CA, judged as any other.
         if (id.creds.ca === undefined) throw missingRegistryCa(offer);
         const from = `the ca.pem of ${id.creds.source}`;
-        await judgeAgainstRegistryCa(id.chain, id.creds.ca, from, id.creds.source, warnings, now);
+        // A bundle's ca.pem is the CA of the server it was made for, which need not be the client's
+        // issuer (a chain that does not reach it is the bundle's own business: no warning).
+        await judgeAgainstRegistryCa(id.chain, id.creds.ca, from, id.creds.source, warnings, now, { warnUnreached: false });
         return { pem: id.creds.ca.map(certificateToPem).join(''), from };
       },
     };
@@ -156,13 +158,13 @@ function missingRegistryCa(offer: RegistryCaOffer) {
   return inputError('CA_SOURCE', 'no registry CA given', `pass ${ways.join(', or ')}`);
 }
 
-async function judgeAgainstRegistryCa(chain: Certificate[], anchors: Certificate[], from: string, certLabel: string, warnings: string[], now?: Date): Promise<void> {
+async function judgeAgainstRegistryCa(chain: Certificate[], anchors: Certificate[], from: string, certLabel: string, warnings: string[], now?: Date, opts = { warnUnreached: true }): Promise<void> {
   const verdict = await verifyChain(chain, anchors, { now, usage: 'clientAuth' });
   if (!verdict.ok && !reachesNoAnchor(verdict)) {
     throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${from}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
   }
   // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
-  if (!verdict.ok) {
+  if (!verdict.ok && opts.warnUnreached) {
     warnings.push(
       `${certLabel} does not chain to ${from}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
     );

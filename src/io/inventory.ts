@@ -509,7 +509,7 @@ export function createInventoryAppender(
   const supersede = async (added: InventoryEntry[], idx: AppendIndex, now: Date): Promise<void> => {
     // The bytes checkRoom (or append) read, under this lock, when the file is still as it saw it: read once.
     const st = await statFile();
-    const bytes = st !== undefined && idx.bytes !== undefined && idx.seen === statKey(st) ? idx.bytes : (await readInventoryFile(caDir))?.bytes;
+    const bytes = st !== undefined && idx.bytes !== undefined && idx.bytes.length === st.size && idx.seen === statKey(st) ? idx.bytes : (await readInventoryFile(caDir))?.bytes;
     const files = new Set(added.map((a) => certPathOf(a)));
     if (bytes === undefined || files.size !== added.length || files.has(undefined) || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) return rewrite(added, now);
     const data = supersedeLines(bytes, added, file);
@@ -561,6 +561,7 @@ export function createInventoryAppender(
       const after = await fh.stat();
       idx.seen = statKey(after);
       idx.size = after.size;
+      idx.bytes = undefined; // what was read no longer is the file: supersede reads it again
     } finally {
       await fh.close();
     }

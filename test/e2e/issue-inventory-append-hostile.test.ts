@@ -57,6 +57,20 @@ describe('issue NAME and the inventory', () => {
     expect((await listAll(dir)).filter((c) => c.name === 'ann' && c.status === 'valid')).toHaveLength(1);
   });
 
+  it('issue --batch --force: a group of new names appended, then a later group replacing a current name, keeps every entry (the appended lines are not lost to bytes read before them)', async () => {
+    const dir = path.join(T, 'batch-force');
+    await cliOk(['init-ca', '--dir', dir, '--key-type', 'ed25519']);
+    writeFileSync(path.join(T, 'r1.csv'), 'name,sans,profile,days\nold1,,client,30\n');
+    await cliOk(['issue', '--dir', dir, '--batch', path.join(T, 'r1.csv'), '--out-dir', path.join(T, 'pool')]);
+    const names = Array.from({ length: 600 }, (_, i) => `n${i + 1}`);
+    writeFileSync(path.join(T, 'r2.csv'), `name,sans,profile,days\n${[...names, 'old1'].map((n) => `${n},,client,30`).join('\n')}\n`);
+    await cliOk(['issue', '--dir', dir, '--batch', path.join(T, 'r2.csv'), '--out-dir', path.join(T, 'pool'), '--force', '--workers', '2'], { timeoutMs: 120_000 });
+    expect(lines(path.join(dir, 'inventory.jsonl'))).toHaveLength(602);
+    const all = await listAll(dir);
+    for (const n of names) expect(all.filter((c) => c.name === n && c.status === 'valid'), n).toHaveLength(1);
+    expect(all.filter((c) => c.name === 'old1').map((c) => c.status).sort()).toEqual(['superseded', 'valid']);
+  }, 180_000);
+
   it('--force over a current name supersedes the old entry: each name is current once', async () => {
     const dir = await caWithAnnBen('force');
     const old = (await listAll(dir)).find((c) => c.name === 'ann')!.serial;

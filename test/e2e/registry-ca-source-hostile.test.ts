@@ -199,7 +199,7 @@ describe.each(NAMES)('%s: the registry CA source', (name) => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("--bundle: its ca.pem is judged as any CA: a chain it refuses is exit 2 with the reason, nothing written; one that does not reach it warns", async () => {
+  it("--bundle: its ca.pem is judged as any CA: a chain it refuses is exit 2 with the reason, nothing written; one that does not reach it is taken without a warning", async () => {
     const out = fresh();
     const r = await runCli([...c.argv(out), '--bundle', p('bobbundle')]);
     expect(r.code, r.stderr).toBe(2);
@@ -208,7 +208,7 @@ describe.each(NAMES)('%s: the registry CA source', (name) => {
     const out2 = fresh();
     const o = await runCli([...c.argv(out2), '--bundle', p('otherbundle')]);
     expect(o.code, o.stderr).toBe(0);
-    expect(o.stderr).toContain(`${p('otherbundle')} does not chain to the ca.pem of ${p('otherbundle')}`);
+    expect(o.stderr).not.toContain('does not chain');
     expect(certs(c.usedCa(out2))).toBe(certs(readFileSync(p('other', 'ca.crt'), 'utf8')));
   });
 
