@@ -128,6 +128,12 @@ const OCTET_STRING = 0x04;
 
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
+/** A name attribute's value: its text, or for another string type the hex of its whole element. */
+interface AttributeValue {
+  text: string;
+  anyHex?: string;
+}
+
 /**
  * An attribute value as asn1-x509's AttributeValue reads it: the text of a
  * DirectoryString or IA5String (asn1js decodes UTF8String as UTF-8, BMPString
@@ -136,7 +142,7 @@ const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.
  * "#hex" of the whole element). NULL reads as no value (asn1-schema's Any).
  * Invalid UTF-8, an odd BMPString or a ragged UniversalString are refused.
  */
-function attributeValue(der: Uint8Array, t: Tlv): { text: string; anyHex?: string } {
+function attributeValue(der: Uint8Array, t: Tlv): AttributeValue {
   const b = content(der, t);
   switch (t.tag) {
     case 0x0c: // UTF8String
@@ -175,11 +181,11 @@ function attributeValue(der: Uint8Array, t: Tlv): { text: string; anyHex?: strin
 }
 
 /** A Name's RDNs: each a list of [type OID, value]. */
-function nameRdns(der: Uint8Array, name: Tlv): [string, { text: string; anyHex?: string }][][] {
+function nameRdns(der: Uint8Array, name: Tlv): [string, AttributeValue][][] {
   if (name.tag !== SEQUENCE) bad('a name is not a SEQUENCE');
   return children(der, name).map((rdn) => {
     if (rdn.tag !== SET || rdn.end === rdn.body) bad('a name holds an empty or malformed RDN');
-    return children(der, rdn).map((atv): [string, { text: string; anyHex?: string }] => {
+    return children(der, rdn).map((atv): [string, AttributeValue] => {
       const parts = atv.tag === SEQUENCE ? children(der, atv) : [];
       if (parts.length !== 2) bad('a malformed name attribute');
       return [oidText(der, parts[0]!), attributeValue(der, parts[1]!)];
@@ -189,11 +195,7 @@ function nameRdns(der: Uint8Array, name: Tlv): [string, { text: string; anyHex?:
 
 /** A distinguished name (its DER) as text, as @peculiar/x509's Name.toString prints it ("CN=alice, O=Example"). */
 export function nameToString(nameDer: Uint8Array): string {
-  return nameText(nameDer, readWhole(nameDer, SEQUENCE, 'a name'));
-}
-
-function nameText(der: Uint8Array, name: Tlv): string {
-  return nameRdns(der, name)
+  return nameRdns(nameDer, readWhole(nameDer, SEQUENCE, 'a name'))
     .map((rdn) => rdn.map(([type, v]) => `${SHORT_NAMES.get(type) ?? type}=${v.anyHex !== undefined ? `#${v.anyHex}` : escapeValue(v.text)}`).join('+'))
     .join(', ');
 }
@@ -358,7 +360,7 @@ function generalNames(der: Uint8Array, names: Tlv): GeneralNameEntry[] {
       case 0xa4: {
         const inner = children(der, n);
         if (inner.length !== 1) bad('a malformed directoryName');
-        nameText(der, inner[0]!);
+        nameRdns(der, inner[0]!);
         break;
       }
       case 0x88:
