@@ -324,6 +324,9 @@ export function formatIpOctets(b: Uint8Array): string {
   return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
 }
 
+/** The IA5String forms of GeneralName, read as text: rfc822Name [1], dNSName [2], uniformResourceIdentifier [6]. */
+const TEXT_GENERAL_NAMES: Partial<Record<number, GeneralNameEntry['type']>> = { 0x81: 'email', 0x82: 'dns', 0x86: 'url' };
+
 /**
  * GeneralNames (asn1-x509's GeneralName, for the forms regcert reports:
  * rfc822Name, dNSName, uniformResourceIdentifier, iPAddress); otherName,
@@ -334,16 +337,12 @@ function generalNames(der: Uint8Array, names: Tlv): GeneralNameEntry[] {
   const out: GeneralNameEntry[] = [];
   for (const n of children(der, names)) {
     const b = content(der, n);
+    const textType = TEXT_GENERAL_NAMES[n.tag];
+    if (textType !== undefined) {
+      out.push({ type: textType, value: latin1(b) });
+      continue;
+    }
     switch (n.tag) {
-      case 0x81:
-        out.push({ type: 'email', value: latin1(b) });
-        break;
-      case 0x82:
-        out.push({ type: 'dns', value: latin1(b) });
-        break;
-      case 0x86:
-        out.push({ type: 'url', value: latin1(b) });
-        break;
       case 0x87:
         out.push({ type: 'ip', value: formatIpOctets(b) });
         break;
