@@ -17,11 +17,12 @@
  * @peculiar/x509's on certificates of every kind.
  */
 import type { JsonName } from './names.js';
+import type { San, SanType } from './san.js';
 import { bad, bitString, booleanValue, checkAny, children, content, expectTag, oidText, readWhole, smallInteger, timeValue, utf8Text, type Tlv } from './der.js';
 
 
 // RFC 8017's RSA identifiers, RFC 5480's EC key, and SHA-1 (RSA-PSS's default hash).
-const id_rsaEncryption = '1.2.840.113549.1.1.1';
+export const id_rsaEncryption = '1.2.840.113549.1.1.1';
 const id_RSASSA_PSS = '1.2.840.113549.1.1.10';
 const id_sha1 = '1.3.14.3.2.26';
 const id_ecPublicKey = '1.2.840.10045.2.1';
@@ -368,6 +369,18 @@ function generalNames(der: Uint8Array, names: Tlv): GeneralNameEntry[] {
       default:
         bad('a general name of a form regcert does not read');
     }
+  }
+  return out;
+}
+
+const SAN_TYPES: Record<string, SanType> = { dns: 'dns', ip: 'ip', email: 'email', url: 'uri' };
+
+/** regcert's SANs of GeneralNames as @peculiar/x509 types them (a certificate's, or a CSR's x509 GeneralName items); other name forms are skipped. */
+export function sansOfNames(names: readonly { type: string; value: string }[]): San[] {
+  const out: San[] = [];
+  for (const n of names) {
+    const type = SAN_TYPES[n.type];
+    if (type) out.push({ type, value: n.value });
   }
   return out;
 }

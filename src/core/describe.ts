@@ -1,9 +1,9 @@
 /** What regcert reports about a certificate (the contract's --json fields). */
 import type { KeyObject } from 'node:crypto';
 import { certificateExtensions, certificateKeyAlgorithm, certificatePublicKey, isCa, sha256Fingerprint, type Certificate } from './certificates.js';
-import { id_ce_subjectAltName } from './cert-asn.js';
+import { id_ce_subjectAltName, sansOfNames } from './cert-asn.js';
 import { keyBits, keyTypeName, type KeyShape } from './keys.js';
-import type { San, SanType } from './san.js';
+import type { San } from './san.js';
 import type { x509 } from './x509.js';
 
 export interface CertificateSummary {
@@ -38,8 +38,6 @@ export function ekuNamesOf(oids: readonly string[]): string[] {
   return oids.map((u) => EKU_NAMES[u] ?? u);
 }
 
-const SAN_TYPES: Record<string, SanType> = { dns: 'dns', ip: 'ip', email: 'email', url: 'uri' };
-
 type SanExtension = InstanceType<typeof x509.SubjectAlternativeNameExtension>;
 
 /** The SANs of a CSR's extension list (other name forms are skipped). @peculiar/x509 reads a SAN extension as a SubjectAlternativeNameExtension. */
@@ -51,15 +49,6 @@ export function sansOf(extensions: readonly InstanceType<typeof x509.Extension>[
 /** The SANs of a certificate (other name forms are skipped). */
 export function certificateSans(cert: Certificate): San[] {
   return sansOfNames(certificateExtensions(cert).subjectAltNames);
-}
-
-function sansOfNames(names: readonly { type: string; value: string }[]): San[] {
-  const out: San[] = [];
-  for (const n of names) {
-    const type = SAN_TYPES[n.type];
-    if (type) out.push({ type, value: n.value });
-  }
-  return out;
 }
 
 export function formatSans(sans: San[]): string[] {

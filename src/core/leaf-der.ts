@@ -9,7 +9,7 @@
  * milliseconds of decoding.
  */
 import { createECDH } from 'node:crypto';
-import { AsnX509Certificate, decodeExtensions } from './cert-asn.js';
+import { AsnX509Certificate, decodeExtensions, id_rsaEncryption, sansOfNames } from './cert-asn.js';
 import { children, MAX_CERTIFICATE_ELEMENTS, readTlv, withElementBudget } from './der.js';
 import type { San } from './san.js';
 
@@ -31,8 +31,8 @@ export function leafParts(der: Uint8Array): LeafParts {
     return {
       subject: cert.subjectDer.slice(),
       spki: cert.spki.slice(),
-      rsa: cert.spkiAlgorithm.oid === '1.2.840.113549.1.1.1', // rsaEncryption
-      sans: decodeExtensions(cert.extensions).subjectAltNames.map((n) => ({ type: n.type === 'url' ? 'uri' : n.type, value: n.value })),
+      rsa: cert.spkiAlgorithm.oid === id_rsaEncryption,
+      sans: sansOfNames(decodeExtensions(cert.extensions).subjectAltNames),
     };
   });
 }
