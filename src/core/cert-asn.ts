@@ -10,7 +10,8 @@
  * Stricter than those: definite lengths and primitive strings only, one
  * element with nothing after it, RFC 5280's two time forms and real dates,
  * small INTEGERs where a number is read, no explicit EC curve parameters,
- * at most MAX_CERTIFICATE_ELEMENTS elements (certificates.ts, leaf-der.ts). What
+ * at most MAX_CERTIFICATE_ELEMENTS elements (der.ts withElementBudget, around
+ * each read in certificates.ts and leaf-der.ts). What
  * this reader accepts, asn1-schema accepts and reads alike:
  * test/core/cert-der-fuzz.test.ts holds that over mutated certificates, and
  * test/core/cert-asn-property.test.ts holds the values equal to

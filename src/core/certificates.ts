@@ -10,7 +10,7 @@ import { inputError, isRegcertError } from './errors.js';
 import { publicKeyDer, signingParamsFor, toSigningKey } from './keys.js';
 import type { JsonName } from './names.js';
 import { toPem, readBlocks } from './pem.js';
-import { MAX_CERTIFICATE_ELEMENTS, withElementBudget } from './der.js';
+import { withElementBudget } from './der.js';
 import { AsnX509Certificate, decodeExtensions, nameAttributes, webAlgorithm, type DecodedExtensions, type WebAlgorithm } from './cert-asn.js';
 import type { x509 } from './x509.js';
 
@@ -300,7 +300,7 @@ export function isSelfSigned(cert: Certificate): boolean {
  * caller reports it as input, not later in describing.
  */
 export function certificateFromDer(der: Uint8Array<ArrayBuffer>): Certificate {
-  return withElementBudget(MAX_CERTIFICATE_ELEMENTS, () => {
+  return withElementBudget(() => {
     const cert = new AsnX509Certificate(der);
     void [certificateExtensions(cert), cert.subject, cert.issuer, cert.keyAlgorithm, webAlgorithm(cert.signatureAlgorithm)];
     return cert;

@@ -21,13 +21,13 @@ export interface Tlv {
  * regcert read certificates with before, stopped at 10,000 nodes): a bound on
  * the work a hostile certificate can ask for, whatever its size.
  */
-export const MAX_CERTIFICATE_ELEMENTS = 10_000;
+const MAX_CERTIFICATE_ELEMENTS = 10_000;
 let budget: { left: number } | undefined;
 
-/** Runs `read` with at most `limit` elements read (readTlv) inside it; more are refused. */
-export function withElementBudget<T>(limit: number, read: () => T): T {
+/** Runs `read` with at most MAX_CERTIFICATE_ELEMENTS elements read (readTlv) inside it; more are refused. */
+export function withElementBudget<T>(read: () => T): T {
   const outer = budget;
-  budget = { left: limit };
+  budget = { left: MAX_CERTIFICATE_ELEMENTS };
   try {
     return read();
   } finally {

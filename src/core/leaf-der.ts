@@ -10,7 +10,7 @@
  */
 import { createECDH } from 'node:crypto';
 import { AsnX509Certificate, decodeExtensions, id_rsaEncryption, sansOfNames } from './cert-asn.js';
-import { children, MAX_CERTIFICATE_ELEMENTS, readTlv, withElementBudget } from './der.js';
+import { children, readTlv, withElementBudget } from './der.js';
 import type { San } from './san.js';
 
 export interface LeafParts {
@@ -26,7 +26,7 @@ export interface LeafParts {
 
 const SEQUENCE = 0x30;
 export function leafParts(der: Uint8Array): LeafParts {
-  return withElementBudget(MAX_CERTIFICATE_ELEMENTS, () => {
+  return withElementBudget(() => {
     const cert = new AsnX509Certificate(der);
     return {
       subject: cert.subjectDer.slice(),
