@@ -317,7 +317,7 @@ export function certificateKeyAlgorithm(cert: Certificate): WebAlgorithm {
  * to follow "holds a malformed certificate" (core/der.ts bad: "not an X.509
  * certificate: <why>"); empty for any other error.
  */
-export function refusalReason(e: unknown): string {
+function refusalReason(e: unknown): string {
   return isRegcertError(e) && e.code === 'BAD_CERTIFICATE' ? `: ${e.message.replace(/^not an X\.509 certificate: /, '')}` : '';
 }
 
