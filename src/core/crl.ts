@@ -17,7 +17,7 @@ import { sign as nodeSign, type KeyObject } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, CRLReason, Extension, Extensions, id_ce_authorityKeyIdentifier, id_ce_cRLNumber, id_ce_cRLReasons, KeyIdentifier, RevokedCertificate, Time } from '@peculiar/asn1-x509';
 import { encodeTime, signatureAlgorithm } from './cert-builder.js';
-import { children, readTlv, timeValue, type Tlv } from './der.js';
+import { children, content, readTlv, timeValue, type Tlv } from './der.js';
 import { issuerOf, type Certificate } from './certificates.js';
 import { CRL_WARNING_DAYS, DAY_MS } from './defaults.js';
 import { inputError } from './errors.js';
@@ -180,33 +180,30 @@ export function parseCrl(der: Uint8Array, source = 'the CRL'): CrlInfo {
     if (outer.tag !== 0x30 || outer.end !== der.byteLength) throw new Error('not a SEQUENCE');
     const tbs = readTlv(der, outer.body, outer.end);
     if (tbs.tag !== 0x30) throw new Error('no TBSCertList');
-    const fields = children(der, tbs).map((t) => ({ t }));
+    const fields = children(der, tbs);
     let i = 0;
-    if (fields[i]?.t.tag === 0x02) i++; // version
-    if (fields[i]?.t.tag !== 0x30 || fields[i + 1]?.t.tag !== 0x30) throw new Error('no signature or issuer');
+    if (fields[i]?.tag === 0x02) i++; // version
+    if (fields[i]?.tag !== 0x30 || fields[i + 1]?.tag !== 0x30) throw new Error('no signature or issuer');
     i += 2;
     const thisField = fields[i++];
-    if (thisField === undefined || !isTime(thisField.t.tag)) throw new Error('no thisUpdate');
-    const thisUpdate = timeValue(der, thisField.t, 'thisUpdate');
+    if (thisField === undefined || !isTime(thisField.tag)) throw new Error('no thisUpdate');
+    const thisUpdate = timeValue(der, thisField, 'thisUpdate');
     let nextUpdate: Date | undefined;
-    if (fields[i] && isTime(fields[i]!.t.tag)) {
-      nextUpdate = timeValue(der, fields[i]!.t, 'nextUpdate');
+    if (fields[i] && isTime(fields[i]!.tag)) {
+      nextUpdate = timeValue(der, fields[i], 'nextUpdate');
       i++;
     }
     const revokedSerials: string[] = [];
-    if (fields[i]?.t.tag === 0x30) {
-      const list = fields[i++]!.t;
-      for (let at = list.body; at < list.end; ) {
-        const entry = readTlv(der, at, list.end);
+    if (fields[i]?.tag === 0x30) {
+      for (const entry of children(der, fields[i++]!)) {
         const serial = readTlv(der, entry.body, entry.end);
         if (entry.tag !== 0x30 || serial.tag !== 0x02) throw new Error('bad entry');
         revokedSerials.push(hexOf(der, serial).replace(/^0+(?=.)/, ''));
-        at = entry.end;
       }
     }
     let number: bigint | undefined;
-    if (fields[i]?.t.tag === 0xa0) {
-      const exts = AsnConvert.parse(der.subarray(fields[i]!.t.body, fields[i]!.t.end), Extensions);
+    if (fields[i]?.tag === 0xa0) {
+      const exts = AsnConvert.parse(content(der, fields[i]!), Extensions);
       const n = exts.find((x) => x.extnID === id_ce_cRLNumber);
       if (n) {
         const value = new Uint8Array(n.extnValue.buffer);
