@@ -386,7 +386,7 @@ export function sansOfNames(names: readonly { type: string; value: string }[]): 
   return out;
 }
 
-/** The extensions regcert reads, decoded (certificates.ts CertificateExtensions). */
+/** The extensions regcert reads, decoded (certificates.ts certificateExtensions caches them per certificate). */
 export interface DecodedExtensions {
   basicConstraints: { ca: boolean; pathLength: number | undefined } | undefined;
   keyUsage: number | undefined;

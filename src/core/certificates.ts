@@ -215,17 +215,7 @@ export async function createLeaf(p: LeafParams, issuer: Issuer, ctx: BuildContex
   return new AsnX509Certificate(signLeaf(p, issuer, ctx).der);
 }
 
-/**
- * The extensions regcert reads from a certificate, decoded once per
- * certificate (cached) from the extension values core/cert-asn.ts has read
- * (@peculiar/x509's own `extensions` getter re-encodes every extension and
- * parses it twice more: 1.4 ms of a 2.5 ms certificate). Every reader of
- * basicConstraints, keyUsage, EKU, SAN, SKI or AKI goes through here; the
- * first instance of an extension counts, as in @peculiar/x509's getExtension.
- */
-export type CertificateExtensions = DecodedExtensions;
-
-const decodedExtensions = new WeakMap<Certificate, CertificateExtensions>();
+const decodedExtensions = new WeakMap<Certificate, DecodedExtensions>();
 const readParts = new WeakMap<Certificate, AsnX509Certificate>();
 
 /**
@@ -243,7 +233,15 @@ function certificateParts(cert: Certificate): AsnX509Certificate {
   return parts;
 }
 
-export function certificateExtensions(cert: Certificate): CertificateExtensions {
+/**
+ * The extensions regcert reads from a certificate, decoded once per
+ * certificate (cached) from the extension values core/cert-asn.ts has read
+ * (@peculiar/x509's own `extensions` getter re-encodes every extension and
+ * parses it twice more: 1.4 ms of a 2.5 ms certificate). Every reader of
+ * basicConstraints, keyUsage, EKU, SAN, SKI or AKI goes through here; the
+ * first instance of an extension counts, as in @peculiar/x509's getExtension.
+ */
+export function certificateExtensions(cert: Certificate): DecodedExtensions {
   let out = decodedExtensions.get(cert);
   if (!out) {
     out = decodeExtensions(certificateParts(cert).extensions);
