@@ -3,7 +3,7 @@
  * CSRs, private keys, PKCS#12), and which certificate signed which.
  */
 import type { KeyObject } from 'node:crypto';
-import { certificateFromDer, keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, sameCertificate, verifySignedData, type Certificate } from '../core/certificates.js';
+import { keyMatchesCertificate, keyMatchesSpki, publicKeyFromSpki, sameCertificate, verifySignedData, type Certificate } from '../core/certificates.js';
 import { parsePurpose, verifyChain, type Usage } from '../core/chain.js';
 import { inputError } from '../core/errors.js';
 import {
@@ -112,16 +112,6 @@ export interface InspectResult {
   failure?: string;
 }
 
-/**
- * The facts of each certificate block, in order (null: it does not parse), on
- * this thread: reading a certificate takes about 0.2 ms (core/cert-asn.ts), so
- * a worker thread, which costs 0.1–0.2 s to start, no longer pays for itself
- * (5,000 blocks: 1.1 s on this thread, 1.35 s with a worker taking 45%).
- */
-function factsOfBlocks(ders: Uint8Array<ArrayBuffer>[], now: Date): Array<InspectedCertificate | null> {
-  return ders.map((d) => inspectCertificateDer(d, now));
-}
-
 export async function inspect(opts: InspectOptions, ctx: CommandContext): Promise<InspectResult> {
   if (opts.files.length === 0 && opts.bundle === undefined) throw inputError('NO_FILES', 'no file given', 'pass one or more files: regcert inspect ca.crt alice.crt');
   const now = ctx.now ?? new Date();
@@ -132,12 +122,12 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
     label: string;
     facts?: InspectedCertificate;
     key?: KeyObject | null;
-    /** The certificate as parsed here, or the DER of a PEM block described by inspectCertificateDer (parsed again only to judge chains with --ca). */
-    cert: Certificate | Uint8Array<ArrayBuffer>;
     set: (by: string | null) => void;
   }
   const certs: LinkedCertificate[] = [];
-  // PEM certificate blocks are parsed after the scan, all at once (factsOfBlocks).
+  // PEM certificate blocks are read after the scan, all at once, on this thread: reading a certificate takes
+  // about 0.2 ms (core/cert-asn.ts), so a worker thread, which costs 0.1–0.2 s to start, no longer pays for
+  // itself (5,000 blocks: 1.1 s on this thread, 1.35 s with a worker taking 45%).
   const blocks: Array<{ der: Uint8Array<ArrayBuffer>; source: string; blockLabel: string; fill: (f: InspectedCertificate) => void }> = [];
   const keys: Array<{ item: KeyItem; key: KeyObject }> = [];
   let keyPassphrase: string | undefined | null = null; // null: not read yet
@@ -166,7 +156,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
         case 'certificate-block': {
           const at = items.length;
           items.push(undefined as unknown as InspectItem); // filled in order below
-          const linked: LinkedCertificate = { label, cert: obj.kind === 'certificate' ? obj.cert : obj.der, set: () => undefined };
+          const linked: LinkedCertificate = { label, set: () => undefined };
           certs.push(linked);
           const fill = (facts: InspectedCertificate) => {
             const item: CertificateItem = { file, label, type: 'certificate', ...facts.details, signedBy: null };
@@ -228,7 +218,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
             const facts = inspectCertificate(cert, now);
             const entry = { label: `${file}#${j + 1}`, ...facts.details, signedBy: null as string | null };
             item.certificates.push(entry);
-            certs.push({ label: entry.label, facts, cert, set: (by) => (entry.signedBy = by) });
+            certs.push({ label: entry.label, facts, set: (by) => (entry.signedBy = by) });
           }
           items.push(item);
           break;
@@ -236,10 +226,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
       }
     }
   }
-  const parsed = factsOfBlocks(
-    blocks.map((b) => b.der),
-    now,
-  );
+  const parsed = blocks.map((b) => inspectCertificateDer(b.der, now));
   for (const [i, b] of blocks.entries()) {
     const facts = parsed[i];
     if (!facts) throw malformedCertificateBlock(b.source, b.blockLabel, b.der);
@@ -292,7 +279,7 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
   for (const k of keys) k.item.matches = all.filter((c) => keyMatchesSpki(k.key, c.facts.spki)).map((c) => c.label);
 
   if (!opts.ca?.length) return { command: 'inspect', items, links };
-  const verdicts = await judgeLeaves(all.map((c) => ({ label: c.label, cert: c.cert, isCa: c.facts.details.isCa })), opts.ca, usage, now);
+  const verdicts = await judgeLeaves(all.map((c) => ({ label: c.label, cert: c.facts.cert, isCa: c.facts.details.isCa })), opts.ca, usage, now);
   const refused = verdicts.filter((v) => !v.ok);
   return {
     command: 'inspect',
@@ -309,10 +296,9 @@ export async function inspect(opts: InspectOptions, ctx: CommandContext): Promis
  * not an anchor) judged by core/chain.ts, the other inspected certificates
  * serving as intermediates.
  */
-async function judgeLeaves(certs: Array<{ label: string; cert: Certificate | Uint8Array<ArrayBuffer>; isCa: boolean }>, caFiles: string[], usage: Usage | undefined, now: Date): Promise<InspectVerdict[]> {
+async function judgeLeaves(parsed: Array<{ label: string; cert: Certificate; isCa: boolean }>, caFiles: string[], usage: Usage | undefined, now: Date): Promise<InspectVerdict[]> {
   const anchors: Certificate[] = [];
   for (const f of caFiles) anchors.push(...(await readCertificateFile(f, 'CA certificate', 'check the path given to --ca', 'bundle')));
-  const parsed = certs.map((c) => ({ ...c, cert: c.cert instanceof Uint8Array ? certificateFromDer(new Uint8Array(c.cert)) : c.cert }));
   const isAnchor = (c: Certificate) => anchors.some((a) => sameCertificate(a, c));
   const leaves = parsed.some((c) => !c.isCa) ? parsed.filter((c) => !c.isCa) : parsed.filter((c) => !isAnchor(c.cert));
   const out: InspectVerdict[] = [];

@@ -230,11 +230,12 @@ export function describeCsr(csr: Csr): CsrDetails {
 }
 
 /**
- * What inspect reports of a certificate, and what linking it to its issuer
- * needs, as plain data (it crosses worker threads): the details, the DER of
- * its subject and issuer names, its SubjectPublicKeyInfo and its signature.
+ * A certificate inspect has read, what it reports of it, and what linking it
+ * to its issuer needs, read once: the details, the DER of its subject and
+ * issuer names, its SubjectPublicKeyInfo and its signature.
  */
 export interface InspectedCertificate {
+  cert: Certificate;
   details: CertificateDetails;
   subjectDer: Uint8Array;
   issuerDer: Uint8Array;
@@ -244,6 +245,7 @@ export interface InspectedCertificate {
 
 export function inspectCertificate(cert: Certificate, now: Date): InspectedCertificate {
   return {
+    cert,
     details: describeCertificate(cert, now),
     subjectDer: new Uint8Array(nameDer(cert, 'subject')),
     issuerDer: new Uint8Array(nameDer(cert, 'issuer')),
