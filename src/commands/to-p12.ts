@@ -64,7 +64,7 @@ function parseTarget(value: string | undefined): P12Target | null {
 }
 
 function commonName(cert: Certificate): string | undefined {
-  return subjectAttributes(cert).flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value.toString()))[0];
+  return subjectAttributes(cert).flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value))[0];
 }
 
 /**

@@ -101,7 +101,7 @@ export function goSubjectString(cert: Certificate): string {
       if (GO_TYPE_NAMES[atv.type] === undefined) {
         throw inputError('SUBJECT_ATTRIBUTE', `the certificate's subject holds attribute ${atv.type}, which zot's Subject identity prints by Go version`, 'use --identity cn (or email, uri, dns) for this certificate');
       }
-      values.set(atv.type, [...(values.get(atv.type) ?? []), atv.value.toString()]);
+      values.set(atv.type, [...(values.get(atv.type) ?? []), atv.value]);
     }
   }
   const rdns: string[][] = [];
@@ -127,7 +127,7 @@ export function zotIdentityOf(cert: Certificate, identity: ZotIdentity, pattern:
   switch (identity) {
     case 'cn': {
       const cn = subjectAttributes(cert)
-        .flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value.toString()))
+        .flatMap((rdn) => rdn.filter((a) => a.type === '2.5.4.3').map((a) => a.value))
         .at(-1);
       return cn !== undefined && cn !== '' ? cn : none('common name', 'reissue with --cn NAME');
     }
