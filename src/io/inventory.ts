@@ -442,7 +442,10 @@ interface AppendIndex {
   /** Certificate paths of current (valid) entries: a new entry for one of them supersedes it. */
   current: Set<string>;
   count: number;
-  /** The file's bytes when this run read them (not when the index came from a caller's view): supersede writes on them. */
+  /**
+   * The file's bytes when this run read them (not when the index came from a caller's view), while the file is
+   * as `seen` says (an append drops them): supersede writes on them.
+   */
   bytes?: Buffer | undefined;
 }
 
@@ -507,9 +510,8 @@ export function createInventoryAppender(
    * append), take the full rewrite.
    */
   const supersede = async (added: InventoryEntry[], idx: AppendIndex, now: Date): Promise<void> => {
-    // The bytes checkRoom (or append) read, under this lock, when the file is still as it saw it: read once.
-    const st = await statFile();
-    const bytes = st !== undefined && idx.bytes !== undefined && idx.bytes.length === st.size && idx.seen === statKey(st) ? idx.bytes : (await readInventoryFile(caDir))?.bytes;
+    // The bytes checkRoom (or append) read, when current() just found the file as it saw them (idx.seen): read once.
+    const bytes = idx.bytes ?? (await readInventoryFile(caDir))?.bytes;
     const files = new Set(added.map((a) => certPathOf(a)));
     if (bytes === undefined || files.size !== added.length || files.has(undefined) || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) return rewrite(added, now);
     const data = supersedeLines(bytes, added, file);
