@@ -436,13 +436,16 @@ interface AppendIndex {
   /** The file's identity and size when last seen: any other run's change alters it. */
   seen: string;
   size: number;
+  /** One per entry (a serial never repeats: parseInventory and addEntries refuse it), so also the entry count. */
   serials: Set<string>;
   /** Serials recorded by issue --batch (source "batch"): what a batch rerun may skip as its own. */
   batch: Set<string>;
   /** Certificate paths of current (valid) entries: a new entry for one of them supersedes it. */
   current: Set<string>;
-  count: number;
-  /** The file's bytes when this run read them (not when the index came from a caller's view): supersede writes on them. */
+  /**
+   * The file's bytes when this run read them (not when the index came from a caller's view), while the file is
+   * as `seen` says (an append drops them): supersede writes on them.
+   */
   bytes?: Buffer | undefined;
 }
 
@@ -455,7 +458,7 @@ function indexOf(entries: readonly InventoryEntry[], seen: string, size: number)
     const p = e.status === 'valid' ? certPathOf(e) : undefined;
     if (p !== undefined) current.add(p);
   }
-  return { seen, size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current, count: entries.length };
+  return { seen, size, serials: new Set(entries.map((e) => e.serial)), batch: new Set(entries.filter((e) => e.source === 'batch').map((e) => e.serial)), current };
 }
 
 /**
@@ -507,13 +510,12 @@ export function createInventoryAppender(
    * append), take the full rewrite.
    */
   const supersede = async (added: InventoryEntry[], idx: AppendIndex, now: Date): Promise<void> => {
-    // The bytes checkRoom (or append) read, under this lock, when the file is still as it saw it: read once.
-    const st = await statFile();
-    const bytes = st !== undefined && idx.bytes !== undefined && idx.bytes.length === st.size && idx.seen === statKey(st) ? idx.bytes : (await readInventoryFile(caDir))?.bytes;
+    // The bytes checkRoom (or append) read, when current() just found the file as it saw them (idx.seen): read once.
+    const bytes = idx.bytes ?? (await readInventoryFile(caDir))?.bytes;
     const files = new Set(added.map((a) => certPathOf(a)));
     if (bytes === undefined || files.size !== added.length || files.has(undefined) || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) return rewrite(added, now);
     const data = supersedeLines(bytes, added, file);
-    refuseTooLarge(file, idx.count + added.length, data.length);
+    refuseTooLarge(file, idx.serials.size + added.length, data.length);
     await writeFiles([inventoryFile(caDir, data)], { force: true, caDirOwner: true });
     index = undefined; // read again by the next call
   };
@@ -534,7 +536,7 @@ export function createInventoryAppender(
     if (idx === undefined) return rewrite(added, now); // rebuilt (or refused) by the full load
     if (added.some((a) => idx.serials.has(a.serial))) return rewrite(added, now);
     if (!opts.superseding && added.some((a) => idx.current.has(certPathOf(a) ?? ''))) return supersede(added, idx, now);
-    refuseTooLarge(file, idx.count + added.length, 0);
+    refuseTooLarge(file, idx.serials.size + added.length, 0);
     const fh = await fsp.open(file, FS.O_RDWR | FS.O_APPEND | (FS.O_NOFOLLOW ?? 0));
     try {
       // No line end at the end: an append a kill cut short, or a hand edit. Appending would join that line,
@@ -557,7 +559,6 @@ export function createInventoryAppender(
         const p = certPathOf(a);
         if (p !== undefined) idx.current.add(p);
       }
-      idx.count += added.length;
       const after = await fh.stat();
       idx.seen = statKey(after);
       idx.size = after.size;
@@ -569,7 +570,7 @@ export function createInventoryAppender(
   /** Reads (and refuses, if damaged) the inventory as it is now, and refuses `added` if the inventory had no room for them: before anything is written. */
   const checkRoom = async (added: readonly InventoryEntry[]): Promise<void> => {
     const idx = await current();
-    if (idx !== undefined) refuseTooLarge(file, idx.count + added.length, idx.size + Buffer.byteLength(serializeInventory(added), 'utf8'));
+    if (idx !== undefined) refuseTooLarge(file, idx.serials.size + added.length, idx.size + Buffer.byteLength(serializeInventory(added), 'utf8'));
   };
   return {
     checkRoom: (added) => withDirLock(caDir, () => checkRoom(added)),
