@@ -61,7 +61,7 @@ export async function readClientAndRegistryCa<T extends CredentialOptions & Regi
 }
 
 /** The options that name the registry CA; a command has only some of them (RegistryCaOffer). */
-export interface RegistryCaOptions {
+interface RegistryCaOptions {
   ca?: string | undefined;
   /** --client NAME [--dir PKI]: PKI/ca.crt unless --ca. */
   client?: string | undefined;
@@ -73,7 +73,7 @@ export interface RegistryCaOptions {
 }
 
 /** The ways besides --ca and --bundle a command offers to name the registry CA: the hint names only these. */
-export interface RegistryCaOffer {
+interface RegistryCaOffer {
   /** The command takes --client NAME --dir PKI (export, config client). */
   client?: boolean | undefined;
   /** The command takes --fetch-ca (install-host): how it downloads the CA, called only when --fetch-ca is given. */
@@ -81,14 +81,14 @@ export interface RegistryCaOffer {
 }
 
 /** The registry CA, read and judged. */
-export interface RegistryCa {
+interface RegistryCa {
   pem: string;
   /** Where it came from, for messages: the file, "the ca.pem of BUNDLE" or the URL. */
   from: string;
 }
 
 /** Where the registry CA comes from, decided from the options alone; `read` reads it and judges the client chain against it. */
-export interface RegistryCaSource {
+interface RegistryCaSource {
   /** The CA file (--ca, or --client's PKI/ca.crt), when the CA is a file. */
   file?: string | undefined;
   read(id: { creds: Credentials; chain: Certificate[] }, warnings: string[], now?: Date): Promise<RegistryCa>;
