@@ -111,7 +111,8 @@ const islands = {
 // (`tslib.__exportStar(require("./x"), exports)` a line) loads every file when anything is
 // imported from it. `crl`, for one, uses 9 of @peculiar/asn1-x509's 43 files of ASN.1 classes
 // (`issue` and `renew` now read certificates without them, core/cert-asn.ts; they used 22 of
-// the 43, and 3 of @peculiar/asn1-ecc's 6). Such an index is bundled as getters instead,
+// the 43, and 3 of @peculiar/asn1-ecc's 6; asn1-ecc stays for `inspect`, which uses 1 of its 6,
+// where init-ca uses 5). Such an index is bundled as getters instead,
 // one per name it exports, each loading its file on first use: the same names, from the same
 // file modules (every importer shares them), first file winning as __exportStar does. The
 // names come from requiring each file here, at build time. An index that does anything else

@@ -61,7 +61,7 @@ export async function readClientAndRegistryCa<T extends CredentialOptions & Regi
 }
 
 /** The options that name the registry CA; a command has only some of them (RegistryCaOffer). */
-export interface RegistryCaOptions {
+interface RegistryCaOptions {
   ca?: string | undefined;
   /** --client NAME [--dir PKI]: PKI/ca.crt unless --ca. */
   client?: string | undefined;
@@ -73,7 +73,7 @@ export interface RegistryCaOptions {
 }
 
 /** The ways besides --ca and --bundle a command offers to name the registry CA: the hint names only these. */
-export interface RegistryCaOffer {
+interface RegistryCaOffer {
   /** The command takes --client NAME --dir PKI (export, config client). */
   client?: boolean | undefined;
   /** The command takes --fetch-ca (install-host): how it downloads the CA, called only when --fetch-ca is given. */
@@ -81,14 +81,14 @@ export interface RegistryCaOffer {
 }
 
 /** The registry CA, read and judged. */
-export interface RegistryCa {
+interface RegistryCa {
   pem: string;
   /** Where it came from, for messages: the file, "the ca.pem of BUNDLE" or the URL. */
   from: string;
 }
 
 /** Where the registry CA comes from, decided from the options alone; `read` reads it and judges the client chain against it. */
-export interface RegistryCaSource {
+interface RegistryCaSource {
   /** The CA file (--ca, or --client's PKI/ca.crt), when the CA is a file. */
   file?: string | undefined;
   read(id: { creds: Credentials; chain: Certificate[] }, warnings: string[], now?: Date): Promise<RegistryCa>;
@@ -116,37 +116,25 @@ export function registryCaSource(opts: RegistryCaOptions, offer: RegistryCaOffer
   const file = opts.ca ?? pki;
   if (file !== undefined) {
     const hint = opts.ca !== undefined ? 'check the path given to --ca' : `check --dir (regcert init-ca --dir ${opts.dir ?? DEFAULT_PKI_DIR} writes ca.crt there), or pass --ca FILE`;
-    return {
-      file,
-      async read(id, warnings, now) {
-        const certs = await readCertificateFile(file, 'CA certificate', hint, 'bundle');
-        await judgeAgainstRegistryCa(id.chain, certs, file, id.creds.source, warnings, now);
-        return { pem: certs.map(certificateToPem).join(''), from: file };
-      },
-    };
+    return judged(file, async () => {
+      const certs = await readCertificateFile(file, 'CA certificate', hint, 'bundle');
+      return { certs, pem: certs.map(certificateToPem).join(''), from: file, warnUnreached: true };
+    });
   }
   if (fetch) {
-    return {
-      async read(id, warnings, now) {
-        const fetched = await fetch();
-        const certs = parseCertificates(new TextEncoder().encode(fetched.pem), fetched.from);
-        await judgeAgainstRegistryCa(id.chain, certs, fetched.from, id.creds.source, warnings, now);
-        return fetched;
-      },
-    };
+    return judged(undefined, async () => {
+      const fetched = await fetch();
+      return { ...fetched, certs: parseCertificates(new TextEncoder().encode(fetched.pem), fetched.from), warnUnreached: true };
+    });
   }
   if (opts.bundle !== undefined) {
-    return {
-      async read(id, warnings, now) {
-        // readCredentials refuses a bundle without ca.pem: this is the bundle's own CA, judged as any other.
-        if (id.creds.ca === undefined) throw missingRegistryCa(offer);
-        const from = `the ca.pem of ${id.creds.source}`;
-        // A bundle's ca.pem is the CA of the server it was made for, which need not be the client's
-        // issuer (a chain that does not reach it is the bundle's own business: no warning).
-        await judgeAgainstRegistryCa(id.chain, id.creds.ca, from, id.creds.source, warnings, now, { warnUnreached: false });
-        return { pem: id.creds.ca.map(certificateToPem).join(''), from };
-      },
-    };
+    return judged(undefined, (id) => {
+      // readCredentials refuses a bundle without ca.pem: this is the bundle's own CA, judged as any other.
+      if (id.creds.ca === undefined) throw missingRegistryCa(offer);
+      // A bundle's ca.pem is the CA of the server it was made for, which need not be the client's
+      // issuer (a chain that does not reach it is the bundle's own business: no warning).
+      return Promise.resolve({ certs: id.creds.ca, pem: id.creds.ca.map(certificateToPem).join(''), from: `the ca.pem of ${id.creds.source}`, warnUnreached: false });
+    });
   }
   throw missingRegistryCa(offer);
 }
@@ -158,15 +146,30 @@ function missingRegistryCa(offer: RegistryCaOffer) {
   return inputError('CA_SOURCE', 'no registry CA given', `pass ${ways.join(', or ')}`);
 }
 
-async function judgeAgainstRegistryCa(chain: Certificate[], anchors: Certificate[], from: string, certLabel: string, warnings: string[], now?: Date, opts = { warnUnreached: true }): Promise<void> {
-  const verdict = await verifyChain(chain, anchors, { now, usage: 'clientAuth' });
-  if (!verdict.ok && !reachesNoAnchor(verdict)) {
-    throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${from}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
-  }
-  // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
-  if (!verdict.ok && opts.warnUnreached) {
-    warnings.push(
-      `${certLabel} does not chain to ${from}${chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
-    );
-  }
+/** A source's CA as it loads it: the certificates the chain is judged against, and whether a chain that does not reach them warns. */
+interface LoadedRegistryCa extends RegistryCa {
+  certs: Certificate[];
+  warnUnreached: boolean;
+}
+
+/** The one judging of every source: the client chain against the CA `load` gives (registryCaSource's rule). */
+function judged(file: string | undefined, load: (id: { creds: Credentials }) => Promise<LoadedRegistryCa>): RegistryCaSource {
+  return {
+    file,
+    async read(id, warnings, now) {
+      const { certs, pem, from, warnUnreached } = await load(id);
+      const certLabel = id.creds.source;
+      const verdict = await verifyChain(id.chain, certs, { now, usage: 'clientAuth' });
+      if (!verdict.ok && !reachesNoAnchor(verdict)) {
+        throw inputError('CHAIN_REFUSED', `${certLabel} would be refused by a registry that trusts ${from}: ${verdict.reason}`, 'issue a new client certificate: regcert issue NAME --client (and fix the CA chain it was issued from)');
+      }
+      // Usually one PKI issues both; a leaf from an intermediate without that intermediate is the common mistake.
+      if (!verdict.ok && warnUnreached) {
+        warnings.push(
+          `${certLabel} does not chain to ${from}${id.chain.length === 1 ? ' and carries no intermediate' : ''}: fine if the registry trusts another client CA, otherwise put the leaf and its intermediates in --cert (Go clients only send a certificate whose chain reaches a CA the server names)`,
+        );
+      }
+      return { pem, from };
+    },
+  };
 }
